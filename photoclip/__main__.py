@@ -1,0 +1,3 @@
+from photoclip.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,47 @@
+"""Typed errors of the core. The CLI and the GUI turn them into messages in one place each."""
+
+from __future__ import annotations
+
+
+class PhotoclipError(Exception):
+    """An expected problem a user can act on: ``user_message`` says what, ``hint`` says how to fix it."""
+
+    def __init__(self, user_message: str, hint: str = "") -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.user_message} {self.hint}".strip()
+
+
+class ModelNotAvailableError(PhotoclipError):
+    """No CLIP model on disk and none could be downloaded."""
+
+
+class ModelFormatError(PhotoclipError):
+    """A model folder exists but is not a usable CLIP model (e.g. no safetensors weights)."""
+
+
+class CatalogError(PhotoclipError):
+    """The catalog cannot be opened or migrated."""
+
+
+class CatalogTooNewError(CatalogError):
+    """The catalog was written by a newer photoclip."""
+
+
+class FolderNotFoundError(PhotoclipError):
+    """A folder given by the user does not exist or is not a folder."""
+
+
+class QueryError(PhotoclipError):
+    """A search query that cannot be run (empty, unknown photo, ...)."""
+
+
+class DecodeError(Exception):
+    """One file could not be turned into pixels; ``reason`` is recorded in the catalog."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -1,0 +1,133 @@
+"""The HNSW index: a rebuildable cache of the catalog's vectors for one model.
+
+Labels are embedding ids from the catalog. The file is saved atomically (temp + rename) with a small JSON
+sidecar; on open it is checked against the catalog and caught up or rebuilt, so a crash between a catalog
+commit and an index save costs a catch-up, never a wrong result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from photoclip.core.store.catalog import Catalog
+
+M = 16
+EF_CONSTRUCTION = 200
+MIN_EF = 64
+
+
+class VectorIndex:
+    def __init__(self, directory: Path, model_id: str, dim: int) -> None:
+        import hnswlib  # lazy: compiled extension, not needed to open the window
+
+        self._hnswlib = hnswlib
+        self.model_id = model_id
+        self.dim = dim
+        stem = hashlib.blake2b(model_id.encode(), digest_size=8).hexdigest()
+        self.path = directory / f"{stem}.hnsw"
+        self.meta_path = directory / f"{stem}.json"
+        self._lock = threading.Lock()  # hnswlib's add_items is not thread-safe with knn_query
+        self._index = self._new(1024)
+        self.max_id = 0
+        self._dirty = False
+
+    def _new(self, capacity: int):
+        index = self._hnswlib.Index(space="ip", dim=self.dim)
+        index.init_index(max_elements=capacity, M=M, ef_construction=EF_CONSTRUCTION, allow_replace_deleted=False)
+        index.set_ef(MIN_EF)
+        return index
+
+    def __len__(self) -> int:
+        return self._index.get_current_count()
+
+    # lifecycle -----------------------------------------------------------------------------------------
+    def sync(self, catalog: Catalog) -> str:
+        """Load the saved file if it matches the catalog, then add what it lacks. Returns what it did."""
+        action = "loaded" if self._load_if_consistent(catalog) else "rebuilt"
+        with self._lock:
+            if action == "rebuilt":
+                self._index = self._new(1024)
+                self.max_id = 0
+        added = 0
+        for ids, vectors in catalog.embeddings_after(self.model_id, self.max_id):
+            self.add(ids, vectors)
+            added += len(ids)
+        if added and action == "loaded":
+            action = f"caught up {added}"
+        return action
+
+    def _load_if_consistent(self, catalog: Catalog) -> bool:
+        try:
+            meta = json.loads(self.meta_path.read_text())
+            if meta.get("model_id") != self.model_id or meta.get("dim") != self.dim:
+                return False
+            count, _ = catalog.embedding_stats(self.model_id, up_to_id=meta["max_id"])
+            if count != meta["count"]:
+                return False
+            index = self._hnswlib.Index(space="ip", dim=self.dim)
+            index.load_index(str(self.path), max_elements=max(meta["count"], 1024))
+            if index.get_current_count() != meta["count"]:
+                return False
+        except (OSError, ValueError, KeyError, RuntimeError):
+            return False  # missing, truncated or corrupt: the catalog has everything to rebuild
+        index.set_ef(MIN_EF)
+        with self._lock:
+            self._index = index
+            self.max_id = int(meta["max_id"])
+        return True
+
+    def save(self) -> None:
+        """Atomic: a kill during save leaves the previous file (and its matching sidecar) in place."""
+        with self._lock:
+            if not self._dirty:
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".hnsw.tmp")
+            self._index.save_index(str(tmp))
+            meta = {"model_id": self.model_id, "dim": self.dim, "max_id": self.max_id, "count": len(self)}
+            _fsync_file(tmp)
+            # Sidecar first with the new counts would mismatch the old file if we died in between; the load
+            # check (count of catalog ids <= max_id) then simply rebuilds. Either order is safe.
+            os.replace(tmp, self.path)
+            tmp_meta = self.meta_path.with_suffix(".json.tmp")
+            tmp_meta.write_text(json.dumps(meta))
+            _fsync_file(tmp_meta)
+            os.replace(tmp_meta, self.meta_path)
+            self._dirty = False
+
+    # data ----------------------------------------------------------------------------------------------
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        if len(ids) == 0:
+            return
+        with self._lock:
+            needed = len(self) + len(ids)
+            if needed > self._index.get_max_elements():
+                self._index.resize_index(max(needed, 2 * self._index.get_max_elements()))
+            self._index.add_items(np.asarray(vectors, np.float32), np.asarray(ids, np.int64), num_threads=1)
+            self.max_id = max(self.max_id, int(np.max(ids)))
+            self._dirty = True
+
+    def query(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (ids, cosine scores), best first. Vectors are normalised, so inner product = cosine."""
+        with self._lock:
+            n = len(self)
+            if n == 0 or k <= 0:
+                return np.zeros(0, np.int64), np.zeros(0, np.float32)
+            k = min(k, n)
+            self._index.set_ef(max(MIN_EF, k))
+            labels, distances = self._index.knn_query(np.asarray(vector, np.float32).reshape(1, -1), k=k)
+        return labels[0].astype(np.int64), (1.0 - distances[0]).astype(np.float32)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,218 @@
+"""The Library façade: the one object the CLI and the GUI talk to. It wires catalog, index, model and pipeline.
+
+The model is loaded lazily (first index or search), so opening a library and showing status never imports
+torch. Tests inject an embedder.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from photoclip.core.control import JobControl
+from photoclip.core.embed.base import Embedder
+from photoclip.core.errors import FolderNotFoundError, QueryError
+from photoclip.core.events import EventBus, IndexFinished, ModelLoading
+from photoclip.core.imaging.thumbnails import ThumbnailCache
+from photoclip.core.pipeline import IndexSummary, Indexer
+from photoclip.core.search import Filters, Hit, Searcher
+from photoclip.core.settings import Settings
+from photoclip.core.store.catalog import Catalog, FolderRow, PhotoRow
+from photoclip.core.store.db import Database
+
+EmbedderFactory = Callable[[Settings, EventBus], Embedder]
+
+
+@dataclass(frozen=True)
+class LibraryStatus:
+    counts: dict[str, int]
+    model_id: str | None
+    index_size: int | None
+    folders: list[FolderRow]
+    folder_counts: dict[int, dict[str, int]]
+    failures: list[PhotoRow]
+
+    def as_dict(self) -> dict:
+        return {
+            "photos": sum(self.counts.values()),
+            "counts": self.counts,
+            "model": self.model_id,
+            "index_size": self.index_size,
+            "folders": [
+                {"path": f.path, "state": f.state, "counts": self.folder_counts.get(f.id, {})} for f in self.folders
+            ],
+            "failed": [{"path": p.path, "reason": p.error} for p in self.failures],
+        }
+
+
+class Library:
+    def __init__(self, settings: Settings, catalog: Catalog, embedder_factory: EmbedderFactory) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.events = EventBus()
+        self.thumbnails = ThumbnailCache(settings.thumbnails_dir)
+        self._embedder_factory = embedder_factory
+        self._embedder: Embedder | None = None
+        self._index = None
+        self._model_lock = threading.RLock()
+        #: held while the model runs, so a query waits for one batch at most, not a whole run
+        self.model_use = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, embedder: Embedder | EmbedderFactory | None = None) -> Library:
+        settings = settings or Settings.from_env()
+        catalog = Catalog(Database(settings.catalog_path))
+        if embedder is None:
+            factory: EmbedderFactory = _load_clip
+        elif callable(embedder) and not hasattr(embedder, "embed_texts"):
+            factory = embedder
+        else:
+            factory = lambda _s, _b, e=embedder: e  # noqa: E731
+        return cls(settings, catalog, factory)
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.save()
+        self.catalog.db.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # model and index -----------------------------------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        with self._model_lock:
+            if self._embedder is None:
+                self._embedder = self._embedder_factory(self.settings, self.events)
+                self.catalog.set_meta("model_id", self._embedder.model_id)
+            return self._embedder
+
+    @property
+    def index(self):
+        with self._model_lock:
+            if self._index is None:
+                from photoclip.core.index.hnsw import VectorIndex
+
+                embedder = self.embedder
+                index = VectorIndex(self.settings.index_dir, embedder.model_id, embedder.dim)
+                index.sync(self.catalog)
+                self._index = index
+            return self._index
+
+    # folders -------------------------------------------------------------------------------------------
+    def add_folder(self, path: Path | str) -> FolderRow:
+        folder = Path(path).expanduser().resolve()
+        if not folder.is_dir():
+            raise FolderNotFoundError(f"{folder} is not a folder.", "Check the path and that the drive is connected.")
+        return self.catalog.add_folder(folder)
+
+    def remove_folder(self, path: Path | str) -> int:
+        folder = self.catalog.folder_by_path(Path(path).expanduser().resolve())
+        if folder is None:
+            raise FolderNotFoundError(f"{path} is not in the library.", "Run 'photoclip status' to list folders.")
+        return self.catalog.remove_folder(folder.id)
+
+    def folders(self) -> list[FolderRow]:
+        return self.catalog.folders()
+
+    # indexing ------------------------------------------------------------------------------------------
+    def index_folders(self, paths: list[Path | str] | None = None, control: JobControl | None = None) -> IndexSummary:
+        """Add the given folders (all known folders when None) and bring the index up to date."""
+        folders = [self.add_folder(p) for p in paths] if paths else self.catalog.folders()
+        indexer = Indexer(
+            self.catalog, self.index, _LockedEmbedder(self.embedder, self.model_use), self.thumbnails, self.events,
+            batch_size=self.settings.batch_size, decode_workers=self.settings.decode_workers,
+            max_pixels=self.settings.max_pixels,
+        )
+        summary = indexer.run(folders, control)
+        self.events.emit(IndexFinished(summary.as_dict()))
+        return summary
+
+    # search --------------------------------------------------------------------------------------------
+    def _searcher(self) -> Searcher:
+        return Searcher(self.catalog, self.index, _LockedEmbedder(self.embedder, self.model_use))
+
+    def search(self, query: str, limit: int = 20, filters: Filters | None = None) -> list[Hit]:
+        return self._searcher().text(query, limit, filters)
+
+    def similar(self, path: Path | str, limit: int = 20, filters: Filters | None = None) -> list[Hit]:
+        """Photos like the one at ``path``, which may be inside or outside the library."""
+        target = Path(path).expanduser().resolve()
+        vector = self._vector_of(target)
+        return self._searcher().vector(vector, limit, filters, exclude_paths=frozenset({str(target)}))
+
+    def _vector_of(self, path: Path) -> np.ndarray:
+        from photoclip.core.errors import DecodeError
+        from photoclip.core.imaging.decode import decode_photo
+        from photoclip.core.pipeline import content_hash
+
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise QueryError(f"Cannot read {path}: {exc.strerror or exc}.", "Check the path.") from exc
+        stored = self.catalog.vector_for_hash(content_hash(data), self.embedder.model_id)
+        if stored is not None:
+            return stored
+        try:
+            photo = decode_photo(data, min_side=self.embedder.input_size, max_pixels=self.settings.max_pixels,
+                                 name=path.name)
+        except DecodeError as exc:
+            raise QueryError(f"Cannot use {path} as a query: {exc.reason}.", "Pick a JPEG, PNG, HEIC or WebP photo.") from exc
+        with self.model_use:
+            return self.embedder.embed_prepared(self.embedder.prepare(photo.image)[None])[0]
+
+    # status --------------------------------------------------------------------------------------------
+    def status(self) -> LibraryStatus:
+        """Counts and failures from the catalog alone: never loads the model."""
+        model_id = self._embedder.model_id if self._embedder else self.catalog.get_meta("model_id")
+        index_size = None
+        if model_id:
+            index_size, _ = self.catalog.embedding_stats(model_id)
+        return LibraryStatus(
+            counts=self.catalog.status_counts(), model_id=model_id, index_size=index_size,
+            folders=self.catalog.folders(), folder_counts=self.catalog.folder_counts(),
+            failures=self.catalog.failures(),
+        )
+
+
+class _LockedEmbedder:
+    """Serialises model calls between the indexer and queries; prepare() stays lock-free (decode threads)."""
+
+    def __init__(self, inner: Embedder, lock: threading.Lock) -> None:
+        self._inner = inner
+        self._lock = lock
+        self.model_id = inner.model_id
+        self.dim = inner.dim
+        self.input_size = inner.input_size
+
+    def prepare(self, image):
+        return self._inner.prepare(image)
+
+    def embed_prepared(self, batch: np.ndarray) -> np.ndarray:
+        with self._lock:
+            return self._inner.embed_prepared(batch)
+
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            return self._inner.embed_texts(texts)
+
+
+def _load_clip(settings: Settings, bus: EventBus) -> Embedder:
+    """Resolve (and if allowed, download) the configured CLIP model, then load it."""
+    from photoclip.core.embed.clip_hf import ClipEmbedder
+    from photoclip.core.embed.registry import resolve_model
+
+    bus.emit(ModelLoading(settings.model, "resolving"))
+    folder, model_id = resolve_model(settings.model, settings.models_dir, allow_download=settings.allow_download)
+    bus.emit(ModelLoading(settings.model, "loading", str(folder)))
+    embedder = ClipEmbedder.load(folder, model_id=model_id, backend=settings.backend, device=settings.device,
+                                 threads=settings.threads)
+    bus.emit(ModelLoading(settings.model, "ready", f"{embedder.backend} on {embedder.device}"))
+    return embedder

@@ -1,0 +1,288 @@
+"""The indexing pipeline: walk → reconcile → decode pool → batched embedding → one transaction per batch.
+
+The calling thread owns the model and the catalog writer; decode workers only read files, hash, decode
+and prepare model input. Read-ahead is bounded so memory stays flat on a 100k-photo folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from photoclip.core.control import JobControl
+from photoclip.core.embed.base import Embedder
+from photoclip.core.errors import DecodeError
+from photoclip.core.events import EventBus, FileFailed, IndexProgress, ScanFinished
+from photoclip.core.imaging.decode import decode_photo
+from photoclip.core.imaging.thumbnails import ThumbnailCache
+from photoclip.core.index.hnsw import VectorIndex
+from photoclip.core.scan.reconcile import Plan, WorkItem, reconcile
+from photoclip.core.scan.walker import walk
+from photoclip.core.store.catalog import Catalog, FolderRow, PhotoRecord
+
+HASH_CHUNK = 1 << 20
+PROGRESS_INTERVAL = 0.2
+INDEX_SAVE_INTERVAL = 60.0
+
+
+@dataclass
+class IndexSummary:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    moved: int = 0
+    removed: int = 0
+    failed: int = 0
+    embedded: int = 0
+    reused: int = 0
+    seconds: float = 0.0
+    cancelled: bool = False
+    offline_folders: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class _Decoded:
+    item: WorkItem
+    content_hash: str | None
+    prepared: np.ndarray | None = None
+    width: int | None = None
+    height: int | None = None
+    taken_at: str | None = None
+    camera: str | None = None
+    error: str | None = None
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+class Indexer:
+    def __init__(
+        self,
+        catalog: Catalog,
+        index: VectorIndex,
+        embedder: Embedder,
+        thumbnails: ThumbnailCache,
+        bus: EventBus,
+        *,
+        batch_size: int = 16,
+        decode_workers: int = 1,
+        max_pixels: int = 250_000_000,
+    ) -> None:
+        self.catalog = catalog
+        self.index = index
+        self.embedder = embedder
+        self.thumbnails = thumbnails
+        self.bus = bus
+        self.batch_size = batch_size
+        self.decode_workers = decode_workers
+        self.max_pixels = max_pixels
+
+    # planning ------------------------------------------------------------------------------------------
+    def plan(self, folders: list[FolderRow], known: set[str], summary: IndexSummary) -> Plan:
+        plan = Plan()
+        for folder in folders:
+            root = Path(folder.path)
+            if not root.is_dir():
+                # An unplugged drive or unmounted share: keep its photos (searchable, marked offline).
+                self.catalog.set_photos_status(folder.id, "offline")
+                self.catalog.set_folder_state(folder.id, "offline")
+                summary.offline_folders.append(folder.path)
+                continue
+            if folder.state == "offline":
+                self.catalog.set_photos_status(folder.id, "indexed")
+            rows = self.catalog.photos_in_folder(folder.id)
+            reconcile(plan, folder.id, list(walk(root)), rows, known)
+        summary.unchanged = plan.unchanged
+        return plan
+
+    # running -------------------------------------------------------------------------------------------
+    def run(self, folders: list[FolderRow], control: JobControl | None = None) -> IndexSummary:
+        control = control or JobControl()
+        started = time.monotonic()
+        summary = IndexSummary()
+        known = self.catalog.known_hashes(self.embedder.model_id)
+        plan = self.plan(folders, known, summary)
+        self.bus.emit(ScanFinished(len(plan.todo) + plan.unchanged, len(plan.todo), plan.unchanged))
+        run = _Run(self, plan, known, summary, control, started)
+        run.execute()
+        if not summary.cancelled:
+            summary.removed = self.catalog.delete_photos(plan.missing)
+            for folder in folders:
+                if folder.path not in summary.offline_folders:
+                    self.catalog.set_folder_state(folder.id, "ok", scanned=True)
+        self.index.save()
+        summary.seconds = round(time.monotonic() - started, 3)
+        return summary
+
+
+class _Run:
+    """State of one indexing run (kept out of Indexer so the Indexer stays reusable)."""
+
+    def __init__(
+        self, indexer: Indexer, plan: Plan, known: set[str], summary: IndexSummary, control: JobControl,
+        started: float,
+    ) -> None:
+        self.ix = indexer
+        self.plan = plan
+        self.known = known
+        self.summary = summary
+        self.control = control
+        self.started = started
+        self.missing_by_hash = {row.content_hash: row for row in plan.missing.values() if row.content_hash}
+        self.to_embed: list[_Decoded] = []
+        self.records: list[PhotoRecord] = []
+        self.done = 0
+        self.last_progress = 0.0
+        self.last_save = started
+
+    def execute(self) -> None:
+        todo = deque(self.plan.todo)
+        pending: deque[Future] = deque()
+        read_ahead = self.ix.batch_size * 2 + self.ix.decode_workers
+        with ThreadPoolExecutor(self.ix.decode_workers, thread_name_prefix="photoclip-decode") as pool:
+            while todo or pending:
+                while todo and len(pending) < read_ahead and not self.control.cancelled:
+                    pending.append(pool.submit(self._decode, todo.popleft()))
+                if not self.control.wait_if_paused(timeout=None) or not pending:
+                    break
+                self._accept(pending.popleft().result())
+                self._progress()
+            if self.control.cancelled:
+                self.summary.cancelled = True
+                for fut in pending:
+                    fut.cancel()
+        # On cancel the half-filled batch is dropped (not committed), so the next run redoes just those files.
+        self._flush(embed=not self.summary.cancelled)
+        self._progress(force=True)
+
+    # worker side (decode threads) ----------------------------------------------------------------------
+    def _decode(self, item: WorkItem) -> _Decoded:
+        path = item.entry.path
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            return _Decoded(item, None, error=f"cannot read file: {exc.strerror or exc}")
+        digest = content_hash(data)
+        if digest in self.known:
+            return _Decoded(item, digest)  # copy, move or unchanged content: reuse the stored vector
+        try:
+            photo = decode_photo(data, min_side=self.ix.embedder.input_size, max_pixels=self.ix.max_pixels,
+                                 name=Path(path).name)
+            prepared = self.ix.embedder.prepare(photo.image)
+        except DecodeError as exc:
+            return _Decoded(item, digest, error=exc.reason)
+        except Exception as exc:  # a decoder bug on one file must not stop the library
+            return _Decoded(item, digest, error=f"could not decode: {type(exc).__name__}: {exc}")
+        try:
+            self.ix.thumbnails.save(digest, photo.thumbnail)
+        except OSError:
+            pass  # the grid regenerates a missing thumbnail; never fail indexing over the cache
+        return _Decoded(item, digest, prepared, photo.width, photo.height, photo.taken_at, photo.camera)
+
+    # owner side (this thread) --------------------------------------------------------------------------
+    def _accept(self, result: _Decoded) -> None:
+        self.done += 1
+        if result.error is not None:
+            self.records.append(self._record(result, status="failed"))
+            self.summary.failed += 1
+            self.ix.bus.emit(FileFailed(result.item.entry.path, result.error))
+        elif result.prepared is None or any(d.content_hash == result.content_hash for d in self.to_embed):
+            self._reuse(result)
+        else:
+            self.to_embed.append(result)
+        if len(self.to_embed) >= self.ix.batch_size or len(self.records) >= 4 * self.ix.batch_size:
+            self._flush(embed=True)
+
+    def _reuse(self, result: _Decoded) -> None:
+        """A file whose content already has a vector: a move keeps its row (and tags), a copy gets one."""
+        moved_from = self._claim_move(result)
+        if moved_from is not None:
+            self.records.append(self._record(result, "indexed", moved_from.id, source=moved_from))
+            return
+        self.summary.reused += 1
+        source = None if result.prepared is not None else self._metadata_donor(result.content_hash)
+        self.records.append(self._record(result, "indexed", source=source))
+
+    def _claim_move(self, result: _Decoded):
+        """The vanished row this new path is a move of, if any (same content)."""
+        if result.item.existing is not None:
+            return None
+        moved_from = self.missing_by_hash.pop(result.content_hash, None)
+        if moved_from is not None:
+            self.plan.missing.pop(moved_from.id, None)
+            self.summary.moved += 1
+        return moved_from
+
+    def _metadata_donor(self, digest: str | None):
+        """Copies share content, so their dimensions, date and camera come from the stored twin."""
+        for row in self.plan.missing.values():
+            if row.content_hash == digest:
+                return row
+        rows = self.ix.catalog.db.conn.execute(
+            "SELECT id FROM photos WHERE content_hash = ? AND width IS NOT NULL LIMIT 1", (digest,)
+        ).fetchall()
+        found = self.ix.catalog.photos_by_ids([r[0] for r in rows])
+        return found[0] if found else None
+
+    def _record(self, result: _Decoded, status: str, replaces_id: int | None = None, source=None) -> PhotoRecord:
+        entry = result.item.entry
+        if result.item.existing is not None:
+            replaces_id = result.item.existing.id
+        meta = source or result
+        return PhotoRecord(
+            folder_id=result.item.folder_id, path=entry.path, size=entry.size, mtime_ns=entry.mtime_ns,
+            content_hash=result.content_hash, status=status, width=meta.width, height=meta.height,
+            taken_at=meta.taken_at, camera=meta.camera, error=result.error, replaces_id=replaces_id,
+        )
+
+    def _flush(self, embed: bool) -> None:
+        batch, self.to_embed = (self.to_embed, []) if embed else ([], self.to_embed)
+        if batch:
+            vectors = self.ix.embedder.embed_prepared(np.stack([d.prepared for d in batch]))
+            for decoded, vector in zip(batch, vectors, strict=True):
+                moved_from = self._claim_move(decoded)
+                if moved_from is None:
+                    self._count_new(decoded)
+                rec = self._record(decoded, "indexed", moved_from.id if moved_from else None)
+                self.records.append(PhotoRecord(**{**rec.__dict__, "vector": vector}))
+            self.summary.embedded += len(batch)
+        if not self.records:
+            return
+        added = self.ix.catalog.commit_batch(self.ix.embedder.model_id, self.records)
+        self.records = []
+        if added:
+            self.ix.index.add(np.array([i for i, _ in added]), np.stack([v for _, v in added]))
+            self.known.update(d.content_hash for d in batch)
+        if time.monotonic() - self.last_save > INDEX_SAVE_INTERVAL:
+            self.ix.index.save()
+            self.last_save = time.monotonic()
+
+    def _count_new(self, decoded: _Decoded) -> None:
+        if decoded.item.existing is None:
+            self.summary.added += 1
+        else:
+            self.summary.updated += 1
+
+    def _progress(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last_progress < PROGRESS_INTERVAL:
+            return
+        self.last_progress = now
+        elapsed = max(now - self.started, 1e-6)
+        rate = self.done / elapsed
+        total = len(self.plan.todo)
+        eta = (total - self.done) / rate if rate > 0 and self.done else None
+        self.ix.bus.emit(
+            IndexProgress(self.done, total, self.summary.embedded, self.summary.reused + self.summary.moved,
+                          self.summary.failed, rate, eta, paused=self.control.paused)
+        )

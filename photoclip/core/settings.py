@@ -1,0 +1,76 @@
+"""Where photoclip keeps its data and how it runs the model. Environment variables override defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "photoclip"
+DEFAULT_MODEL = "openai/clip-vit-base-patch32"
+
+
+def _default_threads() -> int:
+    # On small machines one decode core plus one model thread beats two-thread matmuls (docs/benchmarks.md).
+    return 1 if (os.cpu_count() or 1) <= 2 else max(1, (os.cpu_count() or 2) // 2)
+
+
+@dataclass
+class Settings:
+    data_dir: Path
+    cache_dir: Path
+    #: Hub id (``openai/clip-vit-base-patch32``) or a local folder in the hub's layout.
+    model: str = DEFAULT_MODEL
+    #: ``auto`` picks the fastest measured backend for the device; ``fp32`` is the reference.
+    backend: str = "auto"
+    #: ``auto``, ``cpu``, ``cuda``, ``cuda:1``, ``mps``.
+    device: str = "auto"
+    #: torch intra-op threads for the model.
+    threads: int = field(default_factory=_default_threads)
+    #: Decode workers feeding the model.
+    decode_workers: int = field(default_factory=lambda: max(1, (os.cpu_count() or 2) - 1))
+    batch_size: int = 16
+    #: Allow downloading a missing model from the hub.
+    allow_download: bool = True
+    #: Images above this many pixels are refused (decompression-bomb guard).
+    max_pixels: int = 250_000_000
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.data_dir / "catalog.sqlite3"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def thumbnails_dir(self) -> Path:
+        return self.cache_dir / "thumbnails"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        if env.get("PHOTOCLIP_DATA_DIR"):
+            data_dir = Path(env["PHOTOCLIP_DATA_DIR"]).expanduser()
+            cache_default = data_dir / "cache"
+        else:
+            data_dir = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+            cache_default = Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+        cache_dir = Path(env["PHOTOCLIP_CACHE_DIR"]).expanduser() if env.get("PHOTOCLIP_CACHE_DIR") else cache_default
+        settings = cls(data_dir=data_dir, cache_dir=cache_dir)
+        settings.model = env.get("PHOTOCLIP_MODEL") or settings.model
+        settings.backend = env.get("PHOTOCLIP_BACKEND") or settings.backend
+        settings.device = env.get("PHOTOCLIP_DEVICE") or settings.device
+        if env.get("PHOTOCLIP_THREADS"):
+            settings.threads = max(1, int(env["PHOTOCLIP_THREADS"]))
+        if env.get("PHOTOCLIP_DECODE_WORKERS"):
+            settings.decode_workers = max(1, int(env["PHOTOCLIP_DECODE_WORKERS"]))
+        if env.get("PHOTOCLIP_OFFLINE") or env.get("HF_HUB_OFFLINE") in {"1", "true", "TRUE"}:
+            settings.allow_download = False
+        return settings

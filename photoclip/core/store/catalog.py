@@ -1,0 +1,313 @@
+"""All SQL of the catalog. SQLite is the source of truth: photos, their metadata and their vectors."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from photoclip.core.store.db import Database
+
+SEARCHABLE = ("indexed", "offline")
+
+
+@dataclass(frozen=True)
+class PhotoRow:
+    id: int
+    folder_id: int
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str | None
+    width: int | None
+    height: int | None
+    taken_at: str | None
+    camera: str | None
+    status: str
+    error: str | None
+
+
+@dataclass(frozen=True)
+class FolderRow:
+    id: int
+    path: str
+    state: str
+    last_scan_at: float | None
+
+
+@dataclass(frozen=True)
+class PhotoRecord:
+    """What the pipeline learned about one file, written by ``Catalog.commit_batch``."""
+
+    folder_id: int
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str | None
+    status: str  # indexed | failed
+    width: int | None = None
+    height: int | None = None
+    taken_at: str | None = None
+    camera: str | None = None
+    error: str | None = None
+    #: set for a content hash the catalog had no vector for (None: vector already stored)
+    vector: np.ndarray | None = None
+    #: id of an existing row this file replaces (a move or rename keeps the photo's id and tags)
+    replaces_id: int | None = None
+
+
+def _photo(row) -> PhotoRow:
+    return PhotoRow(**{k: row[k] for k in PhotoRow.__dataclass_fields__})
+
+
+class Catalog:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @contextmanager
+    def transaction(self) -> Iterator:
+        with self.db.write_lock:
+            conn = self.db.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    # folders -------------------------------------------------------------------------------------------
+    def add_folder(self, path: Path) -> FolderRow:
+        with self.transaction() as db:
+            db.execute("INSERT OR IGNORE INTO folders(path, added_at) VALUES (?, ?)", (str(path), time.time()))
+        folder = self.folder_by_path(path)
+        assert folder is not None
+        return folder
+
+    def folder_by_path(self, path: Path) -> FolderRow | None:
+        row = self.db.conn.execute("SELECT * FROM folders WHERE path = ?", (str(path),)).fetchone()
+        return FolderRow(row["id"], row["path"], row["state"], row["last_scan_at"]) if row else None
+
+    def folders(self) -> list[FolderRow]:
+        rows = self.db.conn.execute("SELECT * FROM folders ORDER BY path").fetchall()
+        return [FolderRow(r["id"], r["path"], r["state"], r["last_scan_at"]) for r in rows]
+
+    def remove_folder(self, folder_id: int) -> int:
+        with self.transaction() as db:
+            removed = db.execute("DELETE FROM photos WHERE folder_id = ?", (folder_id,)).rowcount
+            db.execute("DELETE FROM folders WHERE id = ?", (folder_id,))
+        return removed
+
+    def set_folder_state(self, folder_id: int, state: str, scanned: bool = False) -> None:
+        with self.transaction() as db:
+            if scanned:
+                db.execute(
+                    "UPDATE folders SET state = ?, last_scan_at = ? WHERE id = ?", (state, time.time(), folder_id)
+                )
+            else:
+                db.execute("UPDATE folders SET state = ? WHERE id = ?", (state, folder_id))
+
+    # photos --------------------------------------------------------------------------------------------
+    def photos_in_folder(self, folder_id: int) -> dict[str, PhotoRow]:
+        rows = self.db.conn.execute("SELECT * FROM photos WHERE folder_id = ?", (folder_id,)).fetchall()
+        return {r["path"]: _photo(r) for r in rows}
+
+    def photo_by_path(self, path: str) -> PhotoRow | None:
+        row = self.db.conn.execute("SELECT * FROM photos WHERE path = ?", (path,)).fetchone()
+        return _photo(row) if row else None
+
+    def photos_by_ids(self, ids: Iterable[int]) -> list[PhotoRow]:
+        ids = list(ids)
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self.db.conn.execute(f"SELECT * FROM photos WHERE id IN ({marks})", ids).fetchall()
+        return [_photo(r) for r in rows]
+
+    def delete_photos(self, ids: Iterable[int]) -> int:
+        ids = list(ids)
+        with self.transaction() as db:
+            return db.executemany("DELETE FROM photos WHERE id = ?", [(i,) for i in ids]).rowcount
+
+    def set_photos_status(self, folder_id: int, status: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE photos SET status = ? WHERE folder_id = ? AND status != 'failed'", (status, folder_id))
+
+    def commit_batch(self, model_id: str, records: list[PhotoRecord]) -> list[tuple[int, np.ndarray]]:
+        """Write a batch in one transaction; returns (embedding id, vector) of the vectors it added."""
+        added: list[tuple[int, np.ndarray]] = []
+        now = time.time()
+        with self.transaction() as db:
+            for rec in records:
+                if rec.vector is not None:
+                    cur = db.execute(
+                        "INSERT OR IGNORE INTO embeddings(content_hash, model_id, vector, created_at) VALUES (?,?,?,?)",
+                        (rec.content_hash, model_id, np.asarray(rec.vector, np.float32).tobytes(), now),
+                    )
+                    if cur.rowcount:
+                        added.append((cur.lastrowid, rec.vector))
+                self._write_photo(db, rec, now)
+        return added
+
+    @staticmethod
+    def _write_photo(db, rec: PhotoRecord, now: float) -> None:
+        values = (
+            rec.folder_id, rec.path, rec.size, rec.mtime_ns, rec.content_hash, rec.width, rec.height,
+            rec.taken_at, rec.camera, rec.status, rec.error, now,
+        )
+        if rec.replaces_id is not None:
+            db.execute("DELETE FROM photos WHERE path = ? AND id != ?", (rec.path, rec.replaces_id))
+            db.execute(
+                """UPDATE photos SET folder_id=?, path=?, size=?, mtime_ns=?, content_hash=?, width=?, height=?,
+                   taken_at=?, camera=?, status=?, error=?, updated_at=? WHERE id=?""",
+                (*values, rec.replaces_id),
+            )
+            return
+        db.execute(
+            """INSERT INTO photos(folder_id, path, size, mtime_ns, content_hash, width, height, taken_at, camera,
+                                  status, error, updated_at)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+               ON CONFLICT(path) DO UPDATE SET folder_id=excluded.folder_id, size=excluded.size,
+                 mtime_ns=excluded.mtime_ns, content_hash=excluded.content_hash, width=excluded.width,
+                 height=excluded.height, taken_at=excluded.taken_at, camera=excluded.camera,
+                 status=excluded.status, error=excluded.error, updated_at=excluded.updated_at""",
+            values,
+        )
+
+    # embeddings ----------------------------------------------------------------------------------------
+    def known_hashes(self, model_id: str) -> set[str]:
+        rows = self.db.conn.execute("SELECT content_hash FROM embeddings WHERE model_id = ?", (model_id,))
+        return {r[0] for r in rows}
+
+    def vector_for_hash(self, content_hash: str, model_id: str) -> np.ndarray | None:
+        row = self.db.conn.execute(
+            "SELECT vector FROM embeddings WHERE content_hash = ? AND model_id = ?", (content_hash, model_id)
+        ).fetchone()
+        return np.frombuffer(row[0], dtype=np.float32).copy() if row else None
+
+    def embeddings_after(self, model_id: str, after_id: int, chunk: int = 10_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield (ids, vectors) chunks of a model's embeddings with id > after_id, in id order."""
+        last = after_id
+        while True:
+            rows = self.db.conn.execute(
+                "SELECT id, vector FROM embeddings WHERE model_id = ? AND id > ? ORDER BY id LIMIT ?",
+                (model_id, last, chunk),
+            ).fetchall()
+            if not rows:
+                return
+            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+            yield ids, vectors
+            last = int(ids[-1])
+
+    def embedding_stats(self, model_id: str, up_to_id: int | None = None) -> tuple[int, int]:
+        """(count, max id) of a model's embeddings, optionally only those with id <= up_to_id."""
+        sql = "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM embeddings WHERE model_id = ?"
+        args: tuple = (model_id,)
+        if up_to_id is not None:
+            sql += " AND id <= ?"
+            args = (model_id, up_to_id)
+        count, max_id = self.db.conn.execute(sql, args).fetchone()
+        return count, max_id
+
+    def searchable_photos(self, model_id: str, embedding_ids: list[int]) -> list[tuple[int, PhotoRow]]:
+        """Photos (with their embedding id) behind the given embedding ids; copies share one embedding."""
+        if not embedding_ids:
+            return []
+        marks = ",".join("?" * len(embedding_ids))
+        rows = self.db.conn.execute(
+            f"""SELECT e.id AS embedding_id, p.* FROM embeddings e JOIN photos p ON p.content_hash = e.content_hash
+                WHERE e.model_id = ? AND e.id IN ({marks}) AND p.status IN ('indexed', 'offline')""",
+            (model_id, *embedding_ids),
+        ).fetchall()
+        return [(r["embedding_id"], _photo(r)) for r in rows]
+
+    def filtered_embeddings(
+        self, model_id: str, folder: str | None, date_from: str | None, date_to: str | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of searchable photos matching the filters, for an exact search over a subset."""
+        where, args = _filter_sql(folder, date_from, date_to)
+        rows = self.db.conn.execute(
+            f"""SELECT DISTINCT e.id, e.vector FROM embeddings e JOIN photos p ON p.content_hash = e.content_hash
+                WHERE e.model_id = ? AND p.status IN ('indexed', 'offline') {where}""",
+            (model_id, *args),
+        ).fetchall()
+        if not rows:
+            return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+        return ids, vectors
+
+    def count_filtered(self, model_id: str, folder: str | None, date_from: str | None, date_to: str | None) -> int:
+        where, args = _filter_sql(folder, date_from, date_to)
+        return self.db.conn.execute(
+            f"""SELECT COUNT(DISTINCT e.id) FROM embeddings e JOIN photos p ON p.content_hash = e.content_hash
+                WHERE e.model_id = ? AND p.status IN ('indexed', 'offline') {where}""",
+            (model_id, *args),
+        ).fetchone()[0]
+
+    # status --------------------------------------------------------------------------------------------
+    def status_counts(self) -> dict[str, int]:
+        rows = self.db.conn.execute("SELECT status, COUNT(*) FROM photos GROUP BY status").fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def failures(self) -> list[PhotoRow]:
+        rows = self.db.conn.execute("SELECT * FROM photos WHERE status = 'failed' ORDER BY path").fetchall()
+        return [_photo(r) for r in rows]
+
+    def folder_counts(self) -> dict[int, dict[str, int]]:
+        rows = self.db.conn.execute("SELECT folder_id, status, COUNT(*) FROM photos GROUP BY folder_id, status")
+        counts: dict[int, dict[str, int]] = {}
+        for folder_id, status, n in rows:
+            counts.setdefault(folder_id, {})[status] = n
+        return counts
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+
+# ISO strings sort as dates; photos without EXIF dates (screenshots, scans) fall back to their file time.
+_TAKEN = "COALESCE(p.taken_at, strftime('%Y-%m-%dT%H:%M:%S', p.mtime_ns / 1000000000, 'unixepoch', 'localtime'))"
+
+
+def _filter_sql(folder: str | None, date_from: str | None, date_to: str | None) -> tuple[str, list]:
+    """Folder is a path prefix; dates compare against EXIF taken-at, else the file's modification time."""
+    clauses: list[str] = []
+    args: list = []
+    if folder:
+        prefix = folder.rstrip("/\\")
+        clauses.append("(p.path = ? OR substr(p.path, 1, ?) = ?)")
+        args += [prefix, len(prefix) + 1, prefix + _sep(prefix)]
+    if date_from:
+        clauses.append(f"{_TAKEN} >= ?")
+        args.append(date_from)
+    if date_to:
+        clauses.append(f"{_TAKEN} <= ?")
+        args.append(end_of(date_to))
+    return "".join(f" AND {c}" for c in clauses), args
+
+
+def end_of(date_to: str) -> str:
+    """A bare date as an upper bound means the whole day."""
+    return date_to + "T23:59:59" if len(date_to) == 10 else date_to
+
+
+def effective_date(photo: PhotoRow) -> str:
+    """The same date ``_TAKEN`` computes in SQL, for rows filtered in Python."""
+    if photo.taken_at:
+        return photo.taken_at
+    return datetime.fromtimestamp(photo.mtime_ns / 1e9).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _sep(path: str) -> str:
+    return "\\" if ("\\" in path and "/" not in path) else "/"

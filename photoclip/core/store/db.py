@@ -1,0 +1,88 @@
+"""Opening the catalog: WAL, foreign keys, migrations with a backup first, one connection per thread."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+from photoclip.core.errors import CatalogError, CatalogTooNewError
+from photoclip.core.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    db.row_factory = sqlite3.Row
+    db.execute("PRAGMA journal_mode=WAL")
+    # NORMAL in WAL mode: a power cut may lose the last transactions but never corrupts the file.
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    return db
+
+
+def migrate(db: sqlite3.Connection, path: Path) -> None:
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise CatalogTooNewError(
+            f"The catalog at {path} was written by a newer photoclip (schema {version}, this one knows "
+            f"{SCHEMA_VERSION}).",
+            "Update photoclip, or point PHOTOCLIP_DATA_DIR at another folder.",
+        )
+    if version == SCHEMA_VERSION:
+        return
+    if version > 0:
+        _backup(db, path.with_name(f"{path.name}.before-v{SCHEMA_VERSION}.bak"))
+    for number in range(version, SCHEMA_VERSION):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[number](db)
+            db.execute(f"PRAGMA user_version = {number + 1}")
+            db.execute("COMMIT")
+        except Exception:
+            db.execute("ROLLBACK")
+            raise
+
+
+def _backup(db: sqlite3.Connection, target: Path) -> None:
+    with sqlite3.connect(target) as copy:
+        db.backup(copy)
+
+
+class Database:
+    """Hands each thread its own connection; writes are serialised by ``write_lock``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.write_lock = threading.RLock()
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            first = self.conn
+            migrate(first, path)
+        except sqlite3.DatabaseError as exc:
+            raise CatalogError(
+                f"The catalog at {path} cannot be opened: {exc}.",
+                "Restore it from a backup, or move it aside to start a new catalog.",
+            ) from exc
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        db = getattr(self._local, "conn", None)
+        if db is None:
+            db = connect(self.path)
+            self._local.conn = db
+            with self._all_lock:
+                self._all.append(db)
+        return db
+
+    def close(self) -> None:
+        with self._all_lock:
+            for db in self._all:
+                try:
+                    db.close()
+                except sqlite3.ProgrammingError:
+                    pass  # closed from another thread already
+            self._all.clear()
+        self._local = threading.local()

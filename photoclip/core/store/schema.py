@@ -1,0 +1,53 @@
+"""Catalog schema as ordered migrations. ``PRAGMA user_version`` is the number of migrations applied."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+
+def _v1(db: sqlite3.Connection) -> None:
+    db.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE folders (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            added_at REAL NOT NULL,
+            state TEXT NOT NULL DEFAULT 'ok',        -- ok | offline
+            last_scan_at REAL
+        );
+        CREATE TABLE photos (
+            id INTEGER PRIMARY KEY,
+            folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+            path TEXT NOT NULL UNIQUE,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            content_hash TEXT,
+            width INTEGER,
+            height INTEGER,
+            taken_at TEXT,                           -- ISO 8601 local time from EXIF, NULL if unknown
+            camera TEXT,
+            status TEXT NOT NULL,                    -- indexed | failed | offline
+            error TEXT,
+            updated_at REAL NOT NULL
+        );
+        CREATE INDEX photos_hash ON photos(content_hash);
+        CREATE INDEX photos_folder ON photos(folder_id);
+        CREATE INDEX photos_taken ON photos(taken_at);
+        -- AUTOINCREMENT: ids are HNSW labels and must never be reused.
+        CREATE TABLE embeddings (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            content_hash TEXT NOT NULL,
+            model_id TEXT NOT NULL,
+            vector BLOB NOT NULL,                    -- float32, L2-normalised
+            created_at REAL NOT NULL,
+            UNIQUE (content_hash, model_id)
+        );
+        CREATE INDEX embeddings_model ON embeddings(model_id, id);
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
