@@ -22,6 +22,11 @@ class JobControl:
         self._running.set()  # wake a paused job so it can see the cancel
 
     @property
+    def cancel_event(self) -> threading.Event:
+        """For APIs that take an Event (e.g. a download's cancel flag)."""
+        return self._cancelled
+
+    @property
     def paused(self) -> bool:
         return not self._running.is_set()
 

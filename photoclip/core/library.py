@@ -18,7 +18,7 @@ from photoclip.core.embed.base import Embedder
 from photoclip.core.errors import FolderNotFoundError, QueryError
 from photoclip.core.events import EventBus, IndexFinished, ModelLoading
 from photoclip.core.imaging.thumbnails import ThumbnailCache
-from photoclip.core.pipeline import IndexSummary, Indexer
+from photoclip.core.pipeline import Indexer, IndexSummary
 from photoclip.core.search import Filters, Hit, Searcher
 from photoclip.core.settings import Settings
 from photoclip.core.store.catalog import Catalog, FolderRow, PhotoRow
@@ -164,7 +164,9 @@ class Library:
             photo = decode_photo(data, min_side=self.embedder.input_size, max_pixels=self.settings.max_pixels,
                                  name=path.name)
         except DecodeError as exc:
-            raise QueryError(f"Cannot use {path} as a query: {exc.reason}.", "Pick a JPEG, PNG, HEIC or WebP photo.") from exc
+            raise QueryError(
+                f"Cannot use {path} as a query: {exc.reason}.", "Pick a JPEG, PNG, HEIC or WebP photo."
+            ) from exc
         with self.model_use:
             return self.embedder.embed_prepared(self.embedder.prepare(photo.image)[None])[0]
 

@@ -6,6 +6,7 @@ and prepare model input. Read-ahead is bounded so memory stays flat on a 100k-ph
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections import deque
@@ -183,10 +184,9 @@ class _Run:
             return _Decoded(item, digest, error=exc.reason)
         except Exception as exc:  # a decoder bug on one file must not stop the library
             return _Decoded(item, digest, error=f"could not decode: {type(exc).__name__}: {exc}")
-        try:
+        # the grid regenerates a missing thumbnail; never fail indexing over the cache
+        with contextlib.suppress(OSError):
             self.ix.thumbnails.save(digest, photo.thumbnail)
-        except OSError:
-            pass  # the grid regenerates a missing thumbnail; never fail indexing over the cache
         return _Decoded(item, digest, prepared, photo.width, photo.height, photo.taken_at, photo.camera)
 
     # owner side (this thread) --------------------------------------------------------------------------

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -190,7 +190,9 @@ class Catalog:
         ).fetchone()
         return np.frombuffer(row[0], dtype=np.float32).copy() if row else None
 
-    def embeddings_after(self, model_id: str, after_id: int, chunk: int = 10_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def embeddings_after(
+        self, model_id: str, after_id: int, chunk: int = 10_000
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield (ids, vectors) chunks of a model's embeddings with id > after_id, in id order."""
         last = after_id
         while True:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from pathlib import Path
@@ -80,9 +81,7 @@ class Database:
     def close(self) -> None:
         with self._all_lock:
             for db in self._all:
-                try:
+                with contextlib.suppress(sqlite3.ProgrammingError):  # closed from another thread already
                     db.close()
-                except sqlite3.ProgrammingError:
-                    pass  # closed from another thread already
             self._all.clear()
         self._local = threading.local()

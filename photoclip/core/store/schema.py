@@ -6,8 +6,16 @@ import sqlite3
 from collections.abc import Callable
 
 
+def _script(db: sqlite3.Connection, sql: str) -> None:
+    """Statement by statement: ``executescript`` would commit the migration's open transaction."""
+    for statement in sql.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 def _v1(db: sqlite3.Connection) -> None:
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE folders (

@@ -1,0 +1,132 @@
+"""One function per sub-command. Each prints its result and returns an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from photoclip.cli.main import EXIT_INTERRUPTED, EXIT_OK, run_in_thread
+from photoclip.cli.progress import TerminalProgress
+from photoclip.core.control import JobControl
+from photoclip.core.library import Library
+from photoclip.core.search import Filters, Hit
+from photoclip.core.settings import Settings
+
+
+def _emit_json(value: object) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=None))
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    progress = TerminalProgress(enabled=False if args.json else None)
+    control = JobControl()
+    with Library.open(settings) as library:
+        library.events.subscribe(progress)
+        try:
+            summary = run_in_thread(lambda: library.index_folders(args.paths or None, control), control.cancel)
+        finally:
+            progress.close()
+    if args.json:
+        _emit_json(summary.as_dict())
+    else:
+        print(
+            f"{summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged, {summary.moved} moved, "
+            f"{summary.removed} removed, {summary.failed} failed ({summary.embedded} embedded in "
+            f"{summary.seconds:.1f} s)"
+        )
+        for folder in summary.offline_folders:
+            print(f"offline (kept, not rescanned): {folder}")
+        for failure in progress.failures:
+            print(f"skipped {failure.path}: {failure.reason}", file=sys.stderr)
+    return EXIT_INTERRUPTED if summary.cancelled else EXIT_OK
+
+
+def _filters(args: argparse.Namespace) -> Filters:
+    folder = str(args.folder.expanduser().resolve()) if args.folder else None
+    return Filters(folder=folder, date_from=args.date_from, date_to=args.date_to)
+
+
+def _print_hits(hits: list[Hit], as_json: bool) -> None:
+    if as_json:
+        _emit_json([{"path": h.path, "score": round(h.score, 6)} for h in hits])
+        return
+    if not hits:
+        print("No photos found.", file=sys.stderr)
+    for hit in hits:
+        print(f"{hit.score:6.3f}  {hit.path}")
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    with Library.open(settings) as library:
+        _print_hits(library.search(args.query, args.limit, _filters(args)), args.json)
+    return EXIT_OK
+
+
+def cmd_similar(args: argparse.Namespace, settings: Settings) -> int:
+    with Library.open(settings) as library:
+        _print_hits(library.similar(args.path, args.limit, _filters(args)), args.json)
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    with Library.open(settings) as library:
+        status = library.status().as_dict()
+    status["catalog"] = str(settings.catalog_path)
+    if args.json:
+        _emit_json(status)
+        return EXIT_OK
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(status["counts"].items())) or "none"
+    print(f"Catalog: {status['catalog']}")
+    print(f"Photos:  {status['photos']} ({counts})")
+    print(f"Model:   {status['model'] or 'not loaded yet'}   vectors: {status['index_size'] or 0}")
+    for folder in status["folders"]:
+        print(f"Folder:  {folder['path']} [{folder['state']}] {sum(folder['counts'].values())} photos")
+    for failure in status["failed"]:
+        print(f"Failed:  {failure['path']}: {failure['reason']}")
+    return EXIT_OK
+
+
+def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    with Library.open(settings) as library:
+        removed = library.remove_folder(args.path)
+    print(f"Removed {args.path} from the library ({removed} photos forgotten; files untouched).")
+    return EXIT_OK
+
+
+def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
+    from photoclip.core.embed import registry
+
+    if args.model_command == "import":
+        folder, model_id = registry.import_model(args.directory.expanduser(), settings.models_dir)
+        print(f"Imported {model_id} into {folder}.")
+        print(f"Use it with: PHOTOCLIP_MODEL={folder} (or it is found automatically if it is {settings.model}).")
+        return EXIT_OK
+    hub_id = args.model_id or settings.model
+    control = JobControl()
+    bar = _DownloadBar()
+    folder = run_in_thread(
+        lambda: registry.download_model(hub_id, settings.models_dir, progress=bar, cancel=control.cancel_event),
+        control.cancel,
+    )
+    bar.close()
+    print(f"Downloaded {hub_id} into {folder}.")
+    return EXIT_OK
+
+
+class _DownloadBar:
+    def __init__(self) -> None:
+        self._bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, unit="B", unit_scale=True, file=sys.stderr, disable=not sys.stderr.isatty())
+        self._bar.total = total
+        self._bar.n = done
+        self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()

@@ -1,0 +1,122 @@
+"""The ``photoclip`` command: sub-commands over the Library façade. The one place errors become exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import traceback
+from datetime import datetime
+from pathlib import Path
+
+from photoclip import __version__
+from photoclip.core.errors import PhotoclipError
+from photoclip.core.settings import DEFAULT_MODEL, Settings
+
+EXIT_OK, EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 3, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="photoclip", description="Find your photos by what is in them.")
+    parser.add_argument("--version", action="version", version=f"photoclip {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("index", help="add folders and index their photos")
+    p.add_argument("paths", nargs="*", type=Path, help="folders (default: every folder already in the library)")
+    p.add_argument("--json", action="store_true", help="print one JSON object with the counts")
+
+    for name, helptext, arg in (("search", "find photos by a description", "query"),
+                                ("similar", "find photos like a given photo", "path")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument(arg, type=Path if arg == "path" else str)
+        p.add_argument("--limit", "-k", type=int, default=20)
+        p.add_argument("--folder", type=Path, help="only photos under this folder")
+        p.add_argument("--from", dest="date_from", type=_iso_date, help="taken on or after (YYYY-MM-DD)")
+        p.add_argument("--to", dest="date_to", type=_iso_date, help="taken on or before (YYYY-MM-DD)")
+        p.add_argument("--json", action="store_true", help='print [{"path", "score"}, ...], best first')
+
+    p = sub.add_parser("status", help="counts, model, index size and failed files")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("remove", help="remove a folder from the library (files are not touched)")
+    p.add_argument("path", type=Path)
+
+    p = sub.add_parser("model", help="download or import the CLIP model")
+    msub = p.add_subparsers(dest="model_command", required=True)
+    d = msub.add_parser("download", help="download a model from the Hugging Face hub")
+    d.add_argument("model_id", nargs="?", default=None, help=f"hub id (default: {DEFAULT_MODEL})")
+    i = msub.add_parser("import", help="use a model folder copied from another machine")
+    i.add_argument("directory", type=Path)
+    return parser
+
+
+def _iso_date(text: str) -> str:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from exc
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        return _launch_gui()
+    settings = Settings.from_env()
+    try:
+        from photoclip.cli import commands
+
+        return getattr(commands, f"cmd_{args.command}")(args, settings)
+    except PhotoclipError as exc:
+        print(f"photoclip: {exc.user_message} {exc.hint}".strip(), file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("photoclip: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # the one place an unexpected bug is caught: keep a report, show one line
+        report = _write_crash_report(settings)
+        print(f"photoclip: internal error: {type(exc).__name__}: {exc} (report: {report})", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _write_crash_report(settings: Settings) -> Path | str:
+    try:
+        logs = settings.data_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        path = logs / f"crash-{datetime.now():%Y%m%d-%H%M%S}.txt"
+        path.write_text(f"photoclip {__version__}\n{' '.join(sys.argv)}\n\n{traceback.format_exc()}")
+        return path
+    except OSError:
+        return "not written"
+
+
+def _launch_gui() -> int:
+    try:
+        from photoclip.gui.app import main as gui_main
+    except ImportError as exc:
+        print(f"photoclip: the desktop app is not available ({exc}). See 'photoclip --help'.", file=sys.stderr)
+        return EXIT_ERROR
+    return gui_main()
+
+
+def run_in_thread(work, on_interrupt) -> object:
+    """Run ``work`` in a worker thread so Ctrl-C in the main thread can cancel it cleanly."""
+    result: dict = {}
+
+    def target() -> None:
+        try:
+            result["value"] = work()
+        except BaseException as exc:
+            result["error"] = exc
+
+    thread = threading.Thread(target=target, name="photoclip-index", daemon=True)
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(0.2)
+    except KeyboardInterrupt:
+        on_interrupt()
+        thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")

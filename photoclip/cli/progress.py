@@ -1,0 +1,48 @@
+"""Turns core events into terminal output: a progress bar on a terminal, nothing in --json mode."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from photoclip.core.events import Event, FileFailed, IndexProgress, ModelLoading, ScanFinished
+
+
+class TerminalProgress:
+    def __init__(self, stream: TextIO = sys.stderr, enabled: bool | None = None) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty() if enabled is None else enabled
+        self._bar = None
+        self._failed: list[FileFailed] = []
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, FileFailed):
+            self._failed.append(event)
+        if not self.enabled:
+            return
+        if isinstance(event, ModelLoading) and event.stage in {"downloading", "loading"}:
+            self._write(f"Loading model {event.model}…")
+        elif isinstance(event, ScanFinished):
+            self._write(f"Found {event.total_files} photos: {event.unchanged} unchanged, {event.to_process} to read.")
+            self._open_bar(event.to_process)
+        elif isinstance(event, IndexProgress) and self._bar is not None:
+            self._bar.n = event.done
+            self._bar.set_postfix_str(f"embedded {event.embedded}, failed {event.failed}", refresh=False)
+            self._bar.refresh()
+
+    def _open_bar(self, total: int) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=total, unit="photo", file=self.stream, dynamic_ncols=True, leave=True)
+
+    def _write(self, line: str) -> None:
+        print(line, file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    @property
+    def failures(self) -> list[FileFailed]:
+        return self._failed

@@ -1,0 +1,41 @@
+"""Small real photo folders and libraries for tests: real JPEG/PNG/WebP files, a real SQLite catalog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image
+
+from photoclip.core.library import Library
+from photoclip.core.settings import Settings
+from tests.support.color_embedder import PALETTE, ColorEmbedder
+
+EXIF_IFD = 0x8769
+DATETIME_ORIGINAL = 0x9003
+
+
+def write_photo(path: Path, colour: str, *, second: str | None = None, share: float = 0.0,
+                size: tuple[int, int] = (320, 240), taken_at: str | None = None) -> Path:
+    """A photo filled with one palette colour; ``second`` covers the left ``share`` of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = Image.new("RGB", size, PALETTE[colour])
+    if second:
+        image.paste(PALETTE[second], (0, 0, int(size[0] * share), size[1]))
+    kwargs = {}
+    if taken_at:
+        exif = Image.Exif()
+        exif.get_ifd(EXIF_IFD)[DATETIME_ORIGINAL] = taken_at  # "YYYY:MM:DD HH:MM:SS"
+        kwargs["exif"] = exif.tobytes()
+    fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}[path.suffix.lower()]
+    if fmt == "WEBP":
+        kwargs["lossless"] = True
+    image.save(path, fmt, **kwargs)
+    return path
+
+
+def make_settings(root: Path) -> Settings:
+    return Settings(data_dir=root / "data", cache_dir=root / "cache", decode_workers=2, batch_size=4)
+
+
+def open_library(root: Path, embedder: ColorEmbedder | None = None) -> Library:
+    return Library.open(make_settings(root), embedder=embedder or ColorEmbedder())
