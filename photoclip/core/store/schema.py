@@ -57,5 +57,22 @@ def _v1(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+def _v2(db: sqlite3.Connection) -> None:
+    """Work queue of the folder watcher, persisted so a crash or kill loses no pending file."""
+    _script(
+        db,
+        """
+        CREATE TABLE queue (
+            path TEXT PRIMARY KEY,
+            folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,                      -- upsert | delete | rescan (path is then a folder)
+            enqueued_at REAL NOT NULL,
+            not_before REAL NOT NULL DEFAULT 0       -- settle time: do not read before this moment
+        );
+        CREATE INDEX queue_due ON queue(not_before);
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
