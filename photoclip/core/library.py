@@ -6,6 +6,7 @@ torch. Tests inject an embedder.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -126,14 +127,29 @@ class Library:
     def index_folders(self, paths: list[Path | str] | None = None, control: JobControl | None = None) -> IndexSummary:
         """Add the given folders (all known folders when None) and bring the index up to date."""
         folders = [self.add_folder(p) for p in paths] if paths else self.catalog.folders()
-        indexer = Indexer(
+        summary = self._indexer().run(folders, control)
+        self.events.emit(IndexFinished(summary.as_dict()))
+        return summary
+
+    def index_paths(self, paths: list[str], control: JobControl | None = None) -> IndexSummary:
+        """Index, update or remove single files (the watcher's entry point). Paths outside every library
+        folder are ignored."""
+        folders = sorted(self.catalog.folders(), key=lambda f: len(f.path), reverse=True)
+        items = []
+        for path in paths:
+            folder = next((f for f in folders if _is_under(path, f.path)), None)
+            if folder is not None:
+                items.append((folder.id, path))
+        summary = self._indexer().run_paths(items, control)
+        self.events.emit(IndexFinished(summary.as_dict()))
+        return summary
+
+    def _indexer(self) -> Indexer:
+        return Indexer(
             self.catalog, self.index, _LockedEmbedder(self.embedder, self.model_use), self.thumbnails, self.events,
             batch_size=self.settings.batch_size, decode_workers=self.settings.decode_workers,
             max_pixels=self.settings.max_pixels,
         )
-        summary = indexer.run(folders, control)
-        self.events.emit(IndexFinished(summary.as_dict()))
-        return summary
 
     # search --------------------------------------------------------------------------------------------
     def _searcher(self) -> Searcher:
@@ -204,6 +220,10 @@ class _LockedEmbedder:
     def embed_texts(self, texts: list[str]) -> np.ndarray:
         with self._lock:
             return self._inner.embed_texts(texts)
+
+
+def _is_under(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip("/\\") + os.sep)
 
 
 def _load_clip(settings: Settings, bus: EventBus) -> Embedder:

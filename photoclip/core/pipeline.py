@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
+import stat
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,7 +26,7 @@ from photoclip.core.imaging.decode import decode_photo
 from photoclip.core.imaging.thumbnails import ThumbnailCache
 from photoclip.core.index.hnsw import VectorIndex
 from photoclip.core.scan.reconcile import Plan, WorkItem, reconcile
-from photoclip.core.scan.walker import walk
+from photoclip.core.scan.walker import FileEntry, is_photo_name, walk
 from photoclip.core.store.catalog import Catalog, FolderRow, PhotoRecord
 
 HASH_CHUNK = 1 << 20
@@ -106,24 +108,61 @@ class Indexer:
         summary.unchanged = plan.unchanged
         return plan
 
+    def plan_paths(self, items: list[tuple[int, str]], known: set[str], summary: IndexSummary) -> Plan:
+        """Plan for single files (watcher events): (folder id, path) pairs; a vanished path is a removal."""
+        plan = Plan()
+        for folder_id, path in items:
+            rows = {}
+            row = self.catalog.photo_by_path(path)
+            if row is not None:
+                rows[path] = row
+            entry = stat_entry(path)
+            reconcile(plan, folder_id, [entry] if entry else [], rows, known)
+        summary.unchanged = plan.unchanged
+        return plan
+
     # running -------------------------------------------------------------------------------------------
     def run(self, folders: list[FolderRow], control: JobControl | None = None) -> IndexSummary:
-        control = control or JobControl()
-        started = time.monotonic()
+        """Full reconcile of whole folders: new, changed, moved and deleted files."""
         summary = IndexSummary()
+        started = time.monotonic()
         known = self.catalog.known_hashes(self.embedder.model_id)
         plan = self.plan(folders, known, summary)
-        self.bus.emit(ScanFinished(len(plan.todo) + plan.unchanged, len(plan.todo), plan.unchanged))
-        run = _Run(self, plan, known, summary, control, started)
-        run.execute()
+        self._execute(plan, known, summary, control or JobControl(), started)
         if not summary.cancelled:
-            summary.removed = self.catalog.delete_photos(plan.missing)
             for folder in folders:
                 if folder.path not in summary.offline_folders:
                     self.catalog.set_folder_state(folder.id, "ok", scanned=True)
+        return summary
+
+    def run_paths(self, items: list[tuple[int, str]], control: JobControl | None = None) -> IndexSummary:
+        """Index or remove just these files; a delete and a create of the same content become a move."""
+        summary = IndexSummary()
+        started = time.monotonic()
+        known = self.catalog.known_hashes(self.embedder.model_id)
+        plan = self.plan_paths(items, known, summary)
+        self._execute(plan, known, summary, control or JobControl(), started)
+        return summary
+
+    def _execute(self, plan: Plan, known: set[str], summary: IndexSummary, control: JobControl,
+                 started: float) -> None:
+        self.bus.emit(ScanFinished(len(plan.todo) + plan.unchanged, len(plan.todo), plan.unchanged))
+        _Run(self, plan, known, summary, control, started).execute()
+        if not summary.cancelled:
+            summary.removed = self.catalog.delete_photos(plan.missing)
         self.index.save()
         summary.seconds = round(time.monotonic() - started, 3)
-        return summary
+
+
+def stat_entry(path: str) -> FileEntry | None:
+    """The walker's view of one file, or None when it is gone or not a photo."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode) or not is_photo_name(os.path.basename(path)):
+        return None
+    return FileEntry(path, st.st_size, st.st_mtime_ns)
 
 
 class _Run:

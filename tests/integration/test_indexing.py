@@ -179,3 +179,17 @@ def test_pause_holds_the_run_until_resumed(tmp_path):
         control.resume()
         worker.join(30)
         assert result["s"].embedded == 12
+
+
+def test_index_paths_updates_single_files_and_pairs_delete_with_create_as_a_move(library, photos, embedder):
+    library.index_folders([photos])
+    new = write_photo(photos / "trip" / "purple.png", "purple")
+    moved = photos / "trip" / "red-moved.jpg"
+    (photos / "red.jpg").rename(moved)
+    outside = write_photo(photos.parent / "elsewhere.png", "black")
+    summary = library.index_paths([str(new), str(photos / "red.jpg"), str(moved), str(outside)])
+    assert (summary.added, summary.moved, summary.removed, summary.embedded) == (1, 1, 0, 1)
+    assert library.search("purple", limit=1)[0].path == str(new)
+    assert library.catalog.photo_by_path(str(outside)) is None
+    new.unlink()
+    assert library.index_paths([str(new)]).removed == 1
