@@ -49,7 +49,33 @@ class IndexFinished:
     summary: dict = field(default_factory=dict)
 
 
-Event = ScanFinished | IndexProgress | FileFailed | ModelLoading | IndexFinished
+@dataclass(frozen=True)
+class WatchStatus:
+    """The folder watcher's state: emitted when it changes (the CLI status line, the GUI status bar)."""
+
+    #: "starting", "scanning", "watching", "indexing", "stopped"
+    state: str
+    watched: int = 0
+    polled: int = 0
+    offline: int = 0
+    #: files waiting to settle or to be indexed
+    pending: int = 0
+    #: files indexed, updated, moved or removed since the watcher started
+    processed: int = 0
+
+
+@dataclass(frozen=True)
+class WatchWarning:
+    """Something the user should know about a watched folder, with the fix where there is one."""
+
+    folder: str
+    #: "overflow", "watch_limit", "watch_failed", "offline", "online"
+    reason: str
+    message: str
+    fix: str = ""
+
+
+Event = ScanFinished | IndexProgress | FileFailed | ModelLoading | IndexFinished | WatchStatus | WatchWarning
 Listener = Callable[[Event], None]
 
 
