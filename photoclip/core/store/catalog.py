@@ -277,6 +277,41 @@ class Catalog:
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
+    # watcher work queue --------------------------------------------------------------------------------
+    def queue_put(self, entries: list[tuple[str, int, str, float, float]]) -> None:
+        """(path, folder id, kind, enqueued_at, not_before) rows; a newer event for a path replaces the older."""
+        if not entries:
+            return
+        with self.transaction() as db:
+            db.executemany(
+                """INSERT INTO queue(path, folder_id, kind, enqueued_at, not_before) VALUES (?,?,?,?,?)
+                   ON CONFLICT(path) DO UPDATE SET folder_id=excluded.folder_id, kind=excluded.kind,
+                     enqueued_at=excluded.enqueued_at, not_before=excluded.not_before""",
+                entries,
+            )
+
+    def queue_pending(self) -> list[tuple[str, int, str, float, float]]:
+        """Every queued (path, folder id, kind, enqueued_at, not_before), oldest first."""
+        rows = self.db.conn.execute(
+            "SELECT path, folder_id, kind, enqueued_at, not_before FROM queue ORDER BY enqueued_at"
+        ).fetchall()
+        return [tuple(r) for r in rows]
+
+    def queue_done(self, entries: list[tuple[str, float]]) -> None:
+        """Remove (path, enqueued_at) entries once their work is committed; an entry re-queued since stays."""
+        if not entries:
+            return
+        with self.transaction() as db:
+            db.executemany("DELETE FROM queue WHERE path = ? AND enqueued_at <= ?", entries)
+
+    def photo_paths_under(self, folder: str) -> list[str]:
+        """Paths of the photos inside a folder (any depth): what a deleted or moved-away folder held."""
+        prefix = folder.rstrip("/\\") + _sep(folder)
+        rows = self.db.conn.execute(
+            "SELECT path FROM photos WHERE substr(path, 1, ?) = ?", (len(prefix), prefix)
+        ).fetchall()
+        return [r[0] for r in rows]
+
 
 # ISO strings sort as dates; photos without EXIF dates (screenshots, scans) fall back to their file time.
 _TAKEN = "COALESCE(p.taken_at, strftime('%Y-%m-%dT%H:%M:%S', p.mtime_ns / 1000000000, 'unixepoch', 'localtime'))"
