@@ -74,5 +74,61 @@ def _v2(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+def _v3(db: sqlite3.Connection) -> None:
+    """Tags (zero-shot suggestions and the user's own), albums (manual and smart), label sets, text vectors."""
+    _script(
+        db,
+        """
+        CREATE TABLE tags (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,               -- 'Places|Beach': '|' separates hierarchy levels
+            created_at REAL NOT NULL
+        );
+        -- One row per photo, tag and source, so the model's opinion and the user's never overwrite each other.
+        CREATE TABLE photo_tags (
+            photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+            tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+            source TEXT NOT NULL,                    -- zero-shot | user
+            state TEXT NOT NULL,                     -- suggested | accepted | rejected
+            score REAL,                              -- calibrated score when suggested (zero-shot only)
+            prompt TEXT,                             -- the prompt that matched best ("why")
+            model_id TEXT,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (photo_id, tag_id, source)
+        );
+        CREATE INDEX photo_tags_tag ON photo_tags(tag_id, state);
+        CREATE TABLE albums (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,                      -- manual | smart
+            query TEXT,                              -- smart: search grammar (text, +term, -term)
+            folder TEXT,                             -- smart: filters
+            date_from TEXT,
+            date_to TEXT,
+            threshold REAL,                          -- smart: calibrated score a photo needs
+            created_at REAL NOT NULL
+        );
+        CREATE TABLE album_photos (
+            album_id INTEGER NOT NULL REFERENCES albums(id) ON DELETE CASCADE,
+            photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+            added_at REAL NOT NULL,
+            PRIMARY KEY (album_id, photo_id)
+        );
+        CREATE TABLE label_sets (
+            name TEXT PRIMARY KEY,
+            definition TEXT NOT NULL,                -- JSON, the same format as exported files
+            updated_at REAL NOT NULL
+        );
+        -- Prompt vectors per model: tagging and smart albums then run without loading the model.
+        CREATE TABLE text_vectors (
+            model_id TEXT NOT NULL,
+            text TEXT NOT NULL,
+            vector BLOB NOT NULL,                    -- float32, L2-normalised
+            PRIMARY KEY (model_id, text)
+        );
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
