@@ -56,7 +56,7 @@ class VectorIndex:
                 self.max_id = 0
         added = 0
         for ids, vectors in catalog.embeddings_after(self.model_id, self.max_id):
-            self.add(ids, vectors)
+            self.add(ids, vectors, threads=-1)  # bulk (re)build: use every core
             added += len(ids)
         if added and action == "loaded":
             action = f"caught up {added}"
@@ -102,14 +102,14 @@ class VectorIndex:
             self._dirty = False
 
     # data ----------------------------------------------------------------------------------------------
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+    def add(self, ids: np.ndarray, vectors: np.ndarray, threads: int = 1) -> None:
         if len(ids) == 0:
             return
         with self._lock:
             needed = len(self) + len(ids)
             if needed > self._index.get_max_elements():
                 self._index.resize_index(max(needed, 2 * self._index.get_max_elements()))
-            self._index.add_items(np.asarray(vectors, np.float32), np.asarray(ids, np.int64), num_threads=1)
+            self._index.add_items(np.asarray(vectors, np.float32), np.asarray(ids, np.int64), num_threads=threads)
             self.max_id = max(self.max_id, int(np.max(ids)))
             self._dirty = True
 
