@@ -1,0 +1,446 @@
+"""Watched folders: new, changed, moved and deleted photos flow into the index by themselves.
+
+Threads: watchdog's observer threads run ``_Handler``, which only puts the raw event on an in-memory queue.
+One worker thread owns everything else: it turns events into ``WorkQueue`` entries (persisted in the
+catalog), waits until each file's (size, mtime) is stable for ``settle`` seconds, and hands due files to
+``Library.index_paths`` in one call, so a delete and a create of the same content (a move, a renamed folder)
+land in the same run and keep their row with zero re-embeds. It also checks the folders: a vanished root
+is marked offline, a returning one is rescanned, and lost inotify events (queue overflow, watch limit) lead
+to a rescan of the folder plus a ``WatchWarning`` with the fix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
+
+from photoclip.core.control import JobControl
+from photoclip.core.errors import CatalogError, FolderNotFoundError, ModelFormatError, ModelNotAvailableError
+from photoclip.core.events import WatchStatus, WatchWarning
+from photoclip.core.library import Library
+from photoclip.core.pipeline import IndexSummary
+from photoclip.core.scan import inotify_health
+from photoclip.core.scan.queue import DELETE, RESCAN, UPSERT, Entry, WorkQueue
+from photoclip.core.scan.volumes import choose_mode
+from photoclip.core.scan.walker import SYSTEM_DIRS, is_photo_name
+from photoclip.core.store.catalog import FolderRow
+
+DELETE_DIR = "delete_dir"
+#: errors that stop the watcher: nothing can be indexed until the user acts
+FATAL = (ModelNotAvailableError, ModelFormatError, CatalogError)
+MODE_META_PREFIX = "watch_mode:"
+INSTANCES_FIX = "sudo sysctl fs.inotify.max_user_instances=1024"
+
+
+@dataclass
+class WatchOptions:
+    #: seconds a file's (size, mtime) must stay unchanged before it is read
+    settle: float = 1.5
+    #: seconds between two snapshots of a polled folder (network and FUSE mounts)
+    poll_interval: float = 5.0
+    #: seconds between checks that each folder is still there (offline volumes) or back
+    health_interval: float = 2.0
+    #: seconds between checks that every sub-folder of a natively watched folder has its inotify watch
+    watch_check_interval: float = 60.0
+    #: longest a delete waits for a create that is still settling (the other half of a move)
+    delete_hold: float = 30.0
+    #: reconcile everything that changed while photoclip was not running
+    startup_rescan: bool = True
+    #: folder path → "auto" | "native" | "poll"; wins over the per-folder setting stored in the catalog
+    modes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Folder:
+    row: FolderRow
+    mode: str
+    online: bool = False
+    #: the root was a mount point when last seen: a bare mount-point folder after unmount is not the volume
+    was_mount: bool = False
+    observer: BaseObserver | None = None
+
+    @property
+    def path(self) -> str:
+        return self.row.path
+
+
+class _Handler(FileSystemEventHandler):
+    """Runs on watchdog's thread: no I/O, no catalog, just hand the event over."""
+
+    def __init__(self, folder_id: int, sink: queue.SimpleQueue) -> None:
+        self._folder_id = folder_id
+        self._sink = sink
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        self._sink.put((self._folder_id, event))
+
+
+def translate(root: str, event: FileSystemEvent) -> list[tuple[str, str]]:
+    """(kind, path) work for one watchdog event; hidden folders, system folders and non-photos are ignored."""
+    src = os.fsdecode(event.src_path)
+    dest = os.fsdecode(event.dest_path) if event.dest_path else ""
+    kind = event.event_type
+    if event.is_directory:
+        # a renamed folder's files arrive as synthesised per-file moves; a folder moved away gives none
+        return [(DELETE_DIR, src)] if kind in ("deleted", "moved") and _wanted(root, src, is_dir=True) else []
+    if kind in ("created", "modified", "closed", "attrib"):
+        return [(UPSERT, src)] if _wanted(root, src) else []
+    if kind == "deleted":
+        return [(DELETE, src)] if _wanted(root, src) else []
+    if kind == "moved":
+        work = [(DELETE, src)] if src and _wanted(root, src) else []
+        return work + ([(UPSERT, dest)] if dest and _wanted(root, dest) else [])
+    return []
+
+
+def _wanted(root: str, path: str, is_dir: bool = False) -> bool:
+    rel = os.path.relpath(path, root)
+    if rel == ".":
+        return is_dir
+    if rel == ".." or rel.startswith(".." + os.sep):
+        return False
+    parts = rel.split(os.sep)
+    folders = parts if is_dir else parts[:-1]
+    if any(p.startswith(".") or p.lower() in SYSTEM_DIRS for p in folders):
+        return False
+    return is_dir or is_photo_name(parts[-1])
+
+
+class Watcher:
+    """Keeps a library's folders indexed while it runs. ``start()`` returns at once; ``stop()`` is clean."""
+
+    def __init__(self, library: Library, paths: list[str | Path] | None = None,
+                 options: WatchOptions | None = None) -> None:
+        self.library = library
+        self.options = options or WatchOptions()
+        self._only = {str(Path(p).expanduser().resolve()) for p in paths} if paths else None
+        self.work = WorkQueue(library.catalog, self.options.settle, self.options.delete_hold)
+        self._raw: queue.SimpleQueue = queue.SimpleQueue()
+        self._folders: dict[int, _Folder] = {}
+        self._stop = threading.Event()
+        self._control = JobControl()
+        self._thread: threading.Thread | None = None
+        self._overflows: list[tuple[str | None, int | None]] = []
+        self._overflow_lock = threading.Lock()
+        self._hook = inotify_health.OverflowHook(self._on_overflow)
+        self._state = "starting"
+        self._last_status: WatchStatus | None = None
+        self._busy = False
+        self._next_health = 0.0
+        self._next_watch_check = float("inf")
+        self.processed = 0
+        #: a fatal error that stopped the worker (the model could not load, the catalog is broken)
+        self.error: BaseException | None = None
+
+    # lifecycle -----------------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._hook.install()
+        self._thread = threading.Thread(target=self._run, name="photoclip-watcher", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float | None = 30) -> None:
+        """Stop watching; a batch in progress is cancelled (its files stay queued for the next start)."""
+        self._stop.set()
+        self._control.cancel()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._hook.remove()
+
+    def __enter__(self) -> Watcher:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def status(self) -> WatchStatus:
+        online = [f for f in self._folders.values() if f.online]
+        return WatchStatus(
+            state=self._state, watched=sum(f.mode == "native" for f in online),
+            polled=sum(f.mode == "poll" for f in online), offline=len(self._folders) - len(online),
+            pending=len(self.work) + self._raw.qsize(), processed=self.processed,
+        )
+
+    def idle(self) -> bool:
+        """Nothing queued, settling or being indexed (tests and benchmarks wait for this)."""
+        return not self._busy and self._raw.empty() and len(self.work) == 0 and self._state == "watching"
+
+    def set_mode(self, path: str | Path, mode: str) -> None:
+        """Remember "auto", "native" or "poll" for a folder; applies when the folder is next (re)started."""
+        self.library.catalog.set_meta(MODE_META_PREFIX + str(Path(path).expanduser().resolve()), mode)
+
+    # worker thread -------------------------------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            self._startup()
+            while not self._stop.is_set():
+                self._guarded_tick()
+                self._stop.wait(self._tick_seconds())
+        except FATAL as exc:
+            self.error = exc
+        finally:
+            for folder in self._folders.values():
+                self._stop_observer(folder)
+            with contextlib.suppress(Exception):
+                self.work.persist()
+            self._state = "stopped"
+            self._emit_status()
+
+    def _tick_seconds(self) -> float:
+        return max(0.02, min(0.1, self.options.settle / 5))
+
+    def _startup(self) -> None:
+        self.work.load()
+        self._refresh_folders(startup=True)
+        if self.options.startup_rescan:
+            self._set_state("scanning")
+            online = [f.path for f in self._folders.values() if f.online]
+            if online:
+                self._count(self.library.index_folders(online, self._control))
+        self._set_state("watching")
+
+    def _guarded_tick(self) -> None:
+        try:
+            self._tick()
+        except FATAL:
+            raise
+        except FolderNotFoundError:
+            self._next_health = 0.0  # it vanished between the check and the scan: the next tick marks it offline
+        except Exception as exc:  # one bad tick (a file system hiccup) must not end the watcher
+            self.library.events.emit(WatchWarning("", "error", f"watcher error: {type(exc).__name__}: {exc}"))
+            self._stop.wait(1.0)
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        self._drain()
+        self._handle_overflows()
+        if now >= self._next_health:
+            self._next_health = now + self.options.health_interval
+            self._refresh_folders()
+        if now >= self._next_watch_check:
+            self._check_watches()
+        self.work.persist()
+        batch = self.work.take_due()
+        for entry in batch.rescans:
+            self._rescan(entry)
+        if batch.files:
+            self._process(batch.files)
+        self.work.persist()
+        self._emit_status()
+
+    # events --------------------------------------------------------------------------------------------
+    def _drain(self) -> None:
+        now = time.monotonic()
+        while True:
+            try:
+                folder_id, event = self._raw.get_nowait()
+            except queue.Empty:
+                return
+            folder = self._folders.get(folder_id)
+            if folder is None or not folder.online:
+                continue
+            for kind, path in translate(folder.path, event):
+                self._enqueue(folder, kind, path, now)
+
+    def _enqueue(self, folder: _Folder, kind: str, path: str, now: float) -> None:
+        if kind != DELETE_DIR:
+            self.work.add(path, folder.row.id, kind, now)
+        elif path == folder.path:
+            self._next_health = 0.0  # the root itself went away: check at once whether it is offline
+        else:
+            for photo in self.library.catalog.photo_paths_under(path):
+                self.work.add(photo, folder.row.id, DELETE, now)
+
+    def _on_overflow(self, path: str | None, thread_id: int | None) -> None:
+        with self._overflow_lock:  # watchdog's thread: record only
+            self._overflows.append((path, thread_id))
+
+    def _handle_overflows(self) -> None:
+        with self._overflow_lock:
+            seen, self._overflows = self._overflows, []
+        hit: set[int] = set()
+        for path, thread_id in seen:
+            hit |= self._overflow_folders(path, thread_id)
+        for folder_id in hit:
+            folder = self._folders[folder_id]
+            self.work.add(folder.path, folder_id, RESCAN)
+            self._warn(folder, "overflow",
+                       "Too many changes at once: the system dropped some change events. Rescanning the folder.",
+                       inotify_health.OVERFLOW_FIX)
+
+    def _overflow_folders(self, path: str | None, thread_id: int | None) -> set[int]:
+        native = [f for f in self._folders.values() if f.online and f.mode == "native" and f.observer]
+        if path is not None:
+            return {f.row.id for f in native if f.path == path.rstrip(os.sep)}
+        readers = {_reader_thread(f.observer): f.row.id for f in native}
+        if None in readers:  # cannot tell which observer overflowed: rescan them all
+            return {f.row.id for f in native}
+        return {readers[thread_id]} if thread_id in readers else set()
+
+    # processing ----------------------------------------------------------------------------------------
+    def _process(self, entries: list[Entry]) -> None:
+        live, dropped = [], []
+        for entry in entries:
+            folder = self._folders.get(entry.folder_id)
+            if folder is None or not folder.online or not self._available(folder):
+                dropped.append(entry)  # offline: the rescan when it returns covers these files
+            else:
+                live.append(entry)
+        if live:
+            self._busy = True
+            self._set_state("indexing")
+            try:
+                summary = self.library.index_paths([e.path for e in live], self._control)
+            finally:
+                self._busy = False
+                self._set_state("watching")
+            if summary.cancelled:
+                return
+            self._count(summary)
+        self.work.done(live + dropped)
+
+    def _rescan(self, entry: Entry) -> None:
+        folder = self._folders.get(entry.folder_id)
+        if folder is not None and folder.online and self._available(folder):
+            self._set_state("scanning")
+            try:
+                summary = self.library.index_folders([folder.path], self._control)
+            finally:
+                self._set_state("watching")
+            if summary.cancelled:
+                return
+            self._count(summary)
+        self.work.done([entry])
+
+    def _count(self, summary: IndexSummary) -> None:
+        self.processed += summary.added + summary.updated + summary.moved + summary.removed + summary.reused
+
+    # folders -------------------------------------------------------------------------------------------
+    def _refresh_folders(self, startup: bool = False) -> None:
+        rows = [r for r in self.library.catalog.folders() if self._only is None or r.path in self._only]
+        ids = {r.id for r in rows}
+        for folder_id in [i for i in self._folders if i not in ids]:  # removed from the library
+            self._stop_observer(self._folders.pop(folder_id))
+        for row in rows:
+            folder = self._folders.get(row.id)
+            if folder is None:
+                folder = self._folders[row.id] = _Folder(row, self._mode_for(row.path))
+            available = self._available(folder)
+            if available and not folder.online:
+                self._go_online(folder, rescan=not startup)
+            elif not available and (folder.online or startup):
+                self._go_offline(folder)
+
+    def _mode_for(self, path: str) -> str:
+        override = self.options.modes.get(path) or self.library.catalog.get_meta(MODE_META_PREFIX + path)
+        return choose_mode(path, override)
+
+    @staticmethod
+    def _available(folder: _Folder) -> bool:
+        return os.path.isdir(folder.path) and (not folder.was_mount or os.path.ismount(folder.path))
+
+    def _go_online(self, folder: _Folder, rescan: bool) -> None:
+        folder.online = True
+        folder.was_mount = os.path.ismount(folder.path)
+        self._start_observer(folder)
+        if rescan:  # back from offline: reconcile reuses every unchanged photo
+            self.work.add(folder.path, folder.row.id, RESCAN)
+            self._warn(folder, "online", "The folder is back; checking it for changes.")
+
+    def _go_offline(self, folder: _Folder) -> None:
+        folder.online = False
+        self._stop_observer(folder)
+        catalog = self.library.catalog
+        catalog.set_photos_status(folder.row.id, "offline")
+        catalog.set_folder_state(folder.row.id, "offline")
+        self.work.drop_folder(folder.row.id)
+        self._warn(folder, "offline", "The folder is not reachable (drive unplugged or share unmounted); "
+                                      "its photos stay searchable and are checked again when it returns.")
+
+    def _start_observer(self, folder: _Folder) -> None:
+        observer = self._make_observer(folder)
+        observer.schedule(_Handler(folder.row.id, self._raw), folder.path, recursive=True)
+        observer.start()
+        folder.observer = observer
+        if folder.mode == "native":
+            self._check_folder_watches(folder)
+            self._next_watch_check = time.monotonic() + self.options.watch_check_interval
+
+    def _make_observer(self, folder: _Folder) -> BaseObserver:
+        if folder.mode == "poll":
+            return PollingObserver(timeout=self.options.poll_interval)
+        try:
+            return Observer()
+        except OSError as exc:  # EMFILE: the per-user inotify instance limit
+            folder.mode = "poll"
+            self._warn(folder, "watch_failed", f"Cannot watch the folder for changes ({exc}); polling it instead.",
+                       INSTANCES_FIX)
+            return PollingObserver(timeout=self.options.poll_interval)
+
+    def _stop_observer(self, folder: _Folder) -> None:
+        observer, folder.observer = folder.observer, None
+        if observer is not None:
+            observer.stop()
+            if observer.is_alive():
+                observer.join(5)
+
+    def _check_watches(self) -> None:
+        self._next_watch_check = time.monotonic() + self.options.watch_check_interval
+        for folder in list(self._folders.values()):
+            if folder.online and folder.mode == "native":
+                self._check_folder_watches(folder)
+
+    def _check_folder_watches(self, folder: _Folder) -> None:
+        """Sub-folders inotify could not watch (``max_user_watches`` reached): poll the folder instead."""
+        missing = inotify_health.unwatched_dirs(folder.path)
+        if missing:
+            time.sleep(0.3)  # a folder created a moment ago may be getting its watch right now
+            missing = sorted(set(missing) & set(inotify_health.unwatched_dirs(folder.path) or []))
+        if not missing:
+            return
+        limit = inotify_health.read_limit("max_user_watches")
+        self._warn(
+            folder, "watch_limit",
+            f"The system's limit on watched folders ({limit if limit is not None else 'unknown'}) is reached: "
+            f"{len(missing)} sub-folders are not watched (e.g. {missing[0]}). Polling this folder instead, "
+            "which notices changes later and costs more.",
+            inotify_health.WATCH_LIMIT_FIX,
+        )
+        self._stop_observer(folder)
+        folder.mode = "poll"
+        self._start_observer(folder)
+        self.work.add(folder.path, folder.row.id, RESCAN)
+
+    # events out ----------------------------------------------------------------------------------------
+    def _warn(self, folder: _Folder, reason: str, message: str, fix: str = "") -> None:
+        self.library.events.emit(WatchWarning(folder.path, reason, message, fix))
+
+    def _set_state(self, state: str) -> None:
+        self._state = state
+        self._emit_status()
+
+    def _emit_status(self) -> None:
+        status = self.status()
+        if status != self._last_status:
+            self._last_status = status
+            self.library.events.emit(status)
+
+
+def _reader_thread(observer: BaseObserver | None) -> int | None:
+    """Thread id of an inotify observer's reader (watchdog 7 keeps one per observer), None if unknown."""
+    reader = getattr(observer, "_inotify_fd", None)
+    return getattr(reader, "ident", None)
