@@ -45,3 +45,19 @@ class DecodeError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class LabelSetError(PhotoclipError):
+    """A label set file or definition that cannot be read (bad JSON, unknown preset, empty label)."""
+
+
+class AlbumError(PhotoclipError):
+    """An album that does not exist, or a name already taken."""
+
+
+class TaggingError(PhotoclipError):
+    """Tagging cannot run (nothing indexed yet, unknown tag, ...)."""
+
+
+class XmpError(PhotoclipError):
+    """An XMP sidecar cannot be written (no XMP library, unreadable sidecar, read-only folder)."""

@@ -1,0 +1,21 @@
+"""Zero-shot tagging, the review queue, smart albums and XMP write-back, all from stored image vectors.
+
+Entry points: ``Tagger(library)`` and ``Albums(library)``; labels and label sets in ``labels``.
+"""
+
+from photoclip.core.tagging.albums import AlbumMember, Albums
+from photoclip.core.tagging.labels import DEFAULT_THRESHOLD, Label, LabelSet
+from photoclip.core.tagging.suggest import Suggestion, TagRun
+from photoclip.core.tagging.tagger import Scope, Tagger
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "AlbumMember",
+    "Albums",
+    "Label",
+    "LabelSet",
+    "Scope",
+    "Suggestion",
+    "TagRun",
+    "Tagger",
+]

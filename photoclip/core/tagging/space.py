@@ -1,0 +1,129 @@
+"""The vector space tagging and smart albums score in: the library's stored image vectors (loaded once per
+library change, never re-embedded) and prompt vectors (cached per model id in memory and in the catalog, so
+a run whose prompts are known does not load the model at all)."""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from photoclip.core.embed.base import normalize_rows
+from photoclip.core.errors import TaggingError
+from photoclip.core.tagging import calibration
+from photoclip.core.tagging.labels import BACKGROUND_PROMPTS
+from photoclip.core.tagging.store import ScopeRows, TagStore
+
+
+@dataclass(frozen=True)
+class LibraryVectors:
+    """Every searchable photo's vector, one row per distinct embedding (copies of a file share one)."""
+
+    signature: tuple
+    embedding_ids: np.ndarray  # sorted, unique
+    matrix: np.ndarray  # (E, d) float32
+
+    def rows_of(self, embedding_ids: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.embedding_ids, embedding_ids)
+
+
+class VectorSpace:
+    """Shared by the Tagger and Albums of one Library (see ``for_library``); thread-safe."""
+
+    _by_library: ClassVar[weakref.WeakKeyDictionary] = weakref.WeakKeyDictionary()
+    _registry_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, library) -> None:
+        self.library = library
+        self.store = TagStore(library.catalog)
+        self._lock = threading.RLock()
+        self._text: dict[tuple[str, str], np.ndarray] = {}
+        self._vectors: LibraryVectors | None = None
+        self._calibrations: dict[tuple, calibration.Calibration] = {}
+
+    @classmethod
+    def for_library(cls, library) -> VectorSpace:
+        with cls._registry_lock:
+            space = cls._by_library.get(library)
+            if space is None:
+                space = cls._by_library[library] = cls(library)
+            return space
+
+    # model -------------------------------------------------------------------------------------------------
+    def model_id(self) -> str:
+        """The model the stored vectors belong to, without loading it when the catalog knows."""
+        loaded = getattr(self.library, "_embedder", None)
+        model_id = loaded.model_id if loaded is not None else self.library.catalog.get_meta("model_id")
+        if not model_id:
+            raise TaggingError("Nothing is indexed yet.", "Run 'photoclip index FOLDER' first.")
+        return model_id
+
+    def text_vectors(self, texts: list[str], model_id: str | None = None) -> np.ndarray:
+        """(len(texts), d) prompt vectors: memory, then the catalog, then the model for the rest."""
+        model_id = model_id or self.model_id()
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if (model_id, t) not in self._text]
+            if missing:
+                stored = self.store.text_vectors(model_id, missing)
+                self._text.update({(model_id, t): v for t, v in stored.items()})
+                missing = [t for t in missing if t not in stored]
+            if missing:
+                embedder = self.library.embedder
+                if embedder.model_id != model_id:
+                    raise TaggingError(
+                        f"The photos were indexed with {model_id}, but the model now is {embedder.model_id}.",
+                        "Run 'photoclip index' to re-index with the current model.",
+                    )
+                with self.library.model_use:
+                    fresh = embedder.embed_texts(missing)
+                new = dict(zip(missing, np.asarray(fresh, np.float32), strict=True))
+                self.store.put_text_vectors(model_id, new)
+                self._text.update({(model_id, t): v for t, v in new.items()})
+            return np.stack([self._text[(model_id, t)] for t in texts]) if texts else np.zeros((0, 0), np.float32)
+
+    def ensemble(self, prompts: list[list[str]], model_id: str | None = None) -> np.ndarray:
+        """One vector per prompt group: the normalised mean of its normalised prompt vectors (CLIP paper)."""
+        flat = [p for group in prompts for p in group]
+        vectors = self.text_vectors(flat, model_id)
+        out, start = [], 0
+        for group in prompts:
+            out.append(vectors[start:start + len(group)].mean(axis=0))
+            start += len(group)
+        return normalize_rows(np.stack(out))
+
+    def background(self, model_id: str | None = None) -> np.ndarray:
+        return self.ensemble([list(BACKGROUND_PROMPTS)], model_id)[0]
+
+    # image vectors -----------------------------------------------------------------------------------------
+    def library_vectors(self, model_id: str | None = None) -> LibraryVectors:
+        model_id = model_id or self.model_id()
+        with self._lock:
+            signature = self.store.library_signature(model_id)
+            if self._vectors is None or self._vectors.signature != signature:
+                everything = self.store.scope(model_id)
+                ids = np.unique(everything.embedding_ids)
+                self._vectors = LibraryVectors(signature, ids, self.store.vectors(model_id, ids))
+                self._calibrations.clear()
+            return self._vectors
+
+    def calibrate(self, key: tuple, label_vectors: np.ndarray, background: np.ndarray,
+                  vectors: LibraryVectors) -> tuple[calibration.Calibration, np.ndarray, np.ndarray]:
+        """Per-label statistics over the whole library (whatever the scope), the library's (E, L) margins and
+        (E,) background cosines. Statistics are cached per label vectors and library state."""
+        if len(vectors.matrix):
+            library_margins, background_scores = calibration.margins(vectors.matrix, label_vectors, background)
+        else:
+            library_margins = np.zeros((0, len(label_vectors)), np.float32)
+            background_scores = np.zeros(0, np.float32)
+        with self._lock:
+            cal = self._calibrations.get((vectors.signature, key))
+            if cal is None:
+                cal = self._calibrations[(vectors.signature, key)] = calibration.fit(library_margins)
+        return cal, library_margins, background_scores
+
+    def scope_rows(self, model_id: str, folder: str | None = None, date_from: str | None = None,
+                   date_to: str | None = None, album_id: int | None = None) -> ScopeRows:
+        return self.store.scope(model_id, folder, date_from, date_to, album_id)

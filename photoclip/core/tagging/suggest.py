@@ -1,0 +1,170 @@
+"""Scoring a label set over a scope of photos: calibrated scores, negative prompts, thresholds, "why"."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from photoclip.core.tagging.calibration import MIN_MARGIN
+from photoclip.core.tagging.labels import Label, LabelSet
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    photo_id: int
+    path: str
+    tag: str
+    #: calibrated score (robust z over the library, see calibration.py); compared with the threshold
+    score: float
+    #: cosine of the photo with the label's prompt ensemble, and that minus the neutral background's
+    raw: float
+    margin: float
+    #: the prompt of the label that matched this photo best ("why")
+    prompt: str
+
+    def as_dict(self) -> dict:
+        return {"path": self.path, "tag": self.tag, "score": round(self.score, 4), "raw": round(self.raw, 4),
+                "margin": round(self.margin, 4), "prompt": self.prompt}
+
+
+@dataclass
+class TagRun:
+    """The scores of one label set over one scope, kept so thresholds can move without scoring again."""
+
+    label_set: LabelSet
+    model_id: str
+    photo_ids: np.ndarray  # (n,)
+    paths: list[str]
+    raw: np.ndarray  # (n, L)
+    margin: np.ndarray  # (n, L)
+    z: np.ndarray  # (n, L)
+    #: (n, L) True where a negative prompt matches the photo better than the label does
+    blocked: np.ndarray
+    #: (n, L) True where the user already accepted or rejected this label for this photo
+    decided: np.ndarray
+    matrix: np.ndarray  # (E, d) the library's image vectors, for "why" (not copied per scope)
+    rows: np.ndarray  # (n,) each scope photo's row in ``matrix``
+    prompt_vectors: list[np.ndarray]  # per label: (P, d)
+    prompt_texts: list[tuple[str, ...]]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def labels(self) -> tuple[Label, ...]:
+        return self.label_set.labels
+
+    def thresholds(self, overrides: dict[str, float] | None = None) -> np.ndarray:
+        overrides = overrides or {}
+        return np.array(
+            [overrides.get(lb.name, self.label_set.threshold(lb)) for lb in self.labels], np.float32
+        )
+
+    def passing(self, overrides: dict[str, float] | None = None, include_decided: bool = False) -> np.ndarray:
+        """(n, L) mask of photo-label pairs that make a suggestion at these thresholds."""
+        mask = (self.z >= self.thresholds(overrides)) & (self.margin > MIN_MARGIN) & ~self.blocked
+        if self.label_set.exclusive and mask.size:
+            # one label per photo: the best calibrated score among those that pass
+            best = np.where(mask, self.z, -np.inf).argmax(axis=1)
+            keep = np.zeros_like(mask)
+            keep[np.arange(len(mask)), best] = True
+            mask &= keep
+        if not include_decided:
+            mask &= ~self.decided
+        return mask
+
+    def count(self, label: str, threshold: float) -> int:
+        """Live count for a threshold slider: photos this label would suggest at ``threshold``."""
+        column = self._column(label)
+        return int(self.passing({label: threshold})[:, column].sum())
+
+    def preview(self, label: str, threshold: float, limit: int = 50) -> list[Suggestion]:
+        """The best-scoring photos this label would suggest at ``threshold`` (for the slider's preview)."""
+        column = self._column(label)
+        rows = np.flatnonzero(self.passing({label: threshold})[:, column])
+        rows = rows[np.argsort(-self.z[rows, column], kind="stable")][:limit]
+        return [self._suggestion(int(r), column) for r in rows]
+
+    def suggestions(self, overrides: dict[str, float] | None = None) -> list[Suggestion]:
+        """Every suggestion at these thresholds, by label then best score first."""
+        mask = self.passing(overrides)
+        out = []
+        for column in range(len(self.labels)):
+            rows = np.flatnonzero(mask[:, column])
+            rows = rows[np.argsort(-self.z[rows, column], kind="stable")]
+            out += [self._suggestion(int(r), column) for r in rows]
+        return out
+
+    def _column(self, label: str) -> int:
+        for i, lb in enumerate(self.labels):
+            if lb.name == label:
+                return i
+        raise KeyError(label)
+
+    def _suggestion(self, row: int, column: int) -> Suggestion:
+        per_prompt = self.prompt_vectors[column] @ self.matrix[self.rows[row]]
+        return Suggestion(
+            photo_id=int(self.photo_ids[row]), path=self.paths[row], tag=self.labels[column].name,
+            score=float(self.z[row, column]), raw=float(self.raw[row, column]),
+            margin=float(self.margin[row, column]), prompt=self.prompt_texts[column][int(np.argmax(per_prompt))],
+        )
+
+
+def score_label_set(space, label_set: LabelSet, scope_rows, decided_pairs: set[tuple[int, int]],
+                    tag_ids: dict[str, int], model_id: str) -> TagRun:
+    """One matrix product over the library's stored vectors (calibration needs all of them), then the
+    scope's rows of it. Negative prompts cost a second, small product over the scope only."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    vectors = space.library_vectors(model_id)
+    t1 = time.perf_counter()
+    timings["load_vectors_s"] = t1 - t0
+
+    labels = label_set.labels
+    prompt_texts = [lb.positive_prompts(label_set.templates) for lb in labels]
+    label_vectors = space.ensemble([list(p) for p in prompt_texts], model_id)
+    background = space.background(model_id)
+    flat = space.text_vectors([p for group in prompt_texts for p in group], model_id)
+    prompt_vectors, start = [], 0
+    for group in prompt_texts:
+        prompt_vectors.append(flat[start:start + len(group)])
+        start += len(group)
+    t2 = time.perf_counter()
+    timings["text_vectors_s"] = t2 - t1
+
+    key = (label_set.templates, tuple((lb.name, p) for lb, p in zip(labels, prompt_texts, strict=True)))
+    cal, library_margins, background_scores = space.calibrate(key, label_vectors, background, vectors)
+    rows = vectors.rows_of(scope_rows.embedding_ids)
+    margin = library_margins[rows]
+    raw = margin + background_scores[rows, None]
+    z = cal.z(margin)
+    t3 = time.perf_counter()
+    timings["score_calibrate_s"] = t3 - t2
+
+    blocked = np.zeros_like(margin, dtype=bool)
+    negatives = [(i, lb.negatives) for i, lb in enumerate(labels) if lb.negatives]
+    if negatives and len(rows):
+        neg_vectors = space.text_vectors([n for _, group in negatives for n in group], model_id)
+        neg_scores = (vectors.matrix @ neg_vectors.T)[rows]
+        start = 0
+        for column, group in negatives:
+            best_negative = neg_scores[:, start:start + len(group)].max(axis=1)
+            # a zero-shot choice between the label and what it must not be, as '-term' does in search
+            blocked[:, column] = best_negative > raw[:, column]
+            start += len(group)
+
+    decided = np.zeros_like(blocked)
+    if decided_pairs:
+        column_of = {tag_ids[lb.name]: i for i, lb in enumerate(labels) if lb.name in tag_ids}
+        row_of = {int(p): i for i, p in enumerate(scope_rows.photo_ids)}
+        for photo_id, tag_id in decided_pairs:
+            if photo_id in row_of and tag_id in column_of:
+                decided[row_of[photo_id], column_of[tag_id]] = True
+    timings["negatives_decided_s"] = time.perf_counter() - t3
+
+    return TagRun(
+        label_set=label_set, model_id=model_id, photo_ids=scope_rows.photo_ids, paths=scope_rows.paths, raw=raw,
+        margin=margin, z=z, blocked=blocked, decided=decided, matrix=vectors.matrix, rows=rows,
+        prompt_vectors=prompt_vectors,
+        prompt_texts=prompt_texts, timings=timings,
+    )
