@@ -1,0 +1,62 @@
+"""Entry point of the desktop app (``photoclip`` with no arguments, or ``photoclip-gui``).
+
+Only Qt and the light core are imported here: torch and transformers load on the indexing or query thread
+the first time the model is needed, so the window shows in well under a second.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from photoclip.core.errors import PhotoclipError
+from photoclip.core.library import Library
+from photoclip.core.settings import Settings
+from photoclip.gui.crash_reporter import CrashReporter
+from photoclip.gui.main_window import MainWindow
+from photoclip.gui.preferences import ModelPreferences
+
+ORGANIZATION = "photoclip"
+APPLICATION = "photoclip"
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv if argv is None else argv)
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("photoclip")
+    return app  # type: ignore[return-value]
+
+
+def create_window(store: QSettings | None = None, reporter: CrashReporter | None = None) -> MainWindow:
+    """Open the library configured by the environment and the saved preferences; raises PhotoclipError."""
+    store = store or QSettings()
+    settings = Settings.from_env()
+    ModelPreferences.load(store, settings).apply_to(settings)
+    library = Library.open(settings)
+    return MainWindow(library, store, reporter)
+
+
+def main(argv: list[str] | None = None) -> int:
+    app = create_app(argv)
+    reporter = CrashReporter()
+    reporter.install()
+    try:
+        window = create_window(reporter=reporter)
+    except PhotoclipError as exc:
+        QMessageBox.critical(None, "photoclip", f"{exc.user_message}\n\n{exc.hint}".strip())
+        return 1
+    window.show()
+    QTimer.singleShot(0, window.rescan_all)  # catch up on changes made while the app was closed
+    try:
+        return app.exec()
+    finally:
+        window.shutdown()
+        window.library.close()
+        reporter.uninstall()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Dialogs: viewer, skipped files, settings, crash report."""

@@ -1,0 +1,153 @@
+"""The viewer: one photo large (EXIF orientation applied), its details, "Open folder" and "More like this".
+Left/Right step through the results. The large image decodes off the GUI thread; the cached thumbnail shows
+meanwhile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QImage, QKeyEvent, QPixmap, QResizeEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from photoclip.core.search import Hit
+from photoclip.gui import formatting
+from photoclip.gui.workers.images import ImageLoader
+
+
+class _ImageLabel(QLabel):
+    """Shows a pixmap scaled to fit, re-scaled on resize."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumSize(320, 240)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setStyleSheet("background: #1e1f22; color: #cfd2d6; border-radius: 6px;")
+        self._source: QPixmap | None = None
+
+    def set_source(self, pixmap: QPixmap | None) -> None:
+        self._source = pixmap
+        self._rescale()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._rescale()
+
+    def _rescale(self) -> None:
+        if self._source is None or self._source.isNull():
+            return
+        self.setPixmap(self._source.scaled(self.size() - QSize(8, 8), Qt.AspectRatioMode.KeepAspectRatio,
+                                           Qt.TransformationMode.SmoothTransformation))
+
+
+class ViewerDialog(QDialog):
+    similar_requested = Signal(str)
+
+    def __init__(self, hits: list[Hit], row: int, loader: ImageLoader, thumbnails=None, parent=None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.resize(1100, 720)
+        self._hits = hits
+        self._loader = loader
+        self._thumbnail_of = thumbnails  # callable: content hash -> QPixmap | None
+        self.row = row
+        self.full_loaded = False
+
+        self.image = _ImageLabel()
+        self.fields: dict[str, QLabel] = {}
+        form = QFormLayout()
+        for name in ("Name", "Folder", "Taken", "Camera", "Size", "File", "Score"):
+            label = QLabel()
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.fields[name] = label
+            form.addRow(f"<b>{name}</b>", label)
+        self.open_folder_button = QPushButton("Open folder")
+        self.open_folder_button.clicked.connect(self.open_folder)
+        self.similar_button = QPushButton("More like this")
+        self.similar_button.clicked.connect(lambda: self.similar_requested.emit(self.hit.path))
+        side = QWidget()
+        side.setFixedWidth(300)
+        side_layout = QVBoxLayout(side)
+        side_layout.addLayout(form)
+        side_layout.addStretch(1)
+        side_layout.addWidget(self.similar_button)
+        side_layout.addWidget(self.open_folder_button)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        side_layout.addWidget(buttons)
+
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.image, 1)
+        layout.addWidget(side)
+        loader.full_ready.connect(self._on_full)
+        loader.full_failed.connect(self._on_full_failed)
+        self._show_row(row)
+
+    @property
+    def hit(self) -> Hit:
+        return self._hits[self.row]
+
+    def open_folder(self) -> bool:
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.hit.path).parent)))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1}.get(Qt.Key(event.key()))
+        if step and 0 <= self.row + step < len(self._hits):
+            self._show_row(self.row + step)
+        else:
+            super().keyPressEvent(event)
+
+    def done(self, result: int) -> None:
+        self._loader.full_ready.disconnect(self._on_full)
+        self._loader.full_failed.disconnect(self._on_full_failed)
+        super().done(result)
+
+    def _show_row(self, row: int) -> None:
+        self.row = row
+        self.full_loaded = False
+        photo = self.hit.photo
+        path = Path(photo.path)
+        self.setWindowTitle(f"{path.name} — photoclip")
+        try:
+            file_size = path.stat().st_size
+        except OSError:
+            file_size = None
+        values = {
+            "Name": path.name,
+            "Folder": str(path.parent),
+            "Taken": formatting.taken(photo.taken_at),
+            "Camera": photo.camera or "unknown",
+            "Size": f"{photo.width} × {photo.height}" if photo.width and photo.height else "unknown",
+            "File": formatting.file_size(file_size),
+            "Score": f"{self.hit.score:.3f}",
+        }
+        for name, value in values.items():
+            self.fields[name].setText(value)
+        thumbnail = self._thumbnail_of(photo.content_hash or "") if self._thumbnail_of else None
+        self.image.set_source(thumbnail)
+        if thumbnail is None:
+            self.image.setText("Loading…")
+        self._loader.request_full(photo.path)
+
+    def _on_full(self, path: str, image: QImage) -> None:
+        if path == self.hit.path:
+            self.full_loaded = True
+            self.image.set_source(QPixmap.fromImage(image))
+
+    def _on_full_failed(self, path: str, reason: str) -> None:
+        if path == self.hit.path:
+            self.image.set_source(None)
+            self.image.setPixmap(QPixmap())
+            self.image.setText(f"Cannot show this photo.\n{reason}")

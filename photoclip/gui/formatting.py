@@ -1,0 +1,31 @@
+"""Human-readable numbers for labels: durations, rates, sizes."""
+
+from __future__ import annotations
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None or seconds != seconds or seconds < 0:  # None or NaN
+        return "–"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def rate(per_second: float) -> str:
+    return f"{per_second:.1f} photos/s" if per_second < 10 else f"{per_second:.0f} photos/s"
+
+
+def file_size(n_bytes: int | None) -> str:
+    if n_bytes is None:
+        return "–"
+    size = float(n_bytes)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"
+
+
+def taken(iso: str | None) -> str:
+    return iso.replace("T", " ") if iso else "unknown"

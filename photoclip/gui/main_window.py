@@ -1,0 +1,435 @@
+"""The main window: library panel, search box, results grid, progress and errors. It wires widgets to the
+background services; it never runs the model or a long job itself."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from photoclip.core.errors import (
+    FolderNotFoundError,
+    ModelFormatError,
+    ModelNotAvailableError,
+    PhotoclipError,
+    QueryError,
+)
+from photoclip.core.events import IndexProgress, ModelLoading, ScanFinished
+from photoclip.core.library import Library, LibraryStatus
+from photoclip.gui.bridge import EventBridge
+from photoclip.gui.crash_reporter import CrashReporter
+from photoclip.gui.dialogs.crash_dialog import CrashDialog
+from photoclip.gui.dialogs.settings_dialog import SettingsDialog
+from photoclip.gui.dialogs.skipped_files import SkippedFilesDialog
+from photoclip.gui.dialogs.viewer import ViewerDialog
+from photoclip.gui.models.results_model import ResultsModel
+from photoclip.gui.preferences import ModelPreferences
+from photoclip.gui.widgets.drops import dropped_paths
+from photoclip.gui.widgets.error_banner import ErrorBanner
+from photoclip.gui.widgets.library_panel import LibraryPanel
+from photoclip.gui.widgets.progress_panel import ProgressPanel
+from photoclip.gui.widgets.results_view import ResultsView
+from photoclip.gui.widgets.search_box import SearchBox
+from photoclip.gui.workers.images import ImageLoader
+from photoclip.gui.workers.indexing import IndexingService, IndexJob
+from photoclip.gui.workers.query import QueryRequest, QueryService
+
+THUMB_SIZE = 160
+STATUS_REFRESH_MS = 1500
+PAGE_MESSAGE, PAGE_RESULTS = 0, 1
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, library: Library, store: QSettings, reporter: CrashReporter | None = None,
+                 result_limit: int = 1000) -> None:
+        super().__init__()
+        self.library = library
+        self.store = store
+        self.reporter = reporter or CrashReporter(self)
+        self.model_loaded = False
+        self.status: LibraryStatus | None = None
+        self._crash_dialog: CrashDialog | None = None
+        self._closed = False
+        self.setWindowTitle("photoclip")
+        self.setAcceptDrops(True)
+
+        # services: all heavy work happens on their threads
+        self.bridge = EventBridge(library.events, self)
+        self.loader = ImageLoader(library.thumbnails, self)
+        self.indexing = IndexingService(library, self)
+        self.query = QueryService(library, limit=result_limit, parent=self)
+        self.results_model = ResultsModel(self.loader, THUMB_SIZE, self)
+
+        self._build_ui()
+        self._build_menu()
+        self._connect()
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(STATUS_REFRESH_MS)
+        self._status_timer.timeout.connect(self.refresh_status)
+        self._restore_geometry()
+        self.refresh_status()
+        self.search_box.setFocus()
+
+    # construction ----------------------------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        self.library_panel = LibraryPanel()
+        self.banner = ErrorBanner()
+        self.search_box = SearchBox()
+        self.result_label = QLabel()
+        self.result_label.setStyleSheet("color: palette(placeholder-text);")
+        self.results_view = ResultsView(THUMB_SIZE)
+        self.results_view.setModel(self.results_model)
+        self.message = QLabel()
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: palette(placeholder-text); font-size: 15px;")
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.message)
+        self.pages.addWidget(self.results_view)
+        self.progress_panel = ProgressPanel()
+
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search_box, 1)
+        search_row.addWidget(self.result_label)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(4, 8, 8, 4)
+        right_layout.addWidget(self.banner)
+        right_layout.addLayout(search_row)
+        right_layout.addWidget(self.pages, 1)
+        self.splitter = QSplitter()
+        self.splitter.addWidget(self.library_panel)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([330, 870])
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.progress_panel)
+        self.setCentralWidget(central)
+
+    def _build_menu(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        for text, shortcut, slot in (
+            ("&Add folder…", QKeySequence.StandardKey.Open, self.choose_folder),
+            ("&Rescan all folders", QKeySequence.StandardKey.Refresh, self.rescan_all),
+            ("&Settings…", QKeySequence.StandardKey.Preferences, self.open_settings),
+            ("&Quit", QKeySequence.StandardKey.Quit, self.close),
+        ):
+            action = QAction(text, self)
+            action.setShortcut(shortcut)
+            action.triggered.connect(slot)
+            file_menu.addAction(action)
+        find = QAction("Find", self)
+        find.setShortcut(QKeySequence.StandardKey.Find)
+        find.triggered.connect(self.search_box.setFocus)
+        self.addAction(find)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About photoclip", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _connect(self) -> None:
+        self.library_panel.add_requested.connect(self.choose_folder)
+        self.library_panel.remove_requested.connect(self.remove_folder)
+        self.library_panel.rescan_requested.connect(self.rescan_all)
+        self.search_box.textChanged.connect(self.query.search_text_debounced)
+        self.search_box.returnPressed.connect(lambda: self.query.search_text(self.search_box.text()))
+        self.search_box.photo_dropped.connect(self.search_similar)
+        self.results_view.open_requested.connect(self.open_viewer)
+        self.results_view.similar_requested.connect(self.search_similar)
+        self.results_view.open_folder_requested.connect(self._open_folder)
+        self.progress_panel.pause_toggled.connect(self._on_pause_toggled)
+        self.progress_panel.cancel_requested.connect(self.indexing.cancel)
+        self.progress_panel.skipped_requested.connect(self.show_skipped)
+
+        self.bridge.progress.connect(self._on_progress)
+        self.bridge.scan_finished.connect(self._on_scan_finished)
+        self.bridge.model_loading.connect(self._on_model_loading)
+        self.indexing.busy_changed.connect(self._on_indexing_busy)
+        self.indexing.job_started.connect(self._on_job_started)
+        self.indexing.job_finished.connect(self._on_job_finished)
+        self.indexing.job_failed.connect(self._on_job_failed)
+        self.indexing.job_crashed.connect(lambda job, exc: self.reporter.report(exc, f"indexing job {job.kind}"))
+        self.query.started.connect(self._on_query_started)
+        self.query.results.connect(self._on_results)
+        self.query.failed.connect(self._on_query_failed)
+        self.query.crashed.connect(lambda req, exc: self.reporter.report(exc, f"search {req.kind}"))
+        self.query.cleared.connect(self._on_query_cleared)
+        self.reporter.report_ready.connect(self.show_crash_report)
+
+    # folders and indexing ------------------------------------------------------------------------------
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos", str(Path.home()))
+        if folder:
+            self.add_folders([folder])
+
+    def add_folders(self, paths: list[str]) -> IndexJob | None:
+        added: list[str] = []
+        for path in paths:
+            try:
+                added.append(self.library.add_folder(path).path)  # one quick row; the indexing runs on the worker
+            except PhotoclipError as exc:
+                self.show_error(exc)
+        if not added:
+            return None
+        job = self.indexing.index(added)
+        self.refresh_status()
+        return job
+
+    def rescan_all(self) -> IndexJob | None:
+        if not self.library.folders():
+            return None
+        job = self.indexing.index(None)
+        self.refresh_status()
+        return job
+
+    def remove_folder(self, path: str, confirm: bool = True) -> IndexJob | None:
+        if confirm:
+            answer = QMessageBox.question(
+                self, "Remove folder",
+                f"Remove {path} from the library?\nThe photos on disk are not touched.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return None
+        job = self.indexing.remove(path)  # queued behind a running job, which owns the catalog writer
+        self.refresh_status()
+        return job
+
+    def refresh_status(self) -> None:
+        """Counts from the catalog (never the model). Cheap enough for the GUI thread; throttled while indexing."""
+        if self._closed:
+            return
+        self.status = status = self.library.status()
+        self.library_panel.update_status(status, self._folder_activity())
+        self.progress_panel.set_skipped(len(status.failures))
+        photos = sum(n for s, n in status.counts.items() if s != "failed")
+        model = status.model_id or self.library.settings.model
+        self.statusBar().showMessage(f"{photos:,} photos · {len(status.folders)} folders · model {model}")
+        if not self.indexing.busy:
+            self.progress_panel.set_idle(f"Up to date · {photos:,} photos" if status.folders else "Ready")
+        if self.pages.currentIndex() == PAGE_MESSAGE:
+            self._show_message_page()
+
+    def _folder_activity(self) -> dict[str, str]:
+        activity: dict[str, str] = {}
+        every = [f.path for f in (self.status.folders if self.status else [])]
+        for job in reversed(self.indexing.pending_jobs):  # the earliest job wins
+            word = "removing" if job.kind == "remove" else (
+                "indexing" if job is self.indexing.current else "queued")
+            if job.kind == "paths":
+                continue
+            for path in job.paths or every:
+                activity[path] = word
+        return activity
+
+    def _on_indexing_busy(self, busy: bool) -> None:
+        if busy:
+            self._status_timer.start()
+        else:
+            self._status_timer.stop()
+            self.refresh_status()
+
+    def _on_job_started(self, job: IndexJob) -> None:
+        if job.kind == "remove":
+            self.progress_panel.set_busy("Removing folder…")
+        else:
+            self.progress_panel.set_busy("Scanning folders…" if self.model_loaded else "Loading model…")
+        if job.control.paused:
+            self.progress_panel.pause_button.setChecked(True)
+        self.refresh_status()
+
+    def _on_job_finished(self, job: IndexJob, summary: dict) -> None:
+        if job.kind != "remove" and not summary.get("cancelled"):
+            self.model_loaded = True
+        if self.query.latest is not None:
+            self.query.repeat()  # show newly indexed photos (and drop removed ones)
+        self.refresh_status()
+
+    def _on_job_failed(self, job: IndexJob, error: PhotoclipError) -> None:
+        self.show_error(error)
+        self.refresh_status()
+
+    def _on_scan_finished(self, event: ScanFinished) -> None:
+        self.model_loaded = True
+        self.progress_panel.set_busy(f"Found {event.to_process:,} new or changed photos")
+
+    def _on_progress(self, event: IndexProgress) -> None:
+        self.progress_panel.set_progress(event)
+
+    def _on_model_loading(self, event: ModelLoading) -> None:
+        if event.stage == "ready":
+            self.model_loaded = True
+            self.statusBar().showMessage(f"Model ready: {event.detail}", 5000)
+        else:
+            self.progress_panel.set_busy(f"Model {event.model}: {event.stage}…")
+
+    def _on_pause_toggled(self, paused: bool) -> None:
+        if paused:
+            self.indexing.pause()
+            # the pipeline sends no progress while paused, so say it here
+            self.progress_panel.label.setText("Paused · the photo being read finishes, then indexing waits")
+        else:
+            self.indexing.resume()
+
+    # search ----------------------------------------------------------------------------------------------
+    def search_similar(self, path: str) -> None:
+        self.search_box.blockSignals(True)
+        self.search_box.clear()
+        self.search_box.blockSignals(False)
+        self.query.search_similar(path)
+
+    def _on_query_started(self, request: QueryRequest) -> None:
+        self.result_label.setText("Searching…")
+
+    def _on_results(self, request: QueryRequest, hits: list) -> None:
+        self.model_loaded = True
+        self.results_model.set_hits(hits)
+        what = f"“{request.query}”" if request.kind == "text" else f"photos like {Path(request.query).name}"
+        self.result_label.setText(f"{len(hits):,} results for {what}" if hits else "")
+        if hits:
+            self.pages.setCurrentIndex(PAGE_RESULTS)
+            self.results_view.scrollToTop()
+        else:
+            self._show_message_page(no_results=what)
+
+    def _on_query_failed(self, request: QueryRequest, error: PhotoclipError) -> None:
+        if isinstance(error, QueryError):  # a problem with what was typed: say it inline, not as a banner
+            self.result_label.setText(error.user_message)
+            return
+        self.result_label.setText("")
+        self.show_error(error)
+
+    def _on_query_cleared(self) -> None:
+        self.results_model.set_hits([])
+        self.result_label.setText("")
+        self._show_message_page()
+
+    def _show_message_page(self, no_results: str | None = None) -> None:
+        if no_results:
+            text = f"No photos match {no_results}."
+        elif not (self.status and self.status.folders):
+            text = ("<b>Add a folder of photos to get started.</b><br><br>Drag a folder onto this window, "
+                    "or click “Add folder…”. Photos stay where they are; photoclip only reads them.")
+        else:
+            text = "Type what you are looking for — “a dog on the beach”, “red car at night”…"
+        self.message.setText(text)
+        self.pages.setCurrentIndex(PAGE_MESSAGE)
+
+    # dialogs -------------------------------------------------------------------------------------------
+    def open_viewer(self, row: int) -> ViewerDialog | None:
+        hits = self.results_model.hits()
+        if not 0 <= row < len(hits):
+            return None
+        viewer = ViewerDialog(hits, row, self.loader, self.results_model.thumbnail, self)
+        viewer.similar_requested.connect(lambda path: (viewer.close(), self.search_similar(path)))
+        viewer.show()
+        return viewer
+
+    def show_skipped(self) -> SkippedFilesDialog:
+        dialog = SkippedFilesDialog(self.library.status().failures, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def open_settings(self) -> SettingsDialog:
+        prefs = ModelPreferences.load(self.store, self.library.settings)
+        dialog = SettingsDialog(prefs, self.model_loaded, os.cpu_count() or 1, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.apply_preferences(dialog.preferences()))
+        dialog.open()
+        return dialog
+
+    def apply_preferences(self, prefs: ModelPreferences) -> None:
+        prefs.save(self.store)
+        prefs.apply_to(self.library.settings)  # read by the core when the model (re)loads
+
+    def show_error(self, error: PhotoclipError) -> None:
+        self.banner.show_error(error, self._action_for(error))
+
+    def _action_for(self, error: PhotoclipError):
+        if isinstance(error, ModelNotAvailableError | ModelFormatError):
+            return ("Settings…", self.open_settings)
+        if isinstance(error, FolderNotFoundError):
+            return ("Add folder…", self.choose_folder)
+        return ("Retry", self.rescan_all) if self.library.folders() else None
+
+    def show_crash_report(self, report: str) -> CrashDialog:
+        if self._crash_dialog is not None and self._crash_dialog.isVisible():
+            self._crash_dialog.add_report(report)
+        else:
+            self._crash_dialog = CrashDialog(report, self)
+            self._crash_dialog.show()
+        return self._crash_dialog
+
+    def _open_folder(self, path: str) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+    def _about(self) -> None:
+        from photoclip import __version__
+
+        QMessageBox.about(self, "About photoclip", f"<b>photoclip {__version__}</b><br>Find your photos by "
+                          "what is in them, on your own computer.")
+
+    # drag and drop ---------------------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        folders, photos = dropped_paths(event.mimeData())
+        if folders or photos:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        folders, photos = dropped_paths(event.mimeData())
+        if folders:
+            self.add_folders(folders)
+        elif photos:
+            self.search_similar(photos[0])
+        event.acceptProposedAction()
+
+    # persistence -----------------------------------------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        geometry = self.store.value("window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1200, 780)
+        state = self.store.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        splitter = self.store.value("window/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+
+    def save_geometry(self) -> None:
+        self.store.setValue("window/geometry", self.saveGeometry())
+        self.store.setValue("window/state", self.saveState())
+        self.store.setValue("window/splitter", self.splitter.saveState())
+        self.store.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Save window state, cancel indexing and stop the worker threads (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self.save_geometry()
+        self._status_timer.stop()
+        self.indexing.shutdown()
+        self.query.shutdown()
+        self.loader.stop()
+        self.bridge.detach()

@@ -1,0 +1,121 @@
+"""The library panel: watched folders with their photo counts and state; add, remove, rescan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStyle,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from photoclip.core.library import LibraryStatus
+
+PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def folder_state(state: str, counts: dict[str, int], activity: str | None) -> str:
+    """What the State column says: activity (indexing/queued/removing) wins, then offline, then errors."""
+    if activity:
+        return activity
+    if state == "offline":
+        return "offline"
+    failed = counts.get("failed", 0)
+    if failed:
+        return f"done, {failed} skipped"
+    return "done" if counts else "not indexed"
+
+
+class LibraryPanel(QWidget):
+    add_requested = Signal()
+    remove_requested = Signal(str)
+    rescan_requested = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        title = QLabel("Library")
+        title.setStyleSheet("font-weight: 600; font-size: 14px;")
+        self.tree = QTreeWidget()
+        self.tree.setColumnCount(3)
+        self.tree.setHeaderLabels(["Folder", "Photos", "State"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.itemSelectionChanged.connect(self._update_buttons)
+
+        self.add_button = QPushButton("Add folder…")
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setToolTip("Remove the folder from the library (the photos are not touched)")
+        self.rescan_button = QPushButton("Rescan")
+        self.rescan_button.setToolTip("Look for new, changed and deleted photos in every folder")
+        self.add_button.clicked.connect(self.add_requested)
+        self.remove_button.clicked.connect(self._remove_selected)
+        self.rescan_button.clicked.connect(self.rescan_requested)
+        hint = QLabel("Drop folders here to add them.")
+        hint.setStyleSheet("color: palette(placeholder-text);")
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addWidget(self.rescan_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 4, 8)
+        layout.addWidget(title)
+        layout.addWidget(self.tree, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(hint)
+        self._update_buttons()
+
+    def update_status(self, status: LibraryStatus, activity: dict[str, str]) -> None:
+        """Refill from a LibraryStatus; ``activity`` maps folder paths to "indexing", "queued", "removing"."""
+        selected = self.selected_path()
+        icon = self.style().standardIcon(QStyle.StandardPixmap.SP_DirIcon)
+        self.tree.clear()
+        for folder in status.folders:
+            counts = status.folder_counts.get(folder.id, {})
+            photos = sum(n for s, n in counts.items() if s != "failed")
+            item = QTreeWidgetItem([Path(folder.path).name or folder.path, f"{photos:,}",
+                                    folder_state(folder.state, counts, activity.get(folder.path))])
+            item.setIcon(0, icon)
+            item.setToolTip(0, folder.path)
+            item.setData(0, PATH_ROLE, folder.path)
+            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.tree.addTopLevelItem(item)
+            if folder.path == selected:
+                item.setSelected(True)
+        self._update_buttons()
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(path, photos, state) per folder, as shown."""
+        out = []
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            out.append((item.data(0, PATH_ROLE), item.text(1), item.text(2)))
+        return out
+
+    def selected_path(self) -> str | None:
+        items = self.tree.selectedItems()
+        return items[0].data(0, PATH_ROLE) if items else None
+
+    def _remove_selected(self) -> None:
+        path = self.selected_path()
+        if path:
+            self.remove_requested.emit(path)
+
+    def _update_buttons(self) -> None:
+        self.remove_button.setEnabled(self.selected_path() is not None)
+        self.rescan_button.setEnabled(self.tree.topLevelItemCount() > 0)

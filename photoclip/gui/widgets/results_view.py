@@ -1,0 +1,108 @@
+"""The virtualized thumbnail grid: a QListView in icon mode with uniform cells and a painting delegate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from photoclip.core.search import Hit
+from photoclip.gui.models.results_model import HIT_ROLE, SCORE_ROLE
+
+CAPTION_HEIGHT = 34
+
+
+class ThumbnailDelegate(QStyledItemDelegate):
+    def __init__(self, thumb_size: int, parent=None) -> None:
+        super().__init__(parent)
+        self.thumb_size = thumb_size
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        return QSize(self.thumb_size + 16, self.thumb_size + CAPTION_HEIGHT + 10)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        cell: QRect = option.rect.adjusted(3, 3, -3, -3)
+        palette = option.palette
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(palette.color(QPalette.ColorRole.Highlight).lighter(160))
+            painter.drawRoundedRect(cell, 8, 8)
+        elif option.state & QStyle.StateFlag.State_MouseOver:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(0, 0, 0, 18))
+            painter.drawRoundedRect(cell, 8, 8)
+
+        box = QRect(cell.x() + 5, cell.y() + 5, cell.width() - 10, self.thumb_size)
+        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(pixmap, QPixmap) and not pixmap.isNull():
+            scaled = pixmap.size().scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRect(QPoint(0, 0), scaled)
+            target.moveCenter(box.center())
+            painter.drawPixmap(target, pixmap)
+
+        caption = QRect(cell.x() + 6, box.bottom() + 4, cell.width() - 12, CAPTION_HEIGHT - 4)
+        metrics = option.fontMetrics
+        name = metrics.elidedText(str(index.data(Qt.ItemDataRole.DisplayRole) or ""), Qt.TextElideMode.ElideMiddle,
+                                  caption.width())
+        painter.setPen(palette.color(QPalette.ColorRole.Text))
+        painter.drawText(caption, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, name)
+        score = index.data(SCORE_ROLE)
+        if score is not None:
+            painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+            small = QRect(caption.x(), caption.y() + metrics.height(), caption.width(), metrics.height())
+            painter.drawText(small, Qt.AlignmentFlag.AlignHCenter, f"score {score:.3f}")
+        painter.restore()
+
+
+class ResultsView(QListView):
+    open_requested = Signal(int)  # row
+    similar_requested = Signal(str)  # path
+    open_folder_requested = Signal(str)  # path
+
+    def __init__(self, thumb_size: int = 160, parent=None) -> None:
+        super().__init__(parent)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setUniformItemSizes(True)  # constant-time layout: 100k results scroll like 100
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setMouseTracking(True)
+        self.setSpacing(4)
+        self.setWordWrap(False)
+        self.setItemDelegate(ThumbnailDelegate(thumb_size, self))
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._context_menu)
+        self.activated.connect(lambda index: self.open_requested.emit(index.row()))
+        self.doubleClicked.connect(lambda index: self.open_requested.emit(index.row()))
+
+    def hit_at(self, index: QModelIndex) -> Hit | None:
+        hit = index.data(HIT_ROLE) if index.isValid() else None
+        return hit if isinstance(hit, Hit) else None
+
+    def _context_menu(self, pos: QPoint) -> None:
+        actions = self.context_actions(self.indexAt(pos).row())
+        if not actions:
+            return
+        menu = QMenu(self)
+        for text, slot in actions.items():
+            action = QAction(text, menu)
+            action.triggered.connect(slot)
+            menu.addAction(action)
+        menu.exec(self.viewport().mapToGlobal(pos))
+
+    def context_actions(self, row: int) -> dict[str, object]:
+        """The context menu's actions for ``row`` by name (tests trigger them without a popup)."""
+        hit = self.hit_at(self.model().index(row, 0))
+        if hit is None:
+            return {}
+        return {
+            "Open": lambda: self.open_requested.emit(row),
+            "More like this": lambda: self.similar_requested.emit(hit.path),
+            "Show in folder": lambda: self.open_folder_requested.emit(str(Path(hit.path).parent)),
+        }

@@ -1,0 +1,36 @@
+"""The search field: typing searches (debounced by the query service); dropping a photo on it searches for
+photos like that one."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QLineEdit
+
+from photoclip.gui.widgets.drops import dropped_paths
+
+
+class SearchBox(QLineEdit):
+    photo_dropped = Signal(str)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setPlaceholderText("Describe a photo… (e.g. “red car at night”), or drop a photo here")
+        self.setClearButtonEnabled(True)
+        self.setAcceptDrops(True)
+        self.setMinimumHeight(34)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        _, photos = dropped_paths(event.mimeData())
+        if photos:
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        _, photos = dropped_paths(event.mimeData())
+        if photos:
+            event.acceptProposedAction()
+            self.photo_dropped.emit(photos[0])
+        else:
+            super().dropEvent(event)

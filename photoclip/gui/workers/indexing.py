@@ -1,0 +1,165 @@
+"""The one long-lived indexing thread. It owns indexing (and so the catalog writer and, while indexing, the
+model); jobs queue on its event loop and run one after another; JobControl pauses, resumes and cancels."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from photoclip.core.control import JobControl
+from photoclip.core.errors import PhotoclipError
+from photoclip.core.library import Library
+
+_job_ids = itertools.count(1)
+
+
+@dataclass
+class IndexJob:
+    #: "index" (folders; None = every folder), "paths" (single files), "remove" (one folder)
+    kind: str
+    paths: list[str] | None = None
+    control: JobControl = field(default_factory=JobControl)
+    id: int = field(default_factory=lambda: next(_job_ids))
+
+
+class IndexWorker(QObject):
+    """Lives in the indexing QThread; ``run`` is only ever invoked through a queued signal."""
+
+    job_started = Signal(object)  # IndexJob
+    job_finished = Signal(object, dict)  # IndexJob, summary (empty for "remove" / skipped jobs)
+    job_failed = Signal(object, object)  # IndexJob, PhotoclipError
+    job_crashed = Signal(object, object)  # IndexJob, Exception (unexpected)
+
+    def __init__(self, library: Library) -> None:
+        super().__init__()
+        self._library = library
+
+    @Slot(object)
+    def run(self, job: IndexJob) -> None:
+        if job.control.cancelled:
+            self.job_finished.emit(job, {"cancelled": True})
+            return
+        self.job_started.emit(job)
+        try:
+            if job.kind == "remove":
+                removed = sum(self._library.remove_folder(p) for p in job.paths or [])
+                summary = {"removed": removed}
+            elif job.kind == "paths":
+                summary = self._library.index_paths(job.paths or [], job.control).as_dict()
+            else:
+                summary = self._library.index_folders(job.paths, job.control).as_dict()
+        except PhotoclipError as exc:
+            self.job_failed.emit(job, exc)
+        except Exception as exc:  # a bug must not kill the worker: report it, keep serving jobs
+            self.job_crashed.emit(job, exc)
+        else:
+            self.job_finished.emit(job, summary)
+
+
+class IndexingService(QObject):
+    """GUI-side handle: queues jobs to the worker thread and applies pause / resume / cancel to them."""
+
+    _submit = Signal(object)
+    busy_changed = Signal(bool)
+    job_started = Signal(object)
+    job_finished = Signal(object, dict)
+    job_failed = Signal(object, object)
+    job_crashed = Signal(object, object)
+
+    def __init__(self, library: Library, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pending: list[IndexJob] = []
+        self._paused = False
+        self.current: IndexJob | None = None
+        self._thread = QThread()
+        self._thread.setObjectName("photoclip-indexer")
+        self._worker = IndexWorker(library)
+        self._worker.moveToThread(self._thread)
+        self._submit.connect(self._worker.run)
+        self._worker.job_started.connect(self._on_started)
+        self._worker.job_finished.connect(self._on_finished)
+        self._worker.job_failed.connect(self._on_failed)
+        self._worker.job_crashed.connect(self._on_crashed)
+        self._thread.start()
+
+    # commands (GUI thread) -----------------------------------------------------------------------------
+    def index(self, paths: list[str] | None = None) -> IndexJob:
+        return self._queue(IndexJob("index", list(paths) if paths else None))
+
+    def index_paths(self, paths: list[str]) -> IndexJob:
+        return self._queue(IndexJob("paths", list(paths)))
+
+    def remove(self, path: str) -> IndexJob:
+        return self._queue(IndexJob("remove", [path]))
+
+    def pause(self) -> None:
+        self._paused = True
+        for job in self._pending:
+            job.control.pause()
+
+    def resume(self) -> None:
+        self._paused = False
+        for job in self._pending:
+            job.control.resume()
+
+    def cancel(self) -> None:
+        """Cancel the running job and every queued one (a remove still runs: it is quick and was asked for)."""
+        self._paused = False
+        for job in self._pending:
+            if job.kind != "remove":
+                job.control.cancel()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._pending)
+
+    @property
+    def pending_jobs(self) -> list[IndexJob]:
+        return list(self._pending)
+
+    def shutdown(self, timeout_ms: int = 15_000) -> None:
+        self.cancel()
+        self._thread.quit()
+        self._thread.wait(timeout_ms)
+
+    # worker callbacks (queued to the GUI thread) -----------------------------------------------------
+    def _queue(self, job: IndexJob) -> IndexJob:
+        if self._paused:
+            job.control.pause()
+        was_busy = self.busy
+        self._pending.append(job)
+        self._submit.emit(job)
+        if not was_busy:
+            self.busy_changed.emit(True)
+        return job
+
+    def _on_started(self, job: IndexJob) -> None:
+        self.current = job
+        self.job_started.emit(job)
+
+    def _done(self, job: IndexJob) -> None:
+        if job in self._pending:
+            self._pending.remove(job)
+        if self.current is job:
+            self.current = None
+        if not self._pending:
+            self._paused = False
+            self.busy_changed.emit(False)
+
+    def _on_finished(self, job: IndexJob, summary: dict) -> None:
+        self._done(job)
+        self.job_finished.emit(job, summary)
+
+    def _on_failed(self, job: IndexJob, error: object) -> None:
+        self._done(job)
+        self.job_failed.emit(job, error)
+
+    def _on_crashed(self, job: IndexJob, error: object) -> None:
+        self._done(job)
+        self.job_crashed.emit(job, error)

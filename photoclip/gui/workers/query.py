@@ -1,0 +1,140 @@
+"""The query worker: text and photo->photo searches on their own thread, so the GUI never waits on the
+model lock. Requests carry an id; the worker skips requests already superseded and the service drops stale
+results, so fast typing never shows an older query's hits."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from photoclip.core.errors import PhotoclipError
+from photoclip.core.library import Library
+
+DEBOUNCE_MS = 250
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    id: int
+    kind: str  # "text" | "similar"
+    query: str  # the text, or the photo's path
+    limit: int
+
+
+class QueryWorker(QObject):
+    results = Signal(object, list)  # QueryRequest, list[Hit]
+    failed = Signal(object, object)  # QueryRequest, PhotoclipError
+    crashed = Signal(object, object)  # QueryRequest, Exception
+
+    def __init__(self, library: Library) -> None:
+        super().__init__()
+        self._library = library
+        #: written by the GUI thread, read here; a plain int is safe under the GIL
+        self.latest_id = 0
+
+    @Slot(object)
+    def run(self, request: QueryRequest) -> None:
+        if request.id != self.latest_id:
+            return  # superseded while it waited in the queue
+        try:
+            if request.kind == "similar":
+                hits = self._library.similar(request.query, request.limit)
+            else:
+                hits = self._library.search(request.query, request.limit)
+        except PhotoclipError as exc:
+            self.failed.emit(request, exc)
+        except Exception as exc:
+            self.crashed.emit(request, exc)
+        else:
+            self.results.emit(request, hits)
+
+
+class QueryService(QObject):
+    """GUI side: debounces typing, submits to the worker thread, emits only the latest request's results."""
+
+    _submit = Signal(object)
+    started = Signal(object)  # QueryRequest
+    results = Signal(object, list)
+    failed = Signal(object, object)
+    crashed = Signal(object, object)
+    cleared = Signal()
+
+    def __init__(self, library: Library, limit: int = 1000, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.limit = limit
+        self._ids = itertools.count(1)
+        self._latest: QueryRequest | None = None
+        self._pending_text = ""
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(self._fire_text)
+        self._thread = QThread()
+        self._thread.setObjectName("photoclip-query")
+        self._worker = QueryWorker(library)
+        self._worker.moveToThread(self._thread)
+        self._submit.connect(self._worker.run)
+        self._worker.results.connect(self._on_results)
+        self._worker.failed.connect(self._on_failed)
+        self._worker.crashed.connect(self._on_crashed)
+        self._thread.start()
+
+    @property
+    def latest(self) -> QueryRequest | None:
+        return self._latest
+
+    def search_text_debounced(self, text: str) -> None:
+        self._pending_text = text
+        self._debounce.start()
+
+    def search_text(self, text: str) -> None:
+        self._debounce.stop()
+        self._pending_text = text
+        self._fire_text()
+
+    def search_similar(self, path: str) -> None:
+        self._debounce.stop()
+        self._send("similar", path)
+
+    def repeat(self) -> None:
+        """Run the latest query again (e.g. after indexing added photos)."""
+        if self._latest is not None:
+            self._send(self._latest.kind, self._latest.query)
+
+    def _fire_text(self) -> None:
+        text = self._pending_text.strip()
+        if not text:
+            self._latest = None
+            self._worker.latest_id = 0
+            self.cleared.emit()
+            return
+        self._send("text", text)
+
+    def _send(self, kind: str, query: str) -> None:
+        request = QueryRequest(next(self._ids), kind, query, self.limit)
+        self._latest = request
+        self._worker.latest_id = request.id
+        self.started.emit(request)
+        self._submit.emit(request)
+
+    def _is_current(self, request: QueryRequest) -> bool:
+        return self._latest is not None and request.id == self._latest.id
+
+    def _on_results(self, request: QueryRequest, hits: list) -> None:
+        if self._is_current(request):
+            self.results.emit(request, hits)
+
+    def _on_failed(self, request: QueryRequest, error: object) -> None:
+        if self._is_current(request):
+            self.failed.emit(request, error)
+
+    def _on_crashed(self, request: QueryRequest, error: object) -> None:
+        self.crashed.emit(request, error)  # a bug is worth reporting even when stale
+
+    def shutdown(self, timeout_ms: int = 10_000) -> None:
+        self._debounce.stop()
+        self._worker.latest_id = -1  # skip whatever is still queued
+        self._thread.quit()
+        self._thread.wait(timeout_ms)

@@ -1,0 +1,100 @@
+"""GUI tests: real widgets offscreen, real SQLite catalog, deterministic colour embedder, temp QSettings."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported anywhere
+
+import time
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from tests.support.color_embedder import ColorEmbedder
+from tests.support.library_fixtures import make_settings, open_library, write_photo
+
+COLOURS = ("red", "green", "blue", "yellow", "white", "orange", "purple")
+
+
+class SlowColorEmbedder(ColorEmbedder):
+    """Takes ``delay`` seconds per image batch, like a real model, so a run lasts long enough to pause."""
+
+    def __init__(self, delay: float = 0.08) -> None:
+        super().__init__()
+        self.delay = delay
+
+    def embed_prepared(self, batch):
+        time.sleep(self.delay)  # releases the GIL, as torch does
+        return super().embed_prepared(batch)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_qsettings(tmp_path_factory):
+    """Any QSettings() built without a path writes under a temp folder, never the user's real config."""
+    root = tmp_path_factory.mktemp("qsettings")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.IniFormat, scope, str(root))
+    return root
+
+
+@pytest.fixture
+def store(tmp_path) -> QSettings:
+    return QSettings(str(tmp_path / "photoclip-gui.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def photos(tmp_path):
+    root = tmp_path / "Pictures"
+    for colour in COLOURS:
+        write_photo(root / f"{colour}.jpg", colour)
+    write_photo(root / "trip" / "mostly-red.png", "red", second="white", share=0.35)
+    return root
+
+
+@pytest.fixture
+def embedder():
+    return ColorEmbedder()
+
+
+@pytest.fixture
+def library(tmp_path, embedder):
+    lib = open_library(tmp_path, embedder)
+    yield lib
+    lib.close()
+
+
+@pytest.fixture
+def make_window(qtbot, store):
+    from photoclip.gui.crash_reporter import CrashReporter
+    from photoclip.gui.main_window import MainWindow
+
+    windows = []
+
+    def make(library, **kwargs):
+        window = MainWindow(library, store, reporter=kwargs.pop("reporter", None) or CrashReporter(), **kwargs)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.shutdown()
+
+
+@pytest.fixture
+def window(make_window, library):
+    return make_window(library)
+
+
+def wait_idle(qtbot, window, timeout: int = 15_000) -> None:
+    qtbot.waitUntil(lambda: not window.indexing.busy, timeout=timeout)
+
+
+def slow_library(root, delay: float = 0.08):
+    from photoclip.core.library import Library
+
+    return Library.open(make_settings(root), embedder=SlowColorEmbedder(delay))

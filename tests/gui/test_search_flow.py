@@ -1,0 +1,123 @@
+"""Add a folder, wait for indexing, search as you type, open the viewer, photo->photo search."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from photoclip.gui.dialogs.viewer import ViewerDialog
+from tests.gui.conftest import wait_idle
+
+pytestmark = pytest.mark.gui
+
+
+def first_path(window) -> str | None:
+    hit = window.results_model.hit(0)
+    return hit.path if hit else None
+
+
+@pytest.fixture
+def indexed(qtbot, window, photos):
+    window.add_folders([str(photos)])
+    wait_idle(qtbot, window)
+    return window
+
+
+def test_typing_red_puts_the_red_photo_first(qtbot, indexed, photos):
+    window = indexed
+    assert window.library_panel.rows() == [(str(photos), "8", "done")]
+    qtbot.keyClicks(window.search_box, "red")
+    qtbot.waitUntil(lambda: first_path(window) == str(photos / "red.jpg"), timeout=5000)
+    assert window.pages.currentWidget() is window.results_view
+    assert window.results_model.hit(1).path == str(photos / "trip" / "mostly-red.png")
+    assert "score" in window.results_model.data(window.results_model.index(0), Qt.ItemDataRole.ToolTipRole)
+    # the grid paints row 0, which requests its thumbnail lazily from the cache
+    qtbot.waitUntil(lambda: window.results_model.has_thumbnail(0), timeout=5000)
+
+
+def test_typing_is_debounced_into_one_query(qtbot, indexed):
+    window = indexed
+    started = []
+    window.query.started.connect(started.append)
+    with qtbot.waitSignal(window.query.results, timeout=5000):
+        qtbot.keyClicks(window.search_box, "blue sky")
+    assert [r.query for r in started] == ["blue sky"]
+
+
+def test_only_the_latest_query_shows(qtbot, indexed, photos):
+    window = indexed
+    received = []
+    window.query.results.connect(lambda request, hits: received.append(request.query))
+    window.query.search_text("red")
+    window.query.search_text("green")
+    qtbot.waitUntil(lambda: first_path(window) == str(photos / "green.jpg"), timeout=5000)
+    qtbot.wait(200)
+    assert received == ["green"]
+
+
+def test_viewer_opens_on_double_click_with_details(qtbot, indexed, photos):
+    window = indexed
+    window.query.search_text("yellow")
+    qtbot.waitUntil(lambda: first_path(window) == str(photos / "yellow.jpg"), timeout=5000)
+    rect = window.results_view.visualRect(window.results_model.index(0))
+    viewport = window.results_view.viewport()
+    # QTest's double click alone does not set the view's pressed index; a real double click starts with a press
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(ViewerDialog)), timeout=3000)
+    viewer = next(d for d in window.findChildren(ViewerDialog) if d.isVisible())
+    assert viewer.fields["Name"].text() == "yellow.jpg"
+    assert viewer.fields["Folder"].text() == str(photos)
+    assert viewer.fields["Size"].text() == "320 × 240"
+    assert float(viewer.fields["Score"].text()) > 0.9
+    qtbot.waitUntil(lambda: viewer.full_loaded, timeout=5000)
+    qtbot.keyClick(viewer, Qt.Key.Key_Right)
+    assert viewer.row == 1
+    viewer.close()
+
+
+def test_more_like_this_and_dropping_a_photo_search_by_photo(qtbot, indexed, photos):
+    window = indexed
+    window.query.search_text("orange")
+    qtbot.waitUntil(lambda: first_path(window) == str(photos / "orange.jpg"), timeout=5000)
+    with qtbot.waitSignal(window.query.results, timeout=5000) as blocker:
+        window.results_view.context_actions(0)["More like this"]()
+    assert blocker.args[0].kind == "similar"
+    assert str(photos / "orange.jpg") not in [h.path for h in window.results_model.hits()]
+
+    outside = photos.parent / "outside-blue.png"
+    from tests.support.library_fixtures import write_photo
+
+    write_photo(outside, "blue")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(outside))])
+    event = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.search_box.dropEvent(event)
+    qtbot.waitUntil(lambda: first_path(window) == str(photos / "blue.jpg"), timeout=5000)
+    assert "outside-blue.png" in window.result_label.text()
+
+
+def test_dropping_a_folder_on_the_window_adds_and_indexes_it(qtbot, window, photos):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(photos))])
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    assert window.indexing.busy
+    wait_idle(qtbot, window)
+    assert [Path(p).name for p, _, _ in window.library_panel.rows()] == ["Pictures"]
+    assert window.library.status().counts == {"indexed": 8}
+
+
+def test_clearing_the_search_shows_the_hint_again(qtbot, indexed):
+    window = indexed
+    window.search_box.setText("red")
+    qtbot.waitUntil(lambda: window.results_model.rowCount() > 0, timeout=5000)
+    window.search_box.clear()
+    qtbot.waitUntil(lambda: window.results_model.rowCount() == 0, timeout=3000)
+    assert window.pages.currentWidget() is window.message
+    assert "Type what you are looking for" in window.message.text()
