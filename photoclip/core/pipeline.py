@@ -79,7 +79,7 @@ class Indexer:
         *,
         batch_size: int = 16,
         decode_workers: int = 1,
-        max_pixels: int = 250_000_000,
+        max_pixels: int = 150_000_000,
     ) -> None:
         self.catalog = catalog
         self.index = index

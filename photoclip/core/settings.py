@@ -35,7 +35,9 @@ class Settings:
     #: Allow downloading a missing model from the hub.
     allow_download: bool = True
     #: Images above this many pixels are refused (decompression-bomb guard).
-    max_pixels: int = 250_000_000
+    # Below Pillow's own hard limit (2 × MAX_IMAGE_PIXELS ≈ 179 MP), so users get our message; medium-format
+    # cameras top out at 150 MP.
+    max_pixels: int = 150_000_000
 
     @property
     def catalog_path(self) -> Path:
