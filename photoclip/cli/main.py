@@ -47,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("model_id", nargs="?", default=None, help=f"hub id (default: {DEFAULT_MODEL})")
     i = msub.add_parser("import", help="use a model folder copied from another machine")
     i.add_argument("directory", type=Path)
+
+    from photoclip.cli import tag_commands  # tag, tags, album
+
+    tag_commands.add_parsers(sub, _iso_date)
     return parser
 
 
@@ -64,9 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         return _launch_gui()
     settings = Settings.from_env()
     try:
-        from photoclip.cli import commands
+        from photoclip.cli import commands, tag_commands
 
-        return getattr(commands, f"cmd_{args.command}")(args, settings)
+        module = tag_commands if args.command in tag_commands.COMMANDS else commands
+        return getattr(module, f"cmd_{args.command}")(args, settings)
     except PhotoclipError as exc:
         print(f"photoclip: {exc.user_message} {exc.hint}".strip(), file=sys.stderr)
         return EXIT_ERROR
