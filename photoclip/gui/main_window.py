@@ -321,11 +321,11 @@ class MainWindow(QMainWindow):
         self._show_message_page()
 
     def _show_message_page(self, no_results: str | None = None) -> None:
-        if no_results:
-            text = f"No photos match {no_results}."
-        elif not (self.status and self.status.folders):
+        if not (self.status and self.status.folders):
             text = ("<b>Add a folder of photos to get started.</b><br><br>Drag a folder onto this window, "
                     "or click “Add folder…”. Photos stay where they are; photoclip only reads them.")
+        elif no_results:
+            text = f"No photos match {no_results}."
         else:
             text = "Type what you are looking for — “a dog on the beach”, “red car at night”…"
         self.message.setText(text)

@@ -1,0 +1,97 @@
+"""Expected problems show as a banner with an action; a bug shows a copyable report and the app goes on."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from photoclip.core.errors import ModelNotAvailableError
+from photoclip.core.library import Library
+from photoclip.gui.crash_reporter import CrashReporter
+from photoclip.gui.dialogs.crash_dialog import CrashDialog
+from photoclip.gui.dialogs.settings_dialog import SettingsDialog
+from tests.gui.conftest import wait_idle
+from tests.support.color_embedder import ColorEmbedder
+from tests.support.library_fixtures import make_settings
+
+pytestmark = pytest.mark.gui
+
+
+def no_model(_settings, _bus):
+    raise ModelNotAvailableError("No CLIP model is installed and this computer is offline.",
+                                 "Connect to the internet, or import a model folder in Settings.")
+
+
+class BuggyEmbedder(ColorEmbedder):
+    def embed_texts(self, texts):
+        raise RuntimeError("boom in the text tower")
+
+
+def test_model_missing_shows_a_banner_with_a_settings_action(qtbot, make_window, tmp_path, photos):
+    library = Library.open(make_settings(tmp_path / "lib"), embedder=no_model)
+    try:
+        window = make_window(library)
+        window.add_folders([str(photos)])
+        wait_idle(qtbot, window)
+        assert window.banner.isVisible()
+        assert "offline" in window.banner.message.text()
+        assert "import a model folder" in window.banner.message.text()
+        assert window.banner.action.text() == "Settings…"
+        window.banner.action.click()
+        assert not window.banner.isVisible()
+        qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(SettingsDialog)), timeout=3000)
+        next(d for d in window.findChildren(SettingsDialog) if d.isVisible()).reject()
+
+        window.query.search_text("red")  # a search hits the same problem: same banner, no crash dialog
+        qtbot.waitUntil(window.banner.isVisible, timeout=5000)
+        assert not window.findChildren(CrashDialog)
+    finally:
+        library.close()
+
+
+def test_a_bug_in_a_worker_opens_a_copyable_report_and_the_app_keeps_working(qtbot, make_window, tmp_path, photos):
+    library = Library.open(make_settings(tmp_path / "lib"), embedder=BuggyEmbedder())
+    try:
+        window = make_window(library)
+        window.add_folders([str(photos)])
+        wait_idle(qtbot, window)
+        window.query.search_text("red")
+        qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(CrashDialog)), timeout=5000)
+        dialog = next(d for d in window.findChildren(CrashDialog) if d.isVisible())
+        assert "RuntimeError: boom in the text tower" in dialog.text()
+        assert "photoclip" in dialog.text().splitlines()[0]
+        dialog.copy_to_clipboard()
+        from PySide6.QtWidgets import QApplication
+
+        assert "boom in the text tower" in QApplication.clipboard().text()
+        # the query thread survived: photo->photo search needs no text tower
+        with qtbot.waitSignal(window.query.results, timeout=5000):
+            window.search_similar(str(photos / "red.jpg"))
+        assert window.results_model.rowCount() > 0
+    finally:
+        library.close()
+
+
+def test_excepthook_reports_go_to_one_dialog(qtbot, window):
+    reporter = window.reporter
+    assert isinstance(reporter, CrashReporter)
+    reporter.install()
+    try:
+        for n in range(2):
+            try:
+                raise ValueError(f"unexpected {n}")
+            except ValueError:
+                sys.excepthook(*sys.exc_info())
+    finally:
+        reporter.uninstall()
+    qtbot.waitUntil(lambda: len(window.findChildren(CrashDialog)) == 1, timeout=3000)
+    text = window.findChildren(CrashDialog)[0].text()
+    assert "ValueError: unexpected 0" in text and "ValueError: unexpected 1" in text
+
+
+def test_a_folder_that_is_gone_is_a_banner(qtbot, window, tmp_path):
+    window.add_folders([str(tmp_path / "no-such-folder")])
+    assert window.banner.isVisible()
+    assert "is not a folder" in window.banner.message.text()
+    assert window.banner.action.text() == "Add folder…"

@@ -1,0 +1,102 @@
+"""Indexing progress in the window: pause/resume, cancel, skipped files, folder states, remove."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.gui.conftest import slow_library, wait_idle
+from tests.support.images import write_garbage, write_truncated_jpeg
+from tests.support.library_fixtures import write_photo
+
+pytestmark = pytest.mark.gui
+
+N_PHOTOS = 32
+
+
+@pytest.fixture
+def many_photos(tmp_path):
+    root = tmp_path / "Many"
+    colours = ("red", "green", "blue", "yellow")
+    for i in range(N_PHOTOS):
+        write_photo(root / f"p{i:03d}.jpg", colours[i % 4], size=(64, 48))
+    return root
+
+
+@pytest.fixture
+def slow(tmp_path):
+    lib = slow_library(tmp_path / "slowlib", delay=0.08)  # 8 batches of 4: ~0.7 s of "model" time
+    yield lib
+    lib.close()
+
+
+def indexed_count(window) -> int:
+    return window.library.status().counts.get("indexed", 0)
+
+
+def test_pause_stops_progress_and_resume_finishes(qtbot, make_window, slow, many_photos):
+    window = make_window(slow)
+    window.add_folders([str(many_photos)])
+    qtbot.waitUntil(lambda: window.progress_panel.bar.isVisible() and window.progress_panel.bar.value() > 0,
+                    timeout=10_000)
+    assert window.library_panel.rows()[0][2] == "indexing"
+    assert "photos/s" in window.progress_panel.label.text()
+
+    window.progress_panel.pause_button.click()
+    assert window.indexing.paused and window.progress_panel.pause_button.text() == "Resume"
+    assert window.progress_panel.label.text().startswith("Paused")
+    qtbot.wait(300)  # the batch in the model finishes, then the pipeline waits
+    at_pause = indexed_count(window)
+    qtbot.wait(600)
+    assert indexed_count(window) == at_pause < N_PHOTOS
+    assert window.indexing.busy
+
+    window.progress_panel.pause_button.click()
+    assert not window.indexing.paused
+    wait_idle(qtbot, window)
+    assert indexed_count(window) == N_PHOTOS
+    assert window.progress_panel.label.text() == f"Up to date · {N_PHOTOS} photos"
+    assert not window.progress_panel.bar.isVisible()
+    assert window.library_panel.rows()[0][1:] == (str(N_PHOTOS), "done")
+
+
+def test_cancel_stops_the_run_and_a_rescan_completes_it(qtbot, make_window, slow, many_photos):
+    window = make_window(slow)
+    window.add_folders([str(many_photos)])
+    qtbot.waitUntil(lambda: window.progress_panel.bar.value() > 0, timeout=10_000)
+    finished = []
+    window.indexing.job_finished.connect(lambda job, summary: finished.append(summary))
+    window.progress_panel.cancel_button.click()
+    wait_idle(qtbot, window)
+    assert finished and finished[0].get("cancelled")
+    assert indexed_count(window) < N_PHOTOS
+    window.rescan_all()
+    wait_idle(qtbot, window)
+    assert indexed_count(window) == N_PHOTOS
+
+
+def test_corrupt_files_are_listed_as_skipped(qtbot, window, photos):
+    write_garbage(photos / "garbage.jpg")
+    write_truncated_jpeg(photos / "cut.jpg", keep=0.3)
+    window.add_folders([str(photos)])
+    wait_idle(qtbot, window)
+    assert window.progress_panel.skipped_button.isVisible()
+    assert window.progress_panel.skipped_button.text() == "Skipped files (2)"
+    assert window.library_panel.rows()[0][2] == "done, 2 skipped"
+    dialog = window.show_skipped()
+    rows = dict(dialog.rows())
+    assert set(rows) == {str(photos / "garbage.jpg"), str(photos / "cut.jpg")}
+    assert all(reason for reason in rows.values())
+    assert str(photos / "cut.jpg") in dialog.as_text()
+    dialog.close()
+
+
+def test_removing_a_folder_drops_it_and_its_results(qtbot, window, photos):
+    window.add_folders([str(photos)])
+    wait_idle(qtbot, window)
+    window.query.search_text("red")
+    qtbot.waitUntil(lambda: window.results_model.rowCount() > 0, timeout=5000)
+    window.remove_folder(str(photos), confirm=False)
+    wait_idle(qtbot, window)
+    assert window.library_panel.rows() == []
+    qtbot.waitUntil(lambda: window.results_model.rowCount() == 0, timeout=5000)  # the query re-ran
+    assert "Add a folder" in window.message.text()
