@@ -1,0 +1,102 @@
+"""The ``tag``, ``tags`` and ``album`` sub-commands through ``main([...])``, with the colour embedder injected
+through ``tag_commands.open_library`` (the CLI would otherwise load the real CLIP model)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from photoclip.cli import tag_commands
+from photoclip.cli.main import main
+from photoclip.core.library import Library
+from photoclip.core.settings import Settings
+from tests.support.color_embedder import ColorEmbedder
+from tests.support.library_fixtures import write_photo
+
+
+@pytest.fixture
+def photos(tmp_path, monkeypatch):
+    monkeypatch.setenv("PHOTOCLIP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(tag_commands, "open_library", lambda settings: Library.open(settings, embedder=ColorEmbedder()))
+    folder = tmp_path / "Pictures"
+    write_photo(folder / "red.jpg", "red")
+    write_photo(folder / "mostly-red.png", "red", second="white", share=0.3)
+    write_photo(folder / "snow.png", "white")
+    write_photo(folder / "sub" / "sea.webp", "blue")
+    write_photo(folder / "sub" / "grass.png", "green")
+    with Library.open(Settings.from_env(), embedder=ColorEmbedder()) as lib:
+        lib.index_folders([folder])
+    return folder
+
+
+def run_json(capsys, *argv):
+    capsys.readouterr()
+    assert main(list(argv)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_tag_prints_suggestions_and_apply_accepts(photos, capsys):
+    out = run_json(capsys, "tag", "red", "Sea: blue ! green", "--json")
+    assert {(s["tag"], s["path"].rsplit("/", 1)[1]) for s in out} == {
+        ("red", "red.jpg"), ("red", "mostly-red.png"), ("Sea", "sea.webp"),
+    }
+    assert all(s["score"] >= 3 and s["prompt"] for s in out) and not any(s["accepted"] for s in out)
+
+    out = run_json(capsys, "tag", "red", "--folder", str(photos), "--threshold", "50", "--apply", "--json")
+    assert [s["path"].rsplit("/", 1)[1] for s in out] == ["red.jpg", "mostly-red.png"]
+    listing = {t["name"]: t for t in run_json(capsys, "tags", "list", "--json")}
+    assert listing["red"]["accepted"] == 2 and listing["Sea"]["suggested"] == 1
+
+    assert main(["tag", "red", "--folder", str(photos / "sub")]) == 0
+    assert "No suggestions" in capsys.readouterr().err
+
+
+def test_review_commands(photos, capsys):
+    main(["tag", "red", "white"])
+    pending = run_json(capsys, "tags", "pending", "--json")
+    assert {(p["tag"], p["path"].rsplit("/", 1)[1]) for p in pending} == {
+        ("red", "red.jpg"), ("red", "mostly-red.png"), ("white", "snow.png"), ("white", "mostly-red.png"),
+    }
+    assert main(["tags", "reject", "white", str(photos / "mostly-red.png")]) == 0
+    assert main(["tags", "accept", "white"]) == 0
+    assert main(["tags", "add", "Trips|Rome", str(photos / "red.jpg")]) == 0
+    shown = run_json(capsys, "tags", "show", str(photos / "mostly-red.png"), "--json")
+    assert {(t["tag"], t["state"]) for t in shown} == {("red", "suggested"), ("white", "rejected")}
+    assert {t["tag"] for t in run_json(capsys, "tags", "show", str(photos / "red.jpg"), "--json")} == {
+        "red", "Trips|Rome"}
+    assert main(["tags", "accept", "red", str(photos / "nowhere.jpg")]) == 1  # a typed error, not a crash
+
+
+def test_label_set_files_and_presets(photos, tmp_path, capsys):
+    path = tmp_path / "mine.txt"
+    path.write_text("# my colours\nColours|Red: red\nColours|Blue: blue @ 2\n")
+    out = run_json(capsys, "tag", "--set", str(path), "--json")
+    assert {s["tag"] for s in out} == {"Colours|Red", "Colours|Blue"}
+    assert main(["tags", "import", str(path)]) == 0
+    assert main(["tags", "export", "mine", str(tmp_path / "mine.json")]) == 0
+    assert json.loads((tmp_path / "mine.json").read_text())["labels"][1] == {
+        "name": "Colours|Blue", "prompts": ["blue"], "threshold": 2.0}
+    capsys.readouterr()
+    assert main(["tags", "sets"]) == 0
+    listed = capsys.readouterr().out
+    assert "mine (saved)" in listed and "scenes (preset)" in listed
+    assert main(["tag", "--set", "no-such-set"]) == 1
+
+
+def test_album_commands(photos, capsys):
+    assert main(["album", "create", "Reds", "red"]) == 0
+    assert "2 photos" in capsys.readouterr().out
+    listing = run_json(capsys, "album", "list", "--json")
+    assert listing == [{"name": "Reds", "kind": "smart", "query": "red", "threshold": 3.0, "photos": 2}]
+    shown = run_json(capsys, "album", "show", "Reds", "--json")
+    assert [m["path"].rsplit("/", 1)[1] for m in shown] == ["red.jpg", "mostly-red.png"]
+
+    write_photo(photos / "new" / "cherry.jpg", "red")
+    with Library.open(Settings.from_env(), embedder=ColorEmbedder()) as lib:
+        lib.index_folders()
+    shown = run_json(capsys, "album", "show", "Reds", "--json")
+    assert "cherry.jpg" in [m["path"].rsplit("/", 1)[1] for m in shown]
+    assert main(["album", "show", "Nope"]) == 1
+    assert main(["album", "delete", "Reds"]) == 0
+    assert run_json(capsys, "album", "list", "--json") == []
