@@ -1,0 +1,140 @@
+"""Render the real app offscreen into docs/screenshots/ (run: python -m tests.gui.make_screenshots).
+
+The library is generated colourful photos indexed by the deterministic ColorEmbedder (colour words match
+dominant colours), so these pictures show the interface, not a real CLIP model's search quality.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from photoclip.gui.crash_reporter import CrashReporter
+from photoclip.gui.main_window import MainWindow
+from tests.gui.conftest import slow_library
+from tests.support.color_embedder import PALETTE
+from tests.support.images import make_exif, write_garbage, write_truncated_jpeg
+
+OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCENES = {
+    "Holidays 2023": [("sunset-beach", "orange"), ("red-boat", "red"), ("harbour", "blue"),
+                      ("lemon-market", "yellow"), ("lavender", "purple"), ("poppies", "red"), ("sea-view", "blue"),
+                      ("snowy-hut", "white"), ("tomatoes", "red"), ("night-street", "black"), ("vineyard", "green"),
+                      ("orange-grove", "orange")],
+    "Garden": [("roses", "red"), ("lawn", "green"), ("tulips", "yellow"), ("hedge", "green"), ("red-door", "red"),
+               ("violets", "purple"), ("pond", "blue"), ("frost", "white"), ("ladybird", "red"), ("ferns", "green")],
+}
+
+
+def scene(colour: str, seed: int, size=(960, 720)) -> Image.Image:
+    """A soft, photo-like picture dominated by one palette colour: sky gradient, hills, a sun, grain."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    base = np.array(PALETTE[colour], np.float32)
+    y = np.linspace(0, 1, h, dtype=np.float32)[:, None, None]
+    light = np.clip(base * 1.25 + 25, 0, 255)
+    dark = base * 0.55
+    img = light * (1 - y) + dark * y + np.zeros((h, w, 3), np.float32)
+    picture = Image.fromarray(img.clip(0, 255).astype(np.uint8))
+    draw = ImageDraw.Draw(picture)
+    sun = rng.uniform([0.15, 0.1], [0.85, 0.35]) * (w, h)
+    draw.ellipse([sun[0] - 60, sun[1] - 60, sun[0] + 60, sun[1] + 60], fill=tuple(int(c) for c in light * 0.9 + 25))
+    for layer in range(3):
+        tone = tuple(int(c) for c in (dark * (0.95 - 0.2 * layer)).clip(0, 255))
+        xs = np.linspace(0, w, 9)
+        ys = h * (0.55 + 0.12 * layer) + rng.normal(0, h * 0.05, size=9)
+        draw.polygon([(0, h), *zip(xs.tolist(), ys.tolist(), strict=True), (w, h)], fill=tone)
+    picture = picture.filter(ImageFilter.GaussianBlur(1.5))
+    grain = rng.normal(0, 5, (h, w, 3))
+    return Image.fromarray((np.asarray(picture, np.float32) + grain).clip(0, 255).astype(np.uint8))
+
+
+def make_photos(root: Path) -> list[Path]:
+    folders = []
+    seed = 0
+    for folder, items in SCENES.items():
+        for name, colour in items:
+            path = root / folder / f"{name}.jpg"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            taken = f"2023:0{1 + seed % 9}:{10 + seed:02d} {8 + seed % 10:02d}:{seed * 7 % 60:02d}:00"
+            exif = make_exif(taken_at=taken,
+                             make="Fujifilm" if folder == "Garden" else "Canon",
+                             model="X-T30" if folder == "Garden" else "EOS R6")
+            scene(colour, seed).save(path, quality=88, exif=exif.tobytes())
+            seed += 1
+        folders.append(root / folder)
+    write_garbage(root / "Garden" / "IMG_0042.jpg")
+    write_truncated_jpeg(root / "Holidays 2023" / "copy-interrupted.jpg", keep=0.4)
+    return folders
+
+
+def wait(app: QApplication, condition, timeout: float = 30.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():  # a script, not the app: spinning the loop here is fine
+        if time.monotonic() > deadline:
+            raise TimeoutError
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main() -> int:
+    app = QApplication(sys.argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.gettempdir()) / "photoclip-demo"  # a stable, readable path for the viewer's "Folder"
+    shutil.rmtree(root, ignore_errors=True)
+    try:
+        folders = make_photos(root / "Pictures")
+        library = slow_library(root / "lib", delay=0.6)
+        window = MainWindow(library, QSettings(str(root / "gui.ini"), QSettings.Format.IniFormat), CrashReporter())
+        window.resize(1280, 800)
+        window.show()
+        window.add_folders([str(f) for f in folders])
+        bar = window.progress_panel.bar
+        wait(app, lambda: bar.isVisible() and bar.maximum() > 0 and bar.value() >= bar.maximum() * 0.4)
+        window.search_box.setText("green")  # searching works while indexing: what is indexed so far
+        wait(app, lambda: window.results_model.rowCount() > 0)
+        rows = min(window.results_model.rowCount(), 10)
+        wait(app, lambda: all(window.results_model.has_thumbnail(r) for r in range(rows)))
+        window.refresh_status()
+        app.processEvents()
+        window.grab().save(str(OUT / "library-indexing.png"))
+
+        wait(app, lambda: not window.indexing.busy, timeout=120)
+        window.search_box.setText("red")
+        wait(app, lambda: window.query.latest.query == "red" and window.result_label.text().endswith("“red”"))
+        wait(app, lambda: window.results_model.rowCount() > 0)
+        rows = min(window.results_model.rowCount(), 12)
+        wait(app, lambda: all(window.results_model.has_thumbnail(r) for r in range(rows)))
+        window.results_view.setCurrentIndex(window.results_model.index(0))
+        app.processEvents()
+        window.grab().save(str(OUT / "search-results.png"))
+
+        viewer = window.open_viewer(0)
+        viewer.resize(1100, 700)
+        wait(app, lambda: viewer.full_loaded)
+        app.processEvents()
+        viewer.grab().save(str(OUT / "viewer.png"))
+        viewer.close()
+        window.shutdown()
+        library.close()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print(f"screenshots written to {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
