@@ -74,7 +74,7 @@ def settle_all(library, watcher, count: int, timeout: float = 60) -> None:
     assert wait_for(watcher.idle, timeout)
 
 
-@pytest.mark.parametrize("count", [300, pytest.param(2000, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("count", [2000, pytest.param(10_000, marks=pytest.mark.slow)])
 def test_burst_copied_in_is_indexed_exactly_once(tmp_path, library, pics, watcher, embedder, events, count):
     copy_in(make_sources(tmp_path / "camera", count), pics / "DCIM")
     settle_all(library, watcher, count, timeout=60 + count / 10)
@@ -111,7 +111,7 @@ def test_reopened_and_appended_file_is_reindexed(library, pics, watcher, embedde
     assert library.catalog.photo_by_path(str(path)).size == len(photo_bytes(2))
 
 
-@pytest.mark.parametrize("count", [100, pytest.param(500, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("count", [500, pytest.param(3000, marks=pytest.mark.slow)])
 def test_renamed_folder_keeps_rows_with_zero_re_embeds(tmp_path, library, pics, embedder, events, count):
     copy_in(make_sources(tmp_path / "camera", count), pics / "trip")
     library.index_folders()

@@ -1,0 +1,183 @@
+"""No silent loss: kill -9 of a watching process mid-burst, a forced inotify queue overflow and an inotify
+watch limit too low for the folder. Each runs a real watcher in a child process on a real temp folder."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from photoclip.core.scan.watcher import Watcher, WatchOptions
+from tests.support.color_embedder import ColorEmbedder
+from tests.support.library_fixtures import make_settings, open_library
+from tests.support.watching import copy_in, db_count, indexed, make_sources, photo_bytes, wait_for
+
+REPO = Path(__file__).resolve().parents[2]
+QUEUED_EVENTS = Path("/proc/sys/fs/inotify/max_queued_events")
+
+
+class Child:
+    """The watcher child process, with its stdout lines collected by a thread."""
+
+    def __init__(self, args: list[str], prefix: list[str] | None = None) -> None:
+        env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONDONTWRITEBYTECODE": "1"}
+        cmd = [*(prefix or []), sys.executable, "-m", "tests.support.watching", *args]
+        self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True)
+        self.lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.put(line.strip())
+
+    def wait_line(self, predicate, timeout: float = 30) -> str | None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.1)
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    return None
+                continue
+            self.seen.append(line)
+            if predicate(line):
+                return line
+        return None
+
+    def warnings(self) -> list[dict]:
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
+        return [json.loads(x) for x in self.seen if x.startswith("{")]
+
+    def go(self) -> None:
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(10)
+
+
+@pytest.fixture
+def pics(tmp_path):
+    folder = tmp_path / "Pictures"
+    folder.mkdir()
+    return folder
+
+
+def test_kill_9_mid_burst_then_restart_indexes_every_file_exactly_once(tmp_path, pics):
+    sources = make_sources(tmp_path / "camera", 300)
+    catalog = make_settings(tmp_path).catalog_path
+    child = Child([str(tmp_path), str(pics), "--embed-delay", "0.05"])
+    try:
+        assert child.wait_line(lambda line: line == "READY"), "child did not start"
+        copy_in(sources[:150], pics)
+        assert wait_for(lambda: indexed(catalog) >= 30, 60)
+        os.kill(child.proc.pid, signal.SIGKILL)
+    finally:
+        child.close()
+    committed = indexed(catalog)
+    assert 30 <= committed < 150, "the child should have been killed mid-burst"
+    copy_in(sources[150:], pics)  # more photos arrive while photoclip is not running
+
+    embedder = ColorEmbedder()
+    with open_library(tmp_path, embedder) as lib, Watcher(lib, options=WatchOptions(settle=0.3)) as watcher:
+        assert wait_for(lambda: lib.catalog.status_counts().get("indexed", 0) == 300, 60)
+        assert wait_for(watcher.idle, 30)
+        assert embedder.images_embedded == 300 - committed  # done files are not redone
+        assert db_count(catalog, "SELECT COUNT(*) FROM embeddings") == 300
+        assert db_count(catalog, "SELECT COUNT(*) FROM photos") == 300
+        assert lib.catalog.queue_pending() == []
+        assert len(lib.index) == 300
+
+
+def _set_queued_events(value: int) -> None:
+    QUEUED_EVENTS.write_text(f"{value}\n")
+
+
+def _can_set_queued_events() -> str | None:
+    try:
+        current = int(QUEUED_EVENTS.read_text())
+        _set_queued_events(current)
+    except (OSError, ValueError) as exc:
+        return f"cannot set fs.inotify.max_queued_events here ({exc})"
+    return None
+
+
+def test_inotify_queue_overflow_is_detected_and_recovered_by_a_rescan(tmp_path, pics):
+    reason = _can_set_queued_events()
+    if reason:
+        pytest.skip(reason)
+    sources = make_sources(tmp_path / "camera", 200)
+    catalog = make_settings(tmp_path).catalog_path
+    child = Child([str(tmp_path), str(pics), "--wait-go"])
+    original = int(QUEUED_EVENTS.read_text())
+    try:
+        assert child.wait_line(lambda line: line == "IMPORTED")
+        try:
+            # a tiny queue for the child's inotify instances only: the value is read when one is created,
+            # so it is restored as soon as the child watches (others on this machine are barely affected)
+            _set_queued_events(16)
+            child.go()
+            assert child.wait_line(lambda line: line == "READY"), "child did not start"
+        finally:
+            _set_queued_events(original)
+        os.kill(child.proc.pid, signal.SIGSTOP)  # the kernel queue fills while the reader is stopped
+        try:
+            copy_in(sources, pics)  # into a watched folder: a new sub-folder would get its watch only later
+        finally:
+            os.kill(child.proc.pid, signal.SIGCONT)
+        assert child.wait_line(lambda line: '"overflow"' in line, 30), "no overflow warning"
+        assert wait_for(lambda: indexed(catalog) == 200, 60), indexed(catalog)
+    finally:
+        child.close()
+    warning = next(w for w in child.warnings() if w["reason"] == "overflow")
+    assert warning["folder"] == str(pics) and "max_queued_events" in warning["fix"]
+    assert db_count(catalog, "SELECT COUNT(*) FROM embeddings") == 200
+
+
+def _userns_prefix(limit: int) -> list[str] | None:
+    """A command prefix running the child in a new user namespace whose inotify watch limit is ``limit``
+    (/proc/sys/user/max_inotify_watches is per namespace, so nothing else on the machine is affected)."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return None
+    script = f"echo {limit} > /proc/sys/user/max_inotify_watches && exec \"$@\""
+    prefix = [unshare, "--user", "--map-root-user", "sh", "-c", script, "sh"]
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        if subprocess.run([*prefix, "true"], capture_output=True, timeout=10).returncode == 0:
+            return prefix
+    return None
+
+
+def test_watch_limit_too_low_warns_with_the_fix_and_falls_back_to_polling(tmp_path, pics):
+    prefix = _userns_prefix(limit=3)
+    if prefix is None:
+        pytest.skip("cannot create a user namespace with its own inotify watch limit here")
+    for i in range(10):
+        (pics / f"album{i}").mkdir()
+        (pics / f"album{i}" / "a.png").write_bytes(photo_bytes(i))
+    catalog = make_settings(tmp_path).catalog_path
+    child = Child([str(tmp_path), str(pics)], prefix=prefix)
+    try:
+        assert child.wait_line(lambda line: '"watch_limit"' in line, 60), child.seen
+        assert wait_for(lambda: indexed(catalog) == 10, 30)
+        (pics / "album9" / "b.png").write_bytes(photo_bytes(20))  # in a sub-folder inotify could not watch
+        assert wait_for(lambda: indexed(catalog) == 11, 30)
+    finally:
+        child.close()
+    warning = next(w for w in child.warnings() if w["reason"] == "watch_limit")
+    assert warning["folder"] == str(pics) and "max_user_watches" in warning["fix"]
