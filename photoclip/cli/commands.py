@@ -87,6 +87,39 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
+    """Watch in the foreground with a live status line; Ctrl-C stops cleanly (queued files wait for next time)."""
+    import time
+
+    from photoclip.cli.watch_status import WatchLine
+    from photoclip.core.errors import FolderNotFoundError
+    from photoclip.core.scan.watcher import Watcher, WatchOptions
+
+    with Library.open(settings) as library:
+        chosen = [library.add_folder(p).path for p in args.paths]
+        overrides = [library.add_folder(p).path for p in [*args.poll, *args.native]]
+        paths = [*chosen, *overrides] if chosen else None  # --poll/--native alone keep watching everything
+        if not library.folders():
+            raise FolderNotFoundError("There are no folders to watch.", "Name one: photoclip watch ~/Pictures")
+        watcher = Watcher(library, paths, WatchOptions(settle=args.settle, poll_interval=args.poll_interval))
+        for path, mode in [*((p, "poll") for p in args.poll), *((p, "native") for p in args.native)]:
+            watcher.set_mode(path, mode)
+        line = WatchLine(sys.stderr)
+        library.events.subscribe(line)
+        watcher.start()
+        try:
+            while watcher.running:
+                time.sleep(0.2)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            watcher.stop()
+            line.close()
+        if watcher.error is not None:
+            raise watcher.error
+    return EXIT_OK
+
+
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     with Library.open(settings) as library:
         removed = library.remove_folder(args.path)

@@ -41,6 +41,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("remove", help="remove a folder from the library (files are not touched)")
     p.add_argument("path", type=Path)
 
+    p = sub.add_parser("watch", help="keep folders indexed as photos arrive, change, move or go (Ctrl-C stops)")
+    p.add_argument("paths", nargs="*", type=Path, help="folders (default: every folder already in the library)")
+    p.add_argument("--poll", action="append", type=Path, default=[], metavar="PATH",
+                   help="always poll this folder (remembered); for shares whose changes inotify cannot see")
+    p.add_argument("--native", action="append", type=Path, default=[], metavar="PATH",
+                   help="always use the system's change events for this folder (remembered)")
+    p.add_argument("--settle", type=float, default=1.5, help="seconds a file must stay unchanged (default 1.5)")
+    p.add_argument("--poll-interval", type=float, default=5.0, help="seconds between polls (default 5)")
+
     p = sub.add_parser("model", help="download or import the CLIP model")
     msub = p.add_subparsers(dest="model_command", required=True)
     d = msub.add_parser("download", help="download a model from the Hugging Face hub")
