@@ -172,7 +172,7 @@ class Watcher:
         return WatchStatus(
             state=self._state, watched=sum(f.mode == "native" for f in online),
             polled=sum(f.mode == "poll" for f in online), offline=len(self._folders) - len(online),
-            pending=len(self.work) + self._raw.qsize(), processed=self.processed,
+            pending=len(self.work), processed=self.processed,
         )
 
     def idle(self) -> bool:
