@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
 
 import pytest
@@ -127,6 +128,32 @@ def test_renamed_folder_keeps_rows_with_zero_re_embeds(tmp_path, library, pics, 
     after = {name: library.catalog.photo_by_path(str(pics / "holiday" / name)).id for name in ids}
     assert after == ids
     assert total(events, "removed") == 0
+
+
+def test_folder_renamed_during_an_import_keeps_its_rows(tmp_path, library, pics, embedder):
+    """The two halves of each move are processed together even while other new files are still settling."""
+    copy_in(make_sources(tmp_path / "old", 50), pics / "trip")
+    library.index_folders()
+    ids = {p.name: library.catalog.photo_by_path(str(p)).id for p in (pics / "trip").iterdir()}
+    embedded = embedder.images_embedded
+    sources = make_sources(tmp_path / "camera", 200, start=1000)
+    (pics / "import").mkdir()
+
+    def slow_import() -> None:
+        for src in sources:
+            shutil.copyfile(src, pics / "import" / src.name)
+            time.sleep(0.005)
+
+    with Watcher(library, options=options()) as w:
+        assert wait_for(w.idle, 20)
+        importer = threading.Thread(target=slow_import)
+        importer.start()
+        time.sleep(0.3)
+        (pics / "trip").rename(pics / "holiday")
+        importer.join()
+        settle_all(library, w, 250)
+    assert embedder.images_embedded == embedded + 200
+    assert {name: library.catalog.photo_by_path(str(pics / "holiday" / name)).id for name in ids} == ids
 
 
 def test_moved_file_keeps_its_row(library, pics, watcher, embedder):

@@ -29,6 +29,8 @@ class Entry:
     first_seen: float
     #: last observed (size, mtime_ns) of an upsert's file; None until seen
     signature: tuple[int, int] | None = None
+    #: the other path of a move event: a delete's destination, an upsert's source
+    partner: str | None = None
 
 
 def file_signature(path: str) -> tuple[int, int] | None:
@@ -58,8 +60,9 @@ class WorkQueue:
         return len(self.entries)
 
     # adding --------------------------------------------------------------------------------------------
-    def add(self, path: str, folder_id: int, kind: str, now: float | None = None) -> None:
-        """Record an event. The newest kind wins: a delete then a create (an atomic save) is one upsert."""
+    def add(self, path: str, folder_id: int, kind: str, now: float | None = None, partner: str | None = None) -> None:
+        """Record an event. The newest kind wins: a delete then a create (an atomic save) is one upsert.
+        ``partner`` links the two halves of a move, which are then always processed together."""
         now = time.monotonic() if now is None else now
         entry = self.entries.get(path)
         if entry is None:
@@ -71,6 +74,7 @@ class WorkQueue:
             entry.folder_id = folder_id
             entry.enqueued_at = max(time.time(), entry.enqueued_at + 1e-6)
             entry.due = now + self.settle
+        entry.partner = partner
         if entry.kind == UPSERT:
             entry.signature = file_signature(path)
         self._dirty.add(path)
@@ -117,9 +121,23 @@ class WorkQueue:
                 files.append(entry)
             else:
                 settling = True
-        if deletes and (not settling or any(now - e.first_seen >= self.delete_hold for e in deletes)):
-            files += deletes
-        return Batch(rescans, files)
+        return Batch(rescans, files + self._deletes_to_take(deletes, files, settling, now))
+
+    def _deletes_to_take(self, due: list[Entry], ready: list[Entry], settling: bool, now: float) -> list[Entry]:
+        """The source of a move goes with its destination, whatever else is settling; a plain delete waits
+        while creates settle (up to ``delete_hold``), since one may be the same photo moved by copy + delete."""
+        taken: dict[str, Entry] = {}
+        for entry in ready:  # a ready destination brings its source along, due or not
+            source = self.entries.get(entry.partner) if entry.partner else None
+            if source is not None and source.kind == DELETE:
+                taken[source.path] = source
+        for entry in due:
+            held = now - entry.first_seen < self.delete_hold
+            if entry.partner is not None and entry.partner in self.entries and held:
+                continue  # its destination is still settling; taken with it above once ready
+            if entry.partner is not None or not settling or not held:
+                taken[entry.path] = entry
+        return list(taken.values())
 
     def _settled(self, entry: Entry, now: float) -> bool:
         if entry.due > now:

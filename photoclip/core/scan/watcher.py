@@ -103,6 +103,13 @@ def translate(root: str, event: FileSystemEvent) -> list[tuple[str, str]]:
     return []
 
 
+def _partners(work: list[tuple[str, str]]) -> dict[str, str]:
+    """path → other half, when one event is both a delete and an upsert (a move within the folder)."""
+    if len(work) == 2 and work[0][0] == DELETE and work[1][0] == UPSERT:
+        return {work[0][1]: work[1][1], work[1][1]: work[0][1]}
+    return {}
+
+
 def _wanted(root: str, path: str, is_dir: bool = False) -> bool:
     rel = os.path.relpath(path, root)
     if rel == ".":
@@ -226,6 +233,7 @@ class Watcher:
 
     def _tick(self) -> None:
         now = time.monotonic()
+        self._busy = not self._raw.empty()  # so idle() is never true between draining and queueing
         self._drain()
         self._handle_overflows()
         if now >= self._next_health:
@@ -235,11 +243,13 @@ class Watcher:
             self._check_watches()
         self.work.persist()
         batch = self.work.take_due()
+        self._busy = self._busy or bool(batch.rescans or batch.files)
         for entry in batch.rescans:
             self._rescan(entry)
         if batch.files:
             self._process(batch.files)
         self.work.persist()
+        self._busy = False
         self._emit_status()
 
     # events --------------------------------------------------------------------------------------------
@@ -253,12 +263,14 @@ class Watcher:
             folder = self._folders.get(folder_id)
             if folder is None or not folder.online:
                 continue
-            for kind, path in translate(folder.path, event):
-                self._enqueue(folder, kind, path, now)
+            work = translate(folder.path, event)
+            partners = _partners(work)
+            for kind, path in work:
+                self._enqueue(folder, kind, path, now, partners.get(path))
 
-    def _enqueue(self, folder: _Folder, kind: str, path: str, now: float) -> None:
+    def _enqueue(self, folder: _Folder, kind: str, path: str, now: float, partner: str | None = None) -> None:
         if kind != DELETE_DIR:
-            self.work.add(path, folder.row.id, kind, now)
+            self.work.add(path, folder.row.id, kind, now, partner)
         elif path == folder.path:
             self._next_health = 0.0  # the root itself went away: check at once whether it is offline
         else:
@@ -301,12 +313,10 @@ class Watcher:
             else:
                 live.append(entry)
         if live:
-            self._busy = True
             self._set_state("indexing")
             try:
                 summary = self.library.index_paths([e.path for e in live], self._control)
             finally:
-                self._busy = False
                 self._set_state("watching")
             if summary.cancelled:
                 return
