@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import weakref
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
@@ -15,6 +16,7 @@ from photoclip.core.embed.base import normalize_rows
 from photoclip.core.errors import TaggingError
 from photoclip.core.tagging import calibration
 from photoclip.core.tagging.labels import BACKGROUND_PROMPTS
+from photoclip.core.tagging.matrix_cache import MatrixCache
 from photoclip.core.tagging.store import ScopeRows, TagStore
 
 
@@ -25,6 +27,8 @@ class LibraryVectors:
     signature: tuple
     embedding_ids: np.ndarray  # sorted, unique
     matrix: np.ndarray  # (E, d) float32
+    #: every searchable photo (the whole-library scope), cached with the vectors
+    photos: ScopeRows
 
     def rows_of(self, embedding_ids: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.embedding_ids, embedding_ids)
@@ -104,10 +108,19 @@ class VectorSpace:
             signature = self.store.library_signature(model_id)
             if self._vectors is None or self._vectors.signature != signature:
                 everything = self.store.scope(model_id)
-                ids = np.unique(everything.embedding_ids)
-                self._vectors = LibraryVectors(signature, ids, self.store.vectors(model_id, ids))
+                wanted = np.unique(everything.embedding_ids)
+                all_ids, all_vectors = MatrixCache(self._cache_dir(), model_id).load(self.library.catalog)
+                if len(all_ids) == len(wanted):
+                    matrix = all_vectors  # no vectors of removed photos: use the matrix as it is
+                else:
+                    matrix = all_vectors[np.searchsorted(all_ids, wanted)] if len(wanted) else all_vectors[:0]
+                self._vectors = LibraryVectors(signature, wanted, matrix, everything)
                 self._calibrations.clear()
             return self._vectors
+
+    def _cache_dir(self) -> Path | None:
+        settings = getattr(self.library, "settings", None)
+        return settings.cache_dir / "vectors" if settings is not None else None
 
     def calibrate(self, key: tuple, label_vectors: np.ndarray, background: np.ndarray,
                   vectors: LibraryVectors) -> tuple[calibration.Calibration, np.ndarray, np.ndarray]:
@@ -126,4 +139,6 @@ class VectorSpace:
 
     def scope_rows(self, model_id: str, folder: str | None = None, date_from: str | None = None,
                    date_to: str | None = None, album_id: int | None = None) -> ScopeRows:
+        if not (folder or date_from or date_to or album_id is not None):
+            return self.library_vectors(model_id).photos
         return self.store.scope(model_id, folder, date_from, date_to, album_id)

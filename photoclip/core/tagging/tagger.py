@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,11 +52,15 @@ class Tagger:
         label_set = as_label_set(labels)
         if not label_set.labels:
             raise LabelSetError("The label set has no labels.", "Add at least one label.")
+        started = time.perf_counter()
         model_id = self.space.model_id()
-        rows = self._scope_rows(model_id, scope or Scope())
+        rows = self._scope_rows(model_id, scope or Scope())  # loads the library's vectors on a change
         tag_ids = self.store.tag_ids([lb.name for lb in label_set.labels], create=False)
         decided = self.store.decided(list(tag_ids.values()))
-        return score_label_set(self.space, label_set, rows, decided, tag_ids, model_id)
+        loaded = time.perf_counter() - started
+        run = score_label_set(self.space, label_set, rows, decided, tag_ids, model_id)
+        run.timings["load_vectors_s"] += loaded
+        return run
 
     def suggest(self, labels: LabelSet | Sequence[Label | str], scope: Scope | None = None,
                 thresholds: dict[str, float] | None = None) -> list[Suggestion]:
