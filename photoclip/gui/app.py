@@ -6,6 +6,7 @@ the first time the model is needed, so the window shows in well under a second.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from PySide6.QtCore import QSettings, QTimer
@@ -50,12 +51,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     window.show()
     QTimer.singleShot(0, window.rescan_all)  # catch up on changes made while the app was closed
-    try:
-        return app.exec()
-    finally:
-        window.shutdown()
-        window.library.close()
-        reporter.uninstall()
+    code = app.exec()
+    if not window.shutdown():
+        # A worker is stuck in a call that cannot be interrupted (a model load): destroying its QThread or
+        # closing the catalog under it would crash. Settings are saved; the catalog is WAL, so just leave.
+        sys.stderr.flush()
+        os._exit(code)
+    window.library.close()
+    reporter.uninstall()
+    return code
 
 
 if __name__ == "__main__":

@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         self.status: LibraryStatus | None = None
         self._crash_dialog: CrashDialog | None = None
         self._closed = False
+        self._stopped = False
         self.setWindowTitle("photoclip")
         self.setAcceptDrops(True)
 
@@ -422,14 +423,17 @@ class MainWindow(QMainWindow):
         self.shutdown()
         super().closeEvent(event)
 
-    def shutdown(self) -> None:
-        """Save window state, cancel indexing and stop the worker threads (idempotent)."""
+    def shutdown(self) -> bool:
+        """Save window state, cancel indexing and stop the worker threads (idempotent). False when a worker
+        is still busy after the timeout (say, inside a model load): the caller must then not close the library."""
         if self._closed:
-            return
+            return self._stopped
         self._closed = True
         self.save_geometry()
         self._status_timer.stop()
-        self.indexing.shutdown()
-        self.query.shutdown()
+        stopped = self.indexing.shutdown()
+        stopped = self.query.shutdown() and stopped
         self.loader.stop()
         self.bridge.detach()
+        self._stopped = stopped
+        return stopped

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 
 import pytest
@@ -95,3 +96,22 @@ def test_a_folder_that_is_gone_is_a_banner(qtbot, window, tmp_path):
     assert window.banner.isVisible()
     assert "is not a folder" in window.banner.message.text()
     assert window.banner.action.text() == "Add folder…"
+
+
+class DiskFullEmbedder(ColorEmbedder):
+    def embed_prepared(self, batch):
+        raise OSError(errno.ENOSPC, "No space left on device", "/data/photoclip/catalog.sqlite3")
+
+
+def test_a_full_disk_is_a_banner_not_a_crash(qtbot, make_window, tmp_path, photos):
+    library = Library.open(make_settings(tmp_path / "lib"), embedder=DiskFullEmbedder())
+    try:
+        window = make_window(library)
+        window.add_folders([str(photos)])
+        wait_idle(qtbot, window)
+        assert window.banner.isVisible()
+        assert "disk is full" in window.banner.message.text()
+        assert window.banner.action.text() == "Retry"
+        assert not window.findChildren(CrashDialog)
+    finally:
+        library.close()

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from photoclip.core.control import JobControl
-from photoclip.core.errors import PhotoclipError
 from photoclip.core.library import Library
+from photoclip.gui.workers.known_errors import as_user_error
 
 _job_ids = itertools.count(1)
 
@@ -50,10 +50,12 @@ class IndexWorker(QObject):
                 summary = self._library.index_paths(job.paths or [], job.control).as_dict()
             else:
                 summary = self._library.index_folders(job.paths, job.control).as_dict()
-        except PhotoclipError as exc:
-            self.job_failed.emit(job, exc)
         except Exception as exc:  # a bug must not kill the worker: report it, keep serving jobs
-            self.job_crashed.emit(job, exc)
+            known = as_user_error(exc)
+            if known is not None:
+                self.job_failed.emit(job, known)
+            else:
+                self.job_crashed.emit(job, exc)
         else:
             self.job_finished.emit(job, summary)
 
@@ -123,10 +125,11 @@ class IndexingService(QObject):
     def pending_jobs(self) -> list[IndexJob]:
         return list(self._pending)
 
-    def shutdown(self, timeout_ms: int = 15_000) -> None:
+    def shutdown(self, timeout_ms: int = 30_000) -> bool:
+        """Cancel and stop the thread; False if it is still busy (e.g. inside a model load) after the timeout."""
         self.cancel()
         self._thread.quit()
-        self._thread.wait(timeout_ms)
+        return self._thread.wait(timeout_ms)
 
     # worker callbacks (queued to the GUI thread) -----------------------------------------------------
     def _queue(self, job: IndexJob) -> IndexJob:

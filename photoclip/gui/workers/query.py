@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from photoclip.core.errors import PhotoclipError
 from photoclip.core.library import Library
+from photoclip.gui.workers.known_errors import as_user_error
 
 DEBOUNCE_MS = 250
 
@@ -43,10 +43,12 @@ class QueryWorker(QObject):
                 hits = self._library.similar(request.query, request.limit)
             else:
                 hits = self._library.search(request.query, request.limit)
-        except PhotoclipError as exc:
-            self.failed.emit(request, exc)
         except Exception as exc:
-            self.crashed.emit(request, exc)
+            known = as_user_error(exc)
+            if known is not None:
+                self.failed.emit(request, known)
+            else:
+                self.crashed.emit(request, exc)
         else:
             self.results.emit(request, hits)
 
@@ -133,8 +135,8 @@ class QueryService(QObject):
     def _on_crashed(self, request: QueryRequest, error: object) -> None:
         self.crashed.emit(request, error)  # a bug is worth reporting even when stale
 
-    def shutdown(self, timeout_ms: int = 10_000) -> None:
+    def shutdown(self, timeout_ms: int = 30_000) -> bool:
         self._debounce.stop()
         self._worker.latest_id = -1  # skip whatever is still queued
         self._thread.quit()
-        self._thread.wait(timeout_ms)
+        return self._thread.wait(timeout_ms)
