@@ -296,7 +296,7 @@ class MainWindow(QMainWindow):
         self.query.search_similar(path)
 
     def _on_query_started(self, request: QueryRequest) -> None:
-        self.result_label.setText("Searching…")
+        self.result_label.setText("Searching…" if self.model_loaded else "Loading the model (first search only)…")
 
     def _on_results(self, request: QueryRequest, hits: list) -> None:
         self.model_loaded = True

@@ -68,7 +68,9 @@ def test_viewer_opens_on_double_click_with_details(qtbot, indexed, photos):
     qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(ViewerDialog)), timeout=3000)
-    viewer = next(d for d in window.findChildren(ViewerDialog) if d.isVisible())
+    viewers = [d for d in window.findChildren(ViewerDialog) if d.isVisible()]
+    assert len(viewers) == 1
+    viewer = viewers[0]
     assert viewer.fields["Name"].text() == "yellow.jpg"
     assert viewer.fields["Folder"].text() == str(photos)
     assert viewer.fields["Size"].text() == "320 × 240"

@@ -78,8 +78,9 @@ class ResultsView(QListView):
         self.setItemDelegate(ThumbnailDelegate(thumb_size, self))
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._context_menu)
+        # activated = double-click or Enter (or a single click where the platform style says so); also
+        # listening to doubleClicked would open two viewers
         self.activated.connect(lambda index: self.open_requested.emit(index.row()))
-        self.doubleClicked.connect(lambda index: self.open_requested.emit(index.row()))
 
     def hit_at(self, index: QModelIndex) -> Hit | None:
         hit = index.data(HIT_ROLE) if index.isValid() else None
