@@ -209,3 +209,31 @@ def test_label_sets_save_import_export(fresh, tmp_path):
         imported = tagger.import_label_set(path)
         assert imported.labels == COLOURS.labels
     assert tagger.label_set("scenes").labels  # a preset
+
+
+def test_vector_cache_file_is_only_a_cache(fresh):
+    expected = pairs(Tagger(fresh).run(COLOURS).suggestions())
+    cache_files = list((fresh.settings.cache_dir / "vectors").glob("*.npz"))
+    assert len(cache_files) == 1
+    for damage in (b"not a numpy file", b""):
+        cache_files[0].write_bytes(damage)
+        reopened = open_library(fresh.root)
+        try:
+            assert pairs(Tagger(reopened).run(COLOURS).suggestions()) == expected  # rebuilt from the catalog
+        finally:
+            reopened.close()
+    # a cache written for another catalog (ids that do not match) is refused, not trusted
+    other = open_library(fresh.root / "other")
+    try:
+        write_photo(fresh.root / "other-photos" / "blue.jpg", "blue")
+        other.index_folders([fresh.root / "other-photos"])
+        Tagger(other).run(["blue"])
+        other_cache = next((other.settings.cache_dir / "vectors").glob("*.npz"))
+        cache_files[0].write_bytes(other_cache.read_bytes())
+    finally:
+        other.close()
+    reopened = open_library(fresh.root)
+    try:
+        assert pairs(Tagger(reopened).run(COLOURS).suggestions()) == expected
+    finally:
+        reopened.close()

@@ -109,7 +109,7 @@ class VectorSpace:
             if self._vectors is None or self._vectors.signature != signature:
                 everything = self.store.scope(model_id)
                 wanted = np.unique(everything.embedding_ids)
-                all_ids, all_vectors = MatrixCache(self._cache_dir(), model_id).load(self.library.catalog)
+                all_ids, all_vectors = MatrixCache(self._cache_dir(), model_id).load(self.store)
                 if len(all_ids) == len(wanted):
                     matrix = all_vectors  # no vectors of removed photos: use the matrix as it is
                 else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Iterable
@@ -94,6 +95,17 @@ class TagStore:
                       SUM(status IN ('indexed', 'offline')) FROM photos"""
         ).fetchone()
         return (model_id, *emb, *photos)
+
+    def embedding_fingerprint(self, model_id: str, up_to_id: int) -> str:
+        """Digest of (id, content hash) of a model's embeddings up to an id: a vector cache built from other
+        rows (another or a restored catalog) never matches it."""
+        digest = hashlib.blake2b(digest_size=16)
+        rows = self._conn.execute(
+            "SELECT id, content_hash FROM embeddings WHERE model_id = ? AND id <= ? ORDER BY id", (model_id, up_to_id)
+        )
+        for row in rows:
+            digest.update(f"{row[0]}:{row[1]};".encode())
+        return digest.hexdigest()
 
     # text vectors ----------------------------------------------------------------------------------------
     def text_vectors(self, model_id: str, texts: list[str]) -> dict[str, np.ndarray]:
