@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -181,3 +182,62 @@ def test_watch_limit_too_low_warns_with_the_fix_and_falls_back_to_polling(tmp_pa
         child.close()
     warning = next(w for w in child.warnings() if w["reason"] == "watch_limit")
     assert warning["folder"] == str(pics) and "max_user_watches" in warning["fix"]
+
+
+UNMOUNT_CHILD = textwrap.dedent(
+    """
+    import subprocess, sys, time
+    from pathlib import Path
+    from photoclip.core.scan.watcher import Watcher, WatchOptions
+    from tests.support.color_embedder import ColorEmbedder
+    from tests.support.library_fixtures import open_library
+    from tests.support.watching import photo_bytes, wait_for
+
+    root, card = Path(sys.argv[1]), Path(sys.argv[2])
+
+    def plug():
+        subprocess.run(["mount", "-t", "tmpfs", "card", str(card)], check=True)
+        for i in range(6):
+            (card / f"p{i}.png").write_bytes(photo_bytes(i))
+
+    def counts():
+        return lib.catalog.status_counts()
+
+    plug()
+    embedder = ColorEmbedder()
+    lib = open_library(root, embedder)
+    lib.add_folder(card)
+    with Watcher(lib, options=WatchOptions(settle=0.2, health_interval=0.1)) as watcher:
+        assert wait_for(lambda: counts() == {"indexed": 6}, 20), counts()
+        assert wait_for(watcher.idle, 10)
+        subprocess.run(["umount", "-l", str(card)], check=True)  # the empty mount-point folder stays
+        assert wait_for(lambda: counts() == {"offline": 6}, 10), counts()
+        time.sleep(1.0)
+        assert counts() == {"offline": 6}, counts()  # kept, not deleted
+        assert len(lib.search("red", limit=10)) == 6
+    with Watcher(lib, options=WatchOptions(settle=0.2, health_interval=0.1)) as watcher:
+        time.sleep(1.0)  # a restart while unplugged must not take the bare folder for the card
+        assert counts() == {"offline": 6}, counts()
+        plug()  # the same photos, with new file times
+        assert wait_for(lambda: counts() == {"indexed": 6}, 20), counts()
+        assert wait_for(watcher.idle, 10)
+    assert embedder.images_embedded == 6, embedder.images_embedded
+    print("OK")
+    """
+)
+
+
+def test_unmounted_card_goes_offline_not_deleted_and_returns_without_re_embedding(tmp_path):
+    """A real tmpfs mounted in a private user + mount namespace (affects nothing outside the test)."""
+    unshare = shutil.which("unshare")
+    probe = [unshare, "--user", "--map-root-user", "--mount", "true"] if unshare else None
+    if probe is None or subprocess.run(probe, capture_output=True, timeout=10).returncode != 0:
+        pytest.skip("cannot create a private mount namespace here")
+    card = tmp_path / "card"
+    card.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONDONTWRITEBYTECODE": "1"}
+    result = subprocess.run(
+        [unshare, "--user", "--map-root-user", "--mount", sys.executable, "-c", UNMOUNT_CHILD, str(tmp_path),
+         str(card)], cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0 and "OK" in result.stdout, result.stderr[-3000:]

@@ -39,6 +39,9 @@ DELETE_DIR = "delete_dir"
 #: errors that stop the watcher: nothing can be indexed until the user acts
 FATAL = (ModelNotAvailableError, ModelFormatError, CatalogError)
 MODE_META_PREFIX = "watch_mode:"
+#: set for a folder that is itself a mount point (a NAS share, a card): after an unmount the bare mount-point
+#: folder is still there, empty, and must read as "offline", not as "every photo deleted"
+MOUNT_META_PREFIX = "watch_mount:"
 INSTANCES_FIX = "sudo sysctl fs.inotify.max_user_instances=1024"
 
 
@@ -347,13 +350,18 @@ class Watcher:
             self._stop_observer(self._folders.pop(folder_id))
         for row in rows:
             folder = self._folders.get(row.id)
+            known = folder is not None
             if folder is None:
-                folder = self._folders[row.id] = _Folder(row, self._mode_for(row.path))
+                folder = self._folders[row.id] = self._new_folder(row)
             available = self._available(folder)
             if available and not folder.online:
-                self._go_online(folder, rescan=not startup)
-            elif not available and (folder.online or startup):
+                self._go_online(folder, rescan=not startup, returning=known)
+            elif not available and (folder.online or not known):
                 self._go_offline(folder)
+
+    def _new_folder(self, row: FolderRow) -> _Folder:
+        was_mount = self.library.catalog.get_meta(MOUNT_META_PREFIX + row.path) == "1"
+        return _Folder(row, self._mode_for(row.path), was_mount=was_mount)
 
     def _mode_for(self, path: str) -> str:
         override = self.options.modes.get(path) or self.library.catalog.get_meta(MODE_META_PREFIX + path)
@@ -363,12 +371,15 @@ class Watcher:
     def _available(folder: _Folder) -> bool:
         return os.path.isdir(folder.path) and (not folder.was_mount or os.path.ismount(folder.path))
 
-    def _go_online(self, folder: _Folder, rescan: bool) -> None:
+    def _go_online(self, folder: _Folder, rescan: bool, returning: bool) -> None:
         folder.online = True
-        folder.was_mount = os.path.ismount(folder.path)
+        if os.path.ismount(folder.path) and not folder.was_mount:
+            folder.was_mount = True
+            self.library.catalog.set_meta(MOUNT_META_PREFIX + folder.path, "1")
         self._start_observer(folder)
-        if rescan:  # back from offline: reconcile reuses every unchanged photo
+        if rescan:  # a new folder, or back from offline: reconcile reuses every unchanged photo
             self.work.add(folder.path, folder.row.id, RESCAN)
+        if returning:
             self._warn(folder, "online", "The folder is back; checking it for changes.")
 
     def _go_offline(self, folder: _Folder) -> None:
