@@ -237,3 +237,17 @@ def test_vector_cache_file_is_only_a_cache(fresh):
         assert pairs(Tagger(reopened).run(COLOURS).suggestions()) == expected
     finally:
         reopened.close()
+
+
+def test_sensitive_sets_mark_photos_to_blur(fresh):
+    tagger = Tagger(fresh)
+    private = LabelSet("private", (Label("Private|Red", prompts=("red",), threshold=10.0),), sensitive=True)
+    tagger.save_label_set(private)
+    assert "Private|Red" in tagger.sensitive_tags()
+    assert {"Sensitive|Nudity"} <= tagger.sensitive_tags()  # the shipped preset
+    tagger.suggest(private)
+    blurred = {p.path.rsplit("/", 1)[1] for p in fresh.catalog.photos_by_ids(tagger.photos_to_blur())}
+    assert blurred == {"red.jpg", "mostly-red.png"}
+    red = fresh.catalog.photo_by_path(str(fresh.photos_root / "a" / "red.jpg"))
+    tagger.reject([red.id], "Private|Red")
+    assert red.id not in tagger.photos_to_blur()

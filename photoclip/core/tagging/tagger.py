@@ -158,6 +158,30 @@ class Tagger:
         """Photos the user stands behind for a tag (typed, or an accepted suggestion)."""
         return self.store.rows(states=(ACCEPTED,), tag=tag)
 
+    def sensitive_tags(self) -> set[str]:
+        """Names of the labels of every sensitive label set (saved or preset)."""
+        names: set[str] = set()
+        for group in self.label_set_names().values():
+            for set_name in group:
+                label_set = self.label_set(set_name)
+                if label_set.sensitive:
+                    names |= {lb.name for lb in label_set.labels}
+        return names
+
+    def photos_to_blur(self) -> set[int]:
+        """Photos the GUI keeps blurred until clicked: a sensitive tag is suggested or accepted, and the
+        user has not rejected it."""
+        blurred: set[int] = set()
+        for name in self.sensitive_tags():
+            rows = self.store.rows(states=(SUGGESTED, ACCEPTED), tag=name)
+            blurred |= {r.photo_id for r in rows}
+        return blurred
+
+    def warm(self) -> None:
+        """Load the library's vectors now (e.g. in a worker thread at start-up or after indexing), so the
+        first tags panel or smart album read does not pay for it."""
+        self.space.library_vectors()
+
     # label sets --------------------------------------------------------------------------------------------
     def label_set(self, name: str) -> LabelSet:
         """A saved label set, else a preset shipped in resources/labels."""
