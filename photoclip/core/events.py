@@ -69,7 +69,7 @@ class WatchWarning:
     """Something the user should know about a watched folder, with the fix where there is one."""
 
     folder: str
-    #: "overflow", "watch_limit", "watch_failed", "offline", "online"
+    #: "overflow", "watch_limit", "watch_failed", "offline", "online", "error"
     reason: str
     message: str
     fix: str = ""

@@ -16,6 +16,7 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -196,11 +197,11 @@ class Watcher:
     # worker thread -------------------------------------------------------------------------------------
     def _run(self) -> None:
         try:
-            self._startup()
+            self._guarded(self._startup)
             while not self._stop.is_set():
-                self._guarded_tick()
+                self._guarded(self._tick)
                 self._stop.wait(self._tick_seconds())
-        except FATAL as exc:
+        except Exception as exc:  # FATAL, or a bug: kept for the caller (the CLI reports it), never printed
             self.error = exc
         finally:
             for folder in self._folders.values():
@@ -216,16 +217,18 @@ class Watcher:
     def _startup(self) -> None:
         self.work.load()
         self._refresh_folders(startup=True)
-        if self.options.startup_rescan:
-            self._set_state("scanning")
-            online = [f.path for f in self._folders.values() if f.online]
-            if online:
-                self._count(self.library.index_folders(online, self._control))
-        self._set_state("watching")
-
-    def _guarded_tick(self) -> None:
         try:
-            self._tick()
+            if self.options.startup_rescan:
+                self._set_state("scanning")
+                online = [f.path for f in self._folders.values() if f.online]
+                if online:
+                    self._count(self.library.index_folders(online, self._control))
+        finally:
+            self._set_state("watching")
+
+    def _guarded(self, step: Callable[[], None]) -> None:
+        try:
+            step()
         except FATAL:
             raise
         except FolderNotFoundError:
