@@ -251,3 +251,21 @@ def test_sensitive_sets_mark_photos_to_blur(fresh):
     red = fresh.catalog.photo_by_path(str(fresh.photos_root / "a" / "red.jpg"))
     tagger.reject([red.id], "Private|Red")
     assert red.id not in tagger.photos_to_blur()
+
+
+def test_a_model_change_before_reindexing_is_a_clear_error(fresh):
+    fresh.close()
+
+    class ColorEmbedderV2(ColorEmbedder):
+        model_id = "test/colors@v2"
+
+    relib = open_library(fresh.root, embedder=ColorEmbedderV2())
+    try:
+        with pytest.raises(TaggingError, match="re-index"):
+            Tagger(relib).run(["red"])  # prompts need the model, which is no longer the vectors' model
+        with pytest.raises(TaggingError, match="No photo has a vector"):
+            Tagger(relib).run(["red"])
+        relib.index_folders()
+        assert {s.tag for s in Tagger(relib).run(["red"]).suggestions()} == {"red"}
+    finally:
+        relib.close()

@@ -99,7 +99,9 @@ class Albums:
         e.g. for a slider preview)."""
         album = self.get(name)
         if album.kind == MANUAL:
-            photos = self.library.catalog.photos_by_ids(self.store.album_photo_ids(album.id))
+            ids = self.store.album_photo_ids(album.id)
+            photos = [p for start in range(0, len(ids), 500)  # SQLite caps the parameters of one query
+                      for p in self.library.catalog.photos_by_ids(ids[start:start + 500])]
             return sorted((AlbumMember(p.id, p.path, None) for p in photos), key=lambda m: m.path)
         return self._smart_members(album, album.threshold if threshold is None else threshold)
 

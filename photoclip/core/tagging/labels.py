@@ -13,7 +13,7 @@ with one label per line::
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from photoclip.core.errors import LabelSetError
@@ -90,7 +90,6 @@ class LabelSet:
     sensitive: bool = False
     templates: tuple[str, ...] = DEFAULT_TEMPLATES
     default_threshold: float = DEFAULT_THRESHOLD
-    extra: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         names = [label.name for label in self.labels]

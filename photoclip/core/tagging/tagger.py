@@ -54,6 +54,8 @@ class Tagger:
             raise LabelSetError("The label set has no labels.", "Add at least one label.")
         started = time.perf_counter()
         model_id = self.space.model_id()
+        if not len(self.space.library_vectors(model_id).embedding_ids):
+            raise TaggingError(f"No photo has a vector for the model {model_id} yet.", "Run 'photoclip index'.")
         rows = self._scope_rows(model_id, scope or Scope())  # loads the library's vectors on a change
         tag_ids = self.store.tag_ids([lb.name for lb in label_set.labels], create=False)
         decided = self.store.decided(list(tag_ids.values()))
@@ -124,8 +126,9 @@ class Tagger:
     def _decide(self, photo_ids: Iterable[int], tag: str, state: str) -> int:
         photo_ids = [int(p) for p in photo_ids]
         tag_id = self.store.tag_ids([tag])[tag]
-        before = {r.photo_id for r in self.store.rows(states=(ACCEPTED,), source=ZERO_SHOT, tag=tag,
-                                                       photo_ids=photo_ids)}
+        wanted = set(photo_ids)
+        before = {r.photo_id for r in self.store.rows(states=(ACCEPTED,), source=ZERO_SHOT, tag=tag)
+                  if r.photo_id in wanted}
         count = self.store.set_state([(p, tag_id) for p in photo_ids], state, ZERO_SHOT)
         if state == ACCEPTED:
             self._write_back(photo_ids)
@@ -236,11 +239,12 @@ class Tagger:
         if not (force or self.xmp_enabled) or not photo_ids:
             return
         naming = self.xmp_naming
-        for photo in self.library.catalog.photos_by_ids(photo_ids):
-            accepted = self.store.accepted_names(photo.id)
-            # a tag removed here but still accepted from the other source stays in the file
-            xmp.update_sidecar(Path(photo.path), add=accepted, remove=[t for t in remove if t not in accepted],
-                               naming=naming)
+        for start in range(0, len(photo_ids), 500):  # SQLite caps the number of parameters of one query
+            for photo in self.library.catalog.photos_by_ids(photo_ids[start:start + 500]):
+                accepted = self.store.accepted_names(photo.id)
+                # a tag removed here but still accepted from the other source stays in the file
+                xmp.update_sidecar(Path(photo.path), add=accepted, remove=[t for t in remove if t not in accepted],
+                                   naming=naming)
 
 
 def as_label_set(labels: LabelSet | Sequence[Label | str], name: str = "labels") -> LabelSet:
