@@ -9,7 +9,8 @@ from photoclip.core.events import Event, FileFailed, IndexProgress, ModelLoading
 
 
 class TerminalProgress:
-    def __init__(self, stream: TextIO = sys.stderr, enabled: bool | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, enabled: bool | None = None) -> None:
+        stream = stream or sys.stderr  # looked up per call: sys.stderr may be replaced (tests, GUI)
         self.stream = stream
         self.enabled = stream.isatty() if enabled is None else enabled
         self._bar = None
