@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Iterable
@@ -96,16 +95,15 @@ class TagStore:
         ).fetchone()
         return (model_id, *emb, *photos)
 
-    def embedding_fingerprint(self, model_id: str, up_to_id: int) -> str:
-        """Digest of (id, content hash) of a model's embeddings up to an id: a vector cache built from other
-        rows (another or a restored catalog) never matches it."""
-        digest = hashlib.blake2b(digest_size=16)
+    def embedding_hashes(self, model_id: str, ids: list[int]) -> dict[int, str]:
+        """Content hash behind each of the given embedding ids (at most a few hundred)."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
         rows = self._conn.execute(
-            "SELECT id, content_hash FROM embeddings WHERE model_id = ? AND id <= ? ORDER BY id", (model_id, up_to_id)
+            f"SELECT id, content_hash FROM embeddings WHERE model_id = ? AND id IN ({marks})", (model_id, *ids)
         )
-        for row in rows:
-            digest.update(f"{row[0]}:{row[1]};".encode())
-        return digest.hexdigest()
+        return {r[0]: r[1] for r in rows}
 
     # text vectors ----------------------------------------------------------------------------------------
     def text_vectors(self, model_id: str, texts: list[str]) -> dict[str, np.ndarray]:
@@ -239,7 +237,7 @@ class TagStore:
                  SUM(pt.source = 'zero-shot' AND pt.state = 'accepted'),
                  SUM(pt.source = 'zero-shot' AND pt.state = 'rejected'),
                  SUM(pt.source = 'user' AND pt.state = 'accepted')
-               FROM tags t LEFT JOIN photo_tags pt ON pt.tag_id = t.id GROUP BY t.id ORDER BY t.name"""
+               FROM tags t JOIN photo_tags pt ON pt.tag_id = t.id GROUP BY t.id ORDER BY t.name"""
         ).fetchall()
         return [TagCount(r[0], r[1] or 0, r[2] or 0, r[3] or 0, r[4] or 0) for r in rows]
 
