@@ -25,6 +25,7 @@ from photoclip.core.events import EventBus, FileFailed, IndexProgress, ScanFinis
 from photoclip.core.imaging.decode import decode_photo
 from photoclip.core.imaging.thumbnails import ThumbnailCache
 from photoclip.core.index.hnsw import VectorIndex
+from photoclip.core.scan.availability import is_available, remember_if_mount, was_mount
 from photoclip.core.scan.reconcile import Plan, WorkItem, reconcile
 from photoclip.core.scan.walker import FileEntry, is_photo_name, walk
 from photoclip.core.store.catalog import Catalog, FolderRow, PhotoRecord
@@ -95,12 +96,13 @@ class Indexer:
         plan = Plan()
         for folder in folders:
             root = Path(folder.path)
-            if not root.is_dir():
+            if not is_available(folder.path, was_mount(self.catalog, folder.path)):
                 # An unplugged drive or unmounted share: keep its photos (searchable, marked offline).
                 self.catalog.set_photos_status(folder.id, "offline")
                 self.catalog.set_folder_state(folder.id, "offline")
                 summary.offline_folders.append(folder.path)
                 continue
+            remember_if_mount(self.catalog, folder.path)
             if folder.state == "offline":
                 self.catalog.set_photos_status(folder.id, "indexed")
             rows = self.catalog.photos_in_folder(folder.id)
@@ -129,6 +131,7 @@ class Indexer:
         known = self.catalog.known_hashes(self.embedder.model_id)
         plan = self.plan(folders, known, summary)
         self._execute(plan, known, summary, control or JobControl(), started)
+        self.index.save()
         if not summary.cancelled:
             for folder in folders:
                 if folder.path not in summary.offline_folders:
@@ -150,7 +153,7 @@ class Indexer:
         _Run(self, plan, known, summary, control, started).execute()
         if not summary.cancelled:
             summary.removed = self.catalog.delete_photos(plan.missing)
-        self.index.save()
+        self.index.save_if_due(INDEX_SAVE_INTERVAL)
         summary.seconds = round(time.monotonic() - started, 3)
 
 
@@ -183,7 +186,6 @@ class _Run:
         self.records: list[PhotoRecord] = []
         self.done = 0
         self.last_progress = 0.0
-        self.last_save = started
 
     def execute(self) -> None:
         todo = deque(self.plan.todo)
@@ -302,9 +304,7 @@ class _Run:
         if added:
             self.ix.index.add(np.array([i for i, _ in added]), np.stack([v for _, v in added]))
             self.known.update(d.content_hash for d in batch)
-        if time.monotonic() - self.last_save > INDEX_SAVE_INTERVAL:
-            self.ix.index.save()
-            self.last_save = time.monotonic()
+        self.ix.index.save_if_due(INDEX_SAVE_INTERVAL)
 
     def _count_new(self, decoded: _Decoded) -> None:
         if decoded.item.existing is None:

@@ -31,6 +31,7 @@ from photoclip.core.events import WatchStatus, WatchWarning
 from photoclip.core.library import Library
 from photoclip.core.pipeline import IndexSummary
 from photoclip.core.scan import inotify_health
+from photoclip.core.scan.availability import is_available, remember_if_mount, was_mount
 from photoclip.core.scan.queue import DELETE, RESCAN, UPSERT, Entry, WorkQueue
 from photoclip.core.scan.volumes import choose_mode
 from photoclip.core.scan.walker import SYSTEM_DIRS, is_photo_name
@@ -40,9 +41,6 @@ DELETE_DIR = "delete_dir"
 #: errors that stop the watcher: nothing can be indexed until the user acts
 FATAL = (ModelNotAvailableError, ModelFormatError, CatalogError)
 MODE_META_PREFIX = "watch_mode:"
-#: set for a folder that is itself a mount point (a NAS share, a card): after an unmount the bare mount-point
-#: folder is still there, empty, and must read as "offline", not as "every photo deleted"
-MOUNT_META_PREFIX = "watch_mount:"
 INSTANCES_FIX = "sudo sysctl fs.inotify.max_user_instances=1024"
 
 
@@ -363,8 +361,7 @@ class Watcher:
                 self._go_offline(folder)
 
     def _new_folder(self, row: FolderRow) -> _Folder:
-        was_mount = self.library.catalog.get_meta(MOUNT_META_PREFIX + row.path) == "1"
-        return _Folder(row, self._mode_for(row.path), was_mount=was_mount)
+        return _Folder(row, self._mode_for(row.path), was_mount=was_mount(self.library.catalog, row.path))
 
     def _mode_for(self, path: str) -> str:
         override = self.options.modes.get(path) or self.library.catalog.get_meta(MODE_META_PREFIX + path)
@@ -372,13 +369,11 @@ class Watcher:
 
     @staticmethod
     def _available(folder: _Folder) -> bool:
-        return os.path.isdir(folder.path) and (not folder.was_mount or os.path.ismount(folder.path))
+        return is_available(folder.path, folder.was_mount)
 
     def _go_online(self, folder: _Folder, rescan: bool, returning: bool) -> None:
         folder.online = True
-        if os.path.ismount(folder.path) and not folder.was_mount:
-            folder.was_mount = True
-            self.library.catalog.set_meta(MOUNT_META_PREFIX + folder.path, "1")
+        folder.was_mount = remember_if_mount(self.library.catalog, folder.path) or folder.was_mount
         self._start_observer(folder)
         if rescan:  # a new folder, or back from offline: reconcile reuses every unchanged photo
             self.work.add(folder.path, folder.row.id, RESCAN)

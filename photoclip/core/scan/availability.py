@@ -1,0 +1,28 @@
+"""Is a library folder there right now? An unmounted share leaves its empty mount-point folder behind, which
+must read as "offline" (photos kept), not as "every photo deleted"."""
+
+from __future__ import annotations
+
+import os
+
+from photoclip.core.store.catalog import Catalog
+
+#: catalog meta key set for a folder that is itself a mount point (a NAS share, a card)
+MOUNT_META_PREFIX = "watch_mount:"
+
+
+def was_mount(catalog: Catalog, path: str) -> bool:
+    return catalog.get_meta(MOUNT_META_PREFIX + path) == "1"
+
+
+def remember_if_mount(catalog: Catalog, path: str) -> bool:
+    """Record that ``path`` is a mount point (once); returns whether it is one now."""
+    if os.path.ismount(path):
+        if not was_mount(catalog, path):
+            catalog.set_meta(MOUNT_META_PREFIX + path, "1")
+        return True
+    return False
+
+
+def is_available(path: str, mounted_before: bool) -> bool:
+    return os.path.isdir(path) and (not mounted_before or os.path.ismount(path))
