@@ -114,7 +114,7 @@ def measure_launches(n: int, data_dir: Path) -> list[tuple[float, bool]]:
 
 
 # --- lateness while indexing (this process) -----------------------------------------------------------------
-def measure_lateness(photos: Path, model: Path, data_dir: Path, search_every_s: float) -> dict:
+def measure_lateness(photos: Path, model: Path, data_dir: Path, search_every_s: float, baseline_s: float) -> dict:
     from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -131,7 +131,8 @@ def measure_lateness(photos: Path, model: Path, data_dir: Path, search_every_s: 
     window.show()
 
     phase = {"name": "idle"}
-    samples: dict[str, list[float]] = {"loading model": [], "indexing": [], "indexing + searching": []}
+    samples: dict[str, list[float]] = {"idle (baseline: this machine's noise)": [], "loading model": [],
+                                       "indexing": [], "indexing + searching": []}
     last = [time.perf_counter()]
     ready = {"model": False}
     queries = iter(["a red car", "a dog on the beach", "mountains at sunset", "people at a party"] * 50)
@@ -163,17 +164,21 @@ def measure_lateness(photos: Path, model: Path, data_dir: Path, search_every_s: 
     window.bridge.scan_finished.connect(on_scan)
     window.indexing.busy_changed.connect(lambda busy: None if busy else app.quit())
 
-    def start() -> None:
-        phase["name"] = "loading model"
+    def baseline() -> None:
+        phase["name"] = "idle (baseline: this machine's noise)"
         last[0] = time.perf_counter()
         timer.start()
+        QTimer.singleShot(int(baseline_s * 1000), start)
+
+    def start() -> None:
+        phase["name"] = "loading model"
         searcher.start()
         window.add_folders([str(photos)])
 
     started = time.perf_counter()
-    QTimer.singleShot(200, start)
+    QTimer.singleShot(200, baseline)
     app.exec()
-    elapsed = time.perf_counter() - started
+    elapsed = time.perf_counter() - started - baseline_s
     timer.stop()
     searcher.stop()
     status = library.status()
@@ -189,6 +194,9 @@ def main() -> int:
     parser.add_argument("--size", default="4000x3000")
     parser.add_argument("--launches", type=int, default=5)
     parser.add_argument("--search-every", type=float, default=1.5, help="seconds between typed searches")
+    parser.add_argument("--switch-interval", type=float, default=None,
+                        help="sys.setswitchinterval for the lateness run (default: Python's 0.005)")
+    parser.add_argument("--baseline", type=float, default=5.0, help="seconds of idle ticks measured first")
     parser.add_argument("--launch-child", nargs=2, metavar=("T0", "INI"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.launch_child:
@@ -199,13 +207,19 @@ def main() -> int:
           file=sys.stderr)
     photos = camera_photos(args.photos, (width, height))
     model = vit_b32_folder()
+    if args.switch_interval:
+        sys.setswitchinterval(args.switch_interval)
     with tempfile.TemporaryDirectory(prefix="photoclip-gui-bench-") as tmp:
         data_dir = Path(tmp)
-        result = measure_lateness(photos, model, data_dir / "lib", args.search_every)
+        result = measure_lateness(photos, model, data_dir / "lib", args.search_every, args.baseline)
         launches = measure_launches(args.launches, data_dir / "lib")  # a library that has photos
 
-    print(f"\nGUI responsiveness — {os.cpu_count()} CPUs, {args.photos} JPEGs {width}x{height}, ViT-B/32 geometry "
-          f"(random weights, backend {result['backend']}), indexed {result['indexed']} in {result['seconds']:.1f} s\n")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\nGUI responsiveness — {os.cpu_count()} CPUs (load average {load:.1f} at the end), {args.photos} JPEGs "
+          f"{width}x{height}, ViT-B/32 geometry "
+          f"(random weights, backend {result['backend']}), "
+          f"GIL switch interval {sys.getswitchinterval() * 1000:g} ms, "
+          f"indexed {result['indexed']} in {result['seconds']:.1f} s\n")
     print("| phase | ticks | lateness p50 (ms) | p99 (ms) | max (ms) |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, values in result["samples"].items():

@@ -7,6 +7,7 @@ the first time the model is needed, so the window shows in well under a second.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 from PySide6.QtCore import QSettings, QTimer
@@ -40,6 +41,16 @@ def create_window(store: QSettings | None = None, reporter: CrashReporter | None
     return MainWindow(library, store, reporter)
 
 
+def _close_on_signals(window: MainWindow) -> None:
+    """Ctrl-C / SIGTERM close the window like the user would (state saved, workers stopped)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: window.close())
+    # Python runs signal handlers only between bytecodes; a cheap timer lets it in while Qt waits for events.
+    wake = QTimer(window)
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
+
+
 def main(argv: list[str] | None = None) -> int:
     app = create_app(argv)
     reporter = CrashReporter()
@@ -50,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         QMessageBox.critical(None, "photoclip", f"{exc.user_message}\n\n{exc.hint}".strip())
         return 1
     window.show()
+    _close_on_signals(window)
     QTimer.singleShot(0, window.rescan_all)  # catch up on changes made while the app was closed
     code = app.exec()
     if not window.shutdown():
