@@ -85,6 +85,7 @@ def test_thresholds_per_label_and_overrides(shared):
         ("red", "red.jpg"), ("red", "mostly-red.png"), ("white", "snow.png"), ("white", "snow-red-hat.png"),
     }
     run = tagger.run(["red"])
+    assert run.counts() == {"red": 3}
     assert run.count("red", 3.0) == 3
     assert run.count("red", 5.0) == 2
     assert [s.path.rsplit("/", 1)[1] for s in run.preview("red", 5.0)] == ["red.jpg", "mostly-red.png"]

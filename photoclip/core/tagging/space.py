@@ -134,6 +134,8 @@ class VectorSpace:
         with self._lock:
             cal = self._calibrations.get((vectors.signature, key))
             if cal is None:
+                if len(self._calibrations) > 256:  # label sets and album queries tried over a long session
+                    self._calibrations.clear()
                 cal = self._calibrations[(vectors.signature, key)] = calibration.fit(library_margins)
         return cal, library_margins, background_scores
 

@@ -78,6 +78,11 @@ class TagRun:
         column = self._column(label)
         return int(self.passing({label: threshold})[:, column].sum())
 
+    def counts(self, overrides: dict[str, float] | None = None) -> dict[str, int]:
+        """Suggestions per label at these thresholds (the tags panel's per-label counts)."""
+        per_label = self.passing(overrides).sum(axis=0)
+        return {lb.name: int(n) for lb, n in zip(self.labels, per_label, strict=True)}
+
     def preview(self, label: str, threshold: float, limit: int = 50) -> list[Suggestion]:
         """The best-scoring photos this label would suggest at ``threshold`` (for the slider's preview)."""
         column = self._column(label)

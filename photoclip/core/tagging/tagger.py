@@ -54,9 +54,9 @@ class Tagger:
             raise LabelSetError("The label set has no labels.", "Add at least one label.")
         started = time.perf_counter()
         model_id = self.space.model_id()
-        if not len(self.space.library_vectors(model_id).embedding_ids):
+        if not len(self.space.library_vectors(model_id).embedding_ids):  # (re)loads them after a change
             raise TaggingError(f"No photo has a vector for the model {model_id} yet.", "Run 'photoclip index'.")
-        rows = self._scope_rows(model_id, scope or Scope())  # loads the library's vectors on a change
+        rows = self._scope_rows(model_id, scope or Scope())
         tag_ids = self.store.tag_ids([lb.name for lb in label_set.labels], create=False)
         decided = self.store.decided(list(tag_ids.values()))
         loaded = time.perf_counter() - started
@@ -125,6 +125,7 @@ class Tagger:
 
     def _decide(self, photo_ids: Iterable[int], tag: str, state: str) -> int:
         photo_ids = [int(p) for p in photo_ids]
+        tag = Label(tag).name  # 'Places | Beach' is 'Places|Beach'
         tag_id = self.store.tag_ids([tag])[tag]
         wanted = set(photo_ids)
         before = {r.photo_id for r in self.store.rows(states=(ACCEPTED,), source=ZERO_SHOT, tag=tag)
