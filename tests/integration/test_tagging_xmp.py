@@ -120,3 +120,27 @@ def test_photo_xmp_naming_and_write_all(library):
     tagger.set_xmp_writeback(True, naming="replace")
     assert tagger.write_all_sidecars() == 1
     assert as_list(exiftool(library.photos_root / "snow.xmp")["Subject"]) == ["white"]
+
+
+def test_sidecar_naming_prefers_an_existing_file(tmp_path):
+    from photoclip.core.tagging import xmp
+
+    photo = tmp_path / "a.jpg"
+    assert xmp.sidecar_path(photo) == tmp_path / "a.jpg.xmp"
+    assert xmp.sidecar_path(photo, xmp.REPLACE) == tmp_path / "a.xmp"
+    (tmp_path / "a.xmp").write_text("x")
+    assert xmp.sidecar_path(photo) == tmp_path / "a.xmp"
+    assert xmp.keywords(["Places|Beach", "dog"]) == (["Beach", "dog"], ["Places|Beach"])
+
+
+def test_an_unwritable_sidecar_does_not_undo_the_accept(library):
+    from photoclip.core.errors import XmpError
+
+    tagger = Tagger(library)
+    tagger.set_xmp_writeback(True)
+    (library.photos_root / "sea.webp.xmp").mkdir()  # a folder where the sidecar should be: cannot be written
+    tagger.suggest(["red", "blue"])  # "blue" (the failing one) comes first in the queue
+    with pytest.raises(XmpError, match="saved in the catalog"):
+        tagger.accept_all()
+    assert {r.tag for r in tagger.store.rows(states=("accepted",))} == {"red", "blue"}
+    assert (library.photos_root / "red.jpg.xmp").is_file()  # the other tag was still written

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from photoclip.core.errors import AlbumError, LabelSetError, TaggingError
+from photoclip.core.errors import AlbumError, LabelSetError, TaggingError, XmpError
 from photoclip.core.tagging import xmp
 from photoclip.core.tagging.labels import Label, LabelSet, load_preset, preset_names
 from photoclip.core.tagging.space import VectorSpace
@@ -118,10 +118,15 @@ class Tagger:
         return self._decide_rows(rows, REJECTED)
 
     def _decide_rows(self, rows: list[PhotoTagRow], state: str) -> int:
-        done = 0
+        failed: XmpError | None = None
         for tag in dict.fromkeys(r.tag for r in rows):
-            done += self._decide([r.photo_id for r in rows if r.tag == tag], tag, state)
-        return done
+            try:
+                self._decide([r.photo_id for r in rows if r.tag == tag], tag, state)
+            except XmpError as exc:  # decided in the catalog already; go on with the other tags
+                failed = failed or exc
+        if failed:
+            raise failed
+        return len(rows)
 
     def _decide(self, photo_ids: Iterable[int], tag: str, state: str) -> int:
         photo_ids = [int(p) for p in photo_ids]
@@ -240,12 +245,19 @@ class Tagger:
         if not (force or self.xmp_enabled) or not photo_ids:
             return
         naming = self.xmp_naming
+        failed: list[XmpError] = []
         for start in range(0, len(photo_ids), 500):  # SQLite caps the number of parameters of one query
             for photo in self.library.catalog.photos_by_ids(photo_ids[start:start + 500]):
                 accepted = self.store.accepted_names(photo.id)
                 # a tag removed here but still accepted from the other source stays in the file
-                xmp.update_sidecar(Path(photo.path), add=accepted, remove=[t for t in remove if t not in accepted],
-                                   naming=naming)
+                try:
+                    xmp.update_sidecar(Path(photo.path), add=accepted,
+                                       remove=[t for t in remove if t not in accepted], naming=naming)
+                except XmpError as exc:  # one read-only folder must not stop a bulk accept
+                    failed.append(exc)
+        if failed:
+            more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+            raise XmpError(f"Tags are saved in the catalog, but {failed[0].user_message}{more}", failed[0].hint)
 
 
 def as_label_set(labels: LabelSet | Sequence[Label | str], name: str = "labels") -> LabelSet:
