@@ -339,6 +339,8 @@ class MainWindow(QMainWindow):
             return None
         viewer = ViewerDialog(hits, row, self.loader, self.results_model.thumbnail, self)
         viewer.similar_requested.connect(lambda path: (viewer.close(), self.search_similar(path)))
+        viewer.tags_requested.connect(self.query.fetch_tags)
+        self.query.tags_ready.connect(viewer.set_tags)
         viewer.show()
         return viewer
 

@@ -60,6 +60,10 @@ def test_only_the_latest_query_shows(qtbot, indexed, photos):
 
 def test_viewer_opens_on_double_click_with_details(qtbot, indexed, photos):
     window = indexed
+    from photoclip.core.tagging import Tagger
+
+    yellow = window.library.catalog.photo_by_path(str(photos / "yellow.jpg"))
+    Tagger(window.library).add_tags([yellow.id], ["Trips|Rome"])
     window.query.search_text("yellow")
     qtbot.waitUntil(lambda: first_path(window) == str(photos / "yellow.jpg"), timeout=5000)
     rect = window.results_view.visualRect(window.results_model.index(0))
@@ -76,6 +80,7 @@ def test_viewer_opens_on_double_click_with_details(qtbot, indexed, photos):
     assert viewer.fields["Size"].text() == "320 × 240"
     assert float(viewer.fields["Score"].text()) > 0.9
     qtbot.waitUntil(lambda: viewer.full_loaded, timeout=5000)
+    qtbot.waitUntil(lambda: viewer.fields["Tags"].text() == "Trips|Rome", timeout=5000)
     qtbot.keyClick(viewer, Qt.Key.Key_Right)
     assert viewer.row == 1
     viewer.close()

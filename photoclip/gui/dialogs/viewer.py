@@ -54,6 +54,9 @@ class _ImageLabel(QLabel):
 class ViewerDialog(QDialog):
     similar_requested = Signal(str)
 
+    #: asks for a photo's tags (the window answers through ``set_tags``)
+    tags_requested = Signal(int)
+
     def __init__(self, hits: list[Hit], row: int, loader: ImageLoader, thumbnails=None, parent=None) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -67,7 +70,7 @@ class ViewerDialog(QDialog):
         self.image = _ImageLabel()
         self.fields: dict[str, QLabel] = {}
         form = QFormLayout()
-        for name in ("Name", "Folder", "Taken", "Camera", "Size", "File", "Score"):
+        for name in ("Name", "Folder", "Taken", "Camera", "Size", "File", "Score", "Tags"):
             label = QLabel()
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -93,7 +96,13 @@ class ViewerDialog(QDialog):
         layout.addWidget(side)
         loader.full_ready.connect(self._on_full)
         loader.full_failed.connect(self._on_full_failed)
-        self._show_row(row)
+        self._pending_row = row
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._pending_row is not None:  # after show, so listeners connected to tags_requested hear it
+            row, self._pending_row = self._pending_row, None
+            self._show_row(row)
 
     @property
     def hit(self) -> Hit:
@@ -135,11 +144,19 @@ class ViewerDialog(QDialog):
         }
         for name, value in values.items():
             self.fields[name].setText(value)
+        self.fields["Tags"].setText("…")
+        self.tags_requested.emit(photo.id)
         thumbnail = self._thumbnail_of(photo.content_hash or "") if self._thumbnail_of else None
         self.image.set_source(thumbnail)
         if thumbnail is None:
             self.image.setText("Loading…")
         self._loader.request_full(photo.path)
+
+    def set_tags(self, photo_id: int, tags: list) -> None:
+        if photo_id != self.hit.photo.id:
+            return
+        names = [tag if state != "suggested" else f"{tag} (suggested)" for tag, state in tags]
+        self.fields["Tags"].setText(", ".join(names) if names else "none")
 
     def _on_full(self, path: str, image: QImage) -> None:
         if path == self.hit.path:

@@ -27,6 +27,7 @@ class QueryWorker(QObject):
     results = Signal(object, list)  # QueryRequest, list[Hit]
     failed = Signal(object, object)  # QueryRequest, PhotoclipError
     crashed = Signal(object, object)  # QueryRequest, Exception
+    tags = Signal(int, list)  # photo id, [(tag, state)]
 
     def __init__(self, library: Library) -> None:
         super().__init__()
@@ -52,11 +53,24 @@ class QueryWorker(QObject):
         else:
             self.results.emit(request, hits)
 
+    @Slot(int)
+    def run_tags(self, photo_id: int) -> None:
+        """A photo's tags for the viewer (SQLite work: kept off the GUI thread, as the tagging API asks)."""
+        try:
+            from photoclip.core.tagging import Tagger
+
+            rows = Tagger(self._library).tags_of(photo_id)
+        except Exception:  # tags are a detail of the viewer: never a dialog for them
+            rows = []
+        self.tags.emit(photo_id, [(r.tag, r.state) for r in rows if r.state != "rejected"])
+
 
 class QueryService(QObject):
     """GUI side: debounces typing, submits to the worker thread, emits only the latest request's results."""
 
     _submit = Signal(object)
+    _submit_tags = Signal(int)
+    tags_ready = Signal(int, list)  # photo id, [(tag, state)]
     started = Signal(object)  # QueryRequest
     results = Signal(object, list)
     failed = Signal(object, object)
@@ -78,6 +92,8 @@ class QueryService(QObject):
         self._worker = QueryWorker(library)
         self._worker.moveToThread(self._thread)
         self._submit.connect(self._worker.run)
+        self._submit_tags.connect(self._worker.run_tags)
+        self._worker.tags.connect(self.tags_ready)
         self._worker.results.connect(self._on_results)
         self._worker.failed.connect(self._on_failed)
         self._worker.crashed.connect(self._on_crashed)
@@ -99,6 +115,9 @@ class QueryService(QObject):
     def search_similar(self, path: str) -> None:
         self._debounce.stop()
         self._send("similar", path)
+
+    def fetch_tags(self, photo_id: int) -> None:
+        self._submit_tags.emit(photo_id)
 
     def repeat(self) -> None:
         """Run the latest query again (e.g. after indexing added photos)."""
