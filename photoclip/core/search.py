@@ -86,8 +86,8 @@ class Searcher:
 
     def text(self, query: str, limit: int = 20, filters: Filters | None = None) -> list[Hit]:
         parsed = parse_query(query)
-        pos = self.embedder.embed_texts(parsed.positive) if parsed.positive else np.zeros((0, 0), np.float32)
-        neg = self.embedder.embed_texts(parsed.negative) if parsed.negative else np.zeros((0, 0), np.float32)
+        vectors = self.embedder.embed_texts(parsed.positive + parsed.negative)  # one pass through the text tower
+        pos, neg = vectors[: len(parsed.positive)], vectors[len(parsed.positive) :]
         hits = self.vector(compose(pos, neg), limit + (limit if len(neg) else 0), filters)
         if len(neg):
             hits = self._drop_negative_matches(hits, pos, neg)
