@@ -25,8 +25,11 @@ class LibraryVectors:
     """Every searchable photo's vector, one row per distinct embedding (copies of a file share one)."""
 
     signature: tuple
-    embedding_ids: np.ndarray  # sorted, unique
-    matrix: np.ndarray  # (E, d) float32
+    embedding_ids: np.ndarray  # (E,) every embedding of the model, sorted
+    matrix: np.ndarray  # (E, d) float32, read-only view of the matrix cache
+    #: rows of ``matrix`` behind searchable photos (the population calibration is fitted on); the others
+    #: are vectors of removed photos, kept because dropping them would copy the whole matrix
+    searchable: np.ndarray
     #: every searchable photo (the whole-library scope), cached with the vectors
     photos: ScopeRows
 
@@ -46,6 +49,7 @@ class VectorSpace:
         self._lock = threading.RLock()
         self._text: dict[tuple[str, str], np.ndarray] = {}
         self._vectors: LibraryVectors | None = None
+        self._matrices: dict[str, MatrixCache] = {}
         self._calibrations: dict[tuple, calibration.Calibration] = {}
 
     @classmethod
@@ -108,13 +112,12 @@ class VectorSpace:
             signature = self.store.library_signature(model_id)
             if self._vectors is None or self._vectors.signature != signature:
                 everything = self.store.scope(model_id)
-                wanted = np.unique(everything.embedding_ids)
-                all_ids, all_vectors = MatrixCache(self._cache_dir(), model_id).load(self.store)
-                if len(all_ids) == len(wanted):
-                    matrix = all_vectors  # no vectors of removed photos: use the matrix as it is
-                else:
-                    matrix = all_vectors[np.searchsorted(all_ids, wanted)] if len(wanted) else all_vectors[:0]
-                self._vectors = LibraryVectors(signature, wanted, matrix, everything)
+                cache = self._matrices.get(model_id)
+                if cache is None:
+                    cache = self._matrices[model_id] = MatrixCache(self._cache_dir(), model_id)
+                all_ids, matrix = cache.load(self.store)
+                searchable = np.searchsorted(all_ids, np.unique(everything.embedding_ids))
+                self._vectors = LibraryVectors(signature, all_ids, matrix, searchable, everything)
                 self._calibrations.clear()
             return self._vectors
 
@@ -136,7 +139,9 @@ class VectorSpace:
             if cal is None:
                 if len(self._calibrations) > 256:  # label sets and album queries tried over a long session
                     self._calibrations.clear()
-                cal = self._calibrations[(vectors.signature, key)] = calibration.fit(library_margins)
+                population = library_margins if len(vectors.searchable) == len(library_margins) else (
+                    library_margins[vectors.searchable])
+                cal = self._calibrations[(vectors.signature, key)] = calibration.fit(population)
         return cal, library_margins, background_scores
 
     def scope_rows(self, model_id: str, folder: str | None = None, date_from: str | None = None,

@@ -54,7 +54,7 @@ class Tagger:
             raise LabelSetError("The label set has no labels.", "Add at least one label.")
         started = time.perf_counter()
         model_id = self.space.model_id()
-        if not len(self.space.library_vectors(model_id).embedding_ids):  # (re)loads them after a change
+        if not len(self.space.library_vectors(model_id).searchable):  # (re)loads them after a change
             raise TaggingError(f"No photo has a vector for the model {model_id} yet.", "Run 'photoclip index'.")
         rows = self._scope_rows(model_id, scope or Scope())
         tag_ids = self.store.tag_ids([lb.name for lb in label_set.labels], create=False)
