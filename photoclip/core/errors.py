@@ -19,6 +19,14 @@ class ModelNotAvailableError(PhotoclipError):
     """No CLIP model on disk and none could be downloaded."""
 
 
+class ModelDownloadCancelledError(ModelNotAvailableError):
+    """The user cancelled a model download; the partial files are kept so a retry resumes."""
+
+
+class DeviceNotAvailableError(PhotoclipError):
+    """The configured device (PHOTOCLIP_DEVICE) does not exist or is not usable here."""
+
+
 class ModelFormatError(PhotoclipError):
     """A model folder exists but is not a usable CLIP model (e.g. no safetensors weights)."""
 

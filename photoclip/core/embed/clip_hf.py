@@ -35,7 +35,7 @@ from PIL import Image
 from photoclip.core.embed.base import normalize_rows
 from photoclip.core.embed.preprocess import PreprocessConfig
 from photoclip.core.embed.registry import validate_model_folder
-from photoclip.core.errors import ModelFormatError, PhotoclipError
+from photoclip.core.errors import DeviceNotAvailableError, ModelFormatError
 
 if TYPE_CHECKING:
     import torch
@@ -46,10 +46,6 @@ BACKENDS = ("auto", "fp32", "bf16", "int8", "fp16")
 #: Texts per forward pass; each chunk is padded only to its own longest prompt.
 TEXT_CHUNK = 64
 DEFAULT_MAX_TEXT_TOKENS = 77
-
-
-class DeviceNotAvailableError(PhotoclipError):
-    """The configured device (PHOTOCLIP_DEVICE) does not exist or is not usable here."""
 
 
 _DEVICE_HINT = "Set PHOTOCLIP_DEVICE to auto, cpu, cuda, cuda:N or mps (auto picks the best available one)."

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from photoclip.core.errors import ModelFormatError, ModelNotAvailableError
+from photoclip.core.errors import ModelDownloadCancelledError, ModelFormatError, ModelNotAvailableError
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +35,6 @@ _FINGERPRINT_HEAD = 4 << 20
 _FINGERPRINT_TAIL = 4 << 20
 _FINGERPRINT_SAMPLES = 8
 _FINGERPRINT_SAMPLE_BYTES = 256 << 10
-
-
-class ModelDownloadCancelledError(ModelNotAvailableError):
-    """The user cancelled a model download; the partial files are kept so a retry resumes."""
 
 
 # --- identity ---------------------------------------------------------------------------------------------
