@@ -135,6 +135,6 @@ class Albums:
             # as in search: a '-term' drops photos that match it better than they match the positive words
             scope_vectors = vectors.matrix[rows]
             keep &= (scope_vectors @ neg.T).max(axis=1) <= scope_vectors @ pos.mean(axis=0)
-        chosen = np.flatnonzero(keep)
-        chosen = chosen[np.argsort(-z[chosen], kind="stable")]
-        return [AlbumMember(int(rows_of_scope.photo_ids[i]), rows_of_scope.paths[i], float(z[i])) for i in chosen]
+        members = [AlbumMember(int(rows_of_scope.photo_ids[i]), rows_of_scope.paths[i], float(z[i]))
+                   for i in np.flatnonzero(keep)]
+        return sorted(members, key=lambda m: (-m.score, m.path))

@@ -50,7 +50,8 @@ class AlbumRow:
 
 @dataclass(frozen=True)
 class ScopeRows:
-    """Searchable photos of a scope with their embedding id (copies of one file share an embedding)."""
+    """Searchable photos of a scope with their embedding id (copies of one file share an embedding), in
+    embedding id order: the vector matrix's order, so a whole-library run needs no reordering copy."""
 
     photo_ids: np.ndarray
     paths: list[str]
@@ -75,7 +76,7 @@ class TagStore:
         rows = self._conn.execute(
             f"""SELECT p.id, p.path, e.id FROM photos p JOIN embeddings e
                   ON e.content_hash = p.content_hash AND e.model_id = ?
-                WHERE p.status IN ('indexed', 'offline') {where} ORDER BY p.path""",
+                WHERE p.status IN ('indexed', 'offline') {where} ORDER BY e.id, p.path""",
             (model_id, *args),
         ).fetchall()
         return ScopeRows(

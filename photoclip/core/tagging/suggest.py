@@ -37,8 +37,8 @@ class TagRun:
     model_id: str
     photo_ids: np.ndarray  # (n,)
     paths: list[str]
-    raw: np.ndarray  # (n, L)
-    margin: np.ndarray  # (n, L)
+    background: np.ndarray  # (n,) cosine with the neutral background prompts
+    margin: np.ndarray  # (n, L) label cosine minus background cosine
     z: np.ndarray  # (n, L)
     #: (n, L) True where a negative prompt matches the photo better than the label does
     blocked: np.ndarray
@@ -87,8 +87,7 @@ class TagRun:
         """The best-scoring photos this label would suggest at ``threshold`` (for the slider's preview)."""
         column = self._column(label)
         rows = np.flatnonzero(self.passing({label: threshold})[:, column])
-        rows = rows[np.argsort(-self.z[rows, column], kind="stable")][:limit]
-        return [self._suggestion(int(r), column) for r in rows]
+        return [self._suggestion(r, column) for r in self._best_first(rows, column)[:limit]]
 
     def suggestions(self, overrides: dict[str, float] | None = None) -> list[Suggestion]:
         """Every suggestion at these thresholds, by label then best score first."""
@@ -96,9 +95,12 @@ class TagRun:
         out = []
         for column in range(len(self.labels)):
             rows = np.flatnonzero(mask[:, column])
-            rows = rows[np.argsort(-self.z[rows, column], kind="stable")]
-            out += [self._suggestion(int(r), column) for r in rows]
+            out += [self._suggestion(r, column) for r in self._best_first(rows, column)]
         return out
+
+    def _best_first(self, rows: np.ndarray, column: int) -> list[int]:
+        scores = self.z[rows, column]
+        return [int(r) for _, _, r in sorted(zip(-scores, (self.paths[r] for r in rows), rows, strict=True))]
 
     def _column(self, label: str) -> int:
         for i, lb in enumerate(self.labels):
@@ -110,7 +112,7 @@ class TagRun:
         per_prompt = self.prompt_vectors[column] @ self.matrix[self.rows[row]]
         return Suggestion(
             photo_id=int(self.photo_ids[row]), path=self.paths[row], tag=self.labels[column].name,
-            score=float(self.z[row, column]), raw=float(self.raw[row, column]),
+            score=float(self.z[row, column]), raw=float(self.margin[row, column] + self.background[row]),
             margin=float(self.margin[row, column]), prompt=self.prompt_texts[column][int(np.argmax(per_prompt))],
         )
 
@@ -140,8 +142,11 @@ def score_label_set(space, label_set: LabelSet, scope_rows, decided_pairs: set[t
     key = (label_set.templates, tuple((lb.name, p) for lb, p in zip(labels, prompt_texts, strict=True)))
     cal, library_margins, background_scores = space.calibrate(key, label_vectors, background, vectors)
     rows = vectors.rows_of(scope_rows.embedding_ids)
-    margin = library_margins[rows]
-    raw = margin + background_scores[rows, None]
+    if len(rows) == len(library_margins) and np.array_equal(rows, np.arange(len(rows))):
+        margin = library_margins  # the whole library in matrix order: no copy
+    else:
+        margin = library_margins[rows]
+    background_scope = background_scores[rows]
     z = cal.z(margin)
     t3 = time.perf_counter()
     timings["score_calibrate_s"] = t3 - t2
@@ -155,7 +160,7 @@ def score_label_set(space, label_set: LabelSet, scope_rows, decided_pairs: set[t
         for column, group in negatives:
             best_negative = neg_scores[:, start:start + len(group)].max(axis=1)
             # a zero-shot choice between the label and what it must not be, as '-term' does in search
-            blocked[:, column] = best_negative > raw[:, column]
+            blocked[:, column] = best_negative > margin[:, column] + background_scope
             start += len(group)
 
     decided = np.zeros_like(blocked)
@@ -168,8 +173,7 @@ def score_label_set(space, label_set: LabelSet, scope_rows, decided_pairs: set[t
     timings["negatives_decided_s"] = time.perf_counter() - t3
 
     return TagRun(
-        label_set=label_set, model_id=model_id, photo_ids=scope_rows.photo_ids, paths=scope_rows.paths, raw=raw,
-        margin=margin, z=z, blocked=blocked, decided=decided, matrix=vectors.matrix, rows=rows,
-        prompt_vectors=prompt_vectors,
-        prompt_texts=prompt_texts, timings=timings,
+        label_set=label_set, model_id=model_id, photo_ids=scope_rows.photo_ids, paths=scope_rows.paths,
+        background=background_scope, margin=margin, z=z, blocked=blocked, decided=decided,
+        matrix=vectors.matrix, rows=rows, prompt_vectors=prompt_vectors, prompt_texts=prompt_texts, timings=timings,
     )
