@@ -29,7 +29,7 @@ FOREIGN_SIDECAR = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
    xmp:Rating="4"
    photoshop:City="Lisbon">
    <dc:subject><rdf:Bag><rdf:li>Holiday</rdf:li></rdf:Bag></dc:subject>
-   <digiKam:TagsList><rdf:Seq><rdf:li>Trips|Holiday</rdf:li></rdf:Seq></digiKam:TagsList>
+   <digiKam:TagsList><rdf:Seq><rdf:li>Trips/Holiday</rdf:li></rdf:Seq></digiKam:TagsList>
   </rdf:Description>
  </rdf:RDF>
 </x:xmpmeta>
@@ -101,7 +101,7 @@ def test_existing_sidecar_keeps_other_programs_fields(library):
     assert not (library.photos_root / "red.jpg.xmp").exists()  # the existing sidecar is the one updated
     data = exiftool(sidecar)
     assert data["Rating"] == 4 and data["City"] == "Lisbon"
-    assert as_list(data["TagsList"]) == ["Trips|Holiday"]
+    assert as_list(data["TagsList"]) == ["Trips/Holiday", "Colours/Red"]  # digiKam's list, its separator
     assert as_list(data["Subject"]) == ["Holiday", "Red"]
     assert as_list(data["HierarchicalSubject"]) == ["Colours|Red"]
 
@@ -109,6 +109,7 @@ def test_existing_sidecar_keeps_other_programs_fields(library):
     tagger.reject([photo_id(library, "red.jpg")], "Colours|Red")
     data = exiftool(sidecar)
     assert as_list(data["Subject"]) == ["Holiday"] and "HierarchicalSubject" not in data
+    assert as_list(data["TagsList"]) == ["Trips/Holiday"]
     assert data["City"] == "Lisbon"
 
 

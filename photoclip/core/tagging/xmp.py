@@ -19,6 +19,7 @@ from photoclip.core.errors import XmpError
 
 APPEND, REPLACE = "append", "replace"  # photo.jpg.xmp | photo.xmp
 SUBJECT, HIERARCHICAL = "Xmp.dc.subject", "Xmp.lr.hierarchicalSubject"
+DIGIKAM = "Xmp.digiKam.TagsList"
 
 _EMPTY_PACKET = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
@@ -64,7 +65,12 @@ def update_sidecar(photo: Path, add: list[str], remove: list[str] = (), naming: 
             remove_subject = [s for s in remove_subject if s not in add_subject]
             subject = _merged(subject, add_subject, remove_subject)
             hierarchical = _merged(hierarchical, add_hier, remove_hier)
-            image.modify_xmp({SUBJECT: subject or None, HIERARCHICAL: hierarchical or None})
+            changes = {SUBJECT: subject or None, HIERARCHICAL: hierarchical or None}
+            if DIGIKAM in current:
+                # digiKam reads its own list first when it is there, so ours must be in it too ('/' levels)
+                changes[DIGIKAM] = _merged(_as_list(current[DIGIKAM]), [t.replace("|", "/") for t in add],
+                                           [t.replace("|", "/") for t in remove]) or None
+            image.modify_xmp(changes)
             # exiv2 writes every array as rdf:Seq; the specs (and Lightroom) use rdf:Bag for these two
             raw = image.read_raw_xmp()
             fixed = _as_bag(raw, ("dc:subject", "lr:hierarchicalSubject"))
