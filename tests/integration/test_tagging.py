@@ -270,3 +270,15 @@ def test_a_model_change_before_reindexing_is_a_clear_error(fresh):
         assert {s.tag for s in Tagger(relib).run(["red"]).suggestions()} == {"red"}
     finally:
         relib.close()
+
+
+def test_exclusive_sets_respect_decisions(fresh):
+    tagger = Tagger(fresh)
+    kinds = LabelSet("kinds", (Label("red"), Label("white")), exclusive=True)
+    hat = fresh.catalog.photo_by_path(str(fresh.photos_root / "b" / "snow-red-hat.png"))
+    mostly_red = fresh.catalog.photo_by_path(str(fresh.photos_root / "a" / "mostly-red.png"))
+    tagger.reject([hat.id], "white")  # not white: the runner-up competes instead
+    tagger.accept([mostly_red.id], "white")  # the user chose its kind: nothing else for it
+    suggested = pairs(tagger.run(kinds).suggestions())
+    assert ("red", "snow-red-hat.png") in suggested
+    assert not {p for p in suggested if p[1] == "mostly-red.png"}

@@ -140,17 +140,18 @@ class TagStore:
                 out[name] = row[0]
         return out
 
-    def decided(self, tag_ids: list[int]) -> set[tuple[int, int]]:
-        """(photo id, tag id) pairs the user already accepted or rejected: never suggested again."""
+    def decided(self, tag_ids: list[int]) -> dict[tuple[int, int], str]:
+        """(photo id, tag id) -> 'accepted' | 'rejected' for pairs the user already decided: never suggested
+        again."""
         if not tag_ids:
-            return set()
+            return {}
         marks = ",".join("?" * len(tag_ids))
         rows = self._conn.execute(
-            f"""SELECT photo_id, tag_id FROM photo_tags
+            f"""SELECT photo_id, tag_id, state FROM photo_tags
                 WHERE source = 'zero-shot' AND state != 'suggested' AND tag_id IN ({marks})""",
             tag_ids,
         )
-        return {(r[0], r[1]) for r in rows}
+        return {(r[0], r[1]): r[2] for r in rows}
 
     def replace_suggestions(self, model_id: str, photo_ids: np.ndarray, tag_ids: list[int],
                             rows: list[tuple[int, int, float, str]]) -> None:

@@ -42,8 +42,9 @@ class TagRun:
     z: np.ndarray  # (n, L)
     #: (n, L) True where a negative prompt matches the photo better than the label does
     blocked: np.ndarray
-    #: (n, L) True where the user already accepted or rejected this label for this photo
-    decided: np.ndarray
+    #: (n, L) True where the user already accepted (resp. rejected) this label for this photo
+    accepted: np.ndarray
+    rejected: np.ndarray
     matrix: np.ndarray  # (E, d) the library's image vectors, for "why" (not copied per scope)
     rows: np.ndarray  # (n,) each scope photo's row in ``matrix``
     prompt_vectors: list[np.ndarray]  # per label: (P, d)
@@ -60,18 +61,18 @@ class TagRun:
             [overrides.get(lb.name, self.label_set.threshold(lb)) for lb in self.labels], np.float32
         )
 
-    def passing(self, overrides: dict[str, float] | None = None, include_decided: bool = False) -> np.ndarray:
-        """(n, L) mask of photo-label pairs that make a suggestion at these thresholds."""
-        mask = (self.z >= self.thresholds(overrides)) & (self.margin > MIN_MARGIN) & ~self.blocked
+    def passing(self, overrides: dict[str, float] | None = None) -> np.ndarray:
+        """(n, L) mask of photo-label pairs that make a (new) suggestion at these thresholds."""
+        mask = (self.z >= self.thresholds(overrides)) & (self.margin > MIN_MARGIN) & ~self.blocked & ~self.rejected
         if self.label_set.exclusive and mask.size:
-            # one label per photo: the best calibrated score among those that pass
+            # one label per photo: the best calibrated score among those that pass (a rejected label left
+            # the competition above); a photo whose kind the user accepted gets no other
             best = np.where(mask, self.z, -np.inf).argmax(axis=1)
             keep = np.zeros_like(mask)
             keep[np.arange(len(mask)), best] = True
             mask &= keep
-        if not include_decided:
-            mask &= ~self.decided
-        return mask
+            mask[self.accepted.any(axis=1)] = False
+        return mask & ~self.accepted
 
     def count(self, label: str, threshold: float) -> int:
         """Live count for a threshold slider: photos this label would suggest at ``threshold``."""
@@ -117,7 +118,7 @@ class TagRun:
         )
 
 
-def score_label_set(space, label_set: LabelSet, scope_rows, decided_pairs: set[tuple[int, int]],
+def score_label_set(space, label_set: LabelSet, scope_rows, decided: dict[tuple[int, int], str],
                     tag_ids: dict[str, int], model_id: str) -> TagRun:
     """One matrix product over the library's stored vectors (calibration needs all of them), then the
     scope's rows of it. Negative prompts cost a second, small product over the scope only."""
@@ -163,17 +164,17 @@ def score_label_set(space, label_set: LabelSet, scope_rows, decided_pairs: set[t
             blocked[:, column] = best_negative > margin[:, column] + background_scope
             start += len(group)
 
-    decided = np.zeros_like(blocked)
-    if decided_pairs:
+    accepted, rejected = np.zeros_like(blocked), np.zeros_like(blocked)
+    if decided:
         column_of = {tag_ids[lb.name]: i for i, lb in enumerate(labels) if lb.name in tag_ids}
         row_of = {int(p): i for i, p in enumerate(scope_rows.photo_ids)}
-        for photo_id, tag_id in decided_pairs:
+        for (photo_id, tag_id), state in decided.items():
             if photo_id in row_of and tag_id in column_of:
-                decided[row_of[photo_id], column_of[tag_id]] = True
+                (accepted if state == "accepted" else rejected)[row_of[photo_id], column_of[tag_id]] = True
     timings["negatives_decided_s"] = time.perf_counter() - t3
 
     return TagRun(
         label_set=label_set, model_id=model_id, photo_ids=scope_rows.photo_ids, paths=scope_rows.paths,
-        background=background_scope, margin=margin, z=z, blocked=blocked, decided=decided,
+        background=background_scope, margin=margin, z=z, blocked=blocked, accepted=accepted, rejected=rejected,
         matrix=vectors.matrix, rows=rows, prompt_vectors=prompt_vectors, prompt_texts=prompt_texts, timings=timings,
     )
