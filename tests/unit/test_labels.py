@@ -96,3 +96,11 @@ def test_calibration_is_a_robust_z_score_with_a_floor():
     assert float(cal.z(np.array([[0.1]], np.float32))[0, 0]) > 3
     flat = calibration.fit(np.zeros((50, 2), np.float32))
     assert np.all(flat.scale == calibration.MIN_SCALE)
+
+
+def test_text_format_refuses_what_it_cannot_hold(tmp_path):
+    tricky = LabelSet("t", (Label("Time: 12:00", prompts=("noon",)),))
+    with pytest.raises(LabelSetError, match="json"):
+        tricky.save(tmp_path / "t.txt")
+    tricky.save(tmp_path / "t.json")
+    assert LabelSet.load(tmp_path / "t.json") == tricky

@@ -148,6 +148,13 @@ class LabelSet:
 
     # text ----------------------------------------------------------------------------------------------
     def to_text(self) -> str:
+        for label in self.labels:
+            texts = [label.name.replace("|", ""), *label.prompts, *label.negatives]
+            if any(ch in text for text in texts for ch in ":!@|"):
+                raise LabelSetError(
+                    f"Label {label.name!r} uses ':', '!', '@' or '|' in a way the text format cannot hold.",
+                    "Save the set as .json instead.",
+                )
         lines = [f"# photoclip label set: {self.name}"]
         if self.description:
             lines.append(f"# {self.description}")
