@@ -282,3 +282,25 @@ def test_exclusive_sets_respect_decisions(fresh):
     suggested = pairs(tagger.run(kinds).suggestions())
     assert ("red", "snow-red-hat.png") in suggested
     assert not {p for p in suggested if p[1] == "mostly-red.png"}
+
+
+def test_a_v2_catalog_gains_the_tagging_tables(tmp_path):
+    import sqlite3
+
+    from photoclip.core.store.schema import MIGRATIONS, SCHEMA_VERSION
+    from tests.support.library_fixtures import make_settings
+
+    path = make_settings(tmp_path).catalog_path
+    path.parent.mkdir(parents=True)
+    db = sqlite3.connect(path, isolation_level=None)
+    for number, migration in enumerate(MIGRATIONS[:2], 1):
+        migration(db)
+        db.execute(f"PRAGMA user_version = {number}")
+    db.close()
+    lib = open_library(tmp_path)
+    try:
+        tables = {r[0] for r in lib.catalog.db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert {"tags", "photo_tags", "albums", "album_photos", "label_sets", "text_vectors"} <= tables
+        assert path.with_name(f"{path.name}.before-v{SCHEMA_VERSION}.bak").exists()
+    finally:
+        lib.close()
