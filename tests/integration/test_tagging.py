@@ -304,3 +304,19 @@ def test_a_v2_catalog_gains_the_tagging_tables(tmp_path):
         assert path.with_name(f"{path.name}.before-v{SCHEMA_VERSION}.bak").exists()
     finally:
         lib.close()
+
+
+def test_vector_matrix_follows_indexing_in_one_session(fresh):
+    space = Tagger(fresh).space
+    model_id = space.model_id()
+    first = space.library_vectors()
+    write_photo(fresh.photos_root / "c" / "new-blue.png", "blue", second="yellow", share=0.5)
+    write_photo(fresh.photos_root / "c" / "new-black.png", "black")
+    fresh.index_folders()
+    grown = space.library_vectors()
+    assert len(grown.embedding_ids) == len(first.embedding_ids) + 2
+    for embedding_id, vector in zip(grown.embedding_ids, grown.matrix, strict=True):
+        row = fresh.catalog.db.conn.execute("SELECT vector FROM embeddings WHERE id = ?", (int(embedding_id),))
+        assert np.array_equal(np.frombuffer(row.fetchone()[0], np.float32), vector)
+    assert {s.path.rsplit("/", 1)[1] for s in Tagger(fresh).run(["black"]).suggestions()} == {"new-black.png"}
+    assert model_id == space.model_id()
