@@ -133,8 +133,9 @@ class Albums:
         keep = (z >= threshold) & (margin > MIN_MARGIN)
         if len(neg) and len(pos):
             # as in search: a '-term' drops photos that match it better than they match the positive words
-            scope_vectors = vectors.matrix[rows]
-            keep &= (scope_vectors @ neg.T).max(axis=1) <= scope_vectors @ pos.mean(axis=0)
+            # (products over the whole matrix, then the scope's rows: no copy of the vectors)
+            best_negative = (vectors.matrix @ neg.T).max(axis=1)[rows]
+            keep &= best_negative <= (vectors.matrix @ pos.mean(axis=0))[rows]
         members = [AlbumMember(int(rows_of_scope.photo_ids[i]), rows_of_scope.paths[i], float(z[i]))
                    for i in np.flatnonzero(keep)]
         return sorted(members, key=lambda m: (-m.score, m.path))
