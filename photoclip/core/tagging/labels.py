@@ -36,7 +36,8 @@ BACKGROUND_PROMPTS: tuple[str, ...] = ("a photo", "an image", "a picture", "a ph
 #: Calibrated score (robust z, see calibration.py) a photo needs when a label names no threshold.
 DEFAULT_THRESHOLD = 3.0
 
-PRESETS_DIR = Path(__file__).resolve().parents[3] / "resources" / "labels"
+# Shipped inside the package so pip installs and app bundles carry them.
+PRESETS_DIR = Path(__file__).resolve().parents[2] / "resources" / "labels"
 
 
 @dataclass(frozen=True)

@@ -193,7 +193,7 @@ class Tagger:
 
     # label sets --------------------------------------------------------------------------------------------
     def label_set(self, name: str) -> LabelSet:
-        """A saved label set, else a preset shipped in resources/labels."""
+        """A saved label set, else a preset shipped in photoclip/resources/labels."""
         saved = self.store.label_set(name)
         return LabelSet.from_dict(saved, name) if saved is not None else load_preset(name)
 
