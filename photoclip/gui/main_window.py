@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
         self._crash_dialog: CrashDialog | None = None
         self._closed = False
         self._stopped = False
+        self._shown_query: tuple[str, str] | None = None
         self.setWindowTitle("photoclip")
         self.setAcceptDrops(True)
 
@@ -136,6 +137,9 @@ class MainWindow(QMainWindow):
             action.setShortcut(shortcut)
             action.triggered.connect(slot)
             file_menu.addAction(action)
+        self.search_box.setAccessibleName("Search photos")
+        self.results_view.setAccessibleName("Results")
+        self.library_panel.tree.setAccessibleName("Library folders")
         find = QAction("Find", self)
         find.setShortcut(QKeySequence.StandardKey.Find)
         find.triggered.connect(self.search_box.setFocus)
@@ -300,12 +304,19 @@ class MainWindow(QMainWindow):
 
     def _on_results(self, request: QueryRequest, hits: list) -> None:
         self.model_loaded = True
+        # the same query again (after indexing added photos): keep the user's place in the grid
+        same = (request.kind, request.query) == self._shown_query
+        scroll = self.results_view.verticalScrollBar().value()
+        self._shown_query = (request.kind, request.query)
         self.results_model.set_hits(hits)
         what = f"“{request.query}”" if request.kind == "text" else f"photos like {Path(request.query).name}"
         self.result_label.setText(f"{len(hits):,} results for {what}" if hits else "")
         if hits:
             self.pages.setCurrentIndex(PAGE_RESULTS)
-            self.results_view.scrollToTop()
+            if same:
+                self.results_view.verticalScrollBar().setValue(scroll)
+            else:
+                self.results_view.scrollToTop()
         else:
             self._show_message_page(no_results=what)
 
@@ -317,6 +328,7 @@ class MainWindow(QMainWindow):
         self.show_error(error)
 
     def _on_query_cleared(self) -> None:
+        self._shown_query = None
         self.results_model.set_hits([])
         self.result_label.setText("")
         self._show_message_page()

@@ -100,3 +100,14 @@ def test_removing_a_folder_drops_it_and_its_results(qtbot, window, photos):
     assert window.library_panel.rows() == []
     qtbot.waitUntil(lambda: window.results_model.rowCount() == 0, timeout=5000)  # the query re-ran
     assert "Add a folder" in window.message.text()
+
+
+def test_a_folder_that_went_away_reads_offline(qtbot, window, photos):
+    window.add_folders([str(photos)])
+    wait_idle(qtbot, window)
+    photos.rename(photos.with_name("Pictures-unplugged"))
+    window.rescan_all()
+    wait_idle(qtbot, window)
+    assert window.library_panel.rows()[0][2] == "offline"
+    window.query.search_text("red")  # offline photos stay searchable (the drive may come back)
+    qtbot.waitUntil(lambda: window.results_model.rowCount() > 0, timeout=5000)

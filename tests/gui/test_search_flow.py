@@ -128,3 +128,12 @@ def test_clearing_the_search_shows_the_hint_again(qtbot, indexed):
     qtbot.waitUntil(lambda: window.results_model.rowCount() == 0, timeout=3000)
     assert window.pages.currentWidget() is window.message
     assert "Type what you are looking for" in window.message.text()
+
+
+def test_escape_clears_the_search(qtbot, indexed):
+    window = indexed
+    qtbot.keyClicks(window.search_box, "red")
+    qtbot.waitUntil(lambda: window.results_model.rowCount() > 0, timeout=5000)
+    qtbot.keyClick(window.search_box, Qt.Key.Key_Escape)
+    assert window.search_box.text() == ""
+    qtbot.waitUntil(lambda: window.results_model.rowCount() == 0, timeout=3000)

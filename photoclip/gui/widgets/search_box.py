@@ -3,8 +3,8 @@ photos like that one."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import QLineEdit
 
 from photoclip.gui.widgets.drops import dropped_paths
@@ -19,6 +19,12 @@ class SearchBox(QLineEdit):
         self.setClearButtonEnabled(True)
         self.setAcceptDrops(True)
         self.setMinimumHeight(34)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.text():
+            self.clear()
+        else:
+            super().keyPressEvent(event)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         _, photos = dropped_paths(event.mimeData())
