@@ -45,7 +45,7 @@ from photoclip.gui.widgets.results_view import ResultsView
 from photoclip.gui.widgets.search_box import SearchBox
 from photoclip.gui.workers.images import ImageLoader
 from photoclip.gui.workers.indexing import IndexingService, IndexJob
-from photoclip.gui.workers.query import QueryRequest, QueryService
+from photoclip.gui.workers.query import PAGE, QueryRequest, QueryService
 
 THUMB_SIZE = 160
 STATUS_REFRESH_MS = 1500
@@ -54,7 +54,7 @@ PAGE_MESSAGE, PAGE_RESULTS = 0, 1
 
 class MainWindow(QMainWindow):
     def __init__(self, library: Library, store: QSettings, reporter: CrashReporter | None = None,
-                 result_limit: int = 1000) -> None:
+                 result_limit: int = PAGE) -> None:
         super().__init__()
         self.library = library
         self.store = store
@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self._closed = False
         self._stopped = False
         self._shown_query: tuple[str, str] | None = None
+        self._fetching_more = False
         self.setWindowTitle("photoclip")
         self.setAcceptDrops(True)
 
@@ -159,6 +160,7 @@ class MainWindow(QMainWindow):
         self.results_view.open_requested.connect(self.open_viewer)
         self.results_view.similar_requested.connect(self.search_similar)
         self.results_view.open_folder_requested.connect(self._open_folder)
+        self.results_view.verticalScrollBar().valueChanged.connect(self._maybe_fetch_more)
         self.progress_panel.pause_toggled.connect(self._on_pause_toggled)
         self.progress_panel.cancel_requested.connect(self.indexing.cancel)
         self.progress_panel.skipped_requested.connect(self.show_skipped)
@@ -299,11 +301,18 @@ class MainWindow(QMainWindow):
         self.search_box.blockSignals(False)
         self.query.search_similar(path)
 
+    def _maybe_fetch_more(self, value: int) -> None:
+        bar = self.results_view.verticalScrollBar()
+        near_end = value >= bar.maximum() - 2 * self.results_view.viewport().height()
+        if near_end and bar.maximum() > 0 and not self._fetching_more:
+            self._fetching_more = self.query.more(self.results_model.rowCount())
+
     def _on_query_started(self, request: QueryRequest) -> None:
         self.result_label.setText("Searching…" if self.model_loaded else "Loading the model (first search only)…")
 
     def _on_results(self, request: QueryRequest, hits: list) -> None:
         self.model_loaded = True
+        self._fetching_more = False
         # the same query again (after indexing added photos): keep the user's place in the grid
         same = (request.kind, request.query) == self._shown_query
         scroll = self.results_view.verticalScrollBar().value()
@@ -314,6 +323,7 @@ class MainWindow(QMainWindow):
         if hits:
             self.pages.setCurrentIndex(PAGE_RESULTS)
             if same:
+                self.results_view.doItemsLayout()  # the scroll range must be the new one before restoring
                 self.results_view.verticalScrollBar().setValue(scroll)
             else:
                 self.results_view.scrollToTop()
@@ -321,6 +331,7 @@ class MainWindow(QMainWindow):
             self._show_message_page(no_results=what)
 
     def _on_query_failed(self, request: QueryRequest, error: PhotoclipError) -> None:
+        self._fetching_more = False
         if isinstance(error, QueryError):  # a problem with what was typed: say it inline, not as a banner
             self.result_label.setText(error.user_message)
             return

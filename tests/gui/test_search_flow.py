@@ -137,3 +137,38 @@ def test_escape_clears_the_search(qtbot, indexed):
     qtbot.keyClick(window.search_box, Qt.Key.Key_Escape)
     assert window.search_box.text() == ""
     qtbot.waitUntil(lambda: window.results_model.rowCount() == 0, timeout=3000)
+
+
+def test_scrolling_to_the_end_loads_more_results(qtbot, make_window, library, photos):
+    window = make_window(library, result_limit=2)
+    window.add_folders([str(photos)])
+    wait_idle(qtbot, window)
+    window.query.search_text("red")
+    qtbot.waitUntil(lambda: window.results_model.rowCount() == 2, timeout=5000)
+    first = window.results_model.hit(0)
+    assert window.query.more(window.results_model.rowCount())
+    qtbot.waitUntil(lambda: window.results_model.rowCount() == 8, timeout=5000)
+    assert window.results_model.hit(0) is first  # appended, not replaced
+    with qtbot.waitSignal(window.query.results, timeout=5000):
+        assert window.query.more(8)  # a full page of 8: there may be more
+    assert window.results_model.rowCount() == 8
+    assert not window.query.more(8)  # 8 of 32 asked for: that was everything
+
+
+def test_scrolling_the_grid_to_its_end_asks_for_more(qtbot, make_window, library, tmp_path):
+    from tests.support.library_fixtures import write_photo
+
+    folder = tmp_path / "Many"
+    for i in range(24):
+        write_photo(folder / f"p{i:02d}.jpg", ("red", "blue", "green")[i % 3], size=(48, 32))
+    window = make_window(library, result_limit=6)
+    window.resize(640, 400)  # 6 thumbnails overflow the grid
+    window.add_folders([str(folder)])
+    wait_idle(qtbot, window)
+    window.query.search_text("red")
+    qtbot.waitUntil(lambda: window.results_model.rowCount() == 6, timeout=5000)
+    window.results_view.doItemsLayout()
+    bar = window.results_view.verticalScrollBar()
+    assert bar.maximum() > 0
+    bar.setValue(bar.maximum())
+    qtbot.waitUntil(lambda: window.results_model.rowCount() == 24, timeout=5000)

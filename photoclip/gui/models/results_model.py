@@ -48,6 +48,10 @@ class ResultsModel(QAbstractListModel):
 
     # public --------------------------------------------------------------------------------------------
     def set_hits(self, hits: list[Hit]) -> None:
+        old = len(self._hits)
+        if 0 < old < len(hits) and all(a.path == b.path for a, b in zip(self._hits, hits, strict=False)):
+            self._append(hits[old:])  # "more results": rows shown keep their place, selection and scroll
+            return
         self.beginResetModel()
         self._hits = list(hits)
         self._rows_by_hash = {}
@@ -56,6 +60,14 @@ class ResultsModel(QAbstractListModel):
         self._requested.clear()
         self._loader.clear_thumbnail_requests()
         self.endResetModel()
+
+    def _append(self, extra: list[Hit]) -> None:
+        start = len(self._hits)
+        self.beginInsertRows(QModelIndex(), start, start + len(extra) - 1)
+        for row, hit in enumerate(extra, start):
+            self._hits.append(hit)
+            self._rows_by_hash.setdefault(hit.photo.content_hash or "", []).append(row)
+        self.endInsertRows()
 
     def hits(self) -> list[Hit]:
         return list(self._hits)

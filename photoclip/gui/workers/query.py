@@ -13,6 +13,9 @@ from photoclip.core.library import Library
 from photoclip.gui.workers.known_errors import as_user_error
 
 DEBOUNCE_MS = 250
+#: results per page; scrolling to the end asks for more, up to MAX_RESULTS
+PAGE = 1000
+MAX_RESULTS = 100_000
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ class QueryService(QObject):
     crashed = Signal(object, object)
     cleared = Signal()
 
-    def __init__(self, library: Library, limit: int = 1000, parent: QObject | None = None) -> None:
+    def __init__(self, library: Library, limit: int = PAGE, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.limit = limit
         self._ids = itertools.count(1)
@@ -120,9 +123,18 @@ class QueryService(QObject):
         self._submit_tags.emit(photo_id)
 
     def repeat(self) -> None:
-        """Run the latest query again (e.g. after indexing added photos)."""
+        """Run the latest query again (e.g. after indexing added photos), as many results as were loaded."""
         if self._latest is not None:
-            self._send(self._latest.kind, self._latest.query)
+            self._send(self._latest.kind, self._latest.query, self._latest.limit)
+
+    def more(self, shown: int) -> bool:
+        """The grid reached its end: ask for 4x as many results, if the last answer was a full page.
+        The ranking is deterministic, so the rows already shown stay where they are."""
+        latest = self._latest
+        if latest is None or shown < latest.limit or latest.limit >= MAX_RESULTS:
+            return False
+        self._send(latest.kind, latest.query, min(latest.limit * 4, MAX_RESULTS))
+        return True
 
     def _fire_text(self) -> None:
         text = self._pending_text.strip()
@@ -133,8 +145,8 @@ class QueryService(QObject):
             return
         self._send("text", text)
 
-    def _send(self, kind: str, query: str) -> None:
-        request = QueryRequest(next(self._ids), kind, query, self.limit)
+    def _send(self, kind: str, query: str, limit: int | None = None) -> None:
+        request = QueryRequest(next(self._ids), kind, query, limit or self.limit)
         self._latest = request
         self._worker.latest_id = request.id
         self.started.emit(request)
