@@ -46,6 +46,7 @@ from photoclip.gui.widgets.search_box import SearchBox
 from photoclip.gui.workers.images import ImageLoader
 from photoclip.gui.workers.indexing import IndexingService, IndexJob
 from photoclip.gui.workers.query import PAGE, QueryRequest, QueryService
+from photoclip.gui.workers.status import StatusService
 
 THUMB_SIZE = 160
 STATUS_REFRESH_MS = 1500
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self.indexing = IndexingService(library, self)
         self.query = QueryService(library, limit=result_limit, parent=self)
         self.results_model = ResultsModel(self.loader, THUMB_SIZE, self)
+        self.status_service = StatusService(library, self)
 
         self._build_ui()
         self._build_menu()
@@ -83,7 +85,7 @@ class MainWindow(QMainWindow):
         self._status_timer.setInterval(STATUS_REFRESH_MS)
         self._status_timer.timeout.connect(self.refresh_status)
         self._restore_geometry()
-        self.refresh_status()
+        self._apply_status(library.status())  # once, synchronously: the window opens complete
         self.search_box.setFocus()
 
     # construction ----------------------------------------------------------------------------------------
@@ -103,6 +105,8 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.message)
         self.pages.addWidget(self.results_view)
         self.progress_panel = ProgressPanel()
+        self.status_label = QLabel()
+        self.statusBar().addWidget(self.status_label)  # hidden while a transient message shows, then back
 
         search_row = QHBoxLayout()
         search_row.addWidget(self.search_box, 1)
@@ -179,6 +183,8 @@ class MainWindow(QMainWindow):
         self.query.crashed.connect(lambda req, exc: self.reporter.report(exc, f"search {req.kind}"))
         self.query.cleared.connect(self._on_query_cleared)
         self.reporter.report_ready.connect(self.show_crash_report)
+        self.status_service.ready.connect(self._apply_status)
+        self.status_service.failed.connect(lambda exc: self.reporter.report(exc, "library status"))
 
     # folders and indexing ------------------------------------------------------------------------------
     def choose_folder(self) -> None:
@@ -196,14 +202,14 @@ class MainWindow(QMainWindow):
         if not added:
             return None
         job = self.indexing.index(added)
-        self.refresh_status()
+        self._redraw_activity()
         return job
 
     def rescan_all(self) -> IndexJob | None:
         if not self.library.folders():
             return None
         job = self.indexing.index(None)
-        self.refresh_status()
+        self._redraw_activity()
         return job
 
     def remove_folder(self, path: str, confirm: bool = True) -> IndexJob | None:
@@ -215,19 +221,29 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Yes:
                 return None
         job = self.indexing.remove(path)  # queued behind a running job, which owns the catalog writer
-        self.refresh_status()
+        self._redraw_activity()
         return job
 
     def refresh_status(self) -> None:
-        """Counts from the catalog (never the model). Cheap enough for the GUI thread; throttled while indexing."""
+        """Ask for fresh counts (catalog only, never the model) on the status thread."""
+        if not self._closed:
+            self.status_service.request()
+
+    def _redraw_activity(self) -> None:
+        """Folder states change with the job queue at once; counts follow from the status thread."""
+        if self.status is not None:
+            self.library_panel.update_status(self.status, self._folder_activity())
+        self.refresh_status()
+
+    def _apply_status(self, status: LibraryStatus) -> None:
         if self._closed:
             return
-        self.status = status = self.library.status()
+        self.status = status
         self.library_panel.update_status(status, self._folder_activity())
         self.progress_panel.set_skipped(len(status.failures))
         photos = sum(n for s, n in status.counts.items() if s != "failed")
         model = status.model_id or self.library.settings.model
-        self.statusBar().showMessage(f"{photos:,} photos · {len(status.folders)} folders · model {model}")
+        self.status_label.setText(f"{photos:,} photos · {len(status.folders)} folders · model {model}")
         if not self.indexing.busy:
             self.progress_panel.set_idle(f"Up to date · {photos:,} photos" if status.folders else "Ready")
         if self.pages.currentIndex() == PAGE_MESSAGE:
@@ -259,7 +275,7 @@ class MainWindow(QMainWindow):
             self.progress_panel.set_busy("Scanning folders…" if self.model_loaded else "Loading model…")
         if job.control.paused:
             self.progress_panel.pause_button.setChecked(True)
-        self.refresh_status()
+        self._redraw_activity()
 
     def _on_job_finished(self, job: IndexJob, summary: dict) -> None:
         if job.kind != "remove" and not summary.get("cancelled"):
@@ -458,6 +474,7 @@ class MainWindow(QMainWindow):
         self._status_timer.stop()
         stopped = self.indexing.shutdown()
         stopped = self.query.shutdown() and stopped
+        stopped = self.status_service.shutdown() and stopped
         self.loader.stop()
         self.bridge.detach()
         self._stopped = stopped

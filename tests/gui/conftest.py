@@ -91,7 +91,8 @@ def window(make_window, library):
 
 
 def wait_idle(qtbot, window, timeout: int = 15_000) -> None:
-    qtbot.waitUntil(lambda: not window.indexing.busy, timeout=timeout)
+    """Indexing done and the library panel showing the counts read after it."""
+    qtbot.waitUntil(lambda: not window.indexing.busy and not window.status_service.busy, timeout=timeout)
 
 
 def slow_library(root, delay: float = 0.08):

@@ -97,7 +97,7 @@ def main() -> int:
     shutil.rmtree(root, ignore_errors=True)
     try:
         folders = make_photos(root / "Pictures")
-        library = slow_library(root / "lib", delay=0.6)
+        library = slow_library(root / "lib", delay=1.5)
         window = MainWindow(library, QSettings(str(root / "gui.ini"), QSettings.Format.IniFormat), CrashReporter())
         window.resize(1280, 800)
         window.show()
@@ -109,6 +109,7 @@ def main() -> int:
         rows = min(window.results_model.rowCount(), 10)
         wait(app, lambda: all(window.results_model.has_thumbnail(r) for r in range(rows)))
         window.refresh_status()
+        wait(app, lambda: not window.status_service.busy)
         app.processEvents()
         window.grab().save(str(OUT / "library-indexing.png"))
 
