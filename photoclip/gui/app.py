@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     window.show()
     _close_on_signals(window)
-    QTimer.singleShot(0, window.rescan_all)  # catch up on changes made while the app was closed
+    # watch the folders; the watcher first catches up on changes made while the app was closed
+    QTimer.singleShot(0, window.start_watching)
     code = app.exec()
     if not window.shutdown():
         # A worker is stuck in a call that cannot be interrupted (a model load): destroying its QThread or

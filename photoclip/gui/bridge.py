@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from photoclip.core.events import Event, FileFailed, IndexFinished, IndexProgress, ModelLoading, ScanFinished
+from photoclip.core.events import (
+    Event,
+    FileFailed,
+    IndexFinished,
+    IndexProgress,
+    ModelLoading,
+    ScanFinished,
+    WatchStatus,
+    WatchWarning,
+)
 
 
 class EventBridge(QObject):
@@ -14,6 +23,8 @@ class EventBridge(QObject):
     file_failed = Signal(str, str)  # path, reason
     model_loading = Signal(object)  # ModelLoading
     index_finished = Signal(dict)  # IndexSummary.as_dict()
+    watch_status = Signal(object)  # WatchStatus
+    watch_warning = Signal(object)  # WatchWarning
 
     def __init__(self, bus, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -33,3 +44,7 @@ class EventBridge(QObject):
             self.model_loading.emit(event)
         elif isinstance(event, IndexFinished):
             self.index_finished.emit(dict(event.summary))
+        elif isinstance(event, WatchStatus):
+            self.watch_status.emit(event)
+        elif isinstance(event, WatchWarning):
+            self.watch_warning.emit(event)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
@@ -27,7 +28,7 @@ from photoclip.core.errors import (
     PhotoclipError,
     QueryError,
 )
-from photoclip.core.events import IndexProgress, ModelLoading, ScanFinished
+from photoclip.core.events import IndexProgress, ModelLoading, ScanFinished, WatchStatus, WatchWarning
 from photoclip.core.library import Library, LibraryStatus
 from photoclip.gui.bridge import EventBridge
 from photoclip.gui.crash_reporter import CrashReporter
@@ -47,6 +48,10 @@ from photoclip.gui.workers.images import ImageLoader
 from photoclip.gui.workers.indexing import IndexingService, IndexJob
 from photoclip.gui.workers.query import PAGE, QueryRequest, QueryService
 from photoclip.gui.workers.status import StatusService
+from photoclip.gui.workers.watching import RoutedLibrary, WatchProblem
+
+if TYPE_CHECKING:
+    from photoclip.core.scan.watcher import Watcher, WatchOptions
 
 THUMB_SIZE = 160
 STATUS_REFRESH_MS = 1500
@@ -67,6 +72,7 @@ class MainWindow(QMainWindow):
         self._stopped = False
         self._shown_query: tuple[str, str] | None = None
         self._fetching_more = False
+        self.watcher: Watcher | None = None
         self.setWindowTitle("photoclip")
         self.setAcceptDrops(True)
 
@@ -107,6 +113,8 @@ class MainWindow(QMainWindow):
         self.progress_panel = ProgressPanel()
         self.status_label = QLabel()
         self.statusBar().addWidget(self.status_label)  # hidden while a transient message shows, then back
+        self.watch_label = QLabel("Not watching folders")
+        self.statusBar().addPermanentWidget(self.watch_label)
 
         search_row = QHBoxLayout()
         search_row.addWidget(self.search_box, 1)
@@ -172,6 +180,8 @@ class MainWindow(QMainWindow):
         self.bridge.progress.connect(self._on_progress)
         self.bridge.scan_finished.connect(self._on_scan_finished)
         self.bridge.model_loading.connect(self._on_model_loading)
+        self.bridge.watch_status.connect(self._on_watch_status)
+        self.bridge.watch_warning.connect(self._on_watch_warning)
         self.indexing.busy_changed.connect(self._on_indexing_busy)
         self.indexing.job_started.connect(self._on_job_started)
         self.indexing.job_finished.connect(self._on_job_finished)
@@ -301,6 +311,36 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Model ready: {event.detail}", 5000)
         else:
             self.progress_panel.set_busy(f"Model {event.model}: {event.stage}…")
+
+    # watching ------------------------------------------------------------------------------------------
+    def start_watching(self, options: WatchOptions | None = None) -> Watcher | None:
+        """Keep every folder indexed as files arrive, change or go (the watcher also catches up at start)."""
+        from photoclip.core.scan.watcher import Watcher  # watchdog: imported only when watching
+
+        if self.watcher is None and not self._closed:
+            self.watcher = Watcher(RoutedLibrary(self.library, self.indexing), options=options)
+            self.watcher.start()
+        return self.watcher
+
+    def _on_watch_status(self, status: WatchStatus) -> None:
+        if status.state == "stopped":
+            self.watch_label.setText("Not watching folders")
+            return
+        folders = status.watched + status.polled
+        text = f"Watching {folders} folder{'s' if folders != 1 else ''}"
+        if status.offline:
+            text += f" · {status.offline} offline"
+        if status.pending:
+            text += f" · {status.pending:,} changes pending"
+        self.watch_label.setText(text)
+        self.refresh_status()
+
+    def _on_watch_warning(self, warning: WatchWarning) -> None:
+        if warning.reason in ("offline", "online"):  # the library panel says it; a banner would nag
+            self.statusBar().showMessage(f"{Path(warning.folder).name}: {warning.message}", 8000)
+            self.refresh_status()
+        else:
+            self.show_error(WatchProblem(warning.message, warning.fix))
 
     def _on_pause_toggled(self, paused: bool) -> None:
         if paused:
@@ -472,6 +512,8 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.save_geometry()
         self._status_timer.stop()
+        if self.watcher is not None:
+            self.watcher.stop(timeout=30)  # first: it may be waiting for a job on the indexing thread
         stopped = self.indexing.shutdown()
         stopped = self.query.shutdown() and stopped
         stopped = self.status_service.shutdown() and stopped

@@ -4,12 +4,14 @@ model); jobs queue on its event loop and run one after another; JobControl pause
 from __future__ import annotations
 
 import itertools
+import threading
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from photoclip.core.control import JobControl
 from photoclip.core.library import Library
+from photoclip.core.pipeline import IndexSummary
 from photoclip.gui.workers.known_errors import as_user_error
 
 _job_ids = itertools.count(1)
@@ -22,6 +24,13 @@ class IndexJob:
     paths: list[str] | None = None
     control: JobControl = field(default_factory=JobControl)
     id: int = field(default_factory=lambda: next(_job_ids))
+    #: who asked: "app" (the user) or "watcher" (a file changed)
+    origin: str = "app"
+    # written by the indexing thread, read by whoever waits on ``done`` (the watcher's thread)
+    started: bool = False
+    summary: IndexSummary | None = None
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
 
 
 class IndexWorker(QObject):
@@ -39,31 +48,38 @@ class IndexWorker(QObject):
     @Slot(object)
     def run(self, job: IndexJob) -> None:
         if job.control.cancelled:
-            self.job_finished.emit(job, {"cancelled": True})
+            job.summary = IndexSummary(cancelled=True)
+            job.done.set()
+            self.job_finished.emit(job, job.summary.as_dict())
             return
+        job.started = True
         self.job_started.emit(job)
         try:
             if job.kind == "remove":
                 removed = sum(self._library.remove_folder(p) for p in job.paths or [])
-                summary = {"removed": removed}
+                job.summary = IndexSummary(removed=removed)
             elif job.kind == "paths":
-                summary = self._library.index_paths(job.paths or [], job.control).as_dict()
+                job.summary = self._library.index_paths(job.paths or [], job.control)
             else:
-                summary = self._library.index_folders(job.paths, job.control).as_dict()
+                job.summary = self._library.index_folders(job.paths, job.control)
         except Exception as exc:  # a bug must not kill the worker: report it, keep serving jobs
             known = as_user_error(exc)
+            job.error = known if known is not None else exc
+            job.done.set()
             if known is not None:
                 self.job_failed.emit(job, known)
             else:
                 self.job_crashed.emit(job, exc)
         else:
-            self.job_finished.emit(job, summary)
+            job.done.set()
+            self.job_finished.emit(job, job.summary.as_dict())
 
 
 class IndexingService(QObject):
     """GUI-side handle: queues jobs to the worker thread and applies pause / resume / cancel to them."""
 
     _submit = Signal(object)
+    _from_other_thread = Signal(object)
     busy_changed = Signal(bool)
     job_started = Signal(object)
     job_finished = Signal(object, dict)
@@ -80,6 +96,8 @@ class IndexingService(QObject):
         self._worker = IndexWorker(library)
         self._worker.moveToThread(self._thread)
         self._submit.connect(self._worker.run)
+        self._from_other_thread.connect(self._queue)  # queued: the job list is only touched on the GUI thread
+        self._closing = False
         self._worker.job_started.connect(self._on_started)
         self._worker.job_finished.connect(self._on_finished)
         self._worker.job_failed.connect(self._on_failed)
@@ -95,6 +113,19 @@ class IndexingService(QObject):
 
     def remove(self, path: str) -> IndexJob:
         return self._queue(IndexJob("remove", [path]))
+
+    def run_and_wait(self, job: IndexJob, outer: JobControl | None = None) -> IndexSummary:
+        """Any thread but the GUI's (the watcher's): queue ``job`` behind the others and block until it ran.
+        Cancelling ``outer`` cancels the job; a job that never started then returns at once."""
+        self._from_other_thread.emit(job)
+        while not job.done.wait(0.1):
+            if (outer is not None and outer.cancelled) or self._closing:
+                job.control.cancel()
+                if not job.started:  # it will be skipped when its turn comes (or never comes)
+                    return IndexSummary(cancelled=True)
+        if job.error is not None:
+            raise job.error
+        return job.summary or IndexSummary()
 
     def pause(self) -> None:
         self._paused = True
@@ -127,6 +158,7 @@ class IndexingService(QObject):
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
         """Cancel and stop the thread; False if it is still busy (e.g. inside a model load) after the timeout."""
+        self._closing = True
         self.cancel()
         self._thread.quit()
         return self._thread.wait(timeout_ms)

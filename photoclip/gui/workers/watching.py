@@ -1,0 +1,36 @@
+"""The folder watcher inside the app. ``Watcher`` (core) notices new, changed, moved and deleted photos on its
+own thread; here its indexing calls become jobs on the app's one indexing worker, so the user's pause and
+cancel apply to them too and there is still a single writer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from photoclip.core.control import JobControl
+from photoclip.core.errors import PhotoclipError
+from photoclip.core.library import Library
+from photoclip.core.pipeline import IndexSummary
+from photoclip.gui.workers.indexing import IndexingService, IndexJob
+
+
+class WatchProblem(PhotoclipError):
+    """A watcher warning worth a banner (events lost, watch limit reached), with its fix as the hint."""
+
+
+class RoutedLibrary:
+    """The Library as the Watcher sees it: everything is the real library except indexing, which waits for
+    the app's indexing thread to run the job."""
+
+    def __init__(self, library: Library, indexing: IndexingService) -> None:
+        self._library = library
+        self._indexing = indexing
+
+    def __getattr__(self, name: str):
+        return getattr(self._library, name)
+
+    def index_folders(self, paths: list[Path | str] | None = None, control: JobControl | None = None) -> IndexSummary:
+        job = IndexJob("index", [str(p) for p in paths] if paths else None, origin="watcher")
+        return self._indexing.run_and_wait(job, control)
+
+    def index_paths(self, paths: list[str], control: JobControl | None = None) -> IndexSummary:
+        return self._indexing.run_and_wait(IndexJob("paths", list(paths), origin="watcher"), control)
