@@ -4,6 +4,7 @@ background services; it never runs the model or a long job itself."""
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         self._shown_query: tuple[str, str] | None = None
         self._fetching_more = False
         self.watcher: Watcher | None = None
+        self._watch_options: WatchOptions | None = None
         self.setWindowTitle("photoclip")
         self.setAcceptDrops(True)
 
@@ -174,7 +176,7 @@ class MainWindow(QMainWindow):
         self.results_view.open_folder_requested.connect(self._open_folder)
         self.results_view.verticalScrollBar().valueChanged.connect(self._maybe_fetch_more)
         self.progress_panel.pause_toggled.connect(self._on_pause_toggled)
-        self.progress_panel.cancel_requested.connect(self.indexing.cancel)
+        self.progress_panel.cancel_requested.connect(self.cancel_indexing)
         self.progress_panel.skipped_requested.connect(self.show_skipped)
 
         self.bridge.progress.connect(self._on_progress)
@@ -217,6 +219,9 @@ class MainWindow(QMainWindow):
 
     def rescan_all(self) -> IndexJob | None:
         if not self.library.folders():
+            return None
+        if self._watch_options is not None and self.watcher is None:
+            self.start_watching(self._watch_options)  # its start-up catch-up is the rescan
             return None
         job = self.indexing.index(None)
         self._redraw_activity()
@@ -315,16 +320,30 @@ class MainWindow(QMainWindow):
     # watching ------------------------------------------------------------------------------------------
     def start_watching(self, options: WatchOptions | None = None) -> Watcher | None:
         """Keep every folder indexed as files arrive, change or go (the watcher also catches up at start)."""
-        from photoclip.core.scan.watcher import Watcher  # watchdog: imported only when watching
+        from photoclip.core.scan.watcher import Watcher, WatchOptions  # watchdog: only when watching
 
         if self.watcher is None and not self._closed:
-            self.watcher = Watcher(RoutedLibrary(self.library, self.indexing), options=options)
+            self._watch_options = options or WatchOptions()
+            self.watcher = Watcher(RoutedLibrary(self.library, self.indexing), options=self._watch_options)
             self.watcher.start()
         return self.watcher
 
+    def cancel_indexing(self) -> None:
+        """Stop all indexing now. The watcher stops too (it would only queue the same files again at once);
+        Rescan starts it again."""
+        self.indexing.cancel()
+        watcher, self.watcher = self.watcher, None
+        if watcher is not None:
+            # stop() joins the watcher's thread: never on the GUI thread
+            threading.Thread(target=watcher.stop, name="photoclip-watcher-stop", daemon=True).start()
+            self.watch_label.setText("Not watching folders (cancelled) · Rescan to resume")
+
     def _on_watch_status(self, status: WatchStatus) -> None:
-        if status.state == "stopped":
-            self.watch_label.setText("Not watching folders")
+        if status.state == "stopped" or self.watcher is None:
+            if self.watcher is None and self._watch_options is not None:
+                self.watch_label.setText("Not watching folders (cancelled) · Rescan to resume")
+            else:
+                self.watch_label.setText("Not watching folders")
             return
         folders = status.watched + status.polled
         text = f"Watching {folders} folder{'s' if folders != 1 else ''}"

@@ -48,3 +48,18 @@ def test_closing_the_window_stops_a_watcher_waiting_for_a_paused_job(qtbot, wind
     qtbot.waitUntil(lambda: window.indexing.busy, timeout=10_000)  # the watcher's job, paused
     assert window.shutdown()
     assert not watcher.running
+
+
+def test_cancel_stops_the_watcher_too_and_rescan_starts_it_again(qtbot, window, photos):
+    window.add_folders([str(photos)])
+    wait_idle(qtbot, window)
+    watcher = window.start_watching(FAST)
+    qtbot.waitUntil(lambda: watcher.idle(), timeout=10_000)
+    window.progress_panel.cancel_requested.emit()
+    qtbot.waitUntil(lambda: not watcher.running, timeout=10_000)
+    assert window.watcher is None
+    assert "Rescan to resume" in window.watch_label.text()
+    window.rescan_all()
+    assert window.watcher is not None and window.watcher is not watcher
+    qtbot.waitUntil(lambda: window.watcher.idle(), timeout=10_000)
+    qtbot.waitUntil(lambda: "Watching 1 folder" in window.watch_label.text(), timeout=5000)
