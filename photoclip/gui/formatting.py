@@ -29,3 +29,8 @@ def file_size(n_bytes: int | None) -> str:
 
 def taken(iso: str | None) -> str:
     return iso.replace("T", " ") if iso else "unknown"
+
+
+def count(n: int, noun: str) -> str:
+    """``1 photo``, ``2,345 photos``."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,7 @@ from photoclip.gui.dialogs.crash_dialog import CrashDialog
 from photoclip.gui.dialogs.settings_dialog import SettingsDialog
 from photoclip.gui.dialogs.skipped_files import SkippedFilesDialog
 from photoclip.gui.dialogs.viewer import ViewerDialog
+from photoclip.gui.formatting import count
 from photoclip.gui.models.results_model import ResultsModel
 from photoclip.gui.preferences import ModelPreferences
 from photoclip.gui.widgets.drops import dropped_paths
@@ -56,6 +58,8 @@ if TYPE_CHECKING:
 
 THUMB_SIZE = 160
 STATUS_REFRESH_MS = 1500
+#: an open search re-runs at most this often while indexing adds photos
+LIVE_REFRESH_S = 3.0
 PAGE_MESSAGE, PAGE_RESULTS = 0, 1
 
 
@@ -75,6 +79,9 @@ class MainWindow(QMainWindow):
         self._fetching_more = False
         self.watcher: Watcher | None = None
         self._watch_options: WatchOptions | None = None
+        self._photos_at_query = -1
+        self._live_refresh_at = 0.0
+        self.live_refresh_s = LIVE_REFRESH_S
         self.setWindowTitle("photoclip")
         self.setAcceptDrops(True)
 
@@ -89,9 +96,9 @@ class MainWindow(QMainWindow):
         self._build_ui()
         self._build_menu()
         self._connect()
-        self._status_timer = QTimer(self)
-        self._status_timer.setInterval(STATUS_REFRESH_MS)
-        self._status_timer.timeout.connect(self.refresh_status)
+        self.status_timer = QTimer(self)
+        self.status_timer.setInterval(STATUS_REFRESH_MS)
+        self.status_timer.timeout.connect(self.refresh_status)
         self._restore_geometry()
         self._apply_status(library.status())  # once, synchronously: the window opens complete
         self.search_box.setFocus()
@@ -258,11 +265,23 @@ class MainWindow(QMainWindow):
         self.progress_panel.set_skipped(len(status.failures))
         photos = sum(n for s, n in status.counts.items() if s != "failed")
         model = status.model_id or self.library.settings.model
-        self.status_label.setText(f"{photos:,} photos · {len(status.folders)} folders · model {model}")
+        self.status_label.setText(f"{count(photos, 'photo')} · {count(len(status.folders), 'folder')} · model {model}")
         if not self.indexing.busy:
-            self.progress_panel.set_idle(f"Up to date · {photos:,} photos" if status.folders else "Ready")
+            self.progress_panel.set_idle(f"Up to date · {count(photos, 'photo')}" if status.folders else "Ready")
+        else:
+            self._refresh_results_while_indexing(photos)
         if self.pages.currentIndex() == PAGE_MESSAGE:
             self._show_message_page()
+
+    def _refresh_results_while_indexing(self, photos: int) -> None:
+        """An open search follows the indexing (every few seconds, while the user is not picking results)."""
+        now = time.monotonic()
+        if (self.query.latest is not None and photos != self._photos_at_query
+                and now - self._live_refresh_at >= self.live_refresh_s
+                and not self.results_view.selectionModel().hasSelection()):
+            self._live_refresh_at = now
+            self._photos_at_query = photos
+            self.query.repeat()
 
     def _folder_activity(self) -> dict[str, str]:
         activity: dict[str, str] = {}
@@ -278,9 +297,9 @@ class MainWindow(QMainWindow):
 
     def _on_indexing_busy(self, busy: bool) -> None:
         if busy:
-            self._status_timer.start()
+            self.status_timer.start()
         else:
-            self._status_timer.stop()
+            self.status_timer.stop()
             self.refresh_status()
 
     def _on_job_started(self, job: IndexJob) -> None:
@@ -305,7 +324,7 @@ class MainWindow(QMainWindow):
 
     def _on_scan_finished(self, event: ScanFinished) -> None:
         self.model_loaded = True
-        self.progress_panel.set_busy(f"Found {event.to_process:,} new or changed photos")
+        self.progress_panel.set_busy(f"Found {count(event.to_process, 'new or changed photo')}")
 
     def _on_progress(self, event: IndexProgress) -> None:
         self.progress_panel.set_progress(event)
@@ -350,7 +369,7 @@ class MainWindow(QMainWindow):
         if status.offline:
             text += f" · {status.offline} offline"
         if status.pending:
-            text += f" · {status.pending:,} changes pending"
+            text += f" · {count(status.pending, 'change')} pending"
         self.watch_label.setText(text)
         self.refresh_status()
 
@@ -383,7 +402,10 @@ class MainWindow(QMainWindow):
             self._fetching_more = self.query.more(self.results_model.rowCount())
 
     def _on_query_started(self, request: QueryRequest) -> None:
-        self.result_label.setText("Searching…" if self.model_loaded else "Loading the model (first search only)…")
+        if self.status is not None:
+            self._photos_at_query = sum(n for st, n in self.status.counts.items() if st != "failed")
+        if (request.kind, request.query) != self._shown_query:  # a re-run keeps its label: no flicker
+            self.result_label.setText("Searching…" if self.model_loaded else "Loading the model (first search only)…")
 
     def _on_results(self, request: QueryRequest, hits: list) -> None:
         self.model_loaded = True
@@ -394,7 +416,7 @@ class MainWindow(QMainWindow):
         self._shown_query = (request.kind, request.query)
         self.results_model.set_hits(hits)
         what = f"“{request.query}”" if request.kind == "text" else f"photos like {Path(request.query).name}"
-        self.result_label.setText(f"{len(hits):,} results for {what}" if hits else "")
+        self.result_label.setText(f"{count(len(hits), 'result')} for {what}" if hits else "")
         if hits:
             self.pages.setCurrentIndex(PAGE_RESULTS)
             if same:
@@ -530,7 +552,7 @@ class MainWindow(QMainWindow):
             return self._stopped
         self._closed = True
         self.save_geometry()
-        self._status_timer.stop()
+        self.status_timer.stop()
         if self.watcher is not None:
             self.watcher.stop(timeout=30)  # first: it may be waiting for a job on the indexing thread
         stopped = self.indexing.shutdown()

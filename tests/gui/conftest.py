@@ -64,14 +64,23 @@ def embedder():
 
 
 @pytest.fixture
-def library(tmp_path, embedder):
+def library(tmp_path, embedder, libraries):
     lib = open_library(tmp_path, embedder)
-    yield lib
-    lib.close()
+    libraries.append(lib)  # closed after the windows using it have stopped their threads
+    return lib
 
 
 @pytest.fixture
-def make_window(qtbot, store):
+def libraries():
+    """Libraries a test opens itself; closed after its windows have stopped their threads."""
+    opened = []
+    yield opened
+    for library in opened:
+        library.close()
+
+
+@pytest.fixture
+def make_window(qtbot, store, libraries):
     from photoclip.gui.crash_reporter import CrashReporter
     from photoclip.gui.main_window import MainWindow
 

@@ -102,6 +102,7 @@ def main() -> int:
         window.resize(1280, 800)
         window.show()
         window.add_folders([str(f) for f in folders])
+        window.start_watching()  # as the app does; its catch-up rescan queues behind the first run
         bar = window.progress_panel.bar
         wait(app, lambda: bar.isVisible() and bar.maximum() > 0 and bar.value() >= bar.maximum() * 0.4)
         window.search_box.setText("green")  # searching works while indexing: what is indexed so far
@@ -113,7 +114,7 @@ def main() -> int:
         app.processEvents()
         window.grab().save(str(OUT / "library-indexing.png"))
 
-        wait(app, lambda: not window.indexing.busy, timeout=120)
+        wait(app, lambda: not window.indexing.busy and window.watcher.idle(), timeout=120)
         window.search_box.setText("red")
         wait(app, lambda: window.query.latest.query == "red" and window.result_label.text().endswith("“red”"))
         wait(app, lambda: window.results_model.rowCount() > 0)

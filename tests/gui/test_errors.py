@@ -29,49 +29,46 @@ class BuggyEmbedder(ColorEmbedder):
         raise RuntimeError("boom in the text tower")
 
 
-def test_model_missing_shows_a_banner_with_a_settings_action(qtbot, make_window, tmp_path, photos):
+def test_model_missing_shows_a_banner_with_a_settings_action(qtbot, make_window, libraries, tmp_path, photos):
     library = Library.open(make_settings(tmp_path / "lib"), embedder=no_model)
-    try:
-        window = make_window(library)
-        window.add_folders([str(photos)])
-        wait_idle(qtbot, window)
-        assert window.banner.isVisible()
-        assert "offline" in window.banner.message.text()
-        assert "import a model folder" in window.banner.message.text()
-        assert window.banner.action.text() == "Settings…"
-        window.banner.action.click()
-        assert not window.banner.isVisible()
-        qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(SettingsDialog)), timeout=3000)
-        next(d for d in window.findChildren(SettingsDialog) if d.isVisible()).reject()
+    libraries.append(library)
+    window = make_window(library)
+    window.add_folders([str(photos)])
+    wait_idle(qtbot, window)
+    assert window.banner.isVisible()
+    assert "offline" in window.banner.message.text()
+    assert "import a model folder" in window.banner.message.text()
+    assert window.banner.action.text() == "Settings…"
+    window.banner.action.click()
+    assert not window.banner.isVisible()
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(SettingsDialog)), timeout=3000)
+    next(d for d in window.findChildren(SettingsDialog) if d.isVisible()).reject()
 
-        window.query.search_text("red")  # a search hits the same problem: same banner, no crash dialog
-        qtbot.waitUntil(window.banner.isVisible, timeout=5000)
-        assert not window.findChildren(CrashDialog)
-    finally:
-        library.close()
+    window.query.search_text("red")  # a search hits the same problem: same banner, no crash dialog
+    qtbot.waitUntil(window.banner.isVisible, timeout=5000)
+    assert not window.findChildren(CrashDialog)
 
 
-def test_a_bug_in_a_worker_opens_a_copyable_report_and_the_app_keeps_working(qtbot, make_window, tmp_path, photos):
+def test_a_bug_in_a_worker_opens_a_copyable_report_and_the_app_keeps_working(qtbot, make_window, libraries, tmp_path,
+                                                                              photos):
     library = Library.open(make_settings(tmp_path / "lib"), embedder=BuggyEmbedder())
-    try:
-        window = make_window(library)
-        window.add_folders([str(photos)])
-        wait_idle(qtbot, window)
-        window.query.search_text("red")
-        qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(CrashDialog)), timeout=5000)
-        dialog = next(d for d in window.findChildren(CrashDialog) if d.isVisible())
-        assert "RuntimeError: boom in the text tower" in dialog.text()
-        assert "photoclip" in dialog.text().splitlines()[0]
-        dialog.copy_to_clipboard()
-        from PySide6.QtWidgets import QApplication
+    libraries.append(library)
+    window = make_window(library)
+    window.add_folders([str(photos)])
+    wait_idle(qtbot, window)
+    window.query.search_text("red")
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(CrashDialog)), timeout=5000)
+    dialog = next(d for d in window.findChildren(CrashDialog) if d.isVisible())
+    assert "RuntimeError: boom in the text tower" in dialog.text()
+    assert "photoclip" in dialog.text().splitlines()[0]
+    dialog.copy_to_clipboard()
+    from PySide6.QtWidgets import QApplication
 
-        assert "boom in the text tower" in QApplication.clipboard().text()
-        # the query thread survived: photo->photo search needs no text tower
-        with qtbot.waitSignal(window.query.results, timeout=5000):
-            window.search_similar(str(photos / "red.jpg"))
-        assert window.results_model.rowCount() > 0
-    finally:
-        library.close()
+    assert "boom in the text tower" in QApplication.clipboard().text()
+    # the query thread survived: photo->photo search needs no text tower
+    with qtbot.waitSignal(window.query.results, timeout=5000):
+        window.search_similar(str(photos / "red.jpg"))
+    assert window.results_model.rowCount() > 0
 
 
 def test_excepthook_reports_go_to_one_dialog(qtbot, window):
@@ -103,15 +100,13 @@ class DiskFullEmbedder(ColorEmbedder):
         raise OSError(errno.ENOSPC, "No space left on device", "/data/photoclip/catalog.sqlite3")
 
 
-def test_a_full_disk_is_a_banner_not_a_crash(qtbot, make_window, tmp_path, photos):
+def test_a_full_disk_is_a_banner_not_a_crash(qtbot, make_window, libraries, tmp_path, photos):
     library = Library.open(make_settings(tmp_path / "lib"), embedder=DiskFullEmbedder())
-    try:
-        window = make_window(library)
-        window.add_folders([str(photos)])
-        wait_idle(qtbot, window)
-        assert window.banner.isVisible()
-        assert "disk is full" in window.banner.message.text()
-        assert window.banner.action.text() == "Retry"
-        assert not window.findChildren(CrashDialog)
-    finally:
-        library.close()
+    libraries.append(library)
+    window = make_window(library)
+    window.add_folders([str(photos)])
+    wait_idle(qtbot, window)
+    assert window.banner.isVisible()
+    assert "disk is full" in window.banner.message.text()
+    assert window.banner.action.text() == "Retry"
+    assert not window.findChildren(CrashDialog)

@@ -32,3 +32,9 @@ def test_durations_rates_and_sizes():
 ])
 def test_folder_state(state, counts, activity, expected):
     assert folder_state(state, counts, activity) == expected
+
+
+def test_counts_agree_in_number():
+    assert formatting.count(1, "photo") == "1 photo"
+    assert formatting.count(0, "photo") == "0 photos"
+    assert formatting.count(12345, "result") == "12,345 results"

@@ -23,10 +23,10 @@ def many_photos(tmp_path):
 
 
 @pytest.fixture
-def slow(tmp_path):
+def slow(tmp_path, libraries):
     lib = slow_library(tmp_path / "slowlib", delay=0.08)  # 8 batches of 4: ~0.7 s of "model" time
-    yield lib
-    lib.close()
+    libraries.append(lib)
+    return lib
 
 
 def indexed_count(window) -> int:
@@ -111,3 +111,20 @@ def test_a_folder_that_went_away_reads_offline(qtbot, window, photos):
     assert window.library_panel.rows()[0][2] == "offline"
     window.query.search_text("red")  # offline photos stay searchable (the drive may come back)
     qtbot.waitUntil(lambda: window.results_model.rowCount() > 0, timeout=5000)
+
+
+def test_an_open_search_follows_the_indexing(qtbot, make_window, libraries, tmp_path, many_photos):
+    library = slow_library(tmp_path / "slower", delay=0.15)
+    libraries.append(library)
+    window = make_window(library)
+    window.status_timer.setInterval(100)
+    window.live_refresh_s = 0.1
+    seen_while_busy = []
+    window.query.results.connect(
+        lambda _request, hits: seen_while_busy.append(len(hits)) if window.indexing.busy else None)
+    window.add_folders([str(many_photos)])
+    qtbot.waitUntil(lambda: indexed_count(window) >= 4, timeout=10_000)
+    window.query.search_text("red")
+    wait_idle(qtbot, window)
+    assert len(set(seen_while_busy)) >= 2  # re-ran and grew while indexing, nobody typed
+    qtbot.waitUntil(lambda: window.results_model.rowCount() == N_PHOTOS, timeout=5000)
