@@ -471,7 +471,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_settings(self) -> SettingsDialog:
-        prefs = ModelPreferences.load(self.store, self.library.settings)
+        prefs = ModelPreferences.of(self.library.settings)
         dialog = SettingsDialog(prefs, self.model_loaded, os.cpu_count() or 1, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.apply_preferences(dialog.preferences()))
@@ -480,7 +480,7 @@ class MainWindow(QMainWindow):
 
     def apply_preferences(self, prefs: ModelPreferences) -> None:
         prefs.save(self.store)
-        prefs.apply_to(self.library.settings)  # read by the core when the model (re)loads
+        prefs.apply_to(self.library.settings, env={})  # chosen now: wins; read when the model (re)loads
 
     def show_error(self, error: PhotoclipError) -> None:
         self.banner.show_error(error, self._action_for(error))

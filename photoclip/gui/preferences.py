@@ -6,6 +6,8 @@ real user configuration.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from PySide6.QtCore import QSettings
@@ -36,10 +38,20 @@ class ModelPreferences:
         store.setValue("model/threads", self.threads)
         store.sync()
 
-    def apply_to(self, settings: Settings) -> None:
-        settings.model = self.model
-        settings.device = self.device
-        settings.threads = max(1, self.threads)
+    @classmethod
+    def of(cls, settings: Settings) -> ModelPreferences:
+        """What is in effect now (what the settings dialog shows)."""
+        return cls(settings.model, settings.device, settings.threads)
+
+    def apply_to(self, settings: Settings, env: Mapping[str, str] | None = None) -> None:
+        """Saved preferences over the defaults; an environment variable set for this launch wins over both."""
+        env = os.environ if env is None else env
+        if not env.get("PHOTOCLIP_MODEL"):
+            settings.model = self.model
+        if not env.get("PHOTOCLIP_DEVICE"):
+            settings.device = self.device
+        if not env.get("PHOTOCLIP_THREADS"):
+            settings.threads = max(1, self.threads)
 
 
 def _as_int(value: object, default: int) -> int:

@@ -31,3 +31,14 @@ def test_window_geometry_persists(qtbot, make_window, library):
     second = make_window(library)
     assert (second.width(), second.height()) == (700, 520)
     assert second.splitter.sizes() == sizes
+
+
+def test_an_environment_variable_wins_over_saved_preferences(tmp_path):
+    from photoclip.core.settings import Settings
+
+    store = QSettings(str(tmp_path / "p.ini"), QSettings.Format.IniFormat)
+    ModelPreferences("/saved/model", "cpu", 3).save(store)
+    env = {"PHOTOCLIP_DATA_DIR": str(tmp_path), "PHOTOCLIP_MODEL": "/from/env"}
+    settings = Settings.from_env(env)
+    ModelPreferences.load(store, settings).apply_to(settings, env=env)
+    assert (settings.model, settings.device, settings.threads) == ("/from/env", "cpu", 3)
