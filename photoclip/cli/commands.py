@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from photoclip.cli.main import EXIT_INTERRUPTED, EXIT_OK, run_in_thread
@@ -57,14 +58,21 @@ def _print_hits(hits: list[Hit], as_json: bool) -> None:
         print(f"{hit.score:6.3f}  {hit.path}")
 
 
+def _query_threads(settings: Settings) -> Settings:
+    """A one-shot query has the machine to itself: every core for the text tower, unless the user chose."""
+    if not os.environ.get("PHOTOCLIP_THREADS"):
+        settings.threads = os.cpu_count() or 1
+    return settings
+
+
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    with Library.open(settings) as library:
+    with Library.open(_query_threads(settings)) as library:
         _print_hits(library.search(args.query, args.limit, _filters(args)), args.json)
     return EXIT_OK
 
 
 def cmd_similar(args: argparse.Namespace, settings: Settings) -> int:
-    with Library.open(settings) as library:
+    with Library.open(_query_threads(settings)) as library:
         _print_hits(library.similar(args.path, args.limit, _filters(args)), args.json)
     return EXIT_OK
 
