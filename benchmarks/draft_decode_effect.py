@@ -1,0 +1,38 @@
+"""How much JPEG draft-mode decoding (DCT scaling) changes the image vectors, against a full decode.
+
+Same photos, same fp32 model (ViT-B/32 geometry, random weights from benchmarks/indexing.py's cache), same
+CLIP preprocessing; only the decode differs. Prints the cosine between the two vectors per photo.
+
+    .venv/bin/python benchmarks/draft_decode_effect.py [--photos 12]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.indexing import camera_photos, load, vit_b32_folder
+from photoclip.core.imaging.decode import decode_photo
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--photos", type=int, default=12)
+    args = parser.parse_args()
+    embedder = load(vit_b32_folder(), "fp32", 1)
+    files = sorted(camera_photos(args.photos, (4000, 3000)).glob("*.jpg"))[: args.photos]
+    draft = np.stack([embedder.prepare(decode_photo(p.read_bytes(), min_side=224).image) for p in files])
+    full = np.stack([embedder.prepare(ImageOps.exif_transpose(Image.open(p)).convert("RGB")) for p in files])
+    cos = np.sum(embedder.embed_prepared(draft) * embedder.embed_prepared(full), axis=1)
+    print(f"{len(files)} JPEGs 4000x3000: cosine(draft decode, full decode) mean {cos.mean():.5f}, "
+          f"min {cos.min():.5f}")
+
+
+if __name__ == "__main__":
+    main()
