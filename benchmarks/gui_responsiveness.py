@@ -27,39 +27,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-CACHE = Path(tempfile.gettempdir()) / "photoclip-bench"  # shared with benchmarks/indexing.py
-VOCAB_GZ = REPO / ".test-assets" / "bpe_simple_vocab_16e6.txt.gz"
+# The cached photos and ViT-B/32-geometry model are shared with the indexing benchmark.
+from benchmarks.indexing import CACHE, camera_photos, vit_b32_folder  # noqa: E402
+
 TICK_MS = 10
-
-
-def vit_b32_folder() -> Path:
-    """CLIPConfig() defaults are ViT-B/32: saved once in the hub's layout with the real tokenizer files."""
-    folder = CACHE / "vit-b32-random"
-    if (folder / "model.safetensors").exists():
-        return folder
-    import torch
-    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPTokenizer
-
-    from tests.support.clip_vocab import write_vocab_files
-
-    torch.manual_seed(0)
-    vocab, merges = write_vocab_files(VOCAB_GZ, folder)
-    CLIPModel(CLIPConfig()).eval().save_pretrained(folder, safe_serialization=True)
-    CLIPTokenizer(str(vocab), str(merges)).save_pretrained(folder)
-    CLIPImageProcessor().save_pretrained(folder)
-    return folder
-
-
-def camera_photos(n: int, size: tuple[int, int]) -> Path:
-    from tests.support.images import photo_like
-
-    folder = CACHE / f"photos-{size[0]}x{size[1]}"
-    folder.mkdir(parents=True, exist_ok=True)
-    for i in range(n):
-        path = folder / f"IMG_{i:04}.jpg"
-        if not path.exists():
-            photo_like(size, seed=i).save(path, "JPEG", quality=90)
-    return folder
 
 
 def percentile(values: list[float], q: float) -> float:

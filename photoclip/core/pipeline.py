@@ -269,11 +269,7 @@ class _Run:
         for row in self.plan.missing.values():
             if row.content_hash == digest:
                 return row
-        rows = self.ix.catalog.db.conn.execute(
-            "SELECT id FROM photos WHERE content_hash = ? AND width IS NOT NULL LIMIT 1", (digest,)
-        ).fetchall()
-        found = self.ix.catalog.photos_by_ids([r[0] for r in rows])
-        return found[0] if found else None
+        return self.ix.catalog.photo_with_content(digest) if digest else None
 
     def _record(self, result: _Decoded, status: str, replaces_id: int | None = None, source=None) -> PhotoRecord:
         entry = result.item.entry

@@ -71,6 +71,8 @@ def test_a_copy_reuses_the_stored_vector(library, photos, embedder):
     shutil.copy2(photos / "green.png", photos / "green copy.png")
     summary = library.index_folders([photos])
     assert (summary.reused, summary.embedded) == (1, 0)
+    copy = library.catalog.photo_by_path(str(photos / "green copy.png"))
+    assert (copy.width, copy.height) == (320, 240)  # metadata comes from the stored twin, not a decode
     top = {h.path for h in library.search("green", limit=2)}
     assert top == {str(photos / "green.png"), str(photos / "green copy.png")}
 

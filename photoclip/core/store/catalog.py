@@ -129,6 +129,13 @@ class Catalog:
         rows = self.db.conn.execute(f"SELECT * FROM photos WHERE id IN ({marks})", ids).fetchall()
         return [_photo(r) for r in rows]
 
+    def photo_with_content(self, content_hash: str) -> PhotoRow | None:
+        """A decoded photo with this content (its dimensions, date and camera serve its copies)."""
+        row = self.db.conn.execute(
+            "SELECT * FROM photos WHERE content_hash = ? AND width IS NOT NULL LIMIT 1", (content_hash,)
+        ).fetchone()
+        return _photo(row) if row else None
+
     def delete_photos(self, ids: Iterable[int]) -> int:
         ids = list(ids)
         with self.transaction() as db:
