@@ -18,7 +18,8 @@ def many_photos(tmp_path):
     root = tmp_path / "Many"
     colours = ("red", "green", "blue", "yellow")
     for i in range(N_PHOTOS):
-        write_photo(root / f"p{i:03d}.jpg", colours[i % 4], size=(64, 48))
+        # distinct content, so every photo is embedded (identical files would reuse one vector)
+        write_photo(root / f"p{i:03d}.jpg", colours[i % 4], second="white", share=i / 100, size=(64, 48))
     return root
 
 
