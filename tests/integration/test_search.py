@@ -6,7 +6,7 @@ import pytest
 
 from photoclip.core.errors import QueryError
 from photoclip.core.search import Filters, parse_query
-from tests.support.library_fixtures import open_library, write_photo
+from tests.support.library_fixtures import open_indexed, write_photo
 
 
 @pytest.fixture(scope="module")
@@ -20,9 +20,7 @@ def library(tmp_path_factory):
                 taken_at="2022:02:01 09:00:00")
     write_photo(photos / "2022" / "sea.webp", "blue", taken_at="2022:08:01 12:00:00")
     write_photo(photos / "2023" / "sunset.jpg", "orange", second="purple", share=0.4, taken_at="2023:05:05 20:00:00")
-    lib = open_library(root)
-    lib.index_folders([photos])
-    lib.photos_root = photos
+    lib = open_indexed(root, photos)
     yield lib
     lib.close()
 

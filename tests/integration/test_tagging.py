@@ -9,7 +9,7 @@ import pytest
 from photoclip.core.errors import TaggingError
 from photoclip.core.tagging import Label, LabelSet, Scope, Tagger
 from tests.support.color_embedder import ColorEmbedder
-from tests.support.library_fixtures import open_library, write_photo
+from tests.support.library_fixtures import open_indexed, open_library, write_photo
 
 COLOURS = LabelSet("colours", (Label("red"), Label("white"), Label("blue"), Label("dog"),
                                Label("orange", negatives=("purple",))))
@@ -33,9 +33,7 @@ def shared(tmp_path_factory):
     """Read-only tests share one indexed library."""
     root = tmp_path_factory.mktemp("tagging")
     photos = make_photos(root)
-    lib = open_library(root)
-    lib.index_folders([photos])
-    lib.photos_root = photos
+    lib = open_indexed(root, photos)
     yield lib
     lib.close()
 
@@ -44,10 +42,7 @@ def shared(tmp_path_factory):
 def fresh(tmp_path):
     """Tests that accept, reject or add photos get their own library."""
     photos = make_photos(tmp_path)
-    lib = open_library(tmp_path)
-    lib.index_folders([photos])
-    lib.photos_root = photos
-    lib.root = tmp_path
+    lib = open_indexed(tmp_path, photos)
     yield lib
     lib.close()
 

@@ -8,7 +8,7 @@ from photoclip.core.errors import AlbumError, QueryError
 from photoclip.core.library import Library
 from photoclip.core.tagging import Albums, Scope, Tagger
 from tests.support.color_embedder import ColorEmbedder
-from tests.support.library_fixtures import make_settings, open_library, write_photo
+from tests.support.library_fixtures import make_settings, open_indexed, write_photo
 
 
 @pytest.fixture
@@ -23,10 +23,7 @@ def library(tmp_path):
     write_photo(photos / "night.png", "black")
     write_photo(photos / "lemon.png", "yellow")
     write_photo(photos / "plum.png", "purple")
-    lib = open_library(tmp_path)
-    lib.index_folders([photos])
-    lib.photos_root = photos
-    lib.root = tmp_path
+    lib = open_indexed(tmp_path, photos)
     yield lib
     lib.close()
 

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from photoclip.core.tagging import Label, Tagger
-from tests.support.library_fixtures import open_library, write_photo
+from tests.support.library_fixtures import open_indexed, write_photo
 
 pytest.importorskip("pyexiv2", reason="XMP write-back needs pyexiv2 (pip install pyexiv2)")
 EXIFTOOL = shutil.which("exiftool")
@@ -54,9 +54,7 @@ def library(tmp_path):
     write_photo(photos / "snow.png", "white")
     write_photo(photos / "sea.webp", "blue")
     write_photo(photos / "grass.png", "green")
-    lib = open_library(tmp_path)
-    lib.index_folders([photos])
-    lib.photos_root = photos
+    lib = open_indexed(tmp_path, photos)
     yield lib
     lib.close()
 

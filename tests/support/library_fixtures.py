@@ -39,3 +39,12 @@ def make_settings(root: Path) -> Settings:
 
 def open_library(root: Path, embedder: ColorEmbedder | None = None) -> Library:
     return Library.open(make_settings(root), embedder=embedder or ColorEmbedder())
+
+
+def open_indexed(root: Path, photos: Path, embedder: ColorEmbedder | None = None) -> Library:
+    """A library under ``root`` with ``photos`` indexed; tests find both again as attributes."""
+    lib = open_library(root, embedder)
+    lib.index_folders([photos])
+    lib.photos_root = photos
+    lib.root = root
+    return lib
