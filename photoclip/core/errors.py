@@ -69,3 +69,7 @@ class TaggingError(PhotoclipError):
 
 class XmpError(PhotoclipError):
     """An XMP sidecar cannot be written (no XMP library, unreadable sidecar, read-only folder)."""
+
+
+class LibraryBusyError(PhotoclipError):
+    """Space cannot be reclaimed while photos are being indexed (in this process or another)."""

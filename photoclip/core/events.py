@@ -39,9 +39,12 @@ class FileFailed:
 @dataclass(frozen=True)
 class ModelLoading:
     model: str
-    #: "resolving", "downloading", "loading", "ready"
+    #: "resolving", "downloading", "loading", "optimising" (first load of a model on OpenVINO: converting,
+    #: quantising, checking, measuring; once per model), "ready"
     stage: str
     detail: str = ""
+    #: share of the stage done, 0..1, when known (the optimising steps)
+    fraction: float | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,18 @@ class WatchWarning:
     fix: str = ""
 
 
-Event = ScanFinished | IndexProgress | FileFailed | ModelLoading | IndexFinished | WatchStatus | WatchWarning
+@dataclass(frozen=True)
+class ReclaimProgress:
+    """Reclaiming space (``core/reclaim.py``): ``done`` of ``total`` in the current stage."""
+
+    #: "orphans" (deleting vectors no photo holds), "old models", "index" (updating HNSW files), "vacuum"
+    stage: str
+    done: int
+    total: int
+
+
+Event = (ScanFinished | IndexProgress | FileFailed | ModelLoading | IndexFinished | WatchStatus | WatchWarning
+         | ReclaimProgress)
 Listener = Callable[[Event], None]
 
 

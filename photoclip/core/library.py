@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +18,11 @@ from photoclip.core.control import JobControl
 from photoclip.core.embed.base import Embedder
 from photoclip.core.errors import FolderNotFoundError, QueryError
 from photoclip.core.events import EventBus, IndexFinished, ModelLoading
+from photoclip.core.fair_lock import FairLock
 from photoclip.core.imaging.thumbnails import ThumbnailCache
+from photoclip.core.job_lock import JobLock
 from photoclip.core.pipeline import Indexer, IndexSummary
+from photoclip.core.reclaim import GRACE_DAYS, ReclaimReport, ReclaimResult
 from photoclip.core.search import Filters, Hit, Searcher
 from photoclip.core.settings import Settings
 from photoclip.core.store.catalog import Catalog, FolderRow, PhotoRow
@@ -36,12 +39,18 @@ class LibraryStatus:
     folders: list[FolderRow]
     folder_counts: dict[int, dict[str, int]]
     failures: list[PhotoRow]
+    #: backend of the loaded model (None when not loaded in this process)
+    backend: str | None = None
+    #: quality-guard results recorded for this library's model (see embed/quality_guard.py)
+    quality_guard: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
             "photos": sum(self.counts.values()),
             "counts": self.counts,
             "model": self.model_id,
+            "backend": self.backend,
+            "quality_guard": self.quality_guard,
             "index_size": self.index_size,
             "folders": [
                 {"path": f.path, "state": f.state, "counts": self.folder_counts.get(f.id, {})} for f in self.folders
@@ -61,14 +70,16 @@ class Library:
         self._index = None
         self._model_lock = threading.RLock()
         #: held while the model runs, so a query waits for one batch at most, not a whole run
-        self.model_use = threading.Lock()
+        self.model_use = FairLock()
+        #: index jobs share it, reclaiming space takes it alone (core/job_lock.py)
+        self.jobs = JobLock(settings.data_dir / "jobs.lock")
 
     @classmethod
     def open(cls, settings: Settings | None = None, embedder: Embedder | EmbedderFactory | None = None) -> Library:
         settings = settings or Settings.from_env()
         catalog = Catalog(Database(settings.catalog_path))
         if embedder is None:
-            factory: EmbedderFactory = _load_clip
+            factory: EmbedderFactory = lambda s, b: _load_clip(s, b, catalog)  # noqa: E731
         elif callable(embedder) and not hasattr(embedder, "embed_texts"):
             factory = embedder
         else:
@@ -94,6 +105,11 @@ class Library:
                 self._embedder = self._embedder_factory(self.settings, self.events)
                 self.catalog.set_meta("model_id", self._embedder.model_id)
             return self._embedder
+
+    @property
+    def loaded_embedder(self) -> Embedder | None:
+        """The model if something has loaded it already, else None (never loads it: for About and status)."""
+        return self._embedder
 
     @property
     def index(self):
@@ -127,7 +143,8 @@ class Library:
     def index_folders(self, paths: list[Path | str] | None = None, control: JobControl | None = None) -> IndexSummary:
         """Add the given folders (all known folders when None) and bring the index up to date."""
         folders = [self.add_folder(p) for p in paths] if paths else self.catalog.folders()
-        summary = self._indexer().run(folders, control)
+        with self.jobs.indexing():
+            summary = self._indexer().run(folders, control)
         self.events.emit(IndexFinished(summary.as_dict()))
         return summary
 
@@ -140,7 +157,8 @@ class Library:
             folder = next((f for f in folders if _is_under(path, f.path)), None)
             if folder is not None:
                 items.append((folder.id, path))
-        summary = self._indexer().run_paths(items, control)
+        with self.jobs.indexing():
+            summary = self._indexer().run_paths(items, control)
         self.events.emit(IndexFinished(summary.as_dict()))
         return summary
 
@@ -148,7 +166,7 @@ class Library:
         return Indexer(
             self.catalog, self.index, _LockedEmbedder(self.embedder, self.model_use), self.thumbnails, self.events,
             batch_size=self.settings.batch_size, decode_workers=self.settings.decode_workers,
-            max_pixels=self.settings.max_pixels,
+            max_pixels=self.settings.max_pixels, decode_mode=self.settings.decode_mode,
         )
 
     # search --------------------------------------------------------------------------------------------
@@ -196,19 +214,51 @@ class Library:
         return LibraryStatus(
             counts=self.catalog.status_counts(), model_id=model_id, index_size=index_size,
             folders=self.catalog.folders(), folder_counts=self.catalog.folder_counts(),
-            failures=self.catalog.failures(),
+            failures=self.catalog.failures(), backend=getattr(self._embedder, "backend", None),
+            quality_guard=self._guard_results(model_id),
         )
+
+    # reclaiming space ----------------------------------------------------------------------------------
+    def reclaimable(self, older_than_days: float = GRACE_DAYS, now: float | None = None) -> ReclaimReport:
+        """What a cleanup would free (orphan vectors past ``older_than_days``, models no longer in use);
+        changes nothing and never loads the model."""
+        from photoclip.core.reclaim import models_in_use, survey
+
+        loaded = self._embedder.model_id if self._embedder else None
+        in_use = models_in_use(self.settings, self.catalog, loaded)
+        return survey(self.settings, self.catalog, in_use, older_than_days, now)
+
+    def reclaim(self, older_than_days: float = GRACE_DAYS, old_models: bool = False,
+                now: float | None = None) -> ReclaimResult:
+        """Delete orphan vectors past the grace period (and, with ``old_models``, every trace of models no
+        longer in use), keep the HNSW index consistent, vacuum. ``LibraryBusyError`` while indexing runs."""
+        from photoclip.core.reclaim import Reclaimer
+
+        with self.jobs.reclaiming():
+            report = self.reclaimable(older_than_days, now)
+            reclaimer = Reclaimer(self.settings, self.catalog, self.events, self._index)
+            return reclaimer.run(report, old_models, now)
+
+    def _guard_results(self, model_id: str | None) -> list[dict]:
+        from photoclip.core.embed.quality_guard import GuardResult, meta_key
+
+        if not model_id:
+            return []
+        stored = self.catalog.meta_with_prefix(meta_key(model_id, ""))
+        results = (GuardResult.from_json(text) for text in stored.values())
+        return [r.as_dict() | {"summary": r.summary()} for r in results if r is not None]
 
 
 class _LockedEmbedder:
     """Serialises model calls between the indexer and queries; prepare() stays lock-free (decode threads)."""
 
-    def __init__(self, inner: Embedder, lock: threading.Lock) -> None:
+    def __init__(self, inner: Embedder, lock: FairLock) -> None:
         self._inner = inner
         self._lock = lock
         self.model_id = inner.model_id
         self.dim = inner.dim
         self.input_size = inner.input_size
+        self.preprocess_config = getattr(inner, "preprocess_config", None)  # lets decoding run in processes
 
     def prepare(self, image):
         return self._inner.prepare(image)
@@ -226,15 +276,31 @@ def _is_under(path: str, folder: str) -> bool:
     return path.startswith(folder.rstrip("/\\") + os.sep)
 
 
-def _load_clip(settings: Settings, bus: EventBus) -> Embedder:
-    """Resolve (and if allowed, download) the configured CLIP model, then load it."""
-    from photoclip.core.embed.clip_hf import ClipEmbedder
+def _load_clip(settings: Settings, bus: EventBus, catalog: Catalog | None = None) -> Embedder:
+    """Resolve (and if allowed, download) the configured CLIP model, then load it with the configured backend.
+
+    ``catalog``: the library's, for int8 calibration photos and the quality guard's record.
+    """
+    from photoclip.core.embed.backend_choice import LoadRequest, load_embedder
     from photoclip.core.embed.registry import resolve_model
 
     bus.emit(ModelLoading(settings.model, "resolving"))
-    folder, model_id = resolve_model(settings.model, settings.models_dir, allow_download=settings.allow_download)
+    folder, model_id = resolve_model(settings.model, settings.models_dir, allow_download=settings.allow_download,
+                                     bundled_dir=settings.bundled_models_dir)
     bus.emit(ModelLoading(settings.model, "loading", str(folder)))
-    embedder = ClipEmbedder.load(folder, model_id=model_id, backend=settings.backend, device=settings.device,
-                                 threads=settings.threads)
+    embedder = load_embedder(LoadRequest(
+        folder, model_id, settings.backend, settings.device, settings.threads, settings.cache_dir,
+        sample=_sampler(catalog, settings) if catalog is not None else None, store=catalog,
+        progress=lambda step, fraction: bus.emit(ModelLoading(settings.model, "optimising", step, fraction)),
+    ))
     bus.emit(ModelLoading(settings.model, "ready", f"{embedder.backend} on {embedder.device}"))
     return embedder
+
+
+def _sampler(catalog: Catalog, settings: Settings):
+    def sample(prepare, min_side: int, count: int) -> np.ndarray:
+        from photoclip.core.photo_sample import library_sample
+
+        return library_sample(catalog, prepare, min_side=min_side, count=count, max_pixels=settings.max_pixels)
+
+    return sample

@@ -6,23 +6,24 @@ and prepare model input. Read-ahead is bounded so memory stays flat on a 100k-ph
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
+import logging
+import multiprocessing
 import os
 import stat
 import time
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from photoclip.core.control import JobControl
+from photoclip.core.decode_worker import DecodeJob, DecodeOutcome, decode_file, decode_in_process, init_process
+from photoclip.core.decode_worker import content_hash as content_hash
 from photoclip.core.embed.base import Embedder
-from photoclip.core.errors import DecodeError
 from photoclip.core.events import EventBus, FileFailed, IndexProgress, ScanFinished
-from photoclip.core.imaging.decode import decode_photo
 from photoclip.core.imaging.thumbnails import ThumbnailCache
 from photoclip.core.index.hnsw import VectorIndex
 from photoclip.core.scan.availability import is_available, remember_if_mount, was_mount
@@ -30,9 +31,14 @@ from photoclip.core.scan.reconcile import Plan, WorkItem, reconcile
 from photoclip.core.scan.walker import FileEntry, is_photo_name, walk
 from photoclip.core.store.catalog import Catalog, FolderRow, PhotoRecord
 
-HASH_CHUNK = 1 << 20
 PROGRESS_INTERVAL = 0.2
 INDEX_SAVE_INTERVAL = 60.0
+#: threads is the default: on 2 cores, 48 × 12 MP JPEGs with a tiny model (decode-bound), 2 threads indexed
+#: 47 photos/s and 2 low-priority spawned processes 35 (start-up, 600 KB arrays pickled per photo); with
+#: ViT-B/32 (model-bound) both gave 12 (docs/benchmarks.md). Pillow and numpy release the GIL while decoding.
+DECODE_MODES = ("threads", "processes")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -48,25 +54,18 @@ class IndexSummary:
     seconds: float = 0.0
     cancelled: bool = False
     offline_folders: list[str] = field(default_factory=list)
+    #: "threads", "processes", or how a run that lost a decode process went on
+    decoded_in: str = "threads"
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
 
 
 @dataclass
-class _Decoded:
-    item: WorkItem
-    content_hash: str | None
-    prepared: np.ndarray | None = None
-    width: int | None = None
-    height: int | None = None
-    taken_at: str | None = None
-    camera: str | None = None
-    error: str | None = None
+class _Decoded(DecodeOutcome):
+    """A decode worker's outcome with the work item it belongs to."""
 
-
-def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    item: WorkItem = field(kw_only=True)
 
 
 class Indexer:
@@ -81,6 +80,7 @@ class Indexer:
         batch_size: int = 16,
         decode_workers: int = 1,
         max_pixels: int = 150_000_000,
+        decode_mode: str = "threads",
     ) -> None:
         self.catalog = catalog
         self.index = index
@@ -90,6 +90,7 @@ class Indexer:
         self.batch_size = batch_size
         self.decode_workers = decode_workers
         self.max_pixels = max_pixels
+        self.decode_mode = decode_mode
 
     # planning ------------------------------------------------------------------------------------------
     def plan(self, folders: list[FolderRow], known: set[str], summary: IndexSummary) -> Plan:
@@ -157,6 +158,41 @@ class Indexer:
         summary.seconds = round(time.monotonic() - started, 3)
 
 
+#: how often a wait for a decoded photo checks that the decode processes are all still alive
+WORKER_CHECK_INTERVAL = 1.0
+
+
+def _result(pool: Executor, future: Future) -> DecodeOutcome:
+    """``future.result()``, but a dead decode process raises BrokenProcessPool instead of waiting forever.
+
+    ProcessPoolExecutor notices a dead worker through the sentinels its manager thread waits on, but a worker
+    spawned while the manager was already waiting is not among them (CPython 3.11), so a worker killed then
+    (out of memory, by hand) left the run hanging on a result that never comes.
+    """
+    while True:
+        try:
+            return future.result(timeout=WORKER_CHECK_INTERVAL)
+        except TimeoutError:
+            if _dead_workers(pool):
+                raise BrokenProcessPool("a decode process stopped") from None
+
+
+def _dead_workers(pool: Executor) -> list:
+    processes = getattr(pool, "_processes", None) or {}  # ProcessPoolExecutor's pid -> Process
+    return [p for p in list(processes.values()) if p.exitcode is not None]
+
+
+def _stop_workers(pool: Executor) -> None:
+    """Terminate what is left of a broken process pool, so nothing lingers after the run (or at exit)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        if process.exitcode is None:
+            process.terminate()
+
+
+def _succeeded(future: Future) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None
+
+
 def stat_entry(path: str) -> FileEntry | None:
     """The walker's view of one file, or None when it is gone or not a photo."""
     try:
@@ -186,49 +222,89 @@ class _Run:
         self.records: list[PhotoRecord] = []
         self.done = 0
         self.last_progress = 0.0
+        self.in_processes = False
+        embedder = self.ix.embedder
+        #: what every decode (thread or process) needs; built once per run
+        self.job = DecodeJob(embedder.input_size, self.ix.max_pixels, self.ix.thumbnails.root,
+                             getattr(embedder, "preprocess_config", None))
+        self.prepare = self.job.preprocess or embedder.prepare
 
     def execute(self) -> None:
         todo = deque(self.plan.todo)
-        pending: deque[Future] = deque()
+        pending: deque[tuple[WorkItem, Future]] = deque()
         read_ahead = self.ix.batch_size * 2 + self.ix.decode_workers
-        with ThreadPoolExecutor(self.ix.decode_workers, thread_name_prefix="photoclip-decode") as pool:
+        pool = self._start_pool(len(todo))
+        try:
             while todo or pending:
                 while todo and len(pending) < read_ahead and not self.control.cancelled:
-                    pending.append(pool.submit(self._decode, todo.popleft()))
+                    try:
+                        pending.append((todo[0], self._submit(pool, todo[0])))
+                    except BrokenProcessPool:  # a broken pool refuses new work too
+                        pool, pending = self._to_threads(pool, pending)
+                        continue
+                    todo.popleft()
                 if not self.control.wait_if_paused(timeout=None) or not pending:
                     break
-                self._accept(pending.popleft().result())
+                item, future = pending.popleft()
+                try:
+                    outcome = _result(pool, future)
+                except BrokenProcessPool:
+                    pending.appendleft((item, future))
+                    pool, pending = self._to_threads(pool, pending)
+                    continue
+                self._accept(_Decoded(**outcome.__dict__, item=item))
                 self._progress()
             if self.control.cancelled:
                 self.summary.cancelled = True
-                for fut in pending:
+                for _, fut in pending:
                     fut.cancel()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
         # On cancel the half-filled batch is dropped (not committed), so the next run redoes just those files.
         self._flush(embed=not self.summary.cancelled)
         self._progress(force=True)
 
-    # worker side (decode threads) ----------------------------------------------------------------------
-    def _decode(self, item: WorkItem) -> _Decoded:
-        path = item.entry.path
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            return _Decoded(item, None, error=f"cannot read file: {exc.strerror or exc}")
-        digest = content_hash(data)
-        if digest in self.known:
-            return _Decoded(item, digest)  # copy, move or unchanged content: reuse the stored vector
-        try:
-            photo = decode_photo(data, min_side=self.ix.embedder.input_size, max_pixels=self.ix.max_pixels,
-                                 name=Path(path).name)
-            prepared = self.ix.embedder.prepare(photo.image)
-        except DecodeError as exc:
-            return _Decoded(item, digest, error=exc.reason)
-        except Exception as exc:  # a decoder bug on one file must not stop the library
-            return _Decoded(item, digest, error=f"could not decode: {type(exc).__name__}: {exc}")
-        # the grid regenerates a missing thumbnail; never fail indexing over the cache
-        with contextlib.suppress(OSError):
-            self.ix.thumbnails.save(digest, photo.thumbnail)
-        return _Decoded(item, digest, prepared, photo.width, photo.height, photo.taken_at, photo.camera)
+    # worker side (decode threads or processes) ---------------------------------------------------------
+    def _start_pool(self, files: int) -> Executor:
+        job = self.job
+        # One file (the watcher) is not worth a process. A frozen app works too: its entry points call
+        # multiprocessing.freeze_support() (installers/entry), so a spawned worker runs as a worker.
+        wanted = self.ix.decode_mode == "processes" and files > 1
+        if wanted and job.preprocess is not None:
+            try:
+                # spawn: safe beside the GUI's and the model's threads (fork would copy their locks)
+                pool = ProcessPoolExecutor(self.ix.decode_workers, mp_context=multiprocessing.get_context("spawn"),
+                                           initializer=init_process, initargs=(job, frozenset(self.known)))
+                self.in_processes = True
+                self.summary.decoded_in = "processes"
+                return pool
+            except (OSError, ValueError, NotImplementedError) as exc:
+                log.warning("cannot start decode processes (%s); decoding in threads", exc)
+        return self._thread_pool()
+
+    def _to_threads(self, pool: Executor, pending: deque[tuple[WorkItem, Future]]
+                    ) -> tuple[Executor, deque[tuple[WorkItem, Future]]]:
+        """A decode process died (killed, out of memory): the pool is unusable, so go on in threads. Results
+        already decoded are kept; everything else pending is decoded again (each file is accepted once)."""
+        log.warning("decode processes stopped; decoding in threads")
+        pool.shutdown(wait=False, cancel_futures=True)
+        _stop_workers(pool)
+        threads = self._thread_pool()
+        self.summary.decoded_in = "processes, then threads (a decode process stopped)"
+        return threads, deque((item, f) if _succeeded(f) else (item, self._submit(threads, item))
+                              for item, f in pending)
+
+    def _thread_pool(self) -> ThreadPoolExecutor:
+        self.in_processes = False
+        return ThreadPoolExecutor(self.ix.decode_workers, thread_name_prefix="photoclip-decode")
+
+    def _submit(self, pool: Executor, item: WorkItem) -> Future:
+        if self.in_processes:
+            return pool.submit(decode_in_process, item.entry.path)
+        return pool.submit(self._decode, item)
+
+    def _decode(self, item: WorkItem) -> DecodeOutcome:
+        return decode_file(item.entry.path, self.job, self.known, self.prepare)
 
     # owner side (this thread) --------------------------------------------------------------------------
     def _accept(self, result: _Decoded) -> None:
@@ -237,7 +313,9 @@ class _Run:
             self.records.append(self._record(result, status="failed"))
             self.summary.failed += 1
             self.ix.bus.emit(FileFailed(result.item.entry.path, result.error))
-        elif result.prepared is None or any(d.content_hash == result.content_hash for d in self.to_embed):
+        elif (result.prepared is None or result.content_hash in self.known
+              or any(d.content_hash == result.content_hash for d in self.to_embed)):
+            # known: embedded earlier in this run (a decode process only knows the hashes from the start)
             self._reuse(result)
         else:
             self.to_embed.append(result)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +16,17 @@ DEFAULT_MODEL = "openai/clip-vit-base-patch32"
 def _default_threads() -> int:
     # On small machines one decode core plus one model thread beats two-thread matmuls (docs/benchmarks.md).
     return 1 if (os.cpu_count() or 1) <= 2 else max(1, (os.cpu_count() or 2) // 2)
+
+
+def bundled_models_dir() -> Path | None:
+    """``models/`` next to the executable of an installed bundle (PyInstaller sets ``sys.frozen``), else None.
+
+    An installer built with a model (``installers/build_bundle.sh --bundle-model DIR``) puts it there, so the
+    app finds it with no network. The executable is resolved first: /usr/bin/photoclip links into /opt/photoclip.
+    """
+    if not getattr(sys, "frozen", False):
+        return None
+    return Path(sys.executable).resolve().parent / "models"
 
 
 @dataclass
@@ -31,6 +43,8 @@ class Settings:
     threads: int = field(default_factory=_default_threads)
     #: Decode workers feeding the model.
     decode_workers: int = field(default_factory=lambda: max(1, (os.cpu_count() or 2) - 1))
+    #: ``threads`` (measured faster here, see pipeline.DECODE_MODES) or ``processes`` (spawned, low priority).
+    decode_mode: str = "threads"
     batch_size: int = 16
     #: Allow downloading a missing model from the hub.
     allow_download: bool = True
@@ -38,6 +52,8 @@ class Settings:
     # Below Pillow's own hard limit (2 × MAX_IMAGE_PIXELS ≈ 179 MP), so users get our message; medium-format
     # cameras top out at 150 MP.
     max_pixels: int = 150_000_000
+    #: Read-only models shipped with an installed app (see ``bundled_models_dir``); None when run from source.
+    bundled_models_dir: Path | None = field(default_factory=bundled_models_dir)
 
     @property
     def catalog_path(self) -> Path:
@@ -66,13 +82,24 @@ class Settings:
             cache_default = Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
         cache_dir = Path(env["PHOTOCLIP_CACHE_DIR"]).expanduser() if env.get("PHOTOCLIP_CACHE_DIR") else cache_default
         settings = cls(data_dir=data_dir, cache_dir=cache_dir)
-        settings.model = env.get("PHOTOCLIP_MODEL") or settings.model
+        if env.get("PHOTOCLIP_BUNDLED_MODELS_DIR"):
+            settings.bundled_models_dir = Path(env["PHOTOCLIP_BUNDLED_MODELS_DIR"]).expanduser()
+        settings.model = env.get("PHOTOCLIP_MODEL") or _bundled_default(settings.bundled_models_dir) or settings.model
         settings.backend = env.get("PHOTOCLIP_BACKEND") or settings.backend
         settings.device = env.get("PHOTOCLIP_DEVICE") or settings.device
         if env.get("PHOTOCLIP_THREADS"):
             settings.threads = max(1, int(env["PHOTOCLIP_THREADS"]))
+        settings.decode_mode = env.get("PHOTOCLIP_DECODE_MODE") or settings.decode_mode
         if env.get("PHOTOCLIP_DECODE_WORKERS"):
             settings.decode_workers = max(1, int(env["PHOTOCLIP_DECODE_WORKERS"]))
         if env.get("PHOTOCLIP_OFFLINE") or env.get("HF_HUB_OFFLINE") in {"1", "true", "TRUE"}:
             settings.allow_download = False
         return settings
+
+
+def _bundled_default(folder: Path | None) -> str | None:
+    """The model an installer bundled becomes the default when it is the only one (it may not be CLIP B/32)."""
+    from photoclip.core.embed.registry import bundled_model_names  # light: no torch, hub imported lazily
+
+    names = bundled_model_names(folder)
+    return names[0] if len(names) == 1 else None

@@ -315,3 +315,21 @@ def test_vector_matrix_follows_indexing_in_one_session(fresh):
         assert np.array_equal(np.frombuffer(row.fetchone()[0], np.float32), vector)
     assert {s.path.rsplit("/", 1)[1] for s in Tagger(fresh).run(["black"]).suggestions()} == {"new-black.png"}
     assert model_id == space.model_id()
+
+
+def test_preview_is_best_first_with_ties_by_path_and_cut_at_the_limit(tmp_path):
+    photos = make_photos(tmp_path)
+    write_photo(photos / "c" / "zz-red.png", "red")
+    lib = open_indexed(tmp_path, photos)
+    try:
+        # the same pixels in other file formats: other vector rows with exactly the same score; the last indexed
+        # comes first by path
+        write_photo(photos / "a" / "0-red.webp", "red")
+        lib.index_folders()
+        run = Tagger(lib).run(["red"])
+        names = [s.path.rsplit("/", 1)[1] for s in run.preview("red", 3.0)]
+        assert names == ["0-red.webp", "red.jpg", "zz-red.png", "mostly-red.png"]
+        assert [s.path.rsplit("/", 1)[1] for s in run.preview("red", 3.0, limit=1)] == ["0-red.webp"]
+        assert [s.path.rsplit("/", 1)[1] for s in run.suggestions()] == names
+    finally:
+        lib.close()

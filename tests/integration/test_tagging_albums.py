@@ -60,6 +60,8 @@ def test_minus_terms_threshold_and_filters(library):
     assert names(albums.members("Very red", threshold=100)) == []
     albums.update("Very red", threshold=10.0)
     assert albums.count("Very red") == 3
+    albums.update("Very red", name="Reds")  # rename: 'name' is both the album and the new name
+    assert albums.count("Reds") == 3
     with pytest.raises(QueryError):
         albums.create_smart("Empty", "   ")
     with pytest.raises(AlbumError):

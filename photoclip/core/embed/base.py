@@ -7,6 +7,7 @@ Image embedding is split in two so the expensive pixel work runs in the decode p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -40,3 +41,23 @@ def normalize_rows(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
+
+
+#: texts embedded per model call
+TEXT_CHUNK = 64
+
+
+def embed_texts_by_length(texts: list[str] | str, dim: int, chunk: int,
+                          embed_chunk: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    """Texts -> (N, dim) float32 rows in input order, ``embed_chunk`` called on ``chunk`` texts at a time.
+
+    Similar lengths share a chunk, so padding each chunk to its longest prompt (never to 77) wastes little.
+    """
+    if isinstance(texts, str):
+        texts = [texts]
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    for start in range(0, len(order), chunk):
+        idx = order[start : start + chunk]
+        out[idx] = embed_chunk([texts[i] for i in idx])
+    return out

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image
 
-from photoclip.core.embed.base import normalize_rows
+from photoclip.core.embed.base import TEXT_CHUNK, embed_texts_by_length, normalize_rows
 from photoclip.core.embed.preprocess import PreprocessConfig
 from photoclip.core.embed.registry import validate_model_folder
 from photoclip.core.errors import DeviceNotAvailableError, ModelFormatError
@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 
 BACKENDS = ("auto", "fp32", "bf16", "int8", "fp16")
 #: Texts per forward pass; each chunk is padded only to its own longest prompt.
-TEXT_CHUNK = 64
 DEFAULT_MAX_TEXT_TOKENS = 77
 
 
@@ -117,7 +116,7 @@ class ClipEmbedder:
         return cls(
             model=model,
             tokenizer=_load_tokenizer(folder),
-            preprocess=PreprocessConfig.from_dict(_read_json(folder / "preprocessor_config.json")),
+            preprocess=load_preprocess(folder),
             model_id=model_id,
             dim=int(model.config.projection_dim),
             backend=chosen,
@@ -126,6 +125,11 @@ class ClipEmbedder:
         )
 
     # --- Embedder protocol --------------------------------------------------------------------------------
+
+    @property
+    def preprocess_config(self) -> PreprocessConfig:
+        """Picklable preprocessing: what decode processes run instead of calling ``prepare`` here."""
+        return self._preprocess
 
     def prepare(self, image: Image.Image) -> np.ndarray:
         """RGB image -> float32 (3, crop, crop), identical to CLIPImageProcessor. Thread-safe, no torch."""
@@ -144,15 +148,7 @@ class ClipEmbedder:
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
         """Texts -> (N, dim) float32 L2-normalised, in input order."""
-        if isinstance(texts, str):
-            texts = [texts]
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        # Similar lengths share a chunk, so padding to each chunk's longest prompt wastes little.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), TEXT_CHUNK):
-            idx = order[start : start + TEXT_CHUNK]
-            out[idx] = self._embed_text_chunk([texts[i] for i in idx])
-        return out
+        return embed_texts_by_length(texts, self.dim, TEXT_CHUNK, self._embed_text_chunk)
 
     # --- helpers ------------------------------------------------------------------------------------------
 
@@ -343,6 +339,20 @@ def _input_dtype(torch: Any, backend: str) -> torch.dtype:
 # --- loading ----------------------------------------------------------------------------------------------
 
 
+def load_fp32_model(folder: Path) -> Any:
+    """The folder's ``CLIPModel`` in fp32, eval mode (what the OpenVINO backend converts from)."""
+    validate_model_folder(folder)
+    return _load_model(folder)
+
+
+def load_tokenizer(folder: Path) -> Any:
+    return _load_tokenizer(folder)
+
+
+def load_preprocess(folder: Path) -> PreprocessConfig:
+    return PreprocessConfig.from_dict(read_json_object(folder / "preprocessor_config.json"))
+
+
 def _load_model(folder: Path) -> Any:
     from transformers import CLIPModel
 
@@ -388,11 +398,12 @@ def _quiet_transformers() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
-def _read_json(path: Path) -> dict:
+def read_json_object(path: Path) -> dict:
+    """A JSON file's top-level object, or {} when it is missing, unreadable or not an object."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}  # no preprocessor config: CLIP's defaults
+        return {}  # e.g. no preprocessor config: CLIP's defaults
     return data if isinstance(data, dict) else {}
 
 

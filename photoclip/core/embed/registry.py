@@ -2,7 +2,8 @@
 
 ``resolve_model`` turns a model spec (a hub id such as ``openai/clip-vit-base-patch32`` or a local folder) into
 a folder on disk plus a model id, looking in this order: the spec as a local folder, photoclip's own models
-folder, the user's Hugging Face cache, then (when allowed) a download. Every way of failing ends in one
+folder, the models folder an installer bundled next to the app, the user's Hugging Face cache, then (when
+allowed) a download. Every way of failing ends in one
 ``ModelNotAvailableError`` / ``ModelFormatError`` that says what was needed, where we looked and how to fix it.
 
 The model id is ``<name>@<fingerprint>``: the fingerprint hashes the weights, not the path, so copying or
@@ -100,6 +101,11 @@ def _recorded_hub_id(folder: Path) -> str | None:
     return value if isinstance(value, str) and "/" in value and _HUB_ID.match(value) else None
 
 
+def is_hub_id(spec: str) -> bool:
+    """True for ``org/name``-style specs (something a download can fetch); False for local folder paths."""
+    return bool(_HUB_ID.match(spec)) and not Path(spec).expanduser().is_dir()
+
+
 def local_dir_name(hub_id: str) -> str:
     """Folder name for a hub id inside photoclip's models folder (``org/name`` -> ``org--name``)."""
     return hub_id.replace("/", "--")
@@ -180,9 +186,11 @@ def resolve_model(
     cancel: threading.Event | None = None,
     hf_cache_dir: Path | None = None,
     endpoint: str | None = None,
+    bundled_dir: Path | None = None,
 ) -> tuple[Path, str]:
     """Find (or fetch) the model ``spec`` names; return ``(folder, model_id)``.
 
+    ``bundled_dir`` is the models folder an installer ships (``Settings.bundled_models_dir``).
     ``hf_cache_dir`` and ``endpoint`` default to huggingface_hub's own (``HF_HUB_CACHE``, ``HF_ENDPOINT``);
     tests point them elsewhere.
     """
@@ -196,17 +204,39 @@ def resolve_model(
             "Set PHOTOCLIP_MODEL to a folder that holds a CLIP model (config.json, model.safetensors and "
             "tokenizer files), or to a Hugging Face hub id such as openai/clip-vit-base-patch32.",
         )
-    own = models_dir / local_dir_name(spec)
-    if is_complete_model(own):
-        return own, f"{spec}@{model_fingerprint(own)}"
-    cached = _from_hf_cache(spec, hf_cache_dir)
-    if cached is not None:
-        return cached, f"{spec}@{model_fingerprint(cached)}"
+    found = find_local_model(spec, models_dir, hf_cache_dir=hf_cache_dir, bundled_dir=bundled_dir)
+    if found is not None:
+        return found, f"{spec}@{model_fingerprint(found)}"
     if not allow_download:
         raise _not_available(spec, models_dir, hf_cache_dir, reason="downloads are turned off")
     folder = download_model(spec, models_dir, progress=progress, cancel=cancel, endpoint=endpoint,
                             _searched_cache=hf_cache_dir)
     return folder, f"{spec}@{model_fingerprint(folder)}"
+
+
+def find_local_model(spec: str, models_dir: Path, *, hf_cache_dir: Path | None = None,
+                     bundled_dir: Path | None = None) -> Path | None:
+    """The complete folder on this computer for ``spec`` (a folder or hub id), or None: no network, no hashing.
+
+    The first-run check of the app uses it to decide whether to offer a download.
+    """
+    local = Path(spec).expanduser()
+    if local.is_dir():
+        return local if is_complete_model(local) else None
+    if not _HUB_ID.match(spec):
+        return None
+    candidates = [models_dir] + ([bundled_dir] if bundled_dir is not None else [])
+    for folder in (d / local_dir_name(spec) for d in candidates):
+        if is_complete_model(folder):
+            return folder
+    return _from_hf_cache(spec, hf_cache_dir)
+
+
+def bundled_model_names(bundled_dir: Path | None) -> list[str]:
+    """Hub ids (or folder names) of the complete models an installer put in ``bundled_dir``, sorted."""
+    if bundled_dir is None or not bundled_dir.is_dir():
+        return []
+    return sorted(model_name_for_folder(p) for p in bundled_dir.iterdir() if is_complete_model(p))
 
 
 def _identified(folder: Path) -> tuple[Path, str]:

@@ -36,6 +36,8 @@ class VectorIndex:
         self._lock = threading.Lock()  # hnswlib's add_items is not thread-safe with knn_query
         self._index = self._new(1024)
         self.max_id = 0
+        #: labels marked deleted (reclaimed vectors): still in the file, never returned by a query
+        self.deleted = 0
         self._dirty = False
         self._last_save = time.monotonic()
 
@@ -46,16 +48,15 @@ class VectorIndex:
         return index
 
     def __len__(self) -> int:
-        return self._index.get_current_count()
+        """Live vectors (labels marked deleted excluded)."""
+        return self._index.get_current_count() - self.deleted
 
     # lifecycle -----------------------------------------------------------------------------------------
     def sync(self, catalog: Catalog) -> str:
         """Load the saved file if it matches the catalog, then add what it lacks. Returns what it did."""
         action = "loaded" if self._load_if_consistent(catalog) else "rebuilt"
-        with self._lock:
-            if action == "rebuilt":
-                self._index = self._new(1024)
-                self.max_id = 0
+        if action == "rebuilt":
+            self._reset()
         added = 0
         for ids, vectors in catalog.embeddings_after(self.model_id, self.max_id):
             self.add(ids, vectors, threads=-1)  # bulk (re)build: use every core
@@ -64,17 +65,48 @@ class VectorIndex:
             action = f"caught up {added}"
         return action
 
-    def _load_if_consistent(self, catalog: Catalog) -> bool:
+    def rebuild(self, catalog: Catalog) -> None:
+        """From the catalog alone: what compacts an index with many deleted labels (the file shrinks)."""
+        self._reset()
+        for ids, vectors in catalog.embeddings_after(self.model_id, 0):
+            self.add(ids, vectors, threads=-1)
+        with self._lock:
+            self._dirty = True  # also when now empty: the old file must be replaced
+
+    def _reset(self) -> None:
+        with self._lock:
+            self._index = self._new(1024)
+            self.max_id = 0
+            self.deleted = 0
+
+    @classmethod
+    def saved(cls, directory: Path, model_id: str) -> VectorIndex | None:
+        """An empty index for a model whose file is on disk (dimension from its sidecar), else None."""
+        meta_path = directory / f"{hashlib.blake2b(model_id.encode(), digest_size=8).hexdigest()}.json"
+        try:
+            dim = int(json.loads(meta_path.read_text())["dim"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return cls(directory, model_id, dim)
+
+    def load_after_removal(self, catalog: Catalog, removed: list[int]) -> bool:
+        """Load the saved file if it matched the catalog before ``removed`` were deleted from it (then mark
+        them with ``remove``); False when it did not (the next open rebuilds it anyway)."""
+        return self._load_if_consistent(catalog, removed)
+
+    def _load_if_consistent(self, catalog: Catalog, removed: list[int] | None = None) -> bool:
         try:
             meta = json.loads(self.meta_path.read_text())
             if meta.get("model_id") != self.model_id or meta.get("dim") != self.dim:
                 return False
             count, _ = catalog.embedding_stats(self.model_id, up_to_id=meta["max_id"])
+            count += sum(1 for i in removed or () if i <= meta["max_id"])
             if count != meta["count"]:
                 return False
             index = self._hnswlib.Index(space="ip", dim=self.dim)
-            index.load_index(str(self.path), max_elements=max(meta["count"], 1024))
-            if index.get_current_count() != meta["count"]:
+            deleted = int(meta.get("deleted", 0))
+            index.load_index(str(self.path), max_elements=max(meta["count"] + deleted, 1024))
+            if index.get_current_count() != meta["count"] + deleted:
                 return False
         except (OSError, ValueError, KeyError, RuntimeError):
             return False  # missing, truncated or corrupt: the catalog has everything to rebuild
@@ -82,6 +114,7 @@ class VectorIndex:
         with self._lock:
             self._index = index
             self.max_id = int(meta["max_id"])
+            self.deleted = deleted
         return True
 
     def save_if_due(self, interval: float) -> None:
@@ -98,7 +131,9 @@ class VectorIndex:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(".hnsw.tmp")
             self._index.save_index(str(tmp))
-            meta = {"model_id": self.model_id, "dim": self.dim, "max_id": self.max_id, "count": len(self)}
+            # count: live labels, what the catalog must still hold up to max_id for the file to be trusted
+            meta = {"model_id": self.model_id, "dim": self.dim, "max_id": self.max_id, "count": len(self),
+                    "deleted": self.deleted}
             _fsync_file(tmp)
             # Sidecar first with the new counts would mismatch the old file if we died in between; the load
             # check (count of catalog ids <= max_id) then simply rebuilds. Either order is safe.
@@ -115,12 +150,28 @@ class VectorIndex:
         if len(ids) == 0:
             return
         with self._lock:
-            needed = len(self) + len(ids)
+            needed = self._index.get_current_count() + len(ids)
             if needed > self._index.get_max_elements():
                 self._index.resize_index(max(needed, 2 * self._index.get_max_elements()))
             self._index.add_items(np.asarray(vectors, np.float32), np.asarray(ids, np.int64), num_threads=threads)
             self.max_id = max(self.max_id, int(np.max(ids)))
             self._dirty = True
+
+    def remove(self, ids: list[int]) -> int:
+        """Mark reclaimed vectors deleted (hnswlib keeps them in the graph for routing, never returns them).
+        The catalog rows must be deleted first: a kill before the next save then leaves a sidecar whose count
+        the catalog no longer matches, and the next open rebuilds. Returns how many were in the index."""
+        marked = 0
+        with self._lock:
+            for label in ids:
+                try:
+                    self._index.mark_deleted(int(label))
+                except RuntimeError:
+                    continue  # not in this index (never added, or deleted already)
+                marked += 1
+            self.deleted += marked
+            self._dirty = self._dirty or marked > 0
+        return marked
 
     def query(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (ids, cosine scores), best first. Vectors are normalised, so inner product = cosine."""

@@ -61,6 +61,37 @@ class PhotoRecord:
     replaces_id: int | None = None
 
 
+@dataclass(frozen=True)
+class OrphanCounts:
+    """One model's vectors that no photo holds: all of them, and those past the grace period ("due")."""
+
+    vectors: int
+    due: int
+    #: when the oldest one lost its photo (seconds since the epoch), None if unknown
+    oldest: float | None
+
+
+@dataclass(frozen=True)
+class ModelUsage:
+    model_id: str
+    vectors: int
+    vector_bytes: int
+    text_vectors: int
+    text_bytes: int
+
+
+#: an embedding row besides its vector: 32-hex content hash, model id, id, time, record and cell headers
+_ROW_OVERHEAD = 100
+#: an embedding ``e`` whose content no photo row holds (offline folders' rows hold theirs)
+_UNREFERENCED = "NOT EXISTS (SELECT 1 FROM photos p WHERE p.content_hash = e.content_hash)"
+
+
+def _has_vector(db, content_hash: str | None, model_id: str) -> bool:
+    return db.execute(
+        "SELECT 1 FROM embeddings WHERE content_hash = ? AND model_id = ?", (content_hash, model_id)
+    ).fetchone() is not None
+
+
 def _photo(row) -> PhotoRow:
     return PhotoRow(**{k: row[k] for k in PhotoRow.__dataclass_fields__})
 
@@ -150,7 +181,7 @@ class Catalog:
         added: list[tuple[int, np.ndarray]] = []
         now = time.time()
         with self.transaction() as db:
-            for rec in records:
+            for rec in records:  # vectors first: a copy's record may come before its content's vector
                 if rec.vector is not None:
                     cur = db.execute(
                         "INSERT OR IGNORE INTO embeddings(content_hash, model_id, vector, created_at) VALUES (?,?,?,?)",
@@ -158,6 +189,13 @@ class Catalog:
                     )
                     if cur.rowcount:
                         added.append((cur.lastrowid, rec.vector))
+            for rec in records:
+                if rec.vector is None and rec.status == "indexed" and not _has_vector(db, rec.content_hash, model_id):
+                    # Its vector was reclaimed since the run began (a backstop: reclaiming waits for indexing
+                    # to finish). No indexed photo without a vector: the next run embeds it again.
+                    if rec.replaces_id is not None:
+                        db.execute("DELETE FROM photos WHERE id = ?", (rec.replaces_id,))
+                    continue
                 self._write_photo(db, rec, now)
         return added
 
@@ -260,6 +298,105 @@ class Catalog:
             (model_id, *args),
         ).fetchone()[0]
 
+    # reclaiming space -----------------------------------------------------------------------------------
+    def orphan_counts(self, cutoff: float) -> dict[str, OrphanCounts]:
+        """Per model: vectors whose content no photo row holds, and those that lost it at or before ``cutoff``
+        (seconds since the epoch: past the grace period). Rows of offline folders hold their hashes, so their
+        vectors never count. Reads only the (content hash, model) index, not the vector pages."""
+        rows = self.db.conn.execute(
+            f"""SELECT e.model_id, COUNT(*), COALESCE(SUM(o.orphaned_at <= ?), 0), MIN(o.orphaned_at)
+                FROM embeddings e LEFT JOIN orphaned_hashes o ON o.content_hash = e.content_hash
+                WHERE {_UNREFERENCED} GROUP BY e.model_id""",
+            (cutoff,),
+        ).fetchall()
+        return {r[0]: OrphanCounts(r[1], r[2], r[3]) for r in rows}
+
+    def delete_orphans(self, cutoff: float, limit: int, model_ids: list[str]) -> dict[str, list[int]]:
+        """Delete up to ``limit`` due orphan vectors of the given models in one transaction; returns their ids
+        per model.
+
+        Unreferenced vectors without a recorded time (none should exist: vector and photo row are written
+        together) get one now, so they are reclaimed a grace period later rather than never."""
+        removed: dict[str, list[int]] = {}
+        with self.transaction() as db:
+            db.execute(
+                f"""INSERT OR IGNORE INTO orphaned_hashes(content_hash, orphaned_at)
+                    SELECT DISTINCT e.content_hash, ? FROM embeddings e WHERE {_UNREFERENCED}""",
+                (time.time(),),
+            )
+            marks = ",".join("?" * len(model_ids))
+            rows = db.execute(
+                f"""SELECT e.id, e.model_id FROM embeddings e JOIN orphaned_hashes o ON o.content_hash = e.content_hash
+                    WHERE o.orphaned_at <= ? AND e.model_id IN ({marks}) AND {_UNREFERENCED}
+                    ORDER BY e.id LIMIT ?""",
+                (cutoff, *model_ids, limit),
+            ).fetchall()
+            db.executemany("DELETE FROM embeddings WHERE id = ?", [(r[0],) for r in rows])
+            # Forget hashes with nothing left to reclaim (their vectors are gone, or they never had one).
+            db.execute(
+                """DELETE FROM orphaned_hashes WHERE orphaned_at <= ? AND NOT EXISTS
+                   (SELECT 1 FROM embeddings e WHERE e.content_hash = orphaned_hashes.content_hash)""",
+                (cutoff,),
+            )
+        for embedding_id, model_id in rows:
+            removed.setdefault(model_id, []).append(embedding_id)
+        return removed
+
+    def model_usage(self) -> dict[str, ModelUsage]:
+        """Per model id: its image vectors and cached text vectors (count, bytes of vector data). Vectors of
+        one model all have one size, so image bytes are count × size: no pass over 200 MB of vector pages."""
+        usage: dict[str, ModelUsage] = {}
+        for model_id, n in self.db.conn.execute("SELECT model_id, COUNT(*) FROM embeddings GROUP BY model_id"):
+            usage[model_id] = ModelUsage(model_id, n, n * self.vector_size(model_id), 0, 0)
+        for model_id, n, size in self.db.conn.execute(
+            "SELECT model_id, COUNT(*), SUM(length(vector) + length(text)) FROM text_vectors GROUP BY model_id"
+        ):
+            old = usage.get(model_id) or ModelUsage(model_id, 0, 0, 0, 0)
+            usage[model_id] = ModelUsage(model_id, old.vectors, old.vector_bytes, n, size)
+        return usage
+
+    def vector_size(self, model_id: str) -> int:
+        """Bytes one of the model's vectors takes in the file (0 without any). Rows do not share a page unless
+        two fit: a 2,048-byte ViT-B/32 vector alone fills a 4 KiB page, so it frees 4 KiB, not 2."""
+        row = self.db.conn.execute(
+            "SELECT length(vector) FROM embeddings WHERE model_id = ? LIMIT 1", (model_id,)
+        ).fetchone()
+        if not row:
+            return 0
+        page = self.db.conn.execute("PRAGMA page_size").fetchone()[0]
+        row_bytes = row[0] + _ROW_OVERHEAD
+        if row_bytes > page - 35:  # spills into overflow pages
+            return row_bytes
+        return page // max(1, (page - 8) // row_bytes)
+
+    def delete_model_data(self, model_id: str) -> int:
+        """Every vector of a model: image vectors, cached text vectors, its quality-guard records. Photos,
+        tags and albums stay (they belong to the photos, not to a model). Returns image vectors deleted."""
+        with self.transaction() as db:
+            removed = db.execute("DELETE FROM embeddings WHERE model_id = ?", (model_id,)).rowcount
+            db.execute("DELETE FROM text_vectors WHERE model_id = ?", (model_id,))
+            prefix = f"quality_guard:{model_id}:"
+            db.execute("DELETE FROM meta WHERE substr(key, 1, ?) = ?", (len(prefix), prefix))
+            db.execute(
+                """DELETE FROM orphaned_hashes WHERE NOT EXISTS
+                   (SELECT 1 FROM embeddings e WHERE e.content_hash = orphaned_hashes.content_hash)"""
+            )
+        return removed
+
+    def vacuum(self) -> None:
+        """Rewrite the file without its free pages, then fold the WAL back in and truncate it, so the space
+        really returns to the disk. Needs no open transaction on this thread's connection."""
+        with self.db.write_lock:
+            conn = self.db.conn
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def files_size(self) -> int:
+        """Bytes the catalog takes on disk: the database, its WAL and shared-memory file."""
+        path = self.db.path
+        return sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal"),
+                                               path.with_name(path.name + "-shm")) if p.exists())
+
     # status --------------------------------------------------------------------------------------------
     def status_counts(self) -> dict[str, int]:
         rows = self.db.conn.execute("SELECT status, COUNT(*) FROM photos GROUP BY status").fetchall()
@@ -283,6 +420,20 @@ class Catalog:
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def meta_with_prefix(self, prefix: str) -> dict[str, str]:
+        rows = self.db.conn.execute(
+            "SELECT key, value FROM meta WHERE substr(key, 1, ?) = ? ORDER BY key", (len(prefix), prefix)
+        ).fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def sample_photo_paths(self, limit: int) -> list[str]:
+        """Up to ``limit`` indexed photos spread over the library (a fixed hash order, not the first folder)."""
+        rows = self.db.conn.execute(
+            "SELECT path FROM photos WHERE status = 'indexed' ORDER BY (id * 2654435761) % 4294967296 LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [r[0] for r in rows]
 
     # watcher work queue --------------------------------------------------------------------------------
     def queue_put(self, entries: list[tuple[str, int, str, float, float]]) -> None:

@@ -130,5 +130,47 @@ def _v3(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
+# Seconds since the epoch in SQL (unixepoch() needs SQLite 3.38; Debian 12's Python has 3.40, others older).
+_NOW = "((julianday('now') - 2440587.5) * 86400.0)"
+
+
+def _v4(db: sqlite3.Connection) -> None:
+    """When each content hash lost its last photo, so unreferenced vectors are reclaimed only after a grace
+    period (a file deleted by mistake and restored soon is not re-embedded). Triggers keep it exact whatever
+    code path deletes, edits or moves a photo, in the same transaction. One statement per string: trigger
+    bodies hold semicolons, which ``_script`` would split."""
+    statements = (
+        """CREATE TABLE orphaned_hashes (
+               content_hash TEXT PRIMARY KEY,
+               orphaned_at REAL NOT NULL             -- seconds since the epoch
+           )""",
+        f"""CREATE TRIGGER photos_hash_released AFTER DELETE ON photos
+            WHEN OLD.content_hash IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM photos WHERE content_hash = OLD.content_hash)
+            BEGIN
+                INSERT OR REPLACE INTO orphaned_hashes(content_hash, orphaned_at) VALUES (OLD.content_hash, {_NOW});
+            END""",
+        f"""CREATE TRIGGER photos_hash_changed AFTER UPDATE OF content_hash ON photos
+            WHEN OLD.content_hash IS NOT NEW.content_hash
+            BEGIN
+                DELETE FROM orphaned_hashes WHERE content_hash = NEW.content_hash;
+                INSERT OR REPLACE INTO orphaned_hashes(content_hash, orphaned_at)
+                    SELECT OLD.content_hash, {_NOW} WHERE OLD.content_hash IS NOT NULL
+                      AND NOT EXISTS (SELECT 1 FROM photos WHERE content_hash = OLD.content_hash);
+            END""",
+        """CREATE TRIGGER photos_hash_claimed AFTER INSERT ON photos
+            WHEN NEW.content_hash IS NOT NULL
+            BEGIN
+                DELETE FROM orphaned_hashes WHERE content_hash = NEW.content_hash;
+            END""",
+        # Vectors already unreferenced before this version: their grace period starts now.
+        f"""INSERT INTO orphaned_hashes(content_hash, orphaned_at)
+            SELECT DISTINCT e.content_hash, {_NOW} FROM embeddings e
+            WHERE NOT EXISTS (SELECT 1 FROM photos p WHERE p.content_hash = e.content_hash)""",
+    )
+    for statement in statements:
+        db.execute(statement)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -70,7 +70,7 @@ class Albums:
     def list(self) -> list[AlbumRow]:
         return self.store.albums()
 
-    def update(self, name: str, **fields) -> AlbumRow:
+    def update(self, name: str, /, **fields) -> AlbumRow:
         """Rename, or change a smart album's query, filters or threshold."""
         album = self.get(name)
         if "query" in fields:

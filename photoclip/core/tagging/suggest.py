@@ -76,8 +76,16 @@ class TagRun:
 
     def count(self, label: str, threshold: float) -> int:
         """Live count for a threshold slider: photos this label would suggest at ``threshold``."""
+        return int(self._passing_column(label, threshold).sum())
+
+    def _passing_column(self, label: str, threshold: float) -> np.ndarray:
+        """``passing()`` of one label: only its column is computed unless the set is exclusive (then the
+        labels compete and all are needed)."""
         column = self._column(label)
-        return int(self.passing({label: threshold})[:, column].sum())
+        if self.label_set.exclusive:
+            return self.passing({label: threshold})[:, column]
+        return ((self.z[:, column] >= np.float32(threshold)) & (self.margin[:, column] > MIN_MARGIN)
+                & ~self.blocked[:, column] & ~self.rejected[:, column] & ~self.accepted[:, column])
 
     def counts(self, overrides: dict[str, float] | None = None) -> dict[str, int]:
         """Suggestions per label at these thresholds (the tags panel's per-label counts)."""
@@ -87,8 +95,8 @@ class TagRun:
     def preview(self, label: str, threshold: float, limit: int = 50) -> list[Suggestion]:
         """The best-scoring photos this label would suggest at ``threshold`` (for the slider's preview)."""
         column = self._column(label)
-        rows = np.flatnonzero(self.passing({label: threshold})[:, column])
-        return [self._suggestion(r, column) for r in self._best_first(rows, column)[:limit]]
+        rows = np.flatnonzero(self._passing_column(label, threshold))
+        return [self._suggestion(r, column) for r in self._best_first(rows, column, limit)]
 
     def suggestions(self, overrides: dict[str, float] | None = None) -> list[Suggestion]:
         """Every suggestion at these thresholds, by label then best score first."""
@@ -99,9 +107,24 @@ class TagRun:
             out += [self._suggestion(r, column) for r in self._best_first(rows, column)]
         return out
 
-    def _best_first(self, rows: np.ndarray, column: int) -> list[int]:
+    def _best_first(self, rows: np.ndarray, column: int, limit: int | None = None) -> list[int]:
+        """``rows`` by score, best first, ties by path; the first ``limit`` only when given.
+
+        numpy sorts (it releases the GIL); Python's sorted() over thousands of (score, path) tuples held the
+        GIL for tens of milliseconds in one C call, stalling the GUI thread while a preview was computed."""
         scores = self.z[rows, column]
-        return [int(r) for _, _, r in sorted(zip(-scores, (self.paths[r] for r in rows), rows, strict=True))]
+        if limit is not None and len(rows) > limit:
+            kth = np.partition(-scores, limit - 1)[limit - 1]
+            keep = -scores <= kth  # the best ``limit`` and anything tied with the last of them
+            rows, scores = rows[keep], scores[keep]
+        order = np.argsort(-scores, kind="stable")
+        rows, scores = rows[order], scores[order]
+        out = rows.tolist()
+        starts = np.flatnonzero(np.r_[True, scores[1:] != scores[:-1]])
+        ends = np.r_[starts[1:], len(scores)]
+        for start, end in zip(starts[ends - starts > 1].tolist(), ends[ends - starts > 1].tolist(), strict=True):
+            out[start:end] = sorted(out[start:end], key=self.paths.__getitem__)  # equal scores: by path
+        return out[:limit]
 
     def _column(self, label: str) -> int:
         for i, lb in enumerate(self.labels):

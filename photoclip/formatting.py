@@ -1,4 +1,4 @@
-"""Human-readable numbers for labels: durations, rates, sizes."""
+"""Human-readable numbers for the CLI and the app: durations, rates, sizes (no Qt)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,231 @@
+"""Which embedder runs the model: torch or OpenVINO, which precision, and the quality guard for int8.
+
+``PHOTOCLIP_BACKEND``:
+
+* ``fp32`` / ``bf16`` / ``int8`` / ``fp16``: torch (``clip_hf``); torch is also what CUDA and MPS use.
+* ``openvino-fp32`` / ``openvino-bf16`` / ``openvino-int8``: OpenVINO on the CPU; ``openvino`` = int8.
+  int8 is used only after the quality guard passed on this library's photos; otherwise the fp32 reference.
+* ``auto``: on a CPU with OpenVINO installed, whichever of torch's fast path and OpenVINO (guarded int8)
+  measured faster on this machine (measured once per model and thread count, kept in the cache folder);
+  without OpenVINO, or on a GPU, torch's ``auto``.
+
+An OpenVINO backend asked for where openvino is not installed falls back to torch with a log line, never an
+error: the app must run from a plain install.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from photoclip.core.embed import openvino_ir as ir
+from photoclip.core.embed import quality_guard as guard
+from photoclip.core.embed.base import Embedder
+
+log = logging.getLogger(__name__)
+
+OPENVINO_BACKENDS = ("openvino", "openvino-fp32", "openvino-bf16", "openvino-int8")
+#: Photos decoded from the library: the first CALIBRATION_PHOTOS calibrate int8, the rest check it.
+SAMPLE_PHOTOS = 48
+CALIBRATION_PHOTOS = 16
+#: Fewer photos than this say too little about a library: int8 waits until the library has more.
+MIN_GUARD_PHOTOS = 8
+SPEED_BATCH = 16
+
+#: (prepare, min_side, count) -> (N, 3, S, S) prepared photos of the library being opened.
+SampleProvider = Callable[[Callable, int, int], np.ndarray]
+#: (what is being done, share done 0..1) for the one-off steps of a first load on OpenVINO.
+StepReporter = Callable[[str, float], None]
+
+#: The one-off steps of a first load on OpenVINO, in order, with what the user is told. Shares are by step
+#: count, not time (quantising is most of the ~30 s on ViT-B/32); a cached step is skipped, not reported.
+STEPS = {
+    "sample": "reading some of your photos",
+    "convert": "converting the model to OpenVINO",
+    "quantise": "quantising it to int8 on your photos",
+    "check": "checking int8 against full precision",
+    "race": "measuring which is faster on this computer",
+}
+
+
+class MetaStore(Protocol):
+    def get_meta(self, key: str) -> str | None: ...
+    def set_meta(self, key: str, value: str) -> None: ...
+
+
+@dataclass
+class LoadRequest:
+    folder: Path
+    model_id: str
+    backend: str
+    device: str
+    threads: int | None
+    cache_root: Path
+    sample: SampleProvider | None = None
+    store: MetaStore | None = None
+    progress: StepReporter | None = None
+
+
+def _step(req: LoadRequest, step: str) -> None:
+    if req.progress is not None:
+        req.progress(STEPS[step], list(STEPS).index(step) / len(STEPS))
+
+
+def load_embedder(req: LoadRequest) -> Embedder:
+    """Load the model ``req`` names with the backend it asks for (see the module doc)."""
+    if req.backend in OPENVINO_BACKENDS:
+        if not ir.openvino_available():
+            log.warning("%s needs the openvino package, which is not installed; using torch", req.backend)
+            return _torch(req, "auto")
+        precision = "int8" if req.backend == "openvino" else req.backend.split("-", 1)[1]
+        return _guarded_int8(req) if precision == "int8" else _openvino(req, precision)
+    if req.backend == "auto" and _cpu_only(req.device) and ir.openvino_available():
+        return _auto_cpu(req)
+    return _torch(req, req.backend)
+
+
+# --- torch ---------------------------------------------------------------------------------------------------
+
+
+def _torch(req: LoadRequest, backend: str) -> Embedder:
+    from photoclip.core.embed.clip_hf import ClipEmbedder
+
+    return ClipEmbedder.load(req.folder, model_id=req.model_id, backend=backend, device=req.device,
+                             threads=req.threads)
+
+
+def _cpu_only(device: str) -> bool:
+    from photoclip.core.embed.clip_hf import resolve_device
+
+    return resolve_device(device) == "cpu"
+
+
+# --- OpenVINO ------------------------------------------------------------------------------------------------
+
+
+def _openvino(req: LoadRequest, precision: str, calibration: np.ndarray | None = None) -> Embedder:
+    from photoclip.core.embed.openvino_backend import OpenVinoEmbedder
+
+    if not ir.is_cached(ir.cache_dir(req.cache_root, req.model_id, "fp32")):
+        _step(req, "convert")
+    if calibration is not None and not ir.is_cached(ir.cache_dir(req.cache_root, req.model_id, "int8")):
+        _step(req, "quantise")
+    return OpenVinoEmbedder.load(req.folder, model_id=req.model_id, precision=precision,
+                                 cache_root=req.cache_root, threads=req.threads, calibration=calibration)
+
+
+def _quality_fallback(req: LoadRequest) -> Embedder:
+    """The better-quality OpenVINO setting: bf16 where the CPU has it natively, else fp32."""
+    from photoclip.core.embed.clip_hf import cpu_has_native_bf16
+
+    return _openvino(req, "bf16" if cpu_has_native_bf16() else "fp32")
+
+
+def _guarded_int8(req: LoadRequest, fallback: Callable[[LoadRequest], Any] | None = None) -> Any:
+    """OpenVINO int8 if the quality guard passes on this library's photos (checked once, kept in ``meta``),
+    else ``fallback(req)`` (default: the better-quality OpenVINO setting)."""
+    fallback = fallback or _quality_fallback
+    key = guard.meta_key(req.model_id, "openvino-int8")
+    stored = guard.GuardResult.from_json(req.store.get_meta(key)) if req.store else None
+    if stored is not None and stored.thresholds != guard.THRESHOLDS.__dict__:
+        stored = None  # thresholds changed since: check again
+    int8_cached = ir.read_cached(ir.cache_dir(req.cache_root, req.model_id, "int8"), (ir.IMAGE_XML,)) is not None
+    if stored is not None and not stored.passed:
+        return fallback(req)
+    if stored is not None and int8_cached:
+        return _openvino(req, "int8")
+    _step(req, "sample")
+    photos = _sample(req)
+    if len(photos) < MIN_GUARD_PHOTOS:
+        log.info("only %d photos to check int8 against fp32; not using int8 yet", len(photos))
+        return fallback(req)
+    result, candidate, _reference = run_guard(req, photos)
+    if req.store is not None:
+        req.store.set_meta(key, result.to_json())
+    log.info("quality guard: %s", result.summary())
+    return candidate if result.passed else fallback(req)
+
+
+def run_guard(req: LoadRequest, photos: np.ndarray) -> tuple[guard.GuardResult, Embedder, Embedder]:
+    """(guard result, int8 embedder, fp32 reference) for ``photos``; int8 is calibrated on the first ones and
+    checked on the others when there are enough of them (held out: calibration photos flatter int8)."""
+    calibration = photos[:CALIBRATION_PHOTOS]
+    held_out = photos[CALIBRATION_PHOTOS:]
+    check = held_out if len(held_out) >= MIN_GUARD_PHOTOS else photos
+    candidate = _openvino(req, "int8", calibration=calibration)
+    reference = _openvino(req, "fp32")
+    _step(req, "check")
+    result = guard.compare(reference.embed_prepared(check), candidate.embed_prepared(check),
+                           backend=candidate.backend, reference_name=reference.backend)
+    return result, candidate, reference
+
+
+def _sample(req: LoadRequest) -> np.ndarray:
+    if req.sample is None:
+        return np.zeros((0,), dtype=np.float32)
+    from photoclip.core.embed.clip_hf import load_preprocess
+
+    preprocess = load_preprocess(Path(req.folder))
+    return req.sample(preprocess, preprocess.size, SAMPLE_PHOTOS)
+
+
+# --- auto on a CPU: measured once --------------------------------------------------------------------------
+
+
+def _auto_cpu(req: LoadRequest) -> Embedder:
+    """torch's fast path or OpenVINO (guarded int8), whichever measured faster here (once per model/threads)."""
+    record = _speed_file(req)
+    winner = _read_winner(record)
+    if winner == "torch":
+        return _torch(req, "auto")
+    openvino = _guarded_int8(req, fallback=lambda _req: None)
+    if openvino is None:
+        # int8 failed the guard here, or the library is too small to check it yet: torch's fast path, and
+        # no race recorded (it is between the two fast paths)
+        return _torch(req, "auto")
+    if winner is not None:
+        return openvino
+    _step(req, "race")
+    torch_embedder = _torch(req, "auto")
+    pixels = np.random.default_rng(0).standard_normal((SPEED_BATCH, 3, openvino.input_size, openvino.input_size))
+    speeds = {e.backend: images_per_second(e, pixels.astype(np.float32)) for e in (torch_embedder, openvino)}
+    best = max((torch_embedder, openvino), key=lambda e: speeds[e.backend])
+    _write_winner(record, "torch" if best is torch_embedder else best.backend, speeds)
+    log.info("auto backend: %s (images/s %s)", best.backend, speeds)
+    return best
+
+
+def images_per_second(embedder: Any, pixels: np.ndarray) -> float:
+    """Best of two timed batches after a warm-up one."""
+    embedder.embed_prepared(pixels)
+    times = []
+    for _ in range(2):
+        started = time.perf_counter()
+        embedder.embed_prepared(pixels)
+        times.append(time.perf_counter() - started)
+    return round(len(pixels) / min(times), 2)
+
+
+def _speed_file(req: LoadRequest) -> Path:
+    return ir.cache_dir(req.cache_root, req.model_id, "auto") / f"speed-threads-{req.threads or 0}.json"
+
+
+def _read_winner(path: Path) -> str | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("winner")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _write_winner(path: Path, winner: str, speeds: dict[str, float]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"winner": winner, "images_per_second": speeds}), encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,213 @@
+"""OpenVINO backend on the tiny real-format CLIP: conversion and its cache, parity with torch, static int8 with
+the quality guard, fallbacks (no openvino, guard failing) and what `status` shows."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from photoclip.core.embed import openvino_ir as ir
+from photoclip.core.embed import quality_guard as guard
+from photoclip.core.embed.backend_choice import LoadRequest, load_embedder
+from photoclip.core.library import Library
+from photoclip.core.settings import Settings
+from tests.support.images import photo_like
+
+pytest.importorskip("openvino")
+pytest.importorskip("nncf")
+pytestmark = pytest.mark.model
+
+#: fp32 OpenVINO vs fp32 torch: same graph, different kernels; float32 rounding only.
+PARITY_ATOL = 1e-4
+TEXTS = ["a photo of a cat", "dog", "A dog's birthday party at the beach, 2019!", "", "sunset " * 100]
+
+
+class MetaDict(dict):
+    """The catalog's meta table, as far as the backend choice uses it."""
+
+    def get_meta(self, key: str) -> str | None:
+        return self.get(key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self[key] = value
+
+
+@pytest.fixture(scope="module")
+def photos() -> np.ndarray:
+    """40 prepared photo-like images (what the library sample gives the guard)."""
+    from photoclip.core.embed.preprocess import PreprocessConfig
+
+    prep = PreprocessConfig()
+    return np.stack([prep(photo_like((320, 240), seed=i)) for i in range(40)])
+
+
+@pytest.fixture(scope="module")
+def cache_root(tmp_path_factory, tiny_model_dir, photos) -> Path:
+    """A cache holding the tiny model's fp32 and int8 IR, converted and quantised once for the module."""
+    root = tmp_path_factory.mktemp("ov-cache")
+    load_embedder(request(tiny_model_dir, root, "openvino-int8", sample=lambda *a: photos, store=MetaDict()))
+    return root
+
+
+def seed(cache_root: Path, target: Path, *precisions: str) -> Path:
+    """Copy cached entries into ``target`` (a fresh cache), so a test converts only what it is about."""
+    for precision in precisions:
+        shutil.copytree(ir.cache_dir(cache_root, "tiny@1", precision), ir.cache_dir(target, "tiny@1", precision))
+    return target
+
+
+def request(model_dir: Path, cache_root: Path, backend: str, **kw) -> LoadRequest:
+    return LoadRequest(model_dir, "tiny@1", backend, "cpu", 1, cache_root, **kw)
+
+
+def counting(monkeypatch, module, name: str) -> list[int]:
+    calls: list[int] = []
+    real = getattr(module, name)
+
+    def wrapper(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, wrapper)
+    return calls
+
+
+def test_converts_once_then_loads_from_the_cache(tiny_model_dir, tmp_path, monkeypatch):
+    conversions = counting(monkeypatch, ir, "convert_towers")
+    first = load_embedder(request(tiny_model_dir, tmp_path, "openvino-fp32"))
+    entry = ir.cache_dir(tmp_path, "tiny@1", "fp32")
+    stamps = {p.name: p.stat().st_mtime_ns for p in entry.iterdir()}
+    assert {"image.xml", "image.bin", "text.xml", "text.bin", "manifest.json"} <= set(stamps)
+    second = load_embedder(request(tiny_model_dir, tmp_path, "openvino-fp32"))
+    assert len(conversions) == 1
+    assert {p.name: p.stat().st_mtime_ns for p in entry.iterdir()} == stamps
+    assert first.backend == second.backend == "openvino-fp32"
+    assert first.model_id == "tiny@1"  # same vector space as torch: stored vectors stay valid
+
+
+def test_a_damaged_cache_is_rebuilt(tiny_model_dir, cache_root, tmp_path, photos, monkeypatch):
+    seed(cache_root, tmp_path, "fp32")
+    good = load_embedder(request(tiny_model_dir, tmp_path, "openvino-fp32")).embed_prepared(photos[:4])
+    entry = ir.cache_dir(tmp_path, "tiny@1", "fp32")
+    (entry / "image.bin").write_bytes((entry / "image.bin").read_bytes()[:1000])
+    conversions = counting(monkeypatch, ir, "convert_towers")
+    again = load_embedder(request(tiny_model_dir, tmp_path, "openvino-fp32")).embed_prepared(photos[:4])
+    assert len(conversions) == 1
+    np.testing.assert_allclose(again, good, atol=1e-6)
+    assert not [p for p in entry.parent.iterdir() if p.name.startswith(".")]  # no temp folder left behind
+
+
+def test_openvino_fp32_matches_the_torch_reference(tiny_model_dir, cache_root, photos):
+    from photoclip.core.embed.clip_hf import ClipEmbedder
+
+    torch_ref = ClipEmbedder.load(tiny_model_dir, model_id="tiny@1", backend="fp32", device="cpu", threads=1)
+    ov = load_embedder(request(tiny_model_dir, cache_root, "openvino-fp32"))
+    image_diff = np.abs(ov.embed_prepared(photos[:8]) - torch_ref.embed_prepared(photos[:8])).max()
+    text_diff = np.abs(ov.embed_texts(TEXTS) - torch_ref.embed_texts(TEXTS)).max()
+    assert image_diff < PARITY_ATOL and text_diff < PARITY_ATOL
+    assert ov.embed_prepared(photos[:0]).shape == (0, ov.dim)
+
+
+def test_text_is_padded_to_the_longest_prompt_not_77(tiny_model_dir, cache_root):
+    ov = load_embedder(request(tiny_model_dir, cache_root, "openvino-fp32"))
+    tokens = ov.tokenize(["a cat", "a photo of a dog"])
+    assert tokens["input_ids"].shape == (2, 7)  # <bos> a photo of a dog <eos>
+    assert ov.tokenize(["sunset " * 100])["input_ids"].shape[1] == 77  # truncated, not longer
+
+
+def test_int8_is_calibrated_guarded_and_the_verdict_is_kept(tiny_model_dir, cache_root, tmp_path, photos,
+                                                            monkeypatch):
+    seed(cache_root, tmp_path, "fp32")
+    store, sampled = MetaDict(), []
+
+    def sample(prepare, min_side, count):
+        sampled.append(count)
+        return photos
+
+    first = load_embedder(request(tiny_model_dir, tmp_path, "openvino-int8", sample=sample, store=store))
+    assert first.backend == "openvino-int8"
+    result = guard.GuardResult.from_json(store[guard.meta_key("tiny@1", "openvino-int8")])
+    assert result.passed and result.reference == "openvino-fp32"
+    assert result.photos == len(photos) - 16  # checked on photos held out from the 16 calibration ones
+    assert 0.995 <= result.cosine_mean <= 1 and result.cosine_min <= result.cosine_mean
+    assert 0.8 <= result.recall_at_k <= 1 and result.k == 10
+    assert (ir.cache_dir(tmp_path, "tiny@1", "int8") / "image.xml").exists()
+    quantisations = counting(monkeypatch, ir, "quantize_image_tower")
+    again = load_embedder(request(tiny_model_dir, tmp_path, "openvino-int8", sample=sample, store=store))
+    assert again.backend == "openvino-int8" and sampled == [48] and not quantisations  # nothing redone
+
+
+def test_a_failing_guard_falls_back_to_fp32_and_stays_failed(tiny_model_dir, cache_root, tmp_path, photos,
+                                                             monkeypatch):
+    seed(cache_root, tmp_path, "fp32", "int8")
+    monkeypatch.setattr(guard, "THRESHOLDS", guard.Thresholds(min_mean_cosine=1.01))  # impossible
+    store = MetaDict()
+    embedder = load_embedder(request(tiny_model_dir, tmp_path, "openvino", sample=lambda *a: photos, store=store))
+    assert embedder.backend == "openvino-fp32"
+    result = guard.GuardResult.from_json(store[guard.meta_key("tiny@1", "openvino-int8")])
+    assert not result.passed and "failed, using openvino-fp32" in result.summary()
+    # next time: the recorded verdict is enough, no photos needed
+    again = load_embedder(request(tiny_model_dir, tmp_path, "openvino", sample=None, store=store))
+    assert again.backend == "openvino-fp32"
+
+
+def test_too_few_photos_for_the_guard_means_fp32_for_now(tiny_model_dir, cache_root, photos):
+    store = MetaDict()
+    embedder = load_embedder(request(tiny_model_dir, cache_root, "openvino-int8", sample=lambda *a: photos[:3],
+                                     store=store))
+    assert embedder.backend == "openvino-fp32" and not store
+
+
+def test_without_openvino_installed_torch_is_used(tiny_model_dir, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "openvino", None)  # `import openvino` now raises ImportError
+    assert not ir.openvino_available()
+    for backend, expected in (("openvino-int8", "int8"), ("openvino-fp32", "int8"), ("auto", "int8")):
+        embedder = load_embedder(request(tiny_model_dir, tmp_path, backend))
+        assert type(embedder).__name__ == "ClipEmbedder" and embedder.backend == expected
+    assert not (tmp_path / "openvino").exists()
+
+
+def test_auto_measures_once_and_remembers_the_winner(tiny_model_dir, cache_root, tmp_path, photos, monkeypatch):
+    seed(cache_root, tmp_path, "fp32", "int8")
+    store = MetaDict()
+    first = load_embedder(request(tiny_model_dir, tmp_path, "auto", sample=lambda *a: photos, store=store))
+    record = json.loads((ir.cache_dir(tmp_path, "tiny@1", "auto") / "speed-threads-1.json").read_text())
+    assert set(record["images_per_second"]) == {"int8", "openvino-int8"}
+    assert first.backend == record["winner"] or (record["winner"] == "torch" and first.backend == "int8")
+    from photoclip.core.embed import backend_choice
+
+    timings = counting(monkeypatch, backend_choice, "images_per_second")
+    again = load_embedder(request(tiny_model_dir, tmp_path, "auto", sample=lambda *a: photos, store=store))
+    assert again.backend == first.backend and not timings
+
+
+def test_library_status_shows_the_guard(tiny_model_dir, cache_root, tmp_path, monkeypatch, capsys):
+    seed(cache_root, tmp_path / "cache", "fp32", "int8")
+    pictures = tmp_path / "Pictures"
+    pictures.mkdir()
+    for i in range(12):
+        photo_like((320, 240), seed=i).save(pictures / f"IMG_{i:02}.jpg", quality=90)
+    settings = Settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "cache", model=str(tiny_model_dir),
+                        backend="openvino-int8", threads=1, allow_download=False)
+    with Library.open(settings) as library:
+        summary = library.index_folders([pictures])
+        status = library.status().as_dict()
+    assert summary.embedded == 12
+    assert status["backend"] == "openvino-int8"
+    [result] = status["quality_guard"]
+    assert result["backend"] == "openvino-int8" and result["photos"] == 12 and result["passed"]
+
+    from photoclip.cli.main import main
+
+    for key, value in {"PHOTOCLIP_DATA_DIR": str(tmp_path / "data"), "PHOTOCLIP_CACHE_DIR": str(tmp_path / "cache"),
+                       "PHOTOCLIP_MODEL": str(tiny_model_dir), "PHOTOCLIP_OFFLINE": "1"}.items():
+        monkeypatch.setenv(key, value)
+    assert main(["status"]) == 0
+    assert "Quality guard: openvino-int8 vs openvino-fp32 on 12 of your photos" in capsys.readouterr().out
+    assert main(["status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["quality_guard"][0]["recall_at_k"] == result["recall_at_k"]
