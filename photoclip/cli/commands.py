@@ -78,9 +78,13 @@ def cmd_similar(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from photoclip.cli.cleanup_command import describe, would_free
+
     with Library.open(settings) as library:
         status = library.status().as_dict()
+        reclaimable = library.reclaimable()
     status["catalog"] = str(settings.catalog_path)
+    status["reclaimable"] = reclaimable.as_dict() | {"bytes": would_free(reclaimable, old_models=True)}
     if args.json:
         _emit_json(status)
         return EXIT_OK
@@ -88,10 +92,16 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Catalog: {status['catalog']}")
     print(f"Photos:  {status['photos']} ({counts})")
     print(f"Model:   {status['model'] or 'not loaded yet'}   vectors: {status['index_size'] or 0}")
+    for result in status["quality_guard"]:
+        print(f"Quality guard: {result['summary']}")
     for folder in status["folders"]:
         print(f"Folder:  {folder['path']} [{folder['state']}] {sum(folder['counts'].values())} photos")
     for failure in status["failed"]:
         print(f"Failed:  {failure['path']}: {failure['reason']}")
+    if status["reclaimable"]["bytes"] or reclaimable.orphans:
+        for line in describe(reclaimable, old_models=False):
+            print(f"Reclaimable: {line}")
+        print("Reclaim it with 'photoclip cleanup' (--dry-run shows what it would do).")
     return EXIT_OK
 
 

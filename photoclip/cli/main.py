@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     from photoclip.cli import tag_commands  # tag, tags, album
 
     tag_commands.add_parsers(sub, _iso_date)
+    from photoclip.cli import cleanup_command
+
+    cleanup_command.add_parsers(sub)
     return parser
 
 
@@ -77,9 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         return _launch_gui()
     settings = Settings.from_env()
     try:
-        from photoclip.cli import commands, tag_commands
+        from photoclip.cli import cleanup_command, commands, tag_commands
 
-        module = tag_commands if args.command in tag_commands.COMMANDS else commands
+        module = next((m for m in (tag_commands, cleanup_command) if args.command in m.COMMANDS), commands)
         return getattr(module, f"cmd_{args.command}")(args, settings)
     except PhotoclipError as exc:
         print(f"photoclip: {exc.user_message} {exc.hint}".strip(), file=sys.stderr)

@@ -23,6 +23,8 @@ class TerminalProgress:
             return
         if isinstance(event, ModelLoading) and event.stage in {"downloading", "loading"}:
             self._write(f"Loading model {event.model}…")
+        elif isinstance(event, ModelLoading) and event.stage == "optimising":
+            self._write(optimising_line(event))
         elif isinstance(event, ScanFinished):
             self._write(f"Found {event.total_files} photos: {event.unchanged} unchanged, {event.to_process} to read.")
             self._open_bar(event.to_process)
@@ -47,3 +49,9 @@ class TerminalProgress:
     @property
     def failures(self) -> list[FileFailed]:
         return self._failed
+
+
+def optimising_line(event: ModelLoading) -> str:
+    """'Optimising the model for this computer (once): quantising it to int8 on your photos… [40%]'"""
+    done = f" [{event.fraction:.0%}]" if event.fraction is not None else ""
+    return f"Optimising the model for this computer (once): {event.detail}…{done}"

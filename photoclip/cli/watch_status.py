@@ -7,6 +7,7 @@ import threading
 import time
 from typing import TextIO
 
+from photoclip.cli.progress import optimising_line
 from photoclip.core.events import (
     Event,
     FileFailed,
@@ -39,6 +40,8 @@ class WatchLine:
                 self._print(f"skipped {event.path}: {event.reason}")
             elif isinstance(event, ModelLoading) and event.stage in {"downloading", "loading"}:
                 self._print(f"Loading model {event.model}…")
+            elif isinstance(event, ModelLoading) and event.stage == "optimising":
+                self._print(optimising_line(event))
             elif isinstance(event, IndexFinished) and not self.live:
                 self._log_summary(event.summary)
             elif isinstance(event, IndexProgress):
