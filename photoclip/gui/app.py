@@ -17,11 +17,15 @@ from photoclip.core.errors import PhotoclipError
 from photoclip.core.library import Library
 from photoclip.core.settings import Settings
 from photoclip.gui.crash_reporter import CrashReporter
+from photoclip.gui.dialogs.first_run import offer_model_setup
 from photoclip.gui.main_window import MainWindow
 from photoclip.gui.preferences import ModelPreferences
 
 ORGANIZATION = "photoclip"
 APPLICATION = "photoclip"
+#: reverse-DNS id: the .desktop file's name (installers/linux/) and the Wayland app id. On X11 the window's
+#: WM_CLASS is the application name, which the .desktop file's StartupWMClass names.
+DESKTOP_ID = "io.github.photoclip.Photoclip"
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
@@ -29,6 +33,7 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("photoclip")
+    app.setDesktopFileName(DESKTOP_ID)
     return app  # type: ignore[return-value]
 
 
@@ -42,9 +47,10 @@ def create_window(store: QSettings | None = None, reporter: CrashReporter | None
 
 
 def _close_on_signals(window: MainWindow) -> None:
-    """Ctrl-C / SIGTERM close the window like the user would (state saved, workers stopped)."""
+    """Ctrl-C / SIGTERM close the window like the user would (state saved, workers stopped), without asking
+    about unsaved thresholds: nobody may be there to answer."""
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: window.close())
+        signal.signal(sig, lambda *_: (window.shutdown(), window.close()))
     # Python runs signal handlers only between bytecodes; a cheap timer lets it in while Qt waits for events.
     wake = QTimer(window)
     wake.timeout.connect(lambda: None)
@@ -64,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     _close_on_signals(window)
     # watch the folders; the watcher first catches up on changes made while the app was closed
     QTimer.singleShot(0, window.start_watching)
+    QTimer.singleShot(0, lambda: offer_model_setup(window))  # no model on this computer yet: first run
     code = app.exec()
     if not window.shutdown():
         # A worker is stuck in a call that cannot be interrupted (a model load): destroying its QThread or

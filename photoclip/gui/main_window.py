@@ -32,21 +32,25 @@ from photoclip.core.errors import (
 )
 from photoclip.core.events import IndexProgress, ModelLoading, ScanFinished, WatchStatus, WatchWarning
 from photoclip.core.library import Library, LibraryStatus
+from photoclip.formatting import count
 from photoclip.gui.bridge import EventBridge
 from photoclip.gui.crash_reporter import CrashReporter
+from photoclip.gui.dialogs.about import AboutDialog
 from photoclip.gui.dialogs.crash_dialog import CrashDialog
+from photoclip.gui.dialogs.reclaim_space import ReclaimSpaceDialog
 from photoclip.gui.dialogs.settings_dialog import SettingsDialog
 from photoclip.gui.dialogs.skipped_files import SkippedFilesDialog
 from photoclip.gui.dialogs.viewer import ViewerDialog
-from photoclip.gui.formatting import count
 from photoclip.gui.models.results_model import ResultsModel
 from photoclip.gui.preferences import ModelPreferences
+from photoclip.gui.tags_controller import TagsController
 from photoclip.gui.widgets.drops import dropped_paths
 from photoclip.gui.widgets.error_banner import ErrorBanner
 from photoclip.gui.widgets.library_panel import LibraryPanel
 from photoclip.gui.widgets.progress_panel import ProgressPanel
 from photoclip.gui.widgets.results_view import ResultsView
 from photoclip.gui.widgets.search_box import SearchBox
+from photoclip.gui.widgets.search_filters import SearchFilters, describe
 from photoclip.gui.workers.images import ImageLoader
 from photoclip.gui.workers.indexing import IndexingService, IndexJob
 from photoclip.gui.workers.query import PAGE, QueryRequest, QueryService
@@ -75,7 +79,7 @@ class MainWindow(QMainWindow):
         self._crash_dialog: CrashDialog | None = None
         self._closed = False
         self._stopped = False
-        self._shown_query: tuple[str, str] | None = None
+        self._shown_query: tuple | None = None  # (kind, query, filters) of the results on screen
         self._fetching_more = False
         self.watcher: Watcher | None = None
         self._watch_options: WatchOptions | None = None
@@ -96,6 +100,7 @@ class MainWindow(QMainWindow):
         self._build_ui()
         self._build_menu()
         self._connect()
+        self.tags = TagsController(self)  # tags dock, albums, blurring: gui/tags_controller.py
         self.status_timer = QTimer(self)
         self.status_timer.setInterval(STATUS_REFRESH_MS)
         self.status_timer.timeout.connect(self.refresh_status)
@@ -108,6 +113,7 @@ class MainWindow(QMainWindow):
         self.library_panel = LibraryPanel()
         self.banner = ErrorBanner()
         self.search_box = SearchBox()
+        self.search_filters = SearchFilters()
         self.result_label = QLabel()
         self.result_label.setStyleSheet("color: palette(placeholder-text);")
         self.results_view = ResultsView(THUMB_SIZE)
@@ -133,6 +139,7 @@ class MainWindow(QMainWindow):
         right_layout.setContentsMargins(4, 8, 8, 4)
         right_layout.addWidget(self.banner)
         right_layout.addLayout(search_row)
+        right_layout.addWidget(self.search_filters)
         right_layout.addWidget(self.pages, 1)
         self.splitter = QSplitter()
         self.splitter.addWidget(self.library_panel)
@@ -153,6 +160,7 @@ class MainWindow(QMainWindow):
             ("&Add folder…", QKeySequence.StandardKey.Open, self.choose_folder),
             ("&Rescan all folders", QKeySequence.StandardKey.Refresh, self.rescan_all),
             ("&Settings…", QKeySequence.StandardKey.Preferences, self.open_settings),
+            ("Reclaim s&pace…", QKeySequence(), self.reclaim_space),
             ("&Quit", QKeySequence.StandardKey.Quit, self.close),
         ):
             action = QAction(text, self)
@@ -178,6 +186,7 @@ class MainWindow(QMainWindow):
         self.search_box.textChanged.connect(self.query.search_text_debounced)
         self.search_box.returnPressed.connect(lambda: self.query.search_text(self.search_box.text()))
         self.search_box.photo_dropped.connect(self.search_similar)
+        self.search_filters.changed.connect(self.query.set_filters)
         self.results_view.open_requested.connect(self.open_viewer)
         self.results_view.similar_requested.connect(self.search_similar)
         self.results_view.open_folder_requested.connect(self._open_folder)
@@ -262,6 +271,7 @@ class MainWindow(QMainWindow):
             return
         self.status = status
         self.library_panel.update_status(status, self._folder_activity())
+        self.search_filters.set_folders([f.path for f in status.folders])
         self.progress_panel.set_skipped(len(status.failures))
         photos = sum(n for s, n in status.counts.items() if s != "failed")
         model = status.model_id or self.library.settings.model
@@ -333,6 +343,10 @@ class MainWindow(QMainWindow):
         if event.stage == "ready":
             self.model_loaded = True
             self.statusBar().showMessage(f"Model ready: {event.detail}", 5000)
+        elif event.stage == "optimising":  # the first load on OpenVINO: ~30 s for ViT-B/32, once per model
+            self.progress_panel.set_stage(f"Optimising the model for this computer — once: {event.detail}…",
+                                          event.fraction)
+            self.statusBar().showMessage("Optimising the model for this computer (only the first time)")
         else:
             self.progress_panel.set_busy(f"Model {event.model}: {event.stage}…")
 
@@ -404,18 +418,19 @@ class MainWindow(QMainWindow):
     def _on_query_started(self, request: QueryRequest) -> None:
         if self.status is not None:
             self._photos_at_query = sum(n for st, n in self.status.counts.items() if st != "failed")
-        if (request.kind, request.query) != self._shown_query:  # a re-run keeps its label: no flicker
+        if (request.kind, request.query, request.filters) != self._shown_query:  # a re-run keeps its label
             self.result_label.setText("Searching…" if self.model_loaded else "Loading the model (first search only)…")
 
     def _on_results(self, request: QueryRequest, hits: list) -> None:
         self.model_loaded = True
         self._fetching_more = False
         # the same query again (after indexing added photos): keep the user's place in the grid
-        same = (request.kind, request.query) == self._shown_query
+        same = (request.kind, request.query, request.filters) == self._shown_query
         scroll = self.results_view.verticalScrollBar().value()
-        self._shown_query = (request.kind, request.query)
+        self._shown_query = (request.kind, request.query, request.filters)
         self.results_model.set_hits(hits)
         what = f"“{request.query}”" if request.kind == "text" else f"photos like {Path(request.query).name}"
+        what = " · ".join(p for p in (what, describe(request.filters)) if p)
         self.result_label.setText(f"{count(len(hits), 'result')} for {what}" if hits else "")
         if hits:
             self.pages.setCurrentIndex(PAGE_RESULTS)
@@ -434,6 +449,25 @@ class MainWindow(QMainWindow):
             return
         self.result_label.setText("")
         self.show_error(error)
+
+    def show_photos(self, hits: list, caption: str, keep_place: bool = False) -> None:
+        """Photos chosen elsewhere (an album) in the grid instead of a search."""
+        self.search_box.blockSignals(True)
+        self.search_box.clear()
+        self.search_box.blockSignals(False)
+        self.query.forget()
+        self._shown_query = None
+        scroll = self.results_view.verticalScrollBar().value()
+        self.results_model.set_hits(hits)
+        self.result_label.setText(caption)
+        if not hits:
+            self.message.setText(f"{caption}.")
+            self.pages.setCurrentIndex(PAGE_MESSAGE)
+            return
+        self.pages.setCurrentIndex(PAGE_RESULTS)
+        if keep_place:
+            self.results_view.doItemsLayout()
+            self.results_view.verticalScrollBar().setValue(scroll)
 
     def _on_query_cleared(self) -> None:
         self._shown_query = None
@@ -461,11 +495,18 @@ class MainWindow(QMainWindow):
         viewer.similar_requested.connect(lambda path: (viewer.close(), self.search_similar(path)))
         viewer.tags_requested.connect(self.query.fetch_tags)
         self.query.tags_ready.connect(viewer.set_tags)
+        self.tags.attach_viewer(viewer)
         viewer.show()
         return viewer
 
     def show_skipped(self) -> SkippedFilesDialog:
         dialog = SkippedFilesDialog(self.library.status().failures, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def reclaim_space(self) -> ReclaimSpaceDialog:
+        dialog = ReclaimSpaceDialog(self.library, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog
@@ -503,11 +544,11 @@ class MainWindow(QMainWindow):
     def _open_folder(self, path: str) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(path))
 
-    def _about(self) -> None:
-        from photoclip import __version__
-
-        QMessageBox.about(self, "About photoclip", f"<b>photoclip {__version__}</b><br>Find your photos by "
-                          "what is in them, on your own computer.")
+    def _about(self) -> AboutDialog:
+        dialog = AboutDialog(self.library, self.status.model_id if self.status else None, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     # drag and drop ---------------------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -542,6 +583,9 @@ class MainWindow(QMainWindow):
         self.store.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closed and not self.tags.may_close():
+            event.ignore()
+            return
         self.shutdown()
         super().closeEvent(event)
 
@@ -558,6 +602,7 @@ class MainWindow(QMainWindow):
         stopped = self.indexing.shutdown()
         stopped = self.query.shutdown() and stopped
         stopped = self.status_service.shutdown() and stopped
+        stopped = self.tags.shutdown() and stopped
         self.loader.stop()
         self.bridge.detach()
         self._stopped = stopped

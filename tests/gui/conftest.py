@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported anywhere
 
@@ -88,7 +89,8 @@ def make_window(qtbot, store, libraries):
 
     def make(library, **kwargs):
         window = MainWindow(library, store, reporter=kwargs.pop("reporter", None) or CrashReporter(), **kwargs)
-        qtbot.addWidget(window)
+        # stopped before pytest-qt closes it: closing would ask about thresholds a test left unsaved
+        qtbot.addWidget(window, before_close_func=lambda w: w.shutdown())
         window.show()
         qtbot.waitExposed(window)
         windows.append(window)
@@ -107,6 +109,19 @@ def window(make_window, library):
 def wait_idle(qtbot, window, timeout: int = 15_000) -> None:
     """Indexing done and the library panel showing the counts read after it."""
     qtbot.waitUntil(lambda: not window.indexing.busy and not window.status_service.busy, timeout=timeout)
+
+
+@pytest.fixture
+def indexed(qtbot, window, photos):
+    """The window with the ``photos`` folder added and indexed."""
+    window.add_folders([str(photos)])
+    wait_idle(qtbot, window)
+    return window
+
+
+def grid_names(window) -> list[str]:
+    """File names in the results grid, in the order shown."""
+    return [Path(h.path).name for h in window.results_model.hits()]
 
 
 def slow_library(root, delay: float = 0.08):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from photoclip.gui import formatting
+from photoclip import formatting
 from photoclip.gui.widgets.library_panel import folder_state
 
 pytestmark = pytest.mark.gui

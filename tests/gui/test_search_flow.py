@@ -19,13 +19,6 @@ def first_path(window) -> str | None:
     return hit.path if hit else None
 
 
-@pytest.fixture
-def indexed(qtbot, window, photos):
-    window.add_folders([str(photos)])
-    wait_idle(qtbot, window)
-    return window
-
-
 def test_typing_red_puts_the_red_photo_first(qtbot, indexed, photos):
     window = indexed
     assert window.library_panel.rows() == [(str(photos), "8", "done")]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QPlainTextEdit, QVBoxLayout
+
+from photoclip.gui.dialogs.buttons import copy_and_close
 
 
 class CrashDialog(QDialog):
@@ -19,11 +21,7 @@ class CrashDialog(QDialog):
         font = self.report.font()
         font.setFamily("monospace")
         self.report.setFont(font)
-        copy = QPushButton("Copy report")
-        copy.clicked.connect(self.copy_to_clipboard)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.rejected.connect(self.reject)
+        buttons = copy_and_close(self, "Copy report", self.copy_to_clipboard)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.report, 1)

@@ -6,16 +6,15 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QDialog,
-    QDialogButtonBox,
     QHeaderView,
     QLabel,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
 )
 
 from photoclip.core.store.catalog import PhotoRow
+from photoclip.gui.dialogs.buttons import copy_and_close
 
 
 class SkippedFilesDialog(QDialog):
@@ -37,11 +36,7 @@ class SkippedFilesDialog(QDialog):
         for row, photo in enumerate(failures):
             self.table.setItem(row, 0, QTableWidgetItem(photo.path))
             self.table.setItem(row, 1, QTableWidgetItem(photo.error or "unknown reason"))
-        copy = QPushButton("Copy list")
-        copy.clicked.connect(self.copy_to_clipboard)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.rejected.connect(self.reject)
+        buttons = copy_and_close(self, "Copy list", self.copy_to_clipboard)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.table, 1)

@@ -1,6 +1,7 @@
-"""The viewer: one photo large (EXIF orientation applied), its details, "Open folder" and "More like this".
-Left/Right step through the results. The large image decodes off the GUI thread; the cached thumbnail shows
-meanwhile."""
+"""The viewer: one photo large (EXIF orientation applied), its details and tags, "Open folder" and "More like
+this". Left/Right step through the results. The large image decodes off the GUI thread; the cached thumbnail
+shows meanwhile. A sensitive photo stays blurred until clicked. Tags the user typed and the model's tags are
+shown apart; typed tags can be added and removed here."""
 
 from __future__ import annotations
 
@@ -14,19 +15,23 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
+from photoclip import formatting
 from photoclip.core.search import Hit
-from photoclip.gui import formatting
+from photoclip.gui.models.blur import SensitiveBlur, blur_pixmap
 from photoclip.gui.workers.images import ImageLoader
 
 
 class _ImageLabel(QLabel):
     """Shows a pixmap scaled to fit, re-scaled on resize."""
+
+    clicked = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -44,6 +49,10 @@ class _ImageLabel(QLabel):
         super().resizeEvent(event)
         self._rescale()
 
+    def mousePressEvent(self, event) -> None:
+        self.clicked.emit()
+        super().mousePressEvent(event)
+
     def _rescale(self) -> None:
         if self._source is None or self._source.isNull():
             return
@@ -56,6 +65,9 @@ class ViewerDialog(QDialog):
 
     #: asks for a photo's tags (the window answers through ``set_tags``)
     tags_requested = Signal(int)
+    #: the user typed a tag to add to / remove from the photo (photo id, tag)
+    add_tag_requested = Signal(int, str)
+    remove_tag_requested = Signal(int, str)
 
     def __init__(self, hits: list[Hit], row: int, loader: ImageLoader, thumbnails=None, parent=None) -> None:
         super().__init__(parent)
@@ -66,16 +78,31 @@ class ViewerDialog(QDialog):
         self._thumbnail_of = thumbnails  # callable: content hash -> QPixmap | None
         self.row = row
         self.full_loaded = False
+        self.blur: SensitiveBlur | None = None
+        self._shown: QPixmap | None = None  # the current photo, unblurred
 
         self.image = _ImageLabel()
+        self.image.clicked.connect(self.reveal)
         self.fields: dict[str, QLabel] = {}
         form = QFormLayout()
-        for name in ("Name", "Folder", "Taken", "Camera", "Size", "File", "Score", "Tags"):
+        for name in ("Name", "Folder", "Taken", "Camera", "Size", "File", "Score", "Tags", "Model tags"):
             label = QLabel()
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields[name] = label
             form.addRow(f"<b>{name}</b>", label)
+        self.fields["Tags"].setToolTip("Tags you typed or accepted")
+        self.fields["Model tags"].setToolTip("The model's suggestions (✓ accepted by you)")
+        self.tag_edit = QLineEdit()
+        self.tag_edit.setPlaceholderText("Type a tag, e.g. Trips|Rome")
+        self.tag_edit.returnPressed.connect(self.add_typed_tag)
+        self.add_tag_button = QPushButton("Add tag")
+        self.add_tag_button.clicked.connect(self.add_typed_tag)
+        self.remove_tag_button = QPushButton("Remove")
+        self.remove_tag_button.clicked.connect(self.remove_typed_tag)
+        tag_row = QHBoxLayout()
+        tag_row.addWidget(self.add_tag_button)
+        tag_row.addWidget(self.remove_tag_button)
         self.open_folder_button = QPushButton("Open folder")
         self.open_folder_button.clicked.connect(self.open_folder)
         self.similar_button = QPushButton("More like this")
@@ -84,6 +111,8 @@ class ViewerDialog(QDialog):
         side.setFixedWidth(300)
         side_layout = QVBoxLayout(side)
         side_layout.addLayout(form)
+        side_layout.addWidget(self.tag_edit)
+        side_layout.addLayout(tag_row)
         side_layout.addStretch(1)
         side_layout.addWidget(self.similar_button)
         side_layout.addWidget(self.open_folder_button)
@@ -121,6 +150,8 @@ class ViewerDialog(QDialog):
     def done(self, result: int) -> None:
         self._loader.full_ready.disconnect(self._on_full)
         self._loader.full_failed.disconnect(self._on_full_failed)
+        if self.blur is not None:
+            self.blur.changed.disconnect(self._redisplay)
         super().done(result)
 
     def _show_row(self, row: int) -> None:
@@ -145,23 +176,59 @@ class ViewerDialog(QDialog):
         for name, value in values.items():
             self.fields[name].setText(value)
         self.fields["Tags"].setText("…")
+        self.fields["Model tags"].setText("…")
         self.tags_requested.emit(photo.id)
         thumbnail = self._thumbnail_of(photo.content_hash or "") if self._thumbnail_of else None
-        self.image.set_source(thumbnail)
+        self._display(thumbnail)
         if thumbnail is None:
             self.image.setText("Loading…")
         self._loader.request_full(photo.path)
 
+    def set_blur(self, blur: SensitiveBlur) -> None:
+        self.blur = blur
+        blur.changed.connect(self._redisplay)
+
+    def _redisplay(self) -> None:
+        self._display(self._shown)
+
+    @property
+    def blurred(self) -> bool:
+        return self.blur is not None and self.blur.hides(self.hit.photo.id)
+
+    def reveal(self) -> None:
+        if self.blur is not None:
+            self.blur.reveal(self.hit.photo.id)  # the grid shows it too, through the blur's ``changed``
+
+    def _display(self, pixmap: QPixmap | None) -> None:
+        self._shown = pixmap
+        if pixmap is not None and self.blurred:
+            pixmap = blur_pixmap(pixmap)
+        self.image.set_source(pixmap)
+
     def set_tags(self, photo_id: int, tags: list) -> None:
+        """``tags``: (tag, state, source) rows, rejected ones left out: typed tags and the model's apart."""
         if photo_id != self.hit.photo.id:
             return
-        names = [tag if state != "suggested" else f"{tag} (suggested)" for tag, state in tags]
-        self.fields["Tags"].setText(", ".join(names) if names else "none")
+        mine = [tag for tag, _, source in tags if source == "user"]
+        model = [f"{tag} ✓" if state == "accepted" else f"{tag} (suggested)"
+                 for tag, state, source in tags if source != "user"]
+        self.fields["Tags"].setText(", ".join(mine) if mine else "none")
+        self.fields["Model tags"].setText(", ".join(model) if model else "none")
+
+    def add_typed_tag(self) -> None:
+        if self.tag_edit.text().strip():
+            self.add_tag_requested.emit(self.hit.photo.id, self.tag_edit.text().strip())
+            self.tag_edit.clear()
+
+    def remove_typed_tag(self) -> None:
+        if self.tag_edit.text().strip():
+            self.remove_tag_requested.emit(self.hit.photo.id, self.tag_edit.text().strip())
+            self.tag_edit.clear()
 
     def _on_full(self, path: str, image: QImage) -> None:
         if path == self.hit.path:
             self.full_loaded = True
-            self.image.set_source(QPixmap.fromImage(image))
+            self._display(QPixmap.fromImage(image))
 
     def _on_full_failed(self, path: str, reason: str) -> None:
         if path == self.hit.path:

@@ -10,6 +10,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 
 from photoclip.core.search import Hit
+from photoclip.gui.models.blur import SensitiveBlur
 from photoclip.gui.workers.images import ImageLoader
 
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -43,6 +44,7 @@ class ResultsModel(QAbstractListModel):
         self._broken: set[str] = set()
         self._placeholder = _placeholder(thumb_size)
         self._broken_pixmap = _placeholder(thumb_size, broken=True)
+        self.blur: SensitiveBlur | None = None
         loader.thumbnail_ready.connect(self._on_thumbnail)
         loader.thumbnail_failed.connect(self._on_thumbnail_failed)
 
@@ -68,6 +70,15 @@ class ResultsModel(QAbstractListModel):
             self._hits.append(hit)
             self._rows_by_hash.setdefault(hit.photo.content_hash or "", []).append(row)
         self.endInsertRows()
+
+    def set_blur(self, blur: SensitiveBlur) -> None:
+        """Sensitive photos are decorated blurred until revealed (see models/blur.py)."""
+        self.blur = blur
+        blur.changed.connect(self._redecorate)
+
+    def _redecorate(self) -> None:
+        if self._hits:
+            self.dataChanged.emit(self.index(0), self.index(len(self._hits) - 1), [Qt.ItemDataRole.DecorationRole])
 
     def hits(self) -> list[Hit]:
         return list(self._hits)
@@ -108,6 +119,8 @@ class ResultsModel(QAbstractListModel):
         pixmap = self._pixmaps.get(key)
         if pixmap is not None:
             self._pixmaps.move_to_end(key)
+            if self.blur is not None and self.blur.hides(hit.photo.id):
+                return self.blur.blurred(key, pixmap)
             return pixmap
         if key in self._broken or not key:
             return self._broken_pixmap

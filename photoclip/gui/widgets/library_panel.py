@@ -78,7 +78,12 @@ class LibraryPanel(QWidget):
         layout.addWidget(self.tree, 1)
         layout.addLayout(buttons)
         layout.addWidget(hint)
+        self._layout = layout
         self._update_buttons()
+
+    def add_section(self, widget: QWidget) -> None:
+        """Another part of the library below the folders (the albums)."""
+        self._layout.addWidget(widget, 1)
 
     def update_status(self, status: LibraryStatus, activity: dict[str, str]) -> None:
         """Refill from a LibraryStatus; ``activity`` maps folder paths to "indexing", "queued", "removing"."""

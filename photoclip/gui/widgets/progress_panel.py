@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
+from photoclip import formatting
 from photoclip.core.events import IndexProgress
-from photoclip.gui import formatting
 
 
 class ProgressPanel(QWidget):
@@ -54,6 +54,19 @@ class ProgressPanel(QWidget):
         self.bar.setRange(0, 0)
         for widget in (self.bar, self.pause_button, self.cancel_button):
             widget.show()
+
+    def set_stage(self, text: str, fraction: float | None) -> None:
+        """A step of known share (optimising the model): a percentage bar; unknown share: a busy bar."""
+        if fraction is None:
+            self.set_busy(text)
+            return
+        self.label.setText(text)
+        self.bar.setRange(0, 100)
+        self.bar.setValue(round(fraction * 100))
+        self.bar.setFormat("%p%")
+        for widget in (self.bar, self.cancel_button):
+            widget.show()
+        self.pause_button.hide()  # nothing to pause in the model's one-off optimisation
 
     def set_progress(self, event: IndexProgress) -> None:
         total = max(event.total, 1)

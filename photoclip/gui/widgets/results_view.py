@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from photoclip.core.search import Hit
 from photoclip.gui.models.results_model import HIT_ROLE, SCORE_ROLE
 
 CAPTION_HEIGHT = 34
+
+#: a context menu: text -> action, or text -> a submenu of the same shape
+Actions = dict[str, "Callable[[], object] | Actions"]
 
 
 class ThumbnailDelegate(QStyledItemDelegate):
@@ -63,6 +67,9 @@ class ResultsView(QListView):
     open_requested = Signal(int)  # row
     similar_requested = Signal(str)  # path
     open_folder_requested = Signal(str)  # path
+    #: Delete / Backspace over a selection: the selected hits (what that means, if anything, is the
+    #: listener's: removing them from the album on screen; files are never deleted)
+    delete_requested = Signal(list)
 
     def __init__(self, thumb_size: int = 160, parent=None) -> None:
         super().__init__(parent)
@@ -81,6 +88,9 @@ class ResultsView(QListView):
         # activated = double-click or Enter (or a single click where the platform style says so); also
         # listening to doubleClicked would open two viewers
         self.activated.connect(lambda index: self.open_requested.emit(index.row()))
+        #: more context-menu entries for the photos it applies to (the albums' entries come from the tags
+        #: controller, so the grid knows nothing about albums)
+        self.extra_actions: Callable[[list[Hit]], Actions] | None = None
 
     def hit_at(self, index: QModelIndex) -> Hit | None:
         hit = index.data(HIT_ROLE) if index.isValid() else None
@@ -88,22 +98,46 @@ class ResultsView(QListView):
 
     def _context_menu(self, pos: QPoint) -> None:
         actions = self.context_actions(self.indexAt(pos).row())
-        if not actions:
-            return
-        menu = QMenu(self)
-        for text, slot in actions.items():
-            action = QAction(text, menu)
-            action.triggered.connect(slot)
-            menu.addAction(action)
-        menu.exec(self.viewport().mapToGlobal(pos))
+        if actions:
+            build_menu(QMenu(self), actions).exec(self.viewport().mapToGlobal(pos))
 
-    def context_actions(self, row: int) -> dict[str, object]:
+    def context_actions(self, row: int) -> Actions:
         """The context menu's actions for ``row`` by name (tests trigger them without a popup)."""
         hit = self.hit_at(self.model().index(row, 0))
         if hit is None:
             return {}
-        return {
+        actions: Actions = {
             "Open": lambda: self.open_requested.emit(row),
             "More like this": lambda: self.similar_requested.emit(hit.path),
             "Show in folder": lambda: self.open_folder_requested.emit(str(Path(hit.path).parent)),
         }
+        if self.extra_actions is not None:
+            actions.update(self.extra_actions(self.hits_for(row)))
+        return actions
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.selectionModel().hasSelection():
+            self.delete_requested.emit(self.selected_hits())
+            return
+        super().keyPressEvent(event)
+
+    def selected_hits(self) -> list[Hit]:
+        rows = sorted(i.row() for i in self.selectionModel().selectedIndexes())
+        return [h for r in rows if (h := self.hit_at(self.model().index(r, 0))) is not None]
+
+    def hits_for(self, row: int) -> list[Hit]:
+        """What a right-click on ``row`` acts on: the selection if the row is in it, else that photo."""
+        index = self.model().index(row, 0)
+        if not self.selectionModel().isSelected(index):
+            hit = self.hit_at(index)
+            return [hit] if hit else []
+        return self.selected_hits()
+
+
+def build_menu(menu: QMenu, actions: Actions) -> QMenu:
+    for text, entry in actions.items():
+        if isinstance(entry, dict):
+            build_menu(menu.addMenu(text), entry)
+        else:
+            menu.addAction(text).triggered.connect(entry)
+    return menu

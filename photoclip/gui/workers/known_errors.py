@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import errno
 import sqlite3
+from typing import Any
+
+from PySide6.QtCore import SignalInstance
 
 from photoclip.core.errors import PhotoclipError
 
@@ -30,3 +33,13 @@ def as_user_error(exc: BaseException) -> PhotoclipError | None:
         return StoragePermissionError(f"photoclip may not write {exc.filename or 'its data'}.",
                                       "Check the folder's permissions, or set PHOTOCLIP_DATA_DIR elsewhere.")
     return None
+
+
+def emit_failure(request: Any, exc: BaseException, failed: SignalInstance, crashed: SignalInstance) -> None:
+    """A worker's request raised: a problem the user can fix goes to ``failed`` (a banner), anything else to
+    ``crashed`` (a crash report); both carry the request."""
+    known = as_user_error(exc)
+    if known is not None:
+        failed.emit(request, known)
+    else:
+        crashed.emit(request, exc)

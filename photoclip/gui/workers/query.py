@@ -5,12 +5,13 @@ results, so fast typing never shows an older query's hits."""
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from photoclip.core.library import Library
-from photoclip.gui.workers.known_errors import as_user_error
+from photoclip.core.search import Filters
+from photoclip.gui.workers.known_errors import emit_failure
 
 DEBOUNCE_MS = 250
 #: results per page; scrolling to the end asks for more, up to MAX_RESULTS
@@ -24,13 +25,14 @@ class QueryRequest:
     kind: str  # "text" | "similar"
     query: str  # the text, or the photo's path
     limit: int
+    filters: Filters = field(default_factory=Filters)
 
 
 class QueryWorker(QObject):
     results = Signal(object, list)  # QueryRequest, list[Hit]
     failed = Signal(object, object)  # QueryRequest, PhotoclipError
     crashed = Signal(object, object)  # QueryRequest, Exception
-    tags = Signal(int, list)  # photo id, [(tag, state)]
+    tags = Signal(int, list)  # photo id, [(tag, state, source)]
 
     def __init__(self, library: Library) -> None:
         super().__init__()
@@ -44,15 +46,11 @@ class QueryWorker(QObject):
             return  # superseded while it waited in the queue
         try:
             if request.kind == "similar":
-                hits = self._library.similar(request.query, request.limit)
+                hits = self._library.similar(request.query, request.limit, request.filters)
             else:
-                hits = self._library.search(request.query, request.limit)
+                hits = self._library.search(request.query, request.limit, request.filters)
         except Exception as exc:
-            known = as_user_error(exc)
-            if known is not None:
-                self.failed.emit(request, known)
-            else:
-                self.crashed.emit(request, exc)
+            emit_failure(request, exc, self.failed, self.crashed)
         else:
             self.results.emit(request, hits)
 
@@ -65,7 +63,7 @@ class QueryWorker(QObject):
             rows = Tagger(self._library).tags_of(photo_id)
         except Exception:  # tags are a detail of the viewer: never a dialog for them
             rows = []
-        self.tags.emit(photo_id, [(r.tag, r.state) for r in rows if r.state != "rejected"])
+        self.tags.emit(photo_id, [(r.tag, r.state, r.source) for r in rows if r.state != "rejected"])
 
 
 class QueryService(QObject):
@@ -73,7 +71,7 @@ class QueryService(QObject):
 
     _submit = Signal(object)
     _submit_tags = Signal(int)
-    tags_ready = Signal(int, list)  # photo id, [(tag, state)]
+    tags_ready = Signal(int, list)  # photo id, [(tag, state, source)]
     started = Signal(object)  # QueryRequest
     results = Signal(object, list)
     failed = Signal(object, object)
@@ -90,6 +88,12 @@ class QueryService(QObject):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
         self._debounce.timeout.connect(self._fire_text)
+        #: folder and date filters applied to every search from now on
+        self.filters = Filters()
+        self._filters_debounce = QTimer(self)  # a date typed digit by digit is one search
+        self._filters_debounce.setSingleShot(True)
+        self._filters_debounce.setInterval(DEBOUNCE_MS)
+        self._filters_debounce.timeout.connect(self._rerun_filtered)
         self._thread = QThread()
         self._thread.setObjectName("photoclip-query")
         self._worker = QueryWorker(library)
@@ -119,8 +123,25 @@ class QueryService(QObject):
         self._debounce.stop()
         self._send("similar", path)
 
+    def set_filters(self, filters: Filters) -> None:
+        """New filters: the search on screen runs again with them (debounced, like typing)."""
+        self.filters = filters
+        if self._latest is not None:
+            self._filters_debounce.start()
+
+    def _rerun_filtered(self) -> None:
+        if self._latest is not None:
+            self._send(self._latest.kind, self._latest.query)
+
     def fetch_tags(self, photo_id: int) -> None:
         self._submit_tags.emit(photo_id)
+
+    def forget(self) -> None:
+        """Another view took the grid (an album): no re-runs, and a late answer to the last query is dropped."""
+        self._debounce.stop()
+        self._filters_debounce.stop()
+        self._latest = None
+        self._worker.latest_id = 0
 
     def repeat(self) -> None:
         """Run the latest query again (e.g. after indexing added photos), as many results as were loaded."""
@@ -146,7 +167,7 @@ class QueryService(QObject):
         self._send("text", text)
 
     def _send(self, kind: str, query: str, limit: int | None = None) -> None:
-        request = QueryRequest(next(self._ids), kind, query, limit or self.limit)
+        request = QueryRequest(next(self._ids), kind, query, limit or self.limit, self.filters)
         self._latest = request
         self._worker.latest_id = request.id
         self.started.emit(request)
@@ -168,6 +189,7 @@ class QueryService(QObject):
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
         self._debounce.stop()
+        self._filters_debounce.stop()
         self._worker.latest_id = -1  # skip whatever is still queued
         self._thread.quit()
         return self._thread.wait(timeout_ms)

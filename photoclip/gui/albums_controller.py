@@ -1,0 +1,188 @@
+"""Albums in the window: the library panel's album list, an album shown in the grid, smart albums saved from
+the search on screen, and the grid's album actions (context menu; Delete / Backspace take photos out of the
+manual album on screen, never the files). Album calls run on the tagging worker it shares with the tags
+controller, which owns it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+from photoclip.core.errors import AlbumError
+from photoclip.core.search import Hit
+from photoclip.formatting import count
+from photoclip.gui.dialogs.save_search import SaveSearchDialog
+from photoclip.gui.widgets.albums_panel import AlbumEntry, AlbumsPanel
+from photoclip.gui.workers.tagging import TagContext, TaggingService
+
+if TYPE_CHECKING:
+    from photoclip.gui.main_window import MainWindow
+
+
+def _albums(ctx: TagContext) -> list[AlbumEntry]:
+    return [AlbumEntry(album, ctx.albums.count(album.name)) for album in ctx.albums.list()]
+
+
+def _album_hits(ctx: TagContext, name: str) -> list[Hit]:
+    members = ctx.albums.members(name)
+    photos = {}
+    ids = [m.photo_id for m in members]
+    for start in range(0, len(ids), 500):  # SQLite caps the parameters of one query
+        photos.update((p.id, p) for p in ctx.library.catalog.photos_by_ids(ids[start:start + 500]))
+    return [Hit(photos[m.photo_id], m.score if m.score is not None else 0.0) for m in members if m.photo_id in photos]
+
+
+def _rename(ctx: TagContext, old: str, new: str) -> None:
+    new = new.strip()
+    if not new:
+        raise AlbumError("An album needs a name.", "")
+    if new != old and ctx.albums.store.album(new) is not None:
+        raise AlbumError(f"An album named {new!r} exists already.", "Pick another name.")
+    ctx.albums.update(old, name=new)
+
+
+class AlbumsController(QObject):
+    #: the albums' names, each time they are listed again (the tags panel offers them as run scopes)
+    listed = Signal(list)
+
+    def __init__(self, window: MainWindow, service: TaggingService) -> None:
+        super().__init__(window)
+        self.window = window
+        self.service = service
+        #: the album shown in the grid (None when the grid shows a search)
+        self.shown_album: str | None = None
+        self.panel = AlbumsPanel()
+        window.library_panel.add_section(self.panel)
+        self._connect()
+
+    def _connect(self) -> None:
+        w = self.window
+        self.panel.open_requested.connect(self.show_album)
+        self.panel.create_requested.connect(lambda: self.album_from_search())
+        self.panel.rename_requested.connect(lambda name: self.rename_album(name))
+        self.panel.delete_requested.connect(lambda name: self.delete_album(name))
+        w.results_view.extra_actions = self.album_actions
+        w.results_view.delete_requested.connect(self._on_grid_delete)
+        w.query.results.connect(self._on_search_results)
+        w.query.cleared.connect(lambda: self.panel.set_can_save_search(False))
+        w.indexing.job_finished.connect(self._after_indexing)
+
+    def _after_indexing(self, job, summary: dict) -> None:
+        """New photos join smart albums on read: recount, and re-show an album on screen."""
+        self.refresh_albums()
+        if self.shown_album is not None:
+            self.show_album(self.shown_album, keep_place=True)
+
+    def refresh_albums(self) -> None:
+        self.service.submit("albums", _albums, self._show_albums, key="albums")
+
+    def _show_albums(self, entries: list[AlbumEntry]) -> None:
+        self.panel.set_albums(entries)
+        self.listed.emit([e.album.name for e in entries])
+
+    def show_album(self, name: str, keep_place: bool = False) -> None:
+        self.shown_album = name
+        self.service.submit("album photos", lambda ctx: _album_hits(ctx, name),
+                            lambda hits: self._show_album_hits(name, hits, keep_place), key="album photos")
+
+    def _show_album_hits(self, name: str, hits: list[Hit], keep_place: bool) -> None:
+        if self.shown_album != name:
+            return  # a search took the grid meanwhile
+        self.window.show_photos(hits, f"{count(len(hits), 'photo')} in album “{name}”", keep_place=keep_place)
+
+    def album_from_search(self, name: str | None = None, threshold: float | None = None) -> None:
+        """A smart album from the search on screen: its query and folder/date filters, and a threshold (the
+        dialog asks for the name and threshold; without a dialog, the default threshold unless given)."""
+        latest = self.window.query.latest
+        if latest is None or latest.kind != "text":
+            return
+        if name is None:
+            dialog = SaveSearchDialog(latest.query, latest.filters, self.window)
+            if dialog.exec() != SaveSearchDialog.DialogCode.Accepted:
+                return
+            name, threshold = dialog.values()
+        query, f = latest.query, latest.filters
+        kwargs = {} if threshold is None else {"threshold": threshold}
+
+        def create(ctx: TagContext):
+            return ctx.albums.create_smart(name, query, folder=f.folder, date_from=f.date_from, date_to=f.date_to,
+                                           **kwargs)
+
+        self.service.submit("create album", create, lambda _: self.refresh_albums())
+
+    def album_actions(self, hits: list[Hit]) -> dict:
+        """The grid's context-menu entries for the photos right-clicked (or selected): Add to album ▸ each
+        manual album / New album…, and Remove from album while a manual album is on screen."""
+        ids = [h.photo.id for h in hits]
+        manual = self._manual_albums()
+        add = {name: (lambda n=name: self.add_to_album(n, ids)) for name in manual}
+        add["New album…"] = lambda: self.new_album(ids)
+        actions = {"Add to album": add}
+        if self._manual_album_shown():
+            actions["Remove from album"] = lambda album=self.shown_album: self.remove_from_album(album, ids)
+        return actions
+
+    def _manual_albums(self) -> list[str]:
+        return [name for name, kind, _ in self.panel.rows() if kind == "manual"]
+
+    def _manual_album_shown(self) -> bool:
+        return self.shown_album is not None and self.shown_album in self._manual_albums()
+
+    def _on_grid_delete(self, hits: list[Hit]) -> None:
+        """Delete / Backspace: out of the manual album on screen (never the files); elsewhere nothing."""
+        if self._manual_album_shown() and hits:
+            self.remove_from_album(self.shown_album, [h.photo.id for h in hits])
+
+    def new_album(self, photo_ids: list[int], name: str | None = None) -> None:
+        """A manual album holding ``photo_ids`` (a dialog asks the name unless given)."""
+        if name is None:
+            n = len(photo_ids)
+            name, ok = QInputDialog.getText(self.window, "New album", f"Name of the album for {count(n, 'photo')}:")
+            if not ok:
+                return
+        self.service.submit("new album", lambda ctx: ctx.albums.create_manual(name, photo_ids),
+                            lambda _: self.refresh_albums())
+
+    def add_to_album(self, name: str, photo_ids: list[int]) -> None:
+        self.service.submit("add to album", lambda ctx: ctx.albums.add(name, photo_ids),
+                            lambda _: self._after_album_edit(name))
+
+    def remove_from_album(self, name: str, photo_ids: list[int]) -> None:
+        def done(_) -> None:
+            self._after_album_edit(name)
+            self.window.statusBar().showMessage(
+                f"Removed {count(len(photo_ids), 'photo')} from album “{name}”; the files are not deleted "
+                "(Add to album puts them back)", 8000)
+
+        self.service.submit("remove from album", lambda ctx: ctx.albums.remove(name, photo_ids), done)
+
+    def _after_album_edit(self, name: str) -> None:
+        self.refresh_albums()
+        if self.shown_album == name:
+            self.show_album(name, keep_place=True)
+
+    def rename_album(self, old: str, new: str | None = None) -> None:
+        if new is None:
+            new, ok = QInputDialog.getText(self.window, "Rename album", "New name:", text=old)
+            if not ok:
+                return
+        if self.shown_album == old:
+            self.shown_album = new.strip()
+        self.service.submit("rename album", lambda ctx: _rename(ctx, old, new), lambda _: self.refresh_albums())
+
+    def delete_album(self, name: str, confirm: bool = True) -> None:
+        if confirm:
+            answer = QMessageBox.question(self.window, "Delete album",
+                                          f"Delete the album “{name}”?\nIts photos are not touched.")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        if self.shown_album == name:
+            self.shown_album = None
+        self.service.submit("delete album", lambda ctx: ctx.albums.delete(name), lambda _: self.refresh_albums())
+
+    def _on_search_results(self, request, hits: list) -> None:
+        self.shown_album = None
+        self.panel.tree.clearSelection()
+        self.panel.set_can_save_search(request.kind == "text")

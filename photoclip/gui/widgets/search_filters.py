@@ -1,0 +1,143 @@
+"""Filters under the search box: a folder of the library (or any folder inside one) and the dates taken, from
+and to. They apply to the search as you type and to "More like this", and *Save search…* keeps them in the
+smart album. A date box at its lowest date reads "any" (Qt's special value text): no bound."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
+from PySide6.QtWidgets import QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QLabel, QToolButton, QWidget
+
+from photoclip.core.search import Filters
+
+NO_DATE = QDate(1800, 1, 1)
+OTHER = "\0other"  # the combo's "Other folder…" entry
+
+
+def describe(filters: Filters) -> str:
+    """``in trip · taken 2021-06-01 – …``; empty when no filter is set."""
+    parts = [f"in {Path(filters.folder).name or filters.folder}"] if filters.folder else []
+    if filters.date_from or filters.date_to:
+        parts.append(f"taken {filters.date_from or '…'} – {filters.date_to or '…'}")
+    return " · ".join(parts)
+
+
+class _CalendarOpensOnToday(QObject):
+    """An "any" date box's calendar would open in January 1800 (its lowest date): show this month instead."""
+
+    def __init__(self, edit: QDateEdit) -> None:
+        super().__init__(edit)
+        self._edit = edit
+        edit.calendarWidget().installEventFilter(self)
+
+    def eventFilter(self, calendar: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show and self._edit.date() == NO_DATE:
+            today = QDate.currentDate()
+            calendar.setCurrentPage(today.year(), today.month())
+        return False
+
+
+class SearchFilters(QWidget):
+    changed = Signal(object)  # Filters
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.folder_combo = QComboBox()
+        self.folder_combo.setAccessibleName("Search in folder")
+        self.folder_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.folder_combo.activated.connect(self._on_folder_activated)
+        self.date_from = self._date_edit("Taken from")
+        self.date_to = self._date_edit("Taken until")
+        self.clear_button = QToolButton()
+        self.clear_button.setText("Clear filters")
+        self.clear_button.clicked.connect(self.clear)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.folder_combo)
+        row.addWidget(QLabel("Taken"))
+        row.addWidget(self.date_from)
+        row.addWidget(QLabel("–"))
+        row.addWidget(self.date_to)
+        row.addWidget(self.clear_button)
+        row.addStretch(1)
+        self._folders: list[str] = []
+        self.set_folders([])
+        self._after_change(announce=False)
+
+    def _date_edit(self, name: str) -> QDateEdit:
+        edit = QDateEdit()
+        edit.setAccessibleName(name)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setMinimumDate(NO_DATE)
+        edit.setSpecialValueText("any")  # shown at the minimum date: no bound
+        edit.setDate(NO_DATE)
+        edit.dateChanged.connect(lambda _: self._after_change())
+        _CalendarOpensOnToday(edit)
+        return edit
+
+    # what the filters are ---------------------------------------------------------------------------------
+    def filters(self) -> Filters:
+        folder = self.folder_combo.currentData()
+        return Filters(folder if folder and folder != OTHER else None, _iso(self.date_from), _iso(self.date_to))
+
+    def set_folders(self, paths: list[str]) -> None:
+        """The library's folders (the status refresh calls this often: unchanged lists are left alone)."""
+        if paths == self._folders:
+            return
+        self._folders = list(paths)
+        chosen = self.folder_combo.currentData()
+        self._fill_folders(chosen if chosen in paths or _under_any(chosen, paths) else None)
+
+    def set_folder(self, path: str | None) -> None:
+        """Search only in ``path`` (a library folder or one inside it); None: every folder."""
+        self._fill_folders(str(Path(path).resolve()) if path else None)
+        self._after_change()
+
+    def set_dates(self, date_from: str | None, date_to: str | None) -> None:
+        for edit, value in ((self.date_from, date_from), (self.date_to, date_to)):
+            edit.blockSignals(True)
+            edit.setDate(QDate.fromString(value, "yyyy-MM-dd") if value else NO_DATE)
+            edit.blockSignals(False)
+        self._after_change()
+
+    def clear(self) -> None:
+        self._fill_folders(None)
+        self.set_dates(None, None)
+
+    # inside ------------------------------------------------------------------------------------------------
+    def _fill_folders(self, chosen: str | None) -> None:
+        combo = self.folder_combo
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem("All folders", None)
+        entries = self._folders + ([chosen] if chosen and chosen not in self._folders else [])
+        for path in entries:
+            combo.addItem(Path(path).name or path, path)
+            combo.setItemData(combo.count() - 1, path, Qt.ItemDataRole.ToolTipRole)
+        combo.addItem("Other folder…", OTHER)
+        combo.setCurrentIndex(max(0, combo.findData(chosen)) if chosen else 0)
+        combo.blockSignals(False)
+
+    def _on_folder_activated(self, index: int) -> None:
+        if self.folder_combo.itemData(index) == OTHER:
+            start = self._folders[0] if self._folders else str(Path.home())
+            path = QFileDialog.getExistingDirectory(self, "Search in folder", start)
+            self._fill_folders(str(Path(path).resolve()) if path else None)
+        self._after_change()
+
+    def _after_change(self, announce: bool = True) -> None:
+        filters = self.filters()
+        self.clear_button.setVisible(filters.active)
+        if announce:
+            self.changed.emit(filters)
+
+
+def _iso(edit: QDateEdit) -> str | None:
+    date = edit.date()
+    return None if date == NO_DATE else date.toString("yyyy-MM-dd")
+
+
+def _under_any(path: str | None, folders: list[str]) -> bool:
+    return bool(path) and any(Path(path).is_relative_to(f) for f in folders)

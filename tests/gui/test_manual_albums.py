@@ -1,0 +1,115 @@
+"""Manual albums from the results grid: right-click ▸ Add to album ▸ New album… / an album (the selection or
+the photo clicked), and Remove from album while the album is on screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QInputDialog, QMenu
+
+from photoclip.core.tagging import Albums
+from photoclip.gui.widgets.results_view import build_menu
+from tests.gui.conftest import grid_names
+
+pytestmark = pytest.mark.gui
+
+
+def search(qtbot, window, text: str, first: str) -> None:
+    window.query.search_text(text)
+    qtbot.waitUntil(lambda: grid_names(window)[:1] == [first], timeout=5000)
+
+
+def select_rows(window, rows: list[int]) -> None:
+    view = window.results_view
+    view.clearSelection()
+    for row in rows:
+        view.selectionModel().select(window.results_model.index(row), QItemSelectionModel.SelectionFlag.Select)
+
+
+def album_names(window, name: str) -> list[str]:
+    return sorted(Path(m.path).name for m in Albums(window.library).members(name))
+
+
+def test_add_selected_photos_to_albums_and_remove_them(qtbot, indexed):
+    window = indexed
+    albums = window.tags.albums
+    view = window.results_view
+    search(qtbot, window, "red", "red.jpg")
+    assert grid_names(window)[:2] == ["red.jpg", "mostly-red.png"]
+    select_rows(window, [0, 1])
+
+    def name_it():
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, QInputDialog)
+        dialog.setTextValue("Picked reds")
+        dialog.accept()
+
+    QTimer.singleShot(0, name_it)
+    view.context_actions(1)["Add to album"]["New album…"]()  # right-click inside the selection: both photos
+    qtbot.waitUntil(lambda: albums.rows() == [("Picked reds", "manual", 2)], timeout=5000)
+    assert album_names(window, "Picked reds") == ["mostly-red.png", "red.jpg"]
+
+    # a right-click outside the selection acts on that photo only
+    search(qtbot, window, "blue", "blue.jpg")
+    select_rows(window, [3])
+    add = view.context_actions(0)["Add to album"]
+    assert list(add) == ["Picked reds", "New album…"]
+    menu = build_menu(QMenu(view), view.context_actions(0))  # the popup as built for a right-click
+    assert [a.text() for a in menu.actions()] == ["Open", "More like this", "Show in folder", "Add to album"]
+    assert [a.text() for a in menu.actions()[3].menu().actions()] == ["Picked reds", "New album…"]
+    assert "Remove from album" not in view.context_actions(0)  # a search is on screen, not an album
+    add["Picked reds"]()
+    qtbot.waitUntil(lambda: albums.rows() == [("Picked reds", "manual", 3)], timeout=5000)
+
+    # smart albums are not offered: their query decides what is in them
+    window.tags.album_control.album_from_search("Blues")
+    qtbot.waitUntil(lambda: len(albums.rows()) == 2, timeout=5000)
+    assert list(view.context_actions(0)["Add to album"]) == ["Picked reds", "New album…"]
+
+    # viewing the album: Remove from album takes the selected photos out, the grid and count follow
+    window.tags.album_control.show_album("Picked reds")
+    qtbot.waitUntil(lambda: grid_names(window) == ["blue.jpg", "red.jpg", "mostly-red.png"], timeout=5000)
+    select_rows(window, [0, 2])
+    view.context_actions(2)["Remove from album"]()
+    qtbot.waitUntil(lambda: grid_names(window) == ["red.jpg"], timeout=5000)
+    qtbot.waitUntil(lambda: ("Picked reds", "manual", 1) in albums.rows(), timeout=5000)
+    assert album_names(window, "Picked reds") == ["red.jpg"]
+
+    window.tags.album_control.show_album("Blues")
+    qtbot.waitUntil(lambda: grid_names(window) == ["blue.jpg"], timeout=5000)
+    assert "Remove from album" not in view.context_actions(0)
+
+
+def test_delete_key_takes_selected_photos_out_of_the_album_on_screen(qtbot, indexed):
+    window = indexed
+    view = window.results_view
+    search(qtbot, window, "red", "red.jpg")
+    ids = [h.photo.id for h in window.results_model.hits()[:3]]
+    shown = grid_names(window)[:3]
+    qtbot.keyClick(view, Qt.Key.Key_Delete)  # nothing selected: nothing happens
+
+    # on a search, Delete / Backspace do nothing at all (never a file)
+    select_rows(window, [0])
+    qtbot.keyClick(view, Qt.Key.Key_Backspace)
+    window.tags.album_control.new_album(ids, "Reds")
+    qtbot.waitUntil(lambda: ("Reds", "manual", 3) in window.tags.albums.rows(), timeout=5000)
+    assert grid_names(window)[:3] == shown
+
+    window.tags.album_control.show_album("Reds")
+    qtbot.waitUntil(lambda: sorted(grid_names(window)) == sorted(shown), timeout=5000)
+    hits = window.results_model.hits()
+    gone = [Path(hits[0].path), Path(hits[2].path)]
+    select_rows(window, [0, 2])
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: len(grid_names(window)) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: ("Reds", "manual", 1) in window.tags.albums.rows(), timeout=5000)
+    assert album_names(window, "Reds") == grid_names(window)
+    assert window.statusBar().currentMessage().startswith("Removed 2 photos from album “Reds”; the files are not")
+    assert all(path.is_file() for path in gone)  # out of the album, still on disk
+
+    select_rows(window, [0])
+    qtbot.keyClick(view, Qt.Key.Key_Backspace)  # the Mac's delete key
+    qtbot.waitUntil(lambda: grid_names(window) == [], timeout=5000)
+    assert album_names(window, "Reds") == []

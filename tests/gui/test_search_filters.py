@@ -1,0 +1,112 @@
+"""Folder and date filters under the search box: they narrow the search as you type and "More like this", and
+*Save search…* keeps them (with a threshold) in the smart album."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QDate, QPoint, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from photoclip.core.tagging import Albums
+from tests.gui.conftest import grid_names, wait_idle
+from tests.support.library_fixtures import write_photo
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def indexed(qtbot, window, photos):
+    # two red photos with a date taken in EXIF; the others are dated by their file time (today)
+    write_photo(photos / "2019" / "red-2019.jpg", "red", taken_at="2019:07:01 12:00:00")
+    write_photo(photos / "2021" / "red-2021.jpg", "red", second="black", share=0.05, taken_at="2021:08:15 09:30:00")
+    window.add_folders([str(photos)])
+    wait_idle(qtbot, window)
+    return window
+
+
+def wait_grid(qtbot, window, expected: list[str]) -> None:
+    qtbot.waitUntil(lambda: grid_names(window) == expected, timeout=5000)
+
+
+def test_filters_narrow_the_search_as_you_type(qtbot, indexed, photos):
+    window = indexed
+    filters = window.search_filters
+    assert [filters.folder_combo.itemText(i) for i in range(filters.folder_combo.count())] == [
+        "All folders", "Pictures", "Other folder…"]
+    qtbot.keyClicks(window.search_box, "red")
+    qtbot.waitUntil(lambda: window.results_model.rowCount() == 10, timeout=5000)  # every photo, ranked
+    assert not filters.clear_button.isVisible()
+
+    filters.set_folder(str(photos / "trip"))
+    wait_grid(qtbot, window, ["mostly-red.png"])
+    assert window.result_label.text() == "1 result for “red” · in trip"
+    assert filters.clear_button.isVisible()
+
+    filters.set_folder(None)
+    filters.set_dates("2019-01-01", "2020-12-31")
+    wait_grid(qtbot, window, ["red-2019.jpg"])
+    filters.set_dates(None, "2021-12-31")  # the whole day of the upper bound counts
+    wait_grid(qtbot, window, ["red-2019.jpg", "red-2021.jpg"])
+    filters.set_dates("2021-08-15", "2021-08-15")
+    wait_grid(qtbot, window, ["red-2021.jpg"])
+
+    # typing another query keeps the filters
+    filters.set_dates(None, "2021-12-31")
+    window.search_box.clear()
+    qtbot.keyClicks(window.search_box, "green")
+    qtbot.waitUntil(lambda: window.query.latest.query == "green"
+                    and sorted(grid_names(window)) == ["red-2019.jpg", "red-2021.jpg"], timeout=5000)
+    assert window.result_label.text() == "2 results for “green” · taken … – 2021-12-31"
+
+    # "More like this" too
+    filters.set_dates(None, None)
+    filters.set_folder(str(photos / "trip"))
+    window.search_similar(str(photos / "red.jpg"))
+    wait_grid(qtbot, window, ["mostly-red.png"])
+
+    filters.clear()
+    window.search_box.setText("red")
+    qtbot.waitUntil(lambda: window.results_model.rowCount() == 10, timeout=5000)
+
+
+def test_save_search_keeps_query_filters_and_threshold(qtbot, indexed, photos):
+    window = indexed
+    window.search_filters.set_dates(None, "2021-12-31")
+    window.query.search_text("red")
+    wait_grid(qtbot, window, ["red-2019.jpg", "red-2021.jpg"])
+
+    def fill_dialog():
+        dialog = QApplication.activeModalWidget()
+        dialog.name.setText("Old reds")
+        dialog.threshold.setValue(2.0)
+        dialog.accept()
+
+    QTimer.singleShot(0, fill_dialog)
+    window.tags.album_control.album_from_search()  # the real dialog: name and threshold
+    albums = window.tags.albums
+    qtbot.waitUntil(lambda: albums.rows() == [("Old reds", "smart", 2)], timeout=5000)
+    saved = Albums(window.library).get("Old reds")
+    assert (saved.query, saved.folder, saved.date_from, saved.date_to, saved.threshold) == (
+        "red", None, None, "2021-12-31", 2.0)
+    assert "taken … – 2021-12-31" in albums.item_named("Old reds").toolTip(0)
+
+    # the same query without the date filter: an album of every red photo
+    window.search_filters.set_dates(None, None)
+    window.search_filters.set_folder(str(photos / "trip"))
+    wait_grid(qtbot, window, ["mostly-red.png"])
+    window.tags.album_control.album_from_search("Trip reds")
+    qtbot.waitUntil(lambda: ("Trip reds", "smart", 1) in albums.rows(), timeout=5000)
+    assert Albums(window.library).get("Trip reds").folder == str(photos / "trip")
+    window.tags.album_control.show_album("Old reds")
+    wait_grid(qtbot, window, ["red-2019.jpg", "red-2021.jpg"])
+
+
+def test_an_empty_date_box_opens_its_calendar_on_this_month(qtbot, window):
+    edit = window.search_filters.date_from
+    assert edit.text() == "any"
+    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton, pos=QPoint(edit.width() - 5, edit.height() // 2))
+    calendar = edit.calendarWidget()
+    qtbot.waitUntil(calendar.isVisible, timeout=5000)
+    today = QDate.currentDate()
+    assert (calendar.yearShown(), calendar.monthShown()) == (today.year(), today.month())  # not January 1800
+    calendar.hide()
