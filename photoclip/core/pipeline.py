@@ -12,6 +12,7 @@ import os
 import stat
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -162,8 +163,9 @@ class Indexer:
 WORKER_CHECK_INTERVAL = 1.0
 
 
-def _result(pool: Executor, future: Future) -> DecodeOutcome:
-    """``future.result()``, but a dead decode process raises BrokenProcessPool instead of waiting forever.
+def _result(pool: Executor, future: Future, on_wait: Callable[[], None]) -> DecodeOutcome:
+    """``future.result()``, but a dead decode process raises BrokenProcessPool instead of waiting forever;
+    ``on_wait`` runs every second spent waiting (progress stays current while a slow file decodes).
 
     ProcessPoolExecutor notices a dead worker through the sentinels its manager thread waits on, but a worker
     spawned while the manager was already waiting is not among them (CPython 3.11), so a worker killed then
@@ -175,6 +177,7 @@ def _result(pool: Executor, future: Future) -> DecodeOutcome:
         except TimeoutError:
             if _dead_workers(pool):
                 raise BrokenProcessPool("a decode process stopped") from None
+            on_wait()
 
 
 def _dead_workers(pool: Executor) -> list:
@@ -247,7 +250,9 @@ class _Run:
                     break
                 item, future = pending.popleft()
                 try:
-                    outcome = _result(pool, future)
+                    # while decoding stalls (a slow share, a huge file), the last throttled progress is sent
+                    # and the rate and ETA keep moving, instead of the count freezing where it was
+                    outcome = _result(pool, future, on_wait=lambda: self._progress(force=True))
                 except BrokenProcessPool:
                     pending.appendleft((item, future))
                     pool, pending = self._to_threads(pool, pending)

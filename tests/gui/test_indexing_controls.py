@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.gui.conftest import slow_library, wait_idle
+from photoclip.core.library import Library
+from tests.gui.conftest import grid_names, wait_idle
+from tests.support.color_embedder import GatedColorEmbedder
 from tests.support.images import write_garbage, write_truncated_jpeg
-from tests.support.library_fixtures import write_photo
+from tests.support.library_fixtures import gated_settings, write_photo
 
 pytestmark = pytest.mark.gui
 
 N_PHOTOS = 32
+RED = {f"p{i:03d}.jpg" for i in range(0, N_PHOTOS, 4)}  # many_photos cycles red, green, blue, yellow
 
 
 @pytest.fixture
@@ -24,8 +27,11 @@ def many_photos(tmp_path):
 
 
 @pytest.fixture
-def slow(tmp_path, libraries):
-    lib = slow_library(tmp_path / "slowlib", delay=0.08)  # 8 batches of 4: ~0.7 s of "model" time
+def gated(tmp_path, libraries):
+    """A library whose indexing moves only as far as the test allows (``library.gate.allow(n)``)."""
+    gate = GatedColorEmbedder()
+    lib = Library.open(gated_settings(tmp_path / "gated"), embedder=gate)
+    lib.gate = gate
     libraries.append(lib)
     return lib
 
@@ -34,10 +40,11 @@ def indexed_count(window) -> int:
     return window.library.status().counts.get("indexed", 0)
 
 
-def test_pause_stops_progress_and_resume_finishes(qtbot, make_window, slow, many_photos):
-    window = make_window(slow)
+def test_pause_stops_progress_and_resume_finishes(qtbot, make_window, gated, many_photos):
+    window = make_window(gated)
     window.add_folders([str(many_photos)])
-    qtbot.waitUntil(lambda: window.progress_panel.bar.isVisible() and window.progress_panel.bar.value() > 0,
+    gated.gate.allow(8)
+    qtbot.waitUntil(lambda: indexed_count(window) == 8 and window.progress_panel.bar.value() > 0,
                     timeout=10_000)
     assert window.library_panel.rows()[0][2] == "indexing"
     assert "photos/s" in window.progress_panel.label.text()
@@ -45,10 +52,9 @@ def test_pause_stops_progress_and_resume_finishes(qtbot, make_window, slow, many
     window.progress_panel.pause_button.click()
     assert window.indexing.paused and window.progress_panel.pause_button.text() == "Resume"
     assert window.progress_panel.label.text().startswith("Paused")
-    qtbot.wait(300)  # the batch in the model finishes, then the pipeline waits
-    at_pause = indexed_count(window)
-    qtbot.wait(600)
-    assert indexed_count(window) == at_pause < N_PHOTOS
+    gated.gate.allow(N_PHOTOS)  # photos could be decoded now, but a paused run takes none of them
+    qtbot.wait(500)
+    assert indexed_count(window) == 8
     assert window.indexing.busy
 
     window.progress_panel.pause_button.click()
@@ -60,16 +66,19 @@ def test_pause_stops_progress_and_resume_finishes(qtbot, make_window, slow, many
     assert window.library_panel.rows()[0][1:] == (str(N_PHOTOS), "done")
 
 
-def test_cancel_stops_the_run_and_a_rescan_completes_it(qtbot, make_window, slow, many_photos):
-    window = make_window(slow)
+def test_cancel_stops_the_run_and_a_rescan_completes_it(qtbot, make_window, gated, many_photos):
+    window = make_window(gated)
     window.add_folders([str(many_photos)])
-    qtbot.waitUntil(lambda: window.progress_panel.bar.value() > 0, timeout=10_000)
+    gated.gate.allow(8)
+    qtbot.waitUntil(lambda: indexed_count(window) == 8 and window.progress_panel.bar.value() > 0,
+                    timeout=10_000)
     finished = []
     window.indexing.job_finished.connect(lambda job, summary: finished.append(summary))
     window.progress_panel.cancel_button.click()
+    gated.gate.allow(2 * N_PHOTOS)  # lets the decodes in flight end; the cancelled run takes none
     wait_idle(qtbot, window)
     assert finished and finished[0].get("cancelled")
-    assert indexed_count(window) < N_PHOTOS
+    assert indexed_count(window) == 8
     window.rescan_all()
     wait_idle(qtbot, window)
     assert indexed_count(window) == N_PHOTOS
@@ -114,18 +123,24 @@ def test_a_folder_that_went_away_reads_offline(qtbot, window, photos):
     qtbot.waitUntil(lambda: window.results_model.rowCount() > 0, timeout=5000)
 
 
-def test_an_open_search_follows_the_indexing(qtbot, make_window, libraries, tmp_path, many_photos):
-    library = slow_library(tmp_path / "slower", delay=0.15)
-    libraries.append(library)
-    window = make_window(library)
+def test_an_open_search_follows_the_indexing(qtbot, make_window, gated, many_photos):
+    embedder = gated.gate
+    window = make_window(gated)
     window.status_timer.setInterval(100)
     window.live_refresh_s = 0.1
-    seen_while_busy = []
-    window.query.results.connect(
-        lambda _request, hits: seen_while_busy.append(len(hits)) if window.indexing.busy else None)
     window.add_folders([str(many_photos)])
-    qtbot.waitUntil(lambda: indexed_count(window) >= 4, timeout=10_000)
+    embedder.allow(8)  # two batches of 4, then indexing waits on the gate
+    qtbot.waitUntil(lambda: indexed_count(window) == 8, timeout=10_000)
     window.query.search_text("red")
+    qtbot.waitUntil(lambda: window.results_model.rowCount() == 8, timeout=5000)
+
+    embedder.allow(8)  # nobody types: the open search re-runs as photos arrive
+    qtbot.waitUntil(lambda: window.results_model.rowCount() == 16, timeout=5000)
+    assert window.indexing.busy
+    names = grid_names(window)
+    red_shown = len(RED & set(names))
+    assert red_shown >= 1 and set(names[:red_shown]) <= RED  # still ranked: the red photos come first
+
+    embedder.allow(N_PHOTOS - 16)
     wait_idle(qtbot, window)
-    assert len(set(seen_while_busy)) >= 2  # re-ran and grew while indexing, nobody typed
     qtbot.waitUntil(lambda: window.results_model.rowCount() == N_PHOTOS, timeout=5000)

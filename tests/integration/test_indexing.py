@@ -8,9 +8,10 @@ import pytest
 
 from photoclip.core.control import JobControl
 from photoclip.core.errors import FolderNotFoundError
-from photoclip.core.events import FileFailed
-from tests.support.color_embedder import ColorEmbedder
-from tests.support.library_fixtures import open_library, write_photo
+from photoclip.core.events import FileFailed, IndexProgress
+from photoclip.core.library import Library
+from tests.support.color_embedder import ColorEmbedder, GatedColorEmbedder
+from tests.support.library_fixtures import gated_settings, open_library, write_photo
 
 
 @pytest.fixture
@@ -181,6 +182,31 @@ def test_pause_holds_the_run_until_resumed(tmp_path):
         control.resume()
         worker.join(30)
         assert result["s"].embedded == 12
+
+
+def test_progress_stays_current_while_decoding_stalls(tmp_path):
+    """Throttled progress used to freeze on whatever it last sent when the next file was slow to decode
+    (a sleeping share, a huge file); the stalled count must still reach the window."""
+    import threading
+
+    root = tmp_path / "p"
+    for i in range(12):
+        write_photo(root / f"{i:02}.png", "red", second="blue", share=i / 12)
+    embedder = GatedColorEmbedder()
+    with Library.open(gated_settings(tmp_path), embedder=embedder) as lib:
+        reported, seen = threading.Event(), []
+        lib.events.subscribe(lambda e: seen.append(e) or (isinstance(e, IndexProgress) and e.embedded == 8
+                                                           and reported.set()))
+        worker = threading.Thread(target=lib.index_folders, args=([root],))
+        worker.start()
+        embedder.allow(8)  # two batches of 4 go through quickly, then decoding stalls
+        try:
+            assert reported.wait(10), f"the stalled run never reported its 8 embedded photos: {seen}"
+            assert worker.is_alive()
+        finally:
+            embedder.allow(12)
+            worker.join(30)
+        assert lib.status().counts == {"indexed": 12}
 
 
 def test_index_paths_updates_single_files_and_pairs_delete_with_create_as_a_move(library, photos, embedder):

@@ -6,6 +6,8 @@ text's vector has weight on the colours it names. So "red" really ranks red phot
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from PIL import Image
 
@@ -61,3 +63,22 @@ class ColorEmbedder:
                     out[row, NAMES.index(word)] += 1.0
             out[row, NEUTRAL] = 0.1
         return normalize_rows(out)
+
+
+class GatedColorEmbedder(ColorEmbedder):
+    """Decodes a photo only when the test allows it, so indexing stands still exactly where a test wants it
+    (no timing guesses). The gate sits in decoding, outside the model lock, so queries still run meanwhile.
+    Use one decode worker (``gated_settings``): with two, a later file can take a permit while the run waits
+    for an earlier one, and the run stalls short of what the test allowed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._gate = threading.Semaphore(0)
+
+    def allow(self, photos: int) -> None:
+        self._gate.release(photos)
+
+    def prepare(self, image: Image.Image) -> np.ndarray:
+        if not self._gate.acquire(timeout=60):  # a test that forgot to open the gate fails instead of hanging
+            raise TimeoutError("the test never allowed this photo to be decoded")
+        return super().prepare(image)

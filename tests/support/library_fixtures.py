@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from PIL import Image
@@ -35,6 +36,11 @@ def write_photo(path: Path, colour: str, *, second: str | None = None, share: fl
 
 def make_settings(root: Path) -> Settings:
     return Settings(data_dir=root / "data", cache_dir=root / "cache", decode_workers=2, batch_size=4)
+
+
+def gated_settings(root: Path) -> Settings:
+    """Settings for a ``GatedColorEmbedder``: files decode one at a time, in the run's order."""
+    return dataclasses.replace(make_settings(root), decode_workers=1)
 
 
 def open_library(root: Path, embedder: ColorEmbedder | None = None) -> Library:
