@@ -1,5 +1,6 @@
-"""Thresholds moved with the slider but not saved are not dropped silently: choosing another label set, or
-closing the window, asks Save / Discard / Cancel first (the real QMessageBox, answered by clicking it)."""
+"""Thresholds moved with the slider but not saved are not dropped silently: choosing or importing another label
+set, or closing the window, asks Save / Discard / Cancel first (the real QMessageBox, answered by clicking it);
+editing or removing a label keeps the other labels' moved thresholds on screen."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from photoclip.core.tagging import Tagger
+from photoclip.core.tagging import Label, Tagger
 from tests.gui.conftest import wait_idle
 from tests.gui.test_tags_panel import make_colour_set, open_panel, run_set
 
@@ -98,4 +99,38 @@ def test_closing_the_window_asks_too(qtbot, moved, window, library):
     answer(Button.Save)
     window.close()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)  # closed once the save went through
+    assert saved_thresholds(library) == [("red", 85.0), ("white", None)]
+
+
+def test_editing_or_removing_a_label_keeps_the_others_moved(qtbot, moved, library):
+    panel = moved
+    panel.edit_label("white", Label("white", ("white", "snow")))
+    qtbot.waitUntil(lambda: panel.label_set.labels[1].prompts == ("white", "snow"), timeout=5000)
+    assert panel.unsaved_thresholds() == {"red": 85.0}  # still moved, still not saved
+    assert saved_thresholds(library) == [("red", None), ("white", None)]
+
+    panel.edit_label(None, Label("blue"))
+    qtbot.waitUntil(lambda: len(panel.label_set.labels) == 3, timeout=5000)
+    panel.remove_label("white")
+    qtbot.waitUntil(lambda: [lb.name for lb in panel.label_set.labels] == ["red", "blue"], timeout=5000)
+    assert panel.unsaved_thresholds() == {"red": 85.0}
+
+    panel.remove_label("red")  # the moved threshold goes with its label
+    qtbot.waitUntil(lambda: [lb.name for lb in panel.label_set.labels] == ["blue"], timeout=5000)
+    assert panel.unsaved_thresholds() == {}
+
+
+def test_importing_a_set_asks_first(qtbot, moved, library, tmp_path):
+    panel = moved
+    other = tmp_path / "warm.txt"
+    other.write_text("Warm: red | orange\n")
+    asked = answer(Button.Cancel)
+    panel.import_set(str(other))
+    assert asked == ["Save the thresholds you changed in colours?"]
+    qtbot.wait(200)
+    assert panel.label_set.name == "colours" and panel.unsaved_thresholds() == {"red": 85.0}
+
+    answer(Button.Save)
+    panel.import_set(str(other))
+    qtbot.waitUntil(lambda: panel.label_set.name == "warm", timeout=5000)
     assert saved_thresholds(library) == [("red", 85.0), ("white", None)]

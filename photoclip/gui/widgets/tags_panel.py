@@ -74,6 +74,8 @@ class TagsPanel(QWidget):
         self.preview_shown: Preview | None = None
         self._scopes: list[tuple[str, Scope]] = [("Whole library", Scope())]
         self._select_after_load: str | None = None
+        #: moved thresholds to show again once an edited set reloads: {set name: {label: threshold}}
+        self._carry_thresholds: dict[str, dict[str, float]] = {}
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(SLIDER_DEBOUNCE_MS)
@@ -180,6 +182,9 @@ class TagsPanel(QWidget):
         self.run = None
         self.best = {}
         self.thresholds = {lb.name: label_set.threshold(lb) for lb in label_set.labels}
+        carried, self._carry_thresholds = self._carry_thresholds, {}
+        if carried.get(label_set.name):  # edited or removed a label: the others keep their slider positions
+            self.thresholds.update({k: v for k, v in carried[label_set.name].items() if k in self.thresholds})
         self.icons.blur_all = label_set.sensitive
         self.table.fill(label_set, self.thresholds, {})
         if self._select_after_load:
@@ -247,11 +252,18 @@ class TagsPanel(QWidget):
         labels = [label if lb.name == name else lb for lb in self.label_set.labels]
         if old is None:
             labels.append(label)
+        self._keep_unsaved(but={name, label.name})  # the edited label's threshold is the editor's
         self._save_set(_replace(self.label_set, tuple(labels)), select_label=label.name)
 
     def remove_label(self, name: str | None) -> None:
         if self.label_set is not None and name:
+            self._keep_unsaved(but={name})
             self._save_set(_replace(self.label_set, tuple(lb for lb in self.label_set.labels if lb.name != name)))
+
+    def _keep_unsaved(self, but: set[str | None]) -> None:
+        """Saving an edited set reloads it; the other labels' moved (unsaved) thresholds come back as they were."""
+        moved = {k: v for k, v in self.unsaved_thresholds().items() if k not in but}
+        self._carry_thresholds = {self.label_set.name: moved} if moved else {}
 
     def _save_set(self, label_set: LabelSet, select_label: str | None = None) -> None:
         """Saved in the catalog (a saved set shadows a preset of the same name)."""
@@ -269,6 +281,8 @@ class TagsPanel(QWidget):
                                                   "Label sets (*.json *.txt);;All files (*)")
             if not path:
                 return
+        if not self.settle_unsaved(lambda: self.import_set(path)):  # the imported set replaces the one on screen
+            return
         self.service.submit("import label set", lambda ctx: ctx.tagger.import_label_set(Path(path)),
                             lambda label_set: (self.refresh_sets(select=label_set.name), self.queue_changed.emit()),
                             on_error=self.error.emit)
