@@ -3,7 +3,8 @@
 Fills a catalog with N photos for the model in use plus the same N vectors of an old model, builds the HNSW
 index, deletes a share of the photos, then measures in one run: the survey (what ``photoclip status`` adds),
 deleting photo rows (with the v4 triggers), reclaiming the orphans (catalog delete, HNSW mark_deleted + save,
-VACUUM), reopening the index afterwards (loaded, not rebuilt) against a rebuild, and removing the old model.
+VACUUM), reopening the index afterwards (loaded, not rebuilt) against a rebuild, reopening an index file saved
+before the cleanup (a kill mid-cleanup, or the app's copy: repaired in place), and removing the old model.
 Bytes freed are measured from file sizes.
 
     .venv/bin/python benchmarks/reclaim_space.py [--photos 100000] [--delete 0.1] [--dim 512]
@@ -68,6 +69,7 @@ def main() -> None:
         report = timed("survey with orphans", lambda: library.reclaimable(older_than_days=0))
         print(f"  due orphans {report.due_orphans} ({mb(report.due_orphan_bytes)}), old model "
               f"{report.old_models[0].vectors} vectors ({mb(report.old_model_bytes)})")
+        before = {path: path.read_bytes() for path in settings.index_dir.iterdir()}  # what a kill would leave
         result = timed("reclaim orphans (delete, HNSW mark_deleted + save, VACUUM)",
                        lambda: library.reclaim(older_than_days=0))
         print(f"  removed {result.orphans_removed}, index {result.indexes}, catalog "
@@ -76,6 +78,12 @@ def main() -> None:
         index_file = VectorIndex(settings.index_dir, embedder.model_id, args.dim)
         action = timed("reopen the index after the reclaim", lambda: index_file.sync(library.catalog))
         print(f"  {action}, {len(index_file)} live vectors")
+        for path, data in before.items():
+            path.write_bytes(data)
+        stale = VectorIndex(settings.index_dir, embedder.model_id, args.dim)
+        action = timed("reopen an index saved before the cleanup (load + repair)", lambda: stale.sync(library.catalog))
+        print(f"  {action}, {len(stale)} live vectors (a rebuild is the setup line above)")
+        stale.save()
         result = timed("remove the old model (--old-models) + VACUUM",
                        lambda: library.reclaim(older_than_days=0, old_models=True))
         print(f"  removed {result.model_vectors_removed} vectors, catalog {mb(result.catalog_bytes_before)} -> "

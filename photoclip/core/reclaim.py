@@ -231,8 +231,8 @@ class Reclaimer:
             index = VectorIndex.saved(self.settings.index_dir, model)
             if index is None:
                 return "none saved"
-            if not index.load_after_removal(self.catalog, ids):
-                return "left to rebuild"  # it did not match the catalog before: the next open rebuilds it
+            if not index.load_after_removal(self.catalog):
+                return "left to rebuild"  # no usable file: the next open rebuilds it anyway
         index.remove(ids)
         action = "updated"
         if index.deleted > COMPACT_SHARE * (len(index) + index.deleted):

@@ -157,6 +157,46 @@ def test_search_stays_exact_and_the_index_is_loaded_not_rebuilt_after_a_cleanup(
     again.close()
 
 
+CLEANUP_CHILD = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from tests.support.library_fixtures import open_library
+
+    with open_library(Path(sys.argv[1])) as lib:
+        print(lib.reclaim(older_than_days=0).orphans_removed)
+    """
+)
+
+
+def test_a_cleanup_in_another_process_while_the_app_is_open(tmp_path, photos):
+    """The app keeps its index in memory; a `photoclip cleanup` elsewhere must not leave that copy holding
+    removed vectors, nor let the app's next save write them back (which cost a full rebuild on the next open)."""
+    app = open_library(tmp_path)
+    app.index_folders([photos])
+    assert len(app.search("red", limit=10)) == 6  # the index is loaded in the app
+    (photos / "red.png").unlink()
+    (photos / "green.png").unlink()
+    app.index_folders()  # the app sees the deletes; the vectors wait out their grace period
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    child = subprocess.run([sys.executable, "-c", CLEANUP_CHILD, str(tmp_path)], cwd=REPO, env=env,
+                           capture_output=True, text=True, timeout=120, check=True)
+    assert child.stdout.split() == ["2"]
+
+    hits = app.search("red", limit=10)
+    assert sorted(Path(h.path).name for h in hits) == ["black.png", "blue.png", "white.png", "yellow.png"]
+    assert len(app.index) == 4  # the app's copy followed the cleanup (it had 6)
+    write_photo(photos / "orange.png", "orange")
+    app.index_folders()  # adds one and saves the app's copy over the cleanup's file
+    app.close()
+    assert sidecar(app)["count"] == 5 == vectors(app)  # the saved file matches the catalog as it is
+
+    again = open_library(tmp_path)
+    index = VectorIndex(again.settings.index_dir, ColorEmbedder.model_id, ColorEmbedder.dim)
+    assert index.sync(again.catalog) == "loaded" and len(index) == 5
+    again.close()
+
+
 def test_a_crash_between_the_catalog_delete_and_the_index_save_is_repaired_on_open(tmp_path, photos):
     lib = open_library(tmp_path)
     lib.index_folders([photos])
@@ -172,7 +212,7 @@ def test_a_crash_between_the_catalog_delete_and_the_index_save_is_repaired_on_op
 
     again = open_library(tmp_path)
     index = VectorIndex(again.settings.index_dir, ColorEmbedder.model_id, ColorEmbedder.dim)
-    assert index.sync(again.catalog) == "rebuilt" and len(index) == 5
+    assert index.sync(again.catalog) == "loaded" and len(index) == 5  # repaired in place, not rebuilt
     hits = again.search("red", limit=10)
     assert len(hits) == 5 and not any(h.path.endswith("red.png") for h in hits)
     again.close()

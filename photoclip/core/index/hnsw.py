@@ -1,8 +1,10 @@
 """The HNSW index: a rebuildable cache of the catalog's vectors for one model.
 
 Labels are embedding ids from the catalog. The file is saved atomically (temp + rename) with a small JSON
-sidecar; on open it is checked against the catalog and caught up or rebuilt, so a crash between a catalog
-commit and an index save costs a catch-up, never a wrong result.
+sidecar; on open it is checked against the catalog and caught up (new vectors added, removed ones marked
+deleted) or, when unreadable, rebuilt, so a crash between a catalog commit and an index save costs a
+catch-up, never a wrong result. An open index also follows vectors another process removed (a `photoclip
+cleanup` while the app is open): ``Catalog.removal_mark`` tells it to look.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ class VectorIndex:
         self.deleted = 0
         self._dirty = False
         self._last_save = time.monotonic()
+        #: the catalog this index caches (set by sync) and its removal mark when this copy last matched it
+        self.catalog: Catalog | None = None
+        self.removal_mark = -1
 
     def _new(self, capacity: int):
         index = self._hnswlib.Index(space="ip", dim=self.dim)
@@ -53,7 +58,9 @@ class VectorIndex:
 
     # lifecycle -----------------------------------------------------------------------------------------
     def sync(self, catalog: Catalog) -> str:
-        """Load the saved file if it matches the catalog, then add what it lacks. Returns what it did."""
+        """Load the saved file (repaired if the catalog moved on), then add what it lacks. Returns what it did."""
+        self.catalog = catalog
+        mark = catalog.removal_mark()  # read first: a removal while loading is looked at again later
         action = "loaded" if self._load_if_consistent(catalog) else "rebuilt"
         if action == "rebuilt":
             self._reset()
@@ -63,6 +70,7 @@ class VectorIndex:
             added += len(ids)
         if added and action == "loaded":
             action = f"caught up {added}"
+        self.removal_mark = mark
         return action
 
     def rebuild(self, catalog: Catalog) -> None:
@@ -89,20 +97,17 @@ class VectorIndex:
             return None
         return cls(directory, model_id, dim)
 
-    def load_after_removal(self, catalog: Catalog, removed: list[int]) -> bool:
-        """Load the saved file if it matched the catalog before ``removed`` were deleted from it (then mark
-        them with ``remove``); False when it did not (the next open rebuilds it anyway)."""
-        return self._load_if_consistent(catalog, removed)
+    def load_after_removal(self, catalog: Catalog) -> bool:
+        """Load the saved file, with the vectors just deleted from the catalog marked deleted; False when
+        there is no usable file (the next open rebuilds it anyway)."""
+        return self._load_if_consistent(catalog)
 
-    def _load_if_consistent(self, catalog: Catalog, removed: list[int] | None = None) -> bool:
+    def _load_if_consistent(self, catalog: Catalog) -> bool:
         try:
             meta = json.loads(self.meta_path.read_text())
             if meta.get("model_id") != self.model_id or meta.get("dim") != self.dim:
                 return False
             count, _ = catalog.embedding_stats(self.model_id, up_to_id=meta["max_id"])
-            count += sum(1 for i in removed or () if i <= meta["max_id"])
-            if count != meta["count"]:
-                return False
             index = self._hnswlib.Index(space="ip", dim=self.dim)
             deleted = int(meta.get("deleted", 0))
             index.load_index(str(self.path), max_elements=max(meta["count"] + deleted, 1024))
@@ -115,7 +120,38 @@ class VectorIndex:
             self._index = index
             self.max_id = int(meta["max_id"])
             self.deleted = deleted
+        if count != meta["count"]:
+            # The catalog moved on after this file was saved (a cleanup elsewhere, a kill before the save):
+            # repair in place, seconds cheaper than a rebuild of a large library.
+            self._match(catalog)
         return True
+
+    def forget_removed(self) -> int:
+        """Mark deleted what another process removed from the catalog since this copy last matched it, so
+        no query returns it and the next save still matches the catalog. Costs one small read when nothing
+        was removed. Returns how many were marked."""
+        catalog = self.catalog
+        if catalog is None:
+            return 0
+        mark = catalog.removal_mark()
+        if mark == self.removal_mark:
+            return 0
+        marked = self._match(catalog)
+        self.removal_mark = mark
+        return marked
+
+    def _match(self, catalog: Catalog) -> int:
+        """Bring this copy to the catalog's vectors up to ``max_id``: labels gone from the catalog are marked
+        deleted, vectors it lacks are added. Returns how many were marked deleted."""
+        in_catalog = catalog.embedding_ids(self.model_id, self.max_id)
+        with self._lock:
+            labels = np.asarray(self._index.get_ids_list(), dtype=np.int64)
+        gone = np.setdiff1d(labels, in_catalog, assume_unique=True)  # also labels marked deleted before
+        marked = self.remove(gone.tolist())
+        lacking = np.setdiff1d(in_catalog, labels, assume_unique=True)
+        if len(lacking):
+            self.add(*catalog.embeddings_by_id(self.model_id, lacking.tolist()))
+        return marked
 
     def save_if_due(self, interval: float) -> None:
         """Throttled save for trickles of new photos: a 100k index is ~230 MB to rewrite, and the catalog
@@ -125,6 +161,7 @@ class VectorIndex:
 
     def save(self) -> None:
         """Atomic: a kill during save leaves the previous file (and its matching sidecar) in place."""
+        self.forget_removed()  # never write back vectors a cleanup elsewhere removed
         with self._lock:
             if not self._dirty:
                 return
@@ -175,6 +212,7 @@ class VectorIndex:
 
     def query(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (ids, cosine scores), best first. Vectors are normalised, so inner product = cosine."""
+        self.forget_removed()
         with self._lock:
             n = len(self)
             if n == 0 or k <= 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -262,6 +263,29 @@ class Catalog:
         count, max_id = self.db.conn.execute(sql, args).fetchone()
         return count, max_id
 
+    def embedding_ids(self, model_id: str, up_to_id: int) -> np.ndarray:
+        """Ids of a model's embeddings up to ``up_to_id``, sorted (what an index file may hold)."""
+        rows = self.db.conn.execute(
+            "SELECT id FROM embeddings WHERE model_id = ? AND id <= ? ORDER BY id", (model_id, up_to_id))
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
+    def embeddings_by_id(self, model_id: str, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of these embeddings of a model, those that exist, in id order."""
+        found: list[tuple[int, bytes]] = []
+        for start in range(0, len(ids), 500):  # SQLite's bound-variable limit
+            chunk = ids[start:start + 500]
+            found += self.db.conn.execute(
+                f"SELECT id, vector FROM embeddings WHERE model_id = ? AND id IN ({','.join('?' * len(chunk))})",
+                (model_id, *chunk)).fetchall()
+        found.sort()
+        vectors = np.frombuffer(b"".join(v for _, v in found), dtype=np.float32).reshape(len(found), -1)
+        return np.array([i for i, _ in found], dtype=np.int64), vectors
+
+    def removal_mark(self) -> int:
+        """Grows whenever vectors are deleted (cleanup, old models), in the same transaction: an open index
+        that saw another value may hold vectors that are gone (see VectorIndex.forget_removed)."""
+        return int(self.get_meta(REMOVAL_MARK) or 0)
+
     def searchable_photos(self, model_id: str, embedding_ids: list[int]) -> list[tuple[int, PhotoRow]]:
         """Photos (with their embedding id) behind the given embedding ids; copies share one embedding."""
         if not embedding_ids:
@@ -332,6 +356,8 @@ class Catalog:
                 (cutoff, *model_ids, limit),
             ).fetchall()
             db.executemany("DELETE FROM embeddings WHERE id = ?", [(r[0],) for r in rows])
+            if rows:
+                _bump_removal_mark(db)
             # Forget hashes with nothing left to reclaim (their vectors are gone, or they never had one).
             db.execute(
                 """DELETE FROM orphaned_hashes WHERE orphaned_at <= ? AND NOT EXISTS
@@ -374,6 +400,8 @@ class Catalog:
         tags and albums stay (they belong to the photos, not to a model). Returns image vectors deleted."""
         with self.transaction() as db:
             removed = db.execute("DELETE FROM embeddings WHERE model_id = ?", (model_id,)).rowcount
+            if removed:
+                _bump_removal_mark(db)
             db.execute("DELETE FROM text_vectors WHERE model_id = ?", (model_id,))
             prefix = f"quality_guard:{model_id}:"
             db.execute("DELETE FROM meta WHERE substr(key, 1, ?) = ?", (len(prefix), prefix))
@@ -506,3 +534,12 @@ def effective_date(photo: PhotoRow) -> str:
 
 def _sep(path: str) -> str:
     return "\\" if ("\\" in path and "/" not in path) else "/"
+
+
+#: meta key of Catalog.removal_mark
+REMOVAL_MARK = "vectors_removed"
+
+
+def _bump_removal_mark(db: sqlite3.Connection) -> None:
+    db.execute("INSERT INTO meta(key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET "
+               "value = CAST(value AS INTEGER) + 1", (REMOVAL_MARK,))
