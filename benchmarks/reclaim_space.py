@@ -7,12 +7,16 @@ VACUUM), reopening the index afterwards (loaded, not rebuilt) against a rebuild,
 before the cleanup (a kill mid-cleanup, or the app's copy: repaired in place), and removing the old model.
 Bytes freed are measured from file sizes.
 
-    .venv/bin/python benchmarks/reclaim_space.py [--photos 100000] [--delete 0.1] [--dim 512]
+    .venv/bin/python benchmarks/reclaim_space.py [--photos 100000] [--delete 0.1] [--dim 512] [--old-pages]
+
+--old-pages makes the catalog as photoclip did before 16 KiB pages (4 KiB): the first reclaim then also
+rewrites it with 16 KiB pages.
 """
 
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 import tempfile
 import time
@@ -45,10 +49,16 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=100_000)
     parser.add_argument("--delete", type=float, default=0.1, help="share of photos deleted (default 0.1)")
     parser.add_argument("--dim", type=int, default=512)
+    parser.add_argument("--old-pages", action="store_true", help="start from a 4 KiB-page catalog")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp) / "data", cache_dir=Path(tmp) / "cache")
+        if args.old_pages:
+            settings.catalog_path.parent.mkdir(parents=True)
+            with sqlite3.connect(settings.catalog_path) as db:
+                db.execute("PRAGMA page_size=4096")
+                db.execute("PRAGMA journal_mode=WAL")
         embedder = RandomTextEmbedder(args.dim)
         library = Library.open(settings, embedder=embedder)
         fill_catalog(library, args.photos, args.dim, embedder.model_id)
@@ -57,7 +67,7 @@ def main() -> None:
                           SELECT content_hash, ?, vector, created_at FROM embeddings""", (OLD_MODEL,))
         library.catalog.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # measure the settled file
         print(f"{args.photos} photos, {args.dim}-d, current + old model; catalog "
-              f"{mb(library.catalog.files_size())}")
+              f"{mb(library.catalog.files_size())}, {library.catalog.page_size()} B pages")
         timed("setup: HNSW build from the catalog (= a rebuild)", lambda: library.index)
         library.index.save()
 
@@ -68,11 +78,12 @@ def main() -> None:
               lambda: library.catalog.delete_photos(doomed))
         report = timed("survey with orphans", lambda: library.reclaimable(older_than_days=0))
         print(f"  due orphans {report.due_orphans} ({mb(report.due_orphan_bytes)}), old model "
-              f"{report.old_models[0].vectors} vectors ({mb(report.old_model_bytes)})")
+              f"{report.old_models[0].vectors} vectors ({mb(report.old_model_bytes)}), larger pages "
+              f"{mb(report.repack_bytes)}")
         before = {path: path.read_bytes() for path in settings.index_dir.iterdir()}  # what a kill would leave
         result = timed("reclaim orphans (delete, HNSW mark_deleted + save, VACUUM)",
                        lambda: library.reclaim(older_than_days=0))
-        print(f"  removed {result.orphans_removed}, index {result.indexes}, catalog "
+        print(f"  removed {result.orphans_removed}, repacked {result.repacked}, index {result.indexes}, catalog "
               f"{mb(result.catalog_bytes_before)} -> {mb(result.catalog_bytes_after)} "
               f"(freed {mb(result.bytes_freed)})")
         index_file = VectorIndex(settings.index_dir, embedder.model_id, args.dim)

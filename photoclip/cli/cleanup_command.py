@@ -79,7 +79,7 @@ def _run(library: Library, args: argparse.Namespace) -> ReclaimResult:
 
 
 def would_free(report: ReclaimReport, old_models: bool) -> int:
-    return report.due_orphan_bytes + (report.old_model_bytes if old_models else 0)
+    return report.due_orphan_bytes + report.repack_bytes + (report.old_model_bytes if old_models else 0)
 
 
 def describe(report: ReclaimReport, old_models: bool) -> list[str]:
@@ -94,6 +94,9 @@ def describe(report: ReclaimReport, old_models: bool) -> list[str]:
         what = f"{model.vectors} vectors, {model.text_vectors} text vectors, {len(model.files)} files"
         note = "" if old_models else " (--old-models removes it)"
         lines.append(f"Old model {model.model_id}: {what}, {file_size(model.bytes)}{note}")
+    if report.repack_bytes:
+        lines.append(f"Catalog with small pages: rewriting it with larger ones frees about "
+                     f"{file_size(report.repack_bytes)} (needs photoclip closed elsewhere)")
     return lines
 
 
@@ -101,6 +104,8 @@ def summary(result: ReclaimResult) -> str:
     parts = [f"{result.orphans_removed} orphan vectors"]
     if result.models_removed:
         parts.append(f"{len(result.models_removed)} old models ({result.model_vectors_removed} vectors)")
+    if result.repacked:
+        parts.append("rewrote the catalog with larger pages")
     return (f"Removed {', '.join(parts)}. Freed {file_size(result.bytes_freed)} (catalog "
             f"{file_size(result.catalog_bytes_before)} → {file_size(result.catalog_bytes_after)}, files "
             f"{file_size(result.file_bytes_freed)}) in {result.seconds:.1f} s.")

@@ -15,6 +15,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from photoclip.core.errors import LibraryBusyError
@@ -392,3 +393,69 @@ def test_migrating_a_v3_catalog_starts_the_grace_period_of_existing_orphans(tmp_
     (hash_, when), = migrated.conn.execute("SELECT content_hash, orphaned_at FROM orphaned_hashes").fetchall()
     assert hash_ == "gone" and abs(when - time.time()) < 60
     migrated.close()
+
+
+def small_page_catalog(tmp_path) -> None:
+    """A catalog file as photoclip made it before 16 KiB pages (SQLite's default 4 KiB)."""
+    path = make_settings(tmp_path).catalog_path
+    path.parent.mkdir(parents=True)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA page_size=4096")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.close()
+
+
+class WideColorEmbedder(ColorEmbedder):
+    """The colour space padded to CLIP ViT-B/32's 512 dimensions: rows the size real vectors have."""
+
+    model_id = "test/colors-512@v1"
+    dim = 512
+
+    def embed_prepared(self, batch):
+        return self._wide(super().embed_prepared(batch))
+
+    def embed_texts(self, texts):
+        return self._wide(super().embed_texts(texts))
+
+    def _wide(self, vectors):
+        return np.pad(vectors, ((0, 0), (0, self.dim - vectors.shape[1])))
+
+
+def test_new_catalogs_have_large_pages_and_a_cleanup_rewrites_old_ones(tmp_path, photos):
+    assert open_library(tmp_path / "new").catalog.page_size() == 16384
+    small_page_catalog(tmp_path)
+    lib = open_library(tmp_path, WideColorEmbedder())
+    lib.index_folders([photos])
+    assert lib.catalog.page_size() == 4096
+    expected = [(h.path, round(h.score, 5)) for h in lib.search("blue", limit=10)]
+    report = lib.reclaimable()
+    assert report.due_orphans == 0 and report.repack_bytes > 0  # the one thing to reclaim
+
+    result = lib.reclaim()
+    assert result.repacked and lib.catalog.page_size() == 16384
+    assert lib.reclaimable().repack_bytes == 0
+    assert [(h.path, round(h.score, 5)) for h in lib.search("blue", limit=10)] == expected
+    lib.close()
+    again = open_library(tmp_path, WideColorEmbedder())
+    assert again.catalog.page_size() == 16384
+    assert again.catalog.db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert again.catalog.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert len(again.search("red", limit=10)) == 6
+    again.close()
+
+
+def test_a_catalog_open_elsewhere_is_vacuumed_without_changing_its_pages(tmp_path, photos):
+    small_page_catalog(tmp_path)
+    lib = open_library(tmp_path)
+    lib.index_folders([photos])
+    (photos / "red.png").unlink()
+    lib.index_folders()
+    other = sqlite3.connect(lib.settings.catalog_path)  # the app, open in another process
+    other.execute("SELECT COUNT(*) FROM photos").fetchone()
+    result = lib.reclaim(older_than_days=0)
+    assert result.orphans_removed == 1 and not result.repacked  # the rest was reclaimed as usual
+    assert lib.catalog.page_size() == 4096
+    assert lib.catalog.db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert other.execute("SELECT COUNT(*) FROM photos").fetchone()[0] == 5
+    other.close()
+    lib.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from photoclip.core.store.db import Database
+from photoclip.core.store.db import PAGE_SIZE, Database
 
 SEARCHABLE = ("indexed", "offline")
 
@@ -381,19 +381,30 @@ class Catalog:
             usage[model_id] = ModelUsage(model_id, old.vectors, old.vector_bytes, n, size)
         return usage
 
-    def vector_size(self, model_id: str) -> int:
-        """Bytes one of the model's vectors takes in the file (0 without any). Rows do not share a page unless
-        two fit: a 2,048-byte ViT-B/32 vector alone fills a 4 KiB page, so it frees 4 KiB, not 2."""
+    def vector_size(self, model_id: str, page: int | None = None) -> int:
+        """Bytes one of the model's vectors takes in the file (0 without any), with this catalog's page size or
+        ``page``. Rows do not share a page unless two fit: a 2,048-byte ViT-B/32 vector alone fills a 4 KiB
+        page, so it frees 4 KiB, not 2."""
         row = self.db.conn.execute(
             "SELECT length(vector) FROM embeddings WHERE model_id = ? LIMIT 1", (model_id,)
         ).fetchone()
         if not row:
             return 0
-        page = self.db.conn.execute("PRAGMA page_size").fetchone()[0]
+        page = page or self.page_size()
         row_bytes = row[0] + _ROW_OVERHEAD
         if row_bytes > page - 35:  # spills into overflow pages
             return row_bytes
         return page // max(1, (page - 8) // row_bytes)
+
+    def page_size(self) -> int:
+        return self.db.conn.execute("PRAGMA page_size").fetchone()[0]
+
+    def repack_saving(self) -> int:
+        """About how many bytes rewriting the catalog with ``PAGE_SIZE`` pages frees (0 if it has them)."""
+        if self.page_size() >= PAGE_SIZE:
+            return 0
+        return sum(n * (self.vector_size(model) - self.vector_size(model, PAGE_SIZE)) for model, n in
+                   self.db.conn.execute("SELECT model_id, COUNT(*) FROM embeddings GROUP BY model_id"))
 
     def delete_model_data(self, model_id: str) -> int:
         """Every vector of a model: image vectors, cached text vectors, its quality-guard records. Photos,
@@ -411,13 +422,17 @@ class Catalog:
             )
         return removed
 
-    def vacuum(self) -> None:
+    def vacuum(self) -> bool:
         """Rewrite the file without its free pages, then fold the WAL back in and truncate it, so the space
-        really returns to the disk. Needs no open transaction on this thread's connection."""
+        really returns to the disk. A catalog made with small pages gets ``PAGE_SIZE`` ones when nothing else
+        has the file open (returns True then). Needs no open transaction on this thread's connection."""
         with self.db.write_lock:
             conn = self.db.conn
-            conn.execute("VACUUM")
+            repacked = self.page_size() < PAGE_SIZE and _repack(conn)
+            if not repacked:
+                conn.execute("VACUUM")
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return repacked
 
     def files_size(self) -> int:
         """Bytes the catalog takes on disk: the database, its WAL and shared-memory file."""
@@ -543,3 +558,21 @@ REMOVAL_MARK = "vectors_removed"
 def _bump_removal_mark(db: sqlite3.Connection) -> None:
     db.execute("INSERT INTO meta(key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET "
                "value = CAST(value AS INTEGER) + 1", (REMOVAL_MARK,))
+
+
+def _repack(conn: sqlite3.Connection) -> bool:
+    """VACUUM into larger pages. SQLite changes the page size only outside WAL mode, and leaving WAL needs
+    every other connection closed (another photoclip process, or this process's other threads): then it
+    answers "locked" at once (short busy timeout) and the caller does a plain VACUUM instead."""
+    conn.execute("PRAGMA busy_timeout=200")
+    try:
+        if conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0].lower() != "delete":
+            return False
+        conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
+        conn.execute("VACUUM")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        conn.execute("PRAGMA busy_timeout=30000")  # connect()'s timeout=30
+        conn.execute("PRAGMA journal_mode=WAL")

@@ -10,10 +10,15 @@ from pathlib import Path
 from photoclip.core.errors import CatalogError, CatalogTooNewError
 from photoclip.core.store.schema import MIGRATIONS, SCHEMA_VERSION
 
+#: A 512-d vector row (2 KB) alone fills a 4 KiB page, two do not fit; 16 KiB pages hold 7. Measured with 20k
+#: vectors: 4,148 → 2,405 bytes per row (-42%), full scan and point reads no slower (docs/benchmarks.md).
+PAGE_SIZE = 16384
+
 
 def connect(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
     db.row_factory = sqlite3.Row
+    db.execute(f"PRAGMA page_size={PAGE_SIZE}")  # only a new file takes it; older ones change on VACUUM
     db.execute("PRAGMA journal_mode=WAL")
     # NORMAL in WAL mode: a power cut may lose the last transactions but never corrupts the file.
     db.execute("PRAGMA synchronous=NORMAL")
