@@ -46,28 +46,51 @@ def create_window(store: QSettings | None = None, reporter: CrashReporter | None
     return MainWindow(library, store, reporter)
 
 
-def _close_on_signals(window: MainWindow) -> None:
+class _CloseOnSignals:
     """Ctrl-C / SIGTERM close the window like the user would (state saved, workers stopped), without asking
-    about unsaved thresholds: nobody may be there to answer."""
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: (window.shutdown(), window.close()))
-    # Python runs signal handlers only between bytecodes; a cheap timer lets it in while Qt waits for events.
-    wake = QTimer(window)
-    wake.timeout.connect(lambda: None)
-    wake.start(250)
+    about unsaved thresholds: nobody may be there to answer. Installed before the window exists, so a signal
+    during startup is kept and acted on once it does, instead of killing the process half-started."""
+
+    def __init__(self) -> None:
+        self.window: MainWindow | None = None
+        self.requested = False
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._on_signal)
+
+    def attach(self, window: MainWindow) -> None:
+        self.window = window
+        # Python runs signal handlers only between bytecodes; a cheap timer lets it in while Qt waits for events.
+        wake = QTimer(window)
+        wake.timeout.connect(lambda: None)
+        wake.start(250)
+        if self.requested:
+            QTimer.singleShot(0, self._close)
+
+    def _on_signal(self, *_) -> None:
+        self.requested = True
+        if self.window is not None:
+            # queued: before app.exec() runs, a quit would be lost and the first-run dialog shown next would
+            # keep the process alive
+            QTimer.singleShot(0, self._close)
+
+    def _close(self) -> None:
+        self.window.shutdown()
+        self.window.close()
+        QApplication.quit()  # also with the first-run dialog up: it is a window of its own and would keep Qt running
 
 
 def main(argv: list[str] | None = None) -> int:
     app = create_app(argv)
     reporter = CrashReporter()
     reporter.install()
+    signals = _CloseOnSignals()
     try:
         window = create_window(reporter=reporter)
     except PhotoclipError as exc:
         QMessageBox.critical(None, "photoclip", f"{exc.user_message}\n\n{exc.hint}".strip())
         return 1
     window.show()
-    _close_on_signals(window)
+    signals.attach(window)
     # watch the folders; the watcher first catches up on changes made while the app was closed
     QTimer.singleShot(0, window.start_watching)
     QTimer.singleShot(0, lambda: offer_model_setup(window))  # no model on this computer yet: first run

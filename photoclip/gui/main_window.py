@@ -589,6 +589,11 @@ class MainWindow(QMainWindow):
         self.shutdown()
         super().closeEvent(event)
 
+    @property
+    def closing(self) -> bool:
+        """Shut down (or shutting down): nothing new may start (a first-run dialog, a watcher)."""
+        return self._closed
+
     def shutdown(self) -> bool:
         """Save window state, cancel indexing and stop the worker threads (idempotent). False when a worker
         is still busy after the timeout (say, inside a model load): the caller must then not close the library."""

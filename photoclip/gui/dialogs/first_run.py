@@ -202,7 +202,7 @@ def offer_model_setup(window: MainWindow, endpoint: str | None = None) -> FirstR
     """Show the first-run dialog over ``window`` when its library has no model; the chosen model is saved
     as the user's preference and used from the next index or search on."""
     settings = window.library.settings
-    if not needs_model_setup(settings):
+    if window.closing or not needs_model_setup(settings):
         return None
     dialog = FirstRunDialog(settings, window, endpoint)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
