@@ -16,6 +16,7 @@ import numpy as np
 
 from photoclip.core.control import JobControl
 from photoclip.core.embed.base import Embedder
+from photoclip.core.embed.query_cache import QueryVectors
 from photoclip.core.errors import FolderNotFoundError, QueryError
 from photoclip.core.events import EventBus, IndexFinished, ModelLoading
 from photoclip.core.fair_lock import FairLock
@@ -71,6 +72,8 @@ class Library:
         self._model_lock = threading.RLock()
         #: held while the model runs, so a query waits for one batch at most, not a whole run
         self.model_use = FairLock()
+        #: text vectors of recent queries (core/embed/query_cache.py)
+        self.query_vectors = QueryVectors()
         #: index jobs share it, reclaiming space takes it alone (core/job_lock.py)
         self.jobs = JobLock(settings.data_dir / "jobs.lock")
 
@@ -171,7 +174,7 @@ class Library:
 
     # search --------------------------------------------------------------------------------------------
     def _searcher(self) -> Searcher:
-        return Searcher(self.catalog, self.index, _LockedEmbedder(self.embedder, self.model_use))
+        return Searcher(self.catalog, self.index, _LockedEmbedder(self.embedder, self.model_use, self.query_vectors))
 
     def search(self, query: str, limit: int = 20, filters: Filters | None = None) -> list[Hit]:
         return self._searcher().text(query, limit, filters)
@@ -252,9 +255,10 @@ class Library:
 class _LockedEmbedder:
     """Serialises model calls between the indexer and queries; prepare() stays lock-free (decode threads)."""
 
-    def __init__(self, inner: Embedder, lock: FairLock) -> None:
+    def __init__(self, inner: Embedder, lock: FairLock, query_vectors: QueryVectors | None = None) -> None:
         self._inner = inner
         self._lock = lock
+        self._query_vectors = query_vectors
         self.model_id = inner.model_id
         self.dim = inner.dim
         self.input_size = inner.input_size
@@ -268,6 +272,11 @@ class _LockedEmbedder:
             return self._inner.embed_prepared(batch)
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
+        if self._query_vectors is not None:  # a query seen before neither runs the text tower nor waits for it
+            return self._query_vectors.embed(self.model_id, texts, self._embed_texts)
+        return self._embed_texts(texts)
+
+    def _embed_texts(self, texts: list[str]) -> np.ndarray:
         with self._lock:
             return self._inner.embed_texts(texts)
 

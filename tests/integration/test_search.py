@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from photoclip.core.errors import QueryError
 from photoclip.core.search import Filters, parse_query
+from tests.support.color_embedder import ColorEmbedder
 from tests.support.library_fixtures import open_indexed, write_photo
 
 
@@ -105,3 +108,49 @@ def test_query_grammar(text, positive, negative):
 def test_empty_query_is_refused():
     with pytest.raises(QueryError):
         parse_query("   ")
+
+
+class ModelHeldEmbedder(ColorEmbedder):
+    """The model stays busy on an image batch until the test lets it finish (an indexing batch on a CPU)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_batch = threading.Event()
+        self.finish = threading.Event()
+
+    def embed_prepared(self, batch):
+        self.in_batch.set()
+        self.finish.wait(30)
+        return super().embed_prepared(batch)
+
+
+def test_a_query_run_again_skips_the_text_tower_and_never_waits_for_indexing(tmp_path):
+    photos = tmp_path / "Pictures"
+    for colour in ("red", "green", "blue"):
+        write_photo(photos / f"{colour}.png", colour)
+    embedder = ModelHeldEmbedder()
+    embedder.finish.set()
+    with open_indexed(tmp_path, photos, embedder) as lib:
+        first = names(lib.search("red -blue", limit=3))
+        calls = embedder.text_calls
+        assert names(lib.search("red -blue", limit=3)) == first  # same words: same results
+        assert embedder.text_calls == calls  # and no pass through the text tower
+        lib.search("blue +red", limit=3)  # the same words in another query: nothing new to embed
+        assert embedder.text_calls == calls
+
+        # indexing holds the model (a batch in the model); the open search re-runs meanwhile
+        embedder.finish.clear()
+        write_photo(photos / "yellow.png", "yellow")
+        indexing = threading.Thread(target=lib.index_folders)
+        indexing.start()
+        assert embedder.in_batch.wait(10)
+        again: list = []
+        query = threading.Thread(target=lambda: again.extend(lib.search("red -blue", limit=3)))
+        query.start()
+        query.join(10)
+        finished = not query.is_alive()
+        embedder.finish.set()
+        indexing.join(30)
+        query.join(30)
+        assert finished, "a query seen before waited for the indexing batch"
+        assert names(again) == first
