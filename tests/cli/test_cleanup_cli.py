@@ -13,8 +13,8 @@ import pytest
 from photoclip.cli.main import main
 from photoclip.core.library import Library
 from photoclip.core.settings import Settings
-from tests.support.color_embedder import ColorEmbedder
-from tests.support.library_fixtures import write_photo
+from tests.support.color_embedder import ColorEmbedder, WideColorEmbedder
+from tests.support.library_fixtures import small_page_catalog, write_photo
 
 
 class OtherModel(ColorEmbedder):
@@ -136,3 +136,18 @@ def test_the_configured_model_is_in_use_even_before_it_ever_ran(env, photos, cap
     assert code == 0
     assert set(report["models_in_use"]) == {ColorEmbedder.model_id, configured}
     assert report["old_models"] == []
+
+
+def test_an_old_small_page_catalog_is_offered_and_rewritten(env, tmp_path, photos, capsys):
+    small_page_catalog(tmp_path)  # data dir = tmp_path / "data", as make_settings lays it out
+    index_with(WideColorEmbedder(), photos)
+
+    code, out, _ = run(capsys, "cleanup", "--dry-run")
+    assert code == 0 and "Catalog with small pages: rewriting it with larger ones frees about" in out
+    code, out, _ = run(capsys, "status")
+    assert "Catalog with small pages" in out
+
+    code, out, _ = run(capsys, "cleanup")
+    assert code == 0 and "rewrote the catalog with larger pages" in out
+    code, out, _ = run(capsys, "cleanup", "--dry-run", "--json")
+    assert json.loads(out)["report"]["repack_bytes"] == 0

@@ -15,7 +15,6 @@ import textwrap
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from photoclip.core.errors import LibraryBusyError
@@ -23,8 +22,8 @@ from photoclip.core.events import ReclaimProgress
 from photoclip.core.index.hnsw import VectorIndex
 from photoclip.core.model_files import model_stem
 from photoclip.core.reclaim import DAY, GRACE_DAYS
-from tests.support.color_embedder import ColorEmbedder
-from tests.support.library_fixtures import make_settings, open_library, write_photo
+from tests.support.color_embedder import ColorEmbedder, WideColorEmbedder
+from tests.support.library_fixtures import make_settings, open_library, small_page_catalog, write_photo
 
 REPO = Path(__file__).resolve().parents[2]
 LATER = GRACE_DAYS + 1  # days after a delete: past the grace period
@@ -393,32 +392,6 @@ def test_migrating_a_v3_catalog_starts_the_grace_period_of_existing_orphans(tmp_
     (hash_, when), = migrated.conn.execute("SELECT content_hash, orphaned_at FROM orphaned_hashes").fetchall()
     assert hash_ == "gone" and abs(when - time.time()) < 60
     migrated.close()
-
-
-def small_page_catalog(tmp_path) -> None:
-    """A catalog file as photoclip made it before 16 KiB pages (SQLite's default 4 KiB)."""
-    path = make_settings(tmp_path).catalog_path
-    path.parent.mkdir(parents=True)
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA page_size=4096")
-    db.execute("PRAGMA journal_mode=WAL")
-    db.close()
-
-
-class WideColorEmbedder(ColorEmbedder):
-    """The colour space padded to CLIP ViT-B/32's 512 dimensions: rows the size real vectors have."""
-
-    model_id = "test/colors-512@v1"
-    dim = 512
-
-    def embed_prepared(self, batch):
-        return self._wide(super().embed_prepared(batch))
-
-    def embed_texts(self, texts):
-        return self._wide(super().embed_texts(texts))
-
-    def _wide(self, vectors):
-        return np.pad(vectors, ((0, 0), (0, self.dim - vectors.shape[1])))
 
 
 def test_new_catalogs_have_large_pages_and_a_cleanup_rewrites_old_ones(tmp_path, photos):

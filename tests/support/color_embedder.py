@@ -82,3 +82,19 @@ class GatedColorEmbedder(ColorEmbedder):
         if not self._gate.acquire(timeout=60):  # a test that forgot to open the gate fails instead of hanging
             raise TimeoutError("the test never allowed this photo to be decoded")
         return super().prepare(image)
+
+
+class WideColorEmbedder(ColorEmbedder):
+    """The colour space padded to CLIP ViT-B/32's 512 dimensions: rows the size real vectors have."""
+
+    model_id = "test/colors-512@v1"
+    dim = 512
+
+    def embed_prepared(self, batch):
+        return self._wide(super().embed_prepared(batch))
+
+    def embed_texts(self, texts):
+        return self._wide(super().embed_texts(texts))
+
+    def _wide(self, vectors):
+        return np.pad(vectors, ((0, 0), (0, self.dim - vectors.shape[1])))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from pathlib import Path
 
 from PIL import Image
@@ -54,3 +55,13 @@ def open_indexed(root: Path, photos: Path, embedder: ColorEmbedder | None = None
     lib.photos_root = photos
     lib.root = root
     return lib
+
+
+def small_page_catalog(tmp_path: Path) -> None:
+    """A catalog file as photoclip made it before 16 KiB pages (SQLite's default 4 KiB)."""
+    path = make_settings(tmp_path).catalog_path
+    path.parent.mkdir(parents=True)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA page_size=4096")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.close()
