@@ -84,3 +84,51 @@ def test_catalog_from_a_newer_photoclip_is_refused_untouched(tmp_path):
         open_library(tmp_path)
     assert "newer photoclip" in err.value.user_message
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 5
+
+
+def catalog_files(tmp_path):
+    path = make_settings(tmp_path).catalog_path
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+
+
+def photos_of(root, colours):
+    for colour in colours:
+        write_photo(root / f"{colour}.png", colour)
+    return root
+
+
+def test_an_index_left_from_a_deleted_catalog_is_not_taken_for_the_new_one(tmp_path):
+    with open_library(tmp_path) as lib:
+        lib.index_folders([photos_of(tmp_path / "Old", ["red", "green", "blue"])])
+    for path in catalog_files(tmp_path):  # "start over": the catalog goes, the index folder stays
+        path.unlink(missing_ok=True)
+    with open_library(tmp_path) as lib:  # the same ids 1-3 now belong to other photos
+        lib.index_folders([photos_of(tmp_path / "New", ["yellow", "white", "black"])])
+        hits = lib.search("yellow", limit=3)
+        assert hits[0].path.endswith("yellow.png") and hits[0].score > 0.99
+        assert len(lib.index) == 3
+
+
+def test_a_restored_older_catalog_rebuilds_the_index(tmp_path):
+    photos = photos_of(tmp_path / "Pictures", ["red", "green", "blue"])
+    backup = tmp_path / "backup.sqlite3"
+    with open_library(tmp_path) as lib:
+        lib.index_folders([photos])
+        lib.catalog.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        with sqlite3.connect(backup) as copy:
+            lib.catalog.db.conn.backup(copy)
+        photos_of(photos, ["yellow", "white"])
+        lib.index_folders()  # ids 4 and 5, in the index file
+    for path in catalog_files(tmp_path):
+        path.unlink(missing_ok=True)
+    backup.rename(catalog_files(tmp_path)[0])  # the user restores the backup: it will issue ids 4 and 5 again
+    (photos / "yellow.png").unlink()
+    (photos / "white.png").unlink()
+    photos_of(photos, ["orange", "purple"])
+    with open_library(tmp_path) as lib:
+        lib.index_folders()
+        assert len(lib.index) == 5
+        for colour in ("orange", "purple", "red"):
+            assert lib.search(colour, limit=1)[0].path.endswith(f"{colour}.png")
+    with open_library(tmp_path) as lib:
+        assert len(lib.index) == 5

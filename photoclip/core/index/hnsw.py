@@ -100,6 +100,8 @@ class VectorIndex:
     def load_after_removal(self, catalog: Catalog) -> bool:
         """Load the saved file, with the vectors just deleted from the catalog marked deleted; False when
         there is no usable file (the next open rebuilds it anyway)."""
+        self.catalog = catalog
+        self.removal_mark = catalog.removal_mark()
         return self._load_if_consistent(catalog)
 
     def _load_if_consistent(self, catalog: Catalog) -> bool:
@@ -107,7 +109,11 @@ class VectorIndex:
             meta = json.loads(self.meta_path.read_text())
             if meta.get("model_id") != self.model_id or meta.get("dim") != self.dim:
                 return False
+            if meta.get("catalog_id", catalog.catalog_id()) != catalog.catalog_id():
+                return False  # saved for another catalog (this one was deleted and started over)
             count, _ = catalog.embedding_stats(self.model_id, up_to_id=meta["max_id"])
+            if count != meta["count"] and not _repairable(meta, catalog):
+                return False
             index = self._hnswlib.Index(space="ip", dim=self.dim)
             deleted = int(meta.get("deleted", 0))
             index.load_index(str(self.path), max_elements=max(meta["count"] + deleted, 1024))
@@ -162,6 +168,7 @@ class VectorIndex:
     def save(self) -> None:
         """Atomic: a kill during save leaves the previous file (and its matching sidecar) in place."""
         self.forget_removed()  # never write back vectors a cleanup elsewhere removed
+        catalog_id = self.catalog.catalog_id() if self.catalog is not None else None
         with self._lock:
             if not self._dirty:
                 return
@@ -171,6 +178,8 @@ class VectorIndex:
             # count: live labels, what the catalog must still hold up to max_id for the file to be trusted
             meta = {"model_id": self.model_id, "dim": self.dim, "max_id": self.max_id, "count": len(self),
                     "deleted": self.deleted}
+            if catalog_id:
+                meta["catalog_id"] = catalog_id
             _fsync_file(tmp)
             # Sidecar first with the new counts would mismatch the old file if we died in between; the load
             # check (count of catalog ids <= max_id) then simply rebuilds. Either order is safe.
@@ -221,6 +230,13 @@ class VectorIndex:
             self._index.set_ef(max(MIN_EF, k))
             labels, distances = self._index.knn_query(np.asarray(vector, np.float32).reshape(1, -1), k=k)
         return labels[0].astype(np.int64), (1.0 - distances[0]).astype(np.float32)
+
+
+def _repairable(meta: dict, catalog: Catalog) -> bool:
+    """A file that does not match the catalog can be repaired in place only if it was saved for this very
+    catalog (files from before catalog ids are rebuilt once) and the catalog is not older than the file: a
+    restored backup would issue ids the file already holds again, for other photos."""
+    return meta.get("catalog_id") == catalog.catalog_id() and catalog.last_embedding_id() >= meta["max_id"]
 
 
 def _fsync_file(path: Path) -> None:

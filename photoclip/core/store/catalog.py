@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -280,6 +281,22 @@ class Catalog:
         found.sort()
         vectors = np.frombuffer(b"".join(v for _, v in found), dtype=np.float32).reshape(len(found), -1)
         return np.array([i for i, _ in found], dtype=np.int64), vectors
+
+    def catalog_id(self) -> str:
+        """A random id made once per catalog: an index file saved for another catalog (one deleted and started
+        over) is never taken for this one's, even where their embedding ids overlap."""
+        known = self.get_meta("catalog_id")
+        if known:
+            return known
+        with self.transaction() as db:  # OR IGNORE: another process may be making it at the same moment
+            db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('catalog_id', ?)", (uuid.uuid4().hex,))
+        return self.get_meta("catalog_id") or ""
+
+    def last_embedding_id(self) -> int:
+        """The highest embedding id ever issued (AUTOINCREMENT's counter): below an index file's max id, this
+        catalog is older than the file (a restored backup) and ids the file holds will be issued again."""
+        row = self.db.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'embeddings'").fetchone()
+        return int(row[0]) if row else 0
 
     def removal_mark(self) -> int:
         """Grows whenever vectors are deleted (cleanup, old models), in the same transaction: an open index
