@@ -182,7 +182,7 @@ class VectorIndex:
                 meta["catalog_id"] = catalog_id
             _fsync_file(tmp)
             # Sidecar first with the new counts would mismatch the old file if we died in between; the load
-            # check (count of catalog ids <= max_id) then simply rebuilds. Either order is safe.
+            # check (count of catalog ids <= max_id) then repairs or rebuilds. Either order is safe.
             os.replace(tmp, self.path)
             tmp_meta = self.meta_path.with_suffix(".json.tmp")
             tmp_meta.write_text(json.dumps(meta))
