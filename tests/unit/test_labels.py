@@ -75,6 +75,16 @@ def test_json_and_text_round_trip(tmp_path):
     assert from_text.labels == original.labels and from_text.name == "mine"
 
 
+def test_saving_replaces_a_file_whole_or_fails_with_a_clear_error(tmp_path):
+    target = tmp_path / "mine.txt"
+    target.write_text("what an earlier export left\n")
+    LabelSet("mine", (Label("beach"),)).save(target)
+    assert LabelSet.load(target).labels == (Label("beach"),)
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.txt"]  # no temp file left beside it
+    with pytest.raises(LabelSetError, match="Cannot write"):
+        LabelSet("mine", (Label("beach"),)).save(tmp_path / "no such folder" / "mine.json")
+
+
 def test_presets_load_and_cover_the_issue():
     assert {"scenes", "everyday-objects", "documents", "sensitive"} <= set(preset_names())
     for name in preset_names():

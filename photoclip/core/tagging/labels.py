@@ -13,6 +13,7 @@ with one label per line::
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,8 +186,17 @@ class LabelSet:
 
     # files ---------------------------------------------------------------------------------------------
     def save(self, path: Path) -> None:
-        """``.json`` writes JSON, anything else the text format."""
-        path.write_text(self.to_json() if path.suffix.lower() == ".json" else self.to_text(), encoding="utf-8")
+        """``.json`` writes JSON, anything else the text format. Atomic (temp file, then rename): a reader never
+        sees half a file, and a failed write leaves an existing export as it was."""
+        text = self.to_json() if path.suffix.lower() == ".json" else self.to_text()
+        tmp = path.with_name(f".{path.name}.tmp")
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise LabelSetError(f"Cannot write {path}: {exc.strerror or exc}.",
+                                "Choose a folder you can write to.") from exc
 
     @classmethod
     def load(cls, path: Path) -> LabelSet:
