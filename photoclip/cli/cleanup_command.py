@@ -106,9 +106,13 @@ def summary(result: ReclaimResult) -> str:
         parts.append(f"{len(result.models_removed)} old models ({result.model_vectors_removed} vectors)")
     if result.repacked:
         parts.append("rewrote the catalog with larger pages")
-    return (f"Removed {', '.join(parts)}. Freed {file_size(result.bytes_freed)} (catalog "
+    text = (f"Removed {', '.join(parts)}. Freed {file_size(result.bytes_freed)} (catalog "
             f"{file_size(result.catalog_bytes_before)} → {file_size(result.catalog_bytes_after)}, files "
             f"{file_size(result.file_bytes_freed)}) in {result.seconds:.1f} s.")
+    if result.repack_pending:
+        text += (" The catalog still has small pages: it was open elsewhere (the photoclip window, a watcher);"
+                 " close it and run cleanup again to rewrite it.")
+    return text
 
 
 class _ReclaimBar:

@@ -106,6 +106,8 @@ class ReclaimResult:
     file_bytes_freed: int = 0
     #: the catalog was rewritten with larger pages
     repacked: bool = False
+    #: it has small pages but could not be rewritten now (another connection had it open)
+    repack_pending: bool = False
     seconds: float = 0.0
 
     @property
@@ -118,7 +120,7 @@ class ReclaimResult:
             "model_vectors_removed": self.model_vectors_removed, "indexes": self.indexes,
             "catalog_bytes_before": self.catalog_bytes_before, "catalog_bytes_after": self.catalog_bytes_after,
             "file_bytes_freed": self.file_bytes_freed, "bytes_freed": self.bytes_freed,
-            "repacked": self.repacked, "seconds": round(self.seconds, 3),
+            "repacked": self.repacked, "repack_pending": self.repack_pending, "seconds": round(self.seconds, 3),
         }
 
 
@@ -195,6 +197,7 @@ class Reclaimer:
         if result.orphans_removed or result.model_vectors_removed or result.models_removed or report.repack_bytes:
             self.events.emit(ReclaimProgress("vacuum", 0, 1))
             result.repacked = self.catalog.vacuum()
+            result.repack_pending = bool(report.repack_bytes) and not result.repacked
             self.events.emit(ReclaimProgress("vacuum", 1, 1))
         result.catalog_bytes_after = self.catalog.files_size()
         result.seconds = time.monotonic() - started

@@ -7,12 +7,14 @@ The library is filled with the colour embedder; the commands themselves open it 
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 
 from photoclip.cli.main import main
 from photoclip.core.library import Library
 from photoclip.core.settings import Settings
+from photoclip.core.store import catalog as catalog_module
 from tests.support.color_embedder import ColorEmbedder, WideColorEmbedder
 from tests.support.library_fixtures import small_page_catalog, write_photo
 
@@ -138,7 +140,8 @@ def test_the_configured_model_is_in_use_even_before_it_ever_ran(env, photos, cap
     assert report["old_models"] == []
 
 
-def test_an_old_small_page_catalog_is_offered_and_rewritten(env, tmp_path, photos, capsys):
+def test_an_old_small_page_catalog_is_offered_and_rewritten(env, tmp_path, photos, capsys, monkeypatch):
+    monkeypatch.setattr(catalog_module, "REPACK_MIN_BYTES", 0)  # 4 photos stand for a library of thousands
     small_page_catalog(tmp_path)  # data dir = tmp_path / "data", as make_settings lays it out
     index_with(WideColorEmbedder(), photos)
 
@@ -147,7 +150,13 @@ def test_an_old_small_page_catalog_is_offered_and_rewritten(env, tmp_path, photo
     code, out, _ = run(capsys, "status")
     assert "Catalog with small pages" in out
 
+    other = sqlite3.connect(env["PHOTOCLIP_DATA_DIR"] + "/catalog.sqlite3")  # the app, open meanwhile
+    other.execute("SELECT COUNT(*) FROM photos").fetchone()
     code, out, _ = run(capsys, "cleanup")
-    assert code == 0 and "rewrote the catalog with larger pages" in out
+    other.close()
+    assert code == 0 and "still has small pages" in out and "close it and run cleanup again" in out
+
+    code, out, _ = run(capsys, "cleanup")
+    assert code == 0 and "rewrote the catalog with larger pages" in out and "still has" not in out
     code, out, _ = run(capsys, "cleanup", "--dry-run", "--json")
     assert json.loads(out)["report"]["repack_bytes"] == 0
