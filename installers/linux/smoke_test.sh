@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [[ $(id -u) == 0 ]] || { echo "smoke_test.sh needs root (debootstrap, chroot)" >&2; exit 1; }
+command -v debootstrap >/dev/null || { echo "debootstrap is missing: apt-get install debootstrap" >&2; exit 1; }
 deb=$(ls -t build/photoclip_*.deb 2>/dev/null | head -1)
 [[ -n $deb ]] || { echo "no .deb in build/: run installers/linux/build_deb.sh first" >&2; exit 1; }
 suite=${SMOKE_SUITE:-bookworm}
