@@ -109,10 +109,11 @@ class VectorIndex:
             meta = json.loads(self.meta_path.read_text())
             if meta.get("model_id") != self.model_id or meta.get("dim") != self.dim:
                 return False
-            if meta.get("catalog_id", catalog.catalog_id()) != catalog.catalog_id():
+            catalog_id = catalog.catalog_id()
+            if meta.get("catalog_id", catalog_id) != catalog_id:
                 return False  # saved for another catalog (this one was deleted and started over)
             count, _ = catalog.embedding_stats(self.model_id, up_to_id=meta["max_id"])
-            if count != meta["count"] and not _repairable(meta, catalog):
+            if count != meta["count"] and not _repairable(meta, catalog_id, catalog):
                 return False
             index = self._hnswlib.Index(space="ip", dim=self.dim)
             deleted = int(meta.get("deleted", 0))
@@ -232,11 +233,11 @@ class VectorIndex:
         return labels[0].astype(np.int64), (1.0 - distances[0]).astype(np.float32)
 
 
-def _repairable(meta: dict, catalog: Catalog) -> bool:
+def _repairable(meta: dict, catalog_id: str, catalog: Catalog) -> bool:
     """A file that does not match the catalog can be repaired in place only if it was saved for this very
     catalog (files from before catalog ids are rebuilt once) and the catalog is not older than the file: a
     restored backup would issue ids the file already holds again, for other photos."""
-    return meta.get("catalog_id") == catalog.catalog_id() and catalog.last_embedding_id() >= meta["max_id"]
+    return meta.get("catalog_id") == catalog_id and catalog.last_embedding_id() >= meta["max_id"]
 
 
 def _fsync_file(path: Path) -> None:
