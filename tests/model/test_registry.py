@@ -225,7 +225,7 @@ def test_import_rejects_pickle_only(tiny_model_dir: Path, tmp_path: Path, models
     [
         ("tokenizer", "tokenizer"),
         ("config", "config.json"),
-        ("not-clip", "not a CLIP model"),
+        ("not-clip", "photoclip supports"),
     ],
 )
 def test_import_rejects_broken_folders(tiny_model_dir: Path, tmp_path: Path, models_dir: Path,

@@ -1,4 +1,7 @@
-"""The real CLIP embedder: a Hugging Face ``CLIPModel`` folder (safetensors only) run by torch.
+"""The real embedder: a Hugging Face model folder of the CLIP family (safetensors only) run by torch.
+
+The family (CLIP, SigLIP / SigLIP 2, AltCLIP; ``families.py``) decides the transformers class, the image
+preprocessing and the text rules; everything else here is the same for all of them.
 
 Importing this module is cheap: torch and transformers are imported inside ``ClipEmbedder.load`` so the GUI
 can show its window before torch loads. Image preprocessing is numpy/PIL (``preprocess.py``) and runs in the
@@ -33,6 +36,7 @@ import numpy as np
 from PIL import Image
 
 from photoclip.core.embed.base import TEXT_CHUNK, embed_texts_by_length, normalize_rows
+from photoclip.core.embed.families import CLIP, Family, ModelSpec, read_spec
 from photoclip.core.embed.preprocess import PreprocessConfig
 from photoclip.core.embed.registry import validate_model_folder
 from photoclip.core.errors import DeviceNotAvailableError, ModelFormatError
@@ -43,15 +47,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BACKENDS = ("auto", "fp32", "bf16", "int8", "fp16")
-#: Texts per forward pass; each chunk is padded only to its own longest prompt.
-DEFAULT_MAX_TEXT_TOKENS = 77
 
 
 _DEVICE_HINT = "Set PHOTOCLIP_DEVICE to auto, cpu, cuda, cuda:N or mps (auto picks the best available one)."
 
 
 class ClipEmbedder:
-    """A loaded CLIP model implementing the ``Embedder`` protocol. Build it with ``ClipEmbedder.load``."""
+    """A loaded model of the CLIP family implementing the ``Embedder`` protocol. Build it with ``load``."""
 
     def __init__(
         self,
@@ -60,10 +62,9 @@ class ClipEmbedder:
         tokenizer: Any,
         preprocess: PreprocessConfig,
         model_id: str,
-        dim: int,
+        spec: ModelSpec,
         backend: str,
         device: str,
-        max_text_tokens: int = DEFAULT_MAX_TEXT_TOKENS,
     ) -> None:
         import torch
 
@@ -72,12 +73,13 @@ class ClipEmbedder:
         self._tokenizer = tokenizer
         self._preprocess = preprocess
         self._input_dtype = _input_dtype(torch, backend)
+        self.spec = spec
         self.model_id = model_id
-        self.dim = dim
+        self.dim = spec.dim
         self.input_size = preprocess.size
         self.backend = backend
         self.device = device
-        self.max_text_tokens = max_text_tokens
+        self.max_text_tokens = spec.max_text_tokens
 
     # --- construction -------------------------------------------------------------------------------------
 
@@ -91,38 +93,34 @@ class ClipEmbedder:
         device: str = "auto",
         threads: int | None = None,
     ) -> ClipEmbedder:
-        """Load the CLIP model in ``folder`` (hub layout, safetensors) on ``device`` with ``backend``.
+        """Load the model in ``folder`` (hub layout, safetensors) on ``device`` with ``backend``.
 
         ``threads`` sets torch's intra-op thread count, which is process-wide. Raises ``ModelFormatError``
-        when the folder is not a usable CLIP model, ``DeviceNotAvailableError`` for a device this computer
-        lacks, ``ValueError`` for an unknown backend name.
+        when the folder is not a usable model of a supported family (or any tensor is missing, unexpected or
+        mis-shaped), ``DeviceNotAvailableError`` for a device this computer lacks, ``ValueError`` for an
+        unknown backend name.
         """
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
         folder = Path(folder)
-        validate_model_folder(folder)  # safetensors-only rule, before transformers sees the folder
+        validate_model_folder(folder)  # supported family, safetensors only, before transformers sees the folder
+        spec = read_spec(folder)
         import torch
 
         if threads:
             torch.set_num_threads(max(1, int(threads)))
         resolved_device = resolve_device(device)
         chosen = choose_backend(backend, resolved_device)
-        model = _load_model(folder).to(resolved_device)
+        tokenizer = _load_tokenizer(folder, spec.family)
+        preprocess = load_preprocess(folder)
+        model = _load_model(folder, spec.family).to(resolved_device)
         if backend == "auto" and chosen == "int8":
-            model, chosen = _int8_if_faithful(model)
+            probe = _probe_inputs(preprocess, spec.tokenize(tokenizer, [PROBE_TEXT], "pt"))
+            model, chosen = _int8_if_faithful(model, probe)
         else:
             model, chosen = apply_backend(model, chosen, resolved_device)
-        text_cfg = model.config.text_config
-        return cls(
-            model=model,
-            tokenizer=_load_tokenizer(folder),
-            preprocess=load_preprocess(folder),
-            model_id=model_id,
-            dim=int(model.config.projection_dim),
-            backend=chosen,
-            device=resolved_device,
-            max_text_tokens=int(getattr(text_cfg, "max_position_embeddings", DEFAULT_MAX_TEXT_TOKENS)),
-        )
+        return cls(model=model, tokenizer=tokenizer, preprocess=preprocess, model_id=model_id, spec=spec,
+                   backend=chosen, device=resolved_device)
 
     # --- Embedder protocol --------------------------------------------------------------------------------
 
@@ -153,27 +151,20 @@ class ClipEmbedder:
     # --- helpers ------------------------------------------------------------------------------------------
 
     def tokenize(self, texts: list[str]) -> dict[str, torch.Tensor]:
-        """Token ids + attention mask padded to the longest text (never to 77: that costs 3–11x)."""
-        return dict(
-            self._tokenizer(
-                list(texts),
-                padding="longest",
-                truncation=True,
-                max_length=self.max_text_tokens,
-                return_tensors="pt",
-            )
-        )
+        """Token ids (+ attention mask) by the family's rules: CLIP and AltCLIP pad to the longest text (never
+        to 77: that costs 3–11x), SigLIP to the 64 positions it was trained with."""
+        return self.spec.tokenize(self._tokenizer, list(texts), "pt")
+
+    def token_counts(self, texts: list[str]) -> list[int]:
+        """Tokens each text needs; above ``max_text_tokens`` the model reads only the start."""
+        return self.spec.token_counts(self._tokenizer, list(texts))
 
     def _embed_text_chunk(self, texts: list[str]) -> np.ndarray:
         torch = self._torch
         tokens = self.tokenize(texts)
         with torch.inference_mode():
-            features = _pooled(
-                self._model.get_text_features(
-                    input_ids=tokens["input_ids"].to(self.device),
-                    attention_mask=tokens["attention_mask"].to(self.device),
-                )
-            )
+            inputs = {k: v.to(self.device) for k, v in tokens.items()}
+            features = _pooled(self._model.get_text_features(**inputs))
             return normalize_rows(features.float().cpu().numpy())
 
     def __repr__(self) -> str:
@@ -257,7 +248,11 @@ def apply_backend(model: Any, backend: str, device: str) -> tuple[Any, str]:
 INT8_MIN_COSINE = 0.999
 
 
-def _int8_if_faithful(model: Any) -> tuple[Any, str]:
+#: The prompt the int8 probe embeds.
+PROBE_TEXT = "a photo of a dog"
+
+
+def _int8_if_faithful(model: Any, probe: tuple[torch.Tensor, dict[str, torch.Tensor]]) -> tuple[Any, str]:
     """int8 copy of ``model`` if its vectors agree with fp32 on a small probe, else ``model`` itself.
 
     Dynamic quantisation can hurt some checkpoints (activation outliers); the probe (2 images, 1 text,
@@ -266,36 +261,36 @@ def _int8_if_faithful(model: Any) -> tuple[Any, str]:
     quantized = _quantize_int8(model)
     if quantized is None:
         return model, "fp32"
-    pixels, ids = _probe_inputs(model.config)
-    cosine = min(_probe_cosines(model, quantized, pixels, ids))
+    cosine = min(_probe_cosines(model, quantized, *probe))
     if cosine < INT8_MIN_COSINE:
         log.info("int8 vectors differ from fp32 (cosine %.4f); using fp32", cosine)
         return model, "fp32"
     return quantized, "int8"
 
 
-def _probe_inputs(config: Any) -> tuple[torch.Tensor, torch.Tensor]:
-    """Deterministic, photo-like inputs: smooth colour gradients with texture, and one short prompt."""
+def _probe_inputs(preprocess: PreprocessConfig, tokens: dict[str, torch.Tensor]
+                  ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Deterministic, photo-like inputs (smooth colour gradients with texture) at the model's input size,
+    and the tokens of one short prompt."""
     import torch
 
-    size = int(config.vision_config.image_size)
+    size = preprocess.size
     y, x = np.mgrid[0:size, 0:size].astype(np.float32) / size
     images = []
     for k in (1.0, 3.0):
-        rgb = np.stack([x, y, 0.5 + 0.5 * np.sin(k * 6.283 * (x + y))])
-        images.append((rgb - 0.45) / 0.27)
-    vocab = int(config.text_config.vocab_size)
-    ids = [vocab - 2, 320, 1125, 539, 320, 2368, vocab - 1] if vocab >= 49408 else [1, 2, 3, 4, vocab - 1]
-    return torch.from_numpy(np.stack(images).astype(np.float32)), torch.tensor([ids])
+        rgb = np.stack([x, y, 0.5 + 0.5 * np.sin(k * 6.283 * (x + y))], axis=-1)
+        images.append(preprocess(Image.fromarray((rgb * 255).astype(np.uint8))))
+    return torch.from_numpy(np.stack(images)), tokens
 
 
-def _probe_cosines(reference: Any, candidate: Any, pixels: torch.Tensor, ids: torch.Tensor) -> list[float]:
+def _probe_cosines(reference: Any, candidate: Any, pixels: torch.Tensor,
+                   tokens: dict[str, torch.Tensor]) -> list[float]:
     import torch
 
     def run(model: Any) -> np.ndarray:
         with torch.inference_mode():
             img = _pooled(model.get_image_features(pixel_values=pixels))
-            txt = _pooled(model.get_text_features(input_ids=ids, attention_mask=torch.ones_like(ids)))
+            txt = _pooled(model.get_text_features(**tokens))
         return normalize_rows(torch.cat([img, txt]).float().numpy())
 
     return [float(c) for c in np.sum(run(reference) * run(candidate), axis=1)]
@@ -336,64 +331,114 @@ def _input_dtype(torch: Any, backend: str) -> torch.dtype:
     return {"bf16": torch.bfloat16, "fp16": torch.float16}.get(backend, torch.float32)
 
 
-# --- loading ----------------------------------------------------------------------------------------------
+# --- loading ---------------------------------------------------------------------------------------------
 
 
 def load_fp32_model(folder: Path) -> Any:
-    """The folder's ``CLIPModel`` in fp32, eval mode (what the OpenVINO backend converts from)."""
+    """The folder's model (its family's class) in fp32, eval mode (what the OpenVINO backend converts from)."""
     validate_model_folder(folder)
-    return _load_model(folder)
+    return _load_model(folder, read_spec(folder).family)
 
 
 def load_tokenizer(folder: Path) -> Any:
-    return _load_tokenizer(folder)
+    return _load_tokenizer(folder, read_spec(folder).family)
 
 
 def load_preprocess(folder: Path) -> PreprocessConfig:
-    return PreprocessConfig.from_dict(read_json_object(folder / "preprocessor_config.json"))
+    family = read_spec(folder).family.name
+    return PreprocessConfig.from_dict(read_json_object(folder / "preprocessor_config.json"), family=family)
 
 
-def _load_model(folder: Path) -> Any:
-    from transformers import CLIPModel
+#: Tensors a checkpoint may lack or carry without meaning anything: transformers rebuilds these buffers.
+_BUFFER_SUFFIXES = ("position_ids",)
 
+
+def _load_model(folder: Path, family: Family = CLIP) -> Any:
+    """The family's transformers model from ``folder``, loaded strictly: every weight must come from the file.
+
+    transformers fills a missing tensor with random values and reports it only in a log (AltCLIP loaded as
+    CLIPModel did exactly that); photoclip refuses such a folder instead of storing meaningless vectors.
+    """
+    import transformers
+
+    model_class = getattr(transformers, family.model_class)
     try:
         with _quiet_transformers():
-            model = CLIPModel.from_pretrained(folder, use_safetensors=True)
-    except Exception as exc:  # a truncated file, a config of another architecture, ...
+            model, info = model_class.from_pretrained(folder, use_safetensors=True, output_loading_info=True)
+    except Exception as exc:  # a truncated file, a shape that does not fit the config, ...
         raise ModelFormatError(
-            f"The CLIP model in {folder} could not be loaded: {exc}",
+            f"The {family.title} model in {folder} could not be loaded ({_first_line(exc)}).",
             "The folder may be incomplete or damaged; download or import it again "
             "(`photoclip model download` / `photoclip model import DIR`).",
         ) from exc
+    _check_loading_info(folder, family, info)
     # transformers 5 loads in the checkpoint's dtype; fp32 is the reference every backend starts from.
     model = model.float().eval()
     model.requires_grad_(False)
     return model
 
 
-def _load_tokenizer(folder: Path) -> Any:
-    from transformers import CLIPTokenizerFast
+def _check_loading_info(folder: Path, family: Family, info: dict) -> None:
+    def real(keys: object) -> list[str]:
+        names = [k if isinstance(k, str) else str(k[0]) for k in (keys or [])]
+        return sorted(k for k in names if not k.endswith(_BUFFER_SUFFIXES))
+
+    missing, unexpected = real(info.get("missing_keys")), real(info.get("unexpected_keys"))
+    mismatched = real(info.get("mismatched_keys"))
+    problems = [(missing, "missing"), (unexpected, "not part of the model"), (mismatched, "of the wrong shape")]
+    for keys, what in problems:
+        if keys:
+            more = f" and {len(keys) - 1} more" if len(keys) > 1 else ""
+            raise ModelFormatError(
+                f"The {family.title} model in {folder} is not complete: the weight {keys[0]}{more} is {what}.",
+                "The weights do not fit the folder's config.json (a damaged download, or weights of another "
+                "model); download or import it again.",
+            )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:300]
+
+
+def _load_tokenizer(folder: Path, family: Family = CLIP) -> Any:
+    import transformers
 
     try:
         with _quiet_transformers():
-            return CLIPTokenizerFast.from_pretrained(folder)
+            if family is CLIP:  # a CLIP folder may carry only vocab.json + merges.txt, no tokenizer_config
+                tokenizer = transformers.CLIPTokenizerFast.from_pretrained(folder)
+            else:
+                tokenizer = transformers.AutoTokenizer.from_pretrained(folder)
     except Exception as exc:
         raise ModelFormatError(
-            f"The tokenizer in {folder} could not be loaded: {exc}",
-            "The folder needs tokenizer.json (or vocab.json + merges.txt); download or import it again.",
+            f"The tokenizer in {folder} could not be loaded ({_first_line(exc)}).",
+            "The folder needs its tokenizer files (tokenizer.json, or vocab.json + merges.txt); download or "
+            "import it again.",
         ) from exc
+    # Every family was trained with pads after the text: SigLIP pools the last position, AltCLIP the first. A
+    # Gemma tokenizer defaults to left padding, which would pool the text's own last token instead.
+    tokenizer.padding_side = "right"
+    tokenizer.truncation_side = "right"
+    return tokenizer
 
 
 @contextmanager
 def _quiet_transformers() -> Iterator[None]:
-    """Silence transformers' progress bars while loading: the core never writes to the terminal."""
+    """Silence transformers while loading (progress bars, its load report, warnings): the core never writes
+    to the terminal, and what matters in the report is checked by ``_check_loading_info``."""
     from transformers.utils import logging as hf_logging
 
     was_enabled = hf_logging.is_progress_bar_enabled()
+    verbosity = hf_logging.get_verbosity()
     hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
     finally:
+        hf_logging.set_verbosity(verbosity)
         if was_enabled:
             hf_logging.enable_progress_bar()
 

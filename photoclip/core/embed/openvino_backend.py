@@ -1,4 +1,5 @@
-"""The CLIP embedder on OpenVINO (CPU): the same transformers model's towers converted to IR (``openvino_ir``).
+"""The embedder on OpenVINO (CPU), for every family of ``families.py``: the same transformers model's towers
+converted to IR (``openvino_ir``).
 
 Vectors live in the same space as the torch embedder's (same ``model_id``). Backends:
 
@@ -21,6 +22,7 @@ from PIL import Image
 
 from photoclip.core.embed import openvino_ir as ir
 from photoclip.core.embed.base import TEXT_CHUNK, embed_texts_by_length, normalize_rows
+from photoclip.core.embed.families import ModelSpec, read_spec
 from photoclip.core.embed.preprocess import PreprocessConfig
 
 log = logging.getLogger(__name__)
@@ -33,21 +35,22 @@ class CalibrationNeededError(RuntimeError):
 
 
 class OpenVinoEmbedder:
-    """A CLIP model compiled by OpenVINO for the CPU, implementing the ``Embedder`` protocol."""
+    """A model compiled by OpenVINO for the CPU, implementing the ``Embedder`` protocol."""
 
     device = "cpu"
 
     def __init__(self, *, image: Any, text: Any, tokenizer: Any, preprocess: PreprocessConfig, model_id: str,
-                 dim: int, backend: str, max_text_tokens: int) -> None:
+                 spec: ModelSpec, backend: str) -> None:
         self._image = image.create_infer_request()
         self._text = text.create_infer_request()
         self._tokenizer = tokenizer
         self._preprocess = preprocess
+        self.spec = spec
         self.model_id = model_id
-        self.dim = dim
+        self.dim = spec.dim
         self.input_size = preprocess.size
         self.backend = backend
-        self.max_text_tokens = max_text_tokens
+        self.max_text_tokens = spec.max_text_tokens
 
     @classmethod
     def load(cls, folder: Path, *, model_id: str, precision: str = "fp32", cache_root: Path,
@@ -59,17 +62,14 @@ class OpenVinoEmbedder:
         """
         if precision not in PRECISIONS:
             raise ValueError(f"unknown OpenVINO precision {precision!r}")
-        from photoclip.core.embed.clip_hf import (
-            cpu_has_native_bf16,
-            load_preprocess,
-            load_tokenizer,
-            read_json_object,
-        )
+        from photoclip.core.embed.clip_hf import cpu_has_native_bf16, load_preprocess, load_tokenizer
 
         if precision == "bf16" and not cpu_has_native_bf16():
             log.warning("this CPU has no native bf16; OpenVINO runs fp32")
             precision = "fp32"
-        towers = fp32_towers(folder, model_id, cache_root)
+        spec = read_spec(Path(folder))
+        tokenizer = load_tokenizer(Path(folder))
+        towers = fp32_towers(folder, model_id, cache_root, spec.tokenize(tokenizer, ["a photo of a dog"], "np"))
         image_model = towers[ir.IMAGE_XML]
         if precision == "int8":
             image_model = int8_image_tower(image_model, model_id, cache_root, calibration)
@@ -77,13 +77,8 @@ class OpenVinoEmbedder:
         core = ov.Core()
         image = core.compile_model(image_model, "CPU", compile_config(threads, precision))
         text = core.compile_model(towers[ir.TEXT_XML], "CPU", compile_config(threads, "fp32"))
-        config = read_json_object(Path(folder) / "config.json")
-        text_cfg = config.get("text_config") or {}
-        return cls(
-            image=image, text=text, tokenizer=load_tokenizer(Path(folder)), preprocess=load_preprocess(Path(folder)),
-            model_id=model_id, dim=int(image.outputs[0].get_partial_shape()[1].get_length()),
-            backend=f"openvino-{precision}", max_text_tokens=int(text_cfg.get("max_position_embeddings", 77)),
-        )
+        return cls(image=image, text=text, tokenizer=tokenizer, preprocess=load_preprocess(Path(folder)),
+                   model_id=model_id, spec=spec, backend=f"openvino-{precision}")
 
     # --- Embedder protocol --------------------------------------------------------------------------------
 
@@ -104,10 +99,12 @@ class OpenVinoEmbedder:
         return embed_texts_by_length(texts, self.dim, TEXT_CHUNK, self._embed_text_chunk)
 
     def tokenize(self, texts: list[str]) -> dict[str, np.ndarray]:
-        """Token ids + attention mask padded to the longest text (never to 77: that costs 3–11x)."""
-        tokens = self._tokenizer(list(texts), padding="longest", truncation=True, max_length=self.max_text_tokens,
-                                 return_tensors="np")
-        return {k: np.asarray(tokens[k], dtype=np.int64) for k in ("input_ids", "attention_mask")}
+        """Token inputs by the family's rules (as the torch embedder's ``tokenize``), int64."""
+        tokens = self.spec.tokenize(self._tokenizer, list(texts), "np")
+        return {k: np.asarray(v, dtype=np.int64) for k, v in tokens.items()}
+
+    def token_counts(self, texts: list[str]) -> list[int]:
+        return self.spec.token_counts(self._tokenizer, list(texts))
 
     def _embed_text_chunk(self, texts: list[str]) -> np.ndarray:
         return normalize_rows(self._text.infer(self.tokenize(texts))[0])
@@ -129,7 +126,7 @@ def compile_config(threads: int | None, precision: str) -> dict[str, Any]:
     return config
 
 
-def fp32_towers(folder: Path, model_id: str, cache_root: Path) -> dict[str, Any]:
+def fp32_towers(folder: Path, model_id: str, cache_root: Path, text_example: dict[str, Any]) -> dict[str, Any]:
     """The fp32 image and text IR from the cache, converted from ``folder`` (torch) when not cached."""
     entry = ir.cache_dir(cache_root, model_id, "fp32")
     names = (ir.IMAGE_XML, ir.TEXT_XML)
@@ -139,7 +136,8 @@ def fp32_towers(folder: Path, model_id: str, cache_root: Path) -> dict[str, Any]
     from photoclip.core.embed.clip_hf import load_fp32_model
 
     log.info("converting %s to OpenVINO (once)", model_id)
-    ir.write_entry(entry, ir.convert_towers(load_fp32_model(Path(folder))), {"model_id": model_id})
+    towers = ir.convert_towers(load_fp32_model(Path(folder)), text_example)
+    ir.write_entry(entry, towers, {"model_id": model_id})
     cached = ir.read_cached(entry, names)
     if cached is None:
         raise RuntimeError(f"the OpenVINO model written to {entry} does not read back")

@@ -1,4 +1,5 @@
-"""OpenVINO IR of a CLIP model's two towers: conversion from transformers, static int8 (NNCF), on-disk cache.
+"""OpenVINO IR of a model's two towers (any family of ``families.py``): conversion from transformers, static
+int8 (NNCF), on-disk cache.
 
 Converting ViT-B/32 takes seconds and quantising it ~20 s, so both are done once per model id and precision
 and kept under ``<cache>/openvino/<model id>/<precision>/``. A cache entry is written into a temporary folder
@@ -108,32 +109,38 @@ def _manifest_ok(folder: Path) -> bool:
 # --- conversion ---------------------------------------------------------------------------------------------
 
 
-def convert_towers(model: Any) -> dict[str, Any]:
-    """transformers ``CLIPModel`` (fp32, eval) -> {image.xml: ov.Model, text.xml: ov.Model}.
+def convert_towers(model: Any, text_example: dict[str, Any]) -> dict[str, Any]:
+    """transformers model of the CLIP family (fp32, eval) -> {image.xml: ov.Model, text.xml: ov.Model}.
 
-    Image: pixel_values (N, 3, S, S) float32 -> projected embedding (N, dim), dynamic batch.
-    Text: input_ids and attention_mask (N, L) int64 -> projected embedding, dynamic batch and length, so
-    a query padded to its own longest prompt costs what its tokens cost (never 77).
+    Image: pixel_values (N, 3, H, W) float32 -> projected embedding (N, dim), dynamic batch.
+    Text: the family's token inputs (``text_example``: input_ids, and attention_mask where the family uses one)
+    int64 (N, L) -> projected embedding, dynamic batch and length, so a CLIP query padded to its own longest
+    prompt costs what its tokens cost (never 77).
     """
     import torch
 
     ov = import_openvino()
-    size = int(model.config.vision_config.image_size)
-    image, text = _image_tower(model), _text_tower(model)
-    ids = torch.tensor([[49406, 320, 1125, 539, 320, 2368, 49407]]) % int(model.config.text_config.vocab_size)
-    # tracing warns about Python branches on shapes (fixed for CLIP's inputs); the core writes no warnings
+    height, width = _image_hw(model.config.vision_config)
+    image, text = _image_tower(model), _text_tower(model, tuple(text_example))
+    example = {k: torch.as_tensor(v) for k, v in text_example.items()}
+    # tracing warns about Python branches on shapes (fixed for these inputs); the core writes no warnings
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         image_ir = ov.convert_model(
-            image, example_input=(torch.zeros(2, 3, size, size),), input=[ov.PartialShape([-1, 3, size, size])]
+            image, example_input=(torch.zeros(2, 3, height, width),),
+            input=[ov.PartialShape([-1, 3, height, width])],
         )
         text_ir = ov.convert_model(
             text,
-            example_input={"input_ids": ids, "attention_mask": torch.ones_like(ids)},
-            input=[("input_ids", ov.PartialShape([-1, -1]), ov.Type.i64),
-                   ("attention_mask", ov.PartialShape([-1, -1]), ov.Type.i64)],
+            example_input=example,
+            input=[(name, ov.PartialShape([-1, -1]), ov.Type.i64) for name in example],
         )
     return {IMAGE_XML: image_ir, TEXT_XML: text_ir}
+
+
+def _image_hw(vision_config: Any) -> tuple[int, int]:
+    size = vision_config.image_size
+    return (int(size[0]), int(size[1])) if isinstance(size, (list, tuple)) else (int(size), int(size))
 
 
 def quantize_image_tower(image_ir: Any, calibration: np.ndarray) -> Any:
@@ -160,22 +167,29 @@ def quantize_image_tower(image_ir: Any, calibration: np.ndarray) -> Any:
 def _tower_classes() -> tuple[type, type]:
     import torch
 
+    def pooled(output: Any) -> torch.Tensor:
+        return output if torch.is_tensor(output) else output.pooler_output
+
     class ImageTower(torch.nn.Module):
-        def __init__(self, clip: Any) -> None:
+        def __init__(self, model: Any) -> None:
             super().__init__()
-            self.vision, self.projection = clip.vision_model, clip.visual_projection
+            self.model = model
 
         def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
-            return self.projection(self.vision(pixel_values=pixel_values).pooler_output)
+            return pooled(self.model.get_image_features(pixel_values=pixel_values))
 
     class TextTower(torch.nn.Module):
-        def __init__(self, clip: Any) -> None:
-            super().__init__()
-            self.text, self.projection = clip.text_model, clip.text_projection
+        """The text tower with exactly the inputs the family uses (SigLIP: no attention mask)."""
 
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-            out = self.text(input_ids=input_ids, attention_mask=attention_mask)
-            return self.projection(out.pooler_output)
+        def __init__(self, model: Any, inputs: tuple[str, ...]) -> None:
+            super().__init__()
+            self.model, self.inputs = model, inputs
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+            kwargs = {"input_ids": input_ids}
+            if "attention_mask" in self.inputs:
+                kwargs["attention_mask"] = attention_mask
+            return pooled(self.model.get_text_features(**kwargs))
 
     return ImageTower, TextTower
 
@@ -184,5 +198,5 @@ def _image_tower(model: Any) -> Any:
     return _tower_classes()[0](model).eval()
 
 
-def _text_tower(model: Any) -> Any:
-    return _tower_classes()[1](model).eval()
+def _text_tower(model: Any, inputs: tuple[str, ...]) -> Any:
+    return _tower_classes()[1](model, inputs).eval()

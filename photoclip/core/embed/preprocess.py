@@ -1,10 +1,11 @@
-"""CLIP image preprocessing in numpy + PIL only (it runs in the decode threads, which never import torch).
+"""Image preprocessing of the CLIP family in numpy + PIL only (it runs in decode threads, never importing torch).
 
-It replicates transformers' ``CLIPImageProcessor`` PIL backend (``CLIPImageProcessorPil``, what
-``CLIPProcessor`` uses when torchvision is absent) step for step, so vectors match the reference to float
-precision: convert to RGB (alpha composited on white) → resize the shortest edge with PIL bicubic, the long
-edge truncated like ``get_resize_output_image_size`` → center crop with floor offsets, zero padding when the
-image is smaller than the crop → rescale in float64 then cast to float32 → normalise in float32.
+It replicates transformers' PIL image processors step for step, so vectors match the reference to float
+precision. ``CLIPImageProcessor`` (CLIP, AltCLIP): convert to RGB (alpha composited on white) → resize the
+shortest edge with PIL bicubic, the long edge truncated like ``get_resize_output_image_size`` → center crop with
+floor offsets, zero padding when the image is smaller than the crop → rescale in float64 then cast to float32 →
+normalise in float32. ``SiglipImageProcessor``: the same, but resized to an exact height x width (aspect ratio
+not kept) and not cropped.
 """
 
 from __future__ import annotations
@@ -22,9 +23,17 @@ CLIP_STD: tuple[float, float, float] = (0.26862954, 0.26130258, 0.27577711)
 BICUBIC = Image.Resampling.BICUBIC
 
 
+#: SigLIP's normalisation (transformers' IMAGENET_STANDARD_MEAN / _STD).
+HALF: tuple[float, float, float] = (0.5, 0.5, 0.5)
+
+
 @dataclass(frozen=True)
 class PreprocessConfig:
-    """The parts of a hub ``preprocessor_config.json`` that CLIP preprocessing uses."""
+    """The parts of a hub ``preprocessor_config.json`` that image preprocessing uses.
+
+    Two shapes occur: CLIP's (shortest edge to ``size``, then a centre crop of ``crop``) and SigLIP's
+    (``resize_to`` an exact height x width, aspect ratio not kept, no crop).
+    """
 
     size: int = 224
     crop: int = 224
@@ -32,21 +41,32 @@ class PreprocessConfig:
     std: tuple[float, ...] = CLIP_STD
     resample: int = int(BICUBIC)
     rescale_factor: float = 1 / 255
+    #: (height, width) to resize to exactly (SigLIP); None for shortest-edge resize + crop (CLIP, AltCLIP).
+    resize_to: tuple[int, int] | None = None
 
     @classmethod
-    def from_dict(cls, cfg: dict) -> PreprocessConfig:
-        """Read a ``preprocessor_config.json`` dict; missing or odd keys fall back to CLIP's defaults."""
-        default = cls()
-        return cls(
-            size=_edge(cfg.get("size"), "shortest_edge", default.size),
-            crop=_edge(cfg.get("crop_size"), "height", default.crop),
-            mean=tuple(float(x) for x in cfg.get("image_mean") or default.mean),
-            std=tuple(float(x) for x in cfg.get("image_std") or default.std),
-            resample=int(cfg.get("resample", default.resample)),
-            rescale_factor=float(cfg.get("rescale_factor", default.rescale_factor)),
-        )
+    def from_dict(cls, cfg: dict, *, family: str = "clip") -> PreprocessConfig:
+        """Read a ``preprocessor_config.json`` dict; missing keys take the defaults of the family's processor
+        (CLIPImageProcessor or SiglipImageProcessor)."""
+        squash = family == "siglip" or "Siglip" in str(cfg.get("image_processor_type") or "")
+        base = cls(size=224, crop=0, mean=HALF, std=HALF, resize_to=(224, 224)) if squash else cls()
+        mean = tuple(float(x) for x in cfg.get("image_mean") or base.mean)
+        std = tuple(float(x) for x in cfg.get("image_std") or base.std)
+        resample = int(cfg.get("resample", base.resample))
+        rescale = float(cfg.get("rescale_factor", base.rescale_factor))
+        resize_to = _exact_size(cfg.get("size"), base.resize_to)
+        if resize_to is not None:
+            crop = _edge(cfg.get("crop_size"), "height", max(resize_to)) if cfg.get("do_center_crop") else 0
+            return cls(size=max(resize_to), crop=crop, mean=mean, std=std, resample=resample,
+                       rescale_factor=rescale, resize_to=resize_to)
+        do_crop = cfg.get("do_center_crop", True)
+        size = _edge(cfg.get("size"), "shortest_edge", base.size)
+        crop = _edge(cfg.get("crop_size"), "height", base.crop) if do_crop else 0
+        return cls(size=size, crop=crop, mean=mean, std=std, resample=resample, rescale_factor=rescale)
 
     def __call__(self, image: Image.Image) -> np.ndarray:
+        if self.resize_to is not None:
+            return exact_preprocess(self, image)
         return clip_preprocess(
             image, self.size, self.crop, self.mean, self.std,
             resample=self.resample, rescale_factor=self.rescale_factor,
@@ -60,6 +80,24 @@ def _edge(value: object, key: str, default: int) -> int:
     if isinstance(value, dict):
         return int(value.get(key) or value.get("shortest_edge") or value.get("height") or default)
     return default
+
+
+def _exact_size(value: object, default: tuple[int, int] | None) -> tuple[int, int] | None:
+    """(height, width) when ``size`` names both and no shortest edge (SigLIP's form), else ``default``
+    if the config gives no size at all, else None (a shortest-edge size)."""
+    if isinstance(value, dict) and value.get("height") and value.get("width") and not value.get("shortest_edge"):
+        return int(value["height"]), int(value["width"])
+    return default if value is None else None
+
+
+def exact_preprocess(config: PreprocessConfig, image: Image.Image) -> np.ndarray:
+    """PIL image -> float32 (3, H, W) resized to exactly ``resize_to``, like ``SiglipImageProcessor`` (PIL)."""
+    height, width = config.resize_to or (config.size, config.size)
+    resized = to_rgb(image).resize((width, height), resample=config.resample)
+    pixels = np.asarray(resized, dtype=np.uint8).transpose(2, 0, 1)
+    if config.crop:
+        pixels = center_crop(pixels, config.crop, config.crop)
+    return _rescale_normalize(pixels, config.rescale_factor, config.mean, config.std)
 
 
 def clip_preprocess(
@@ -79,7 +117,13 @@ def clip_preprocess(
     # PIL returns a copy without resampling when the size is unchanged, exactly as transformers does.
     resized = rgb.resize((new_w, new_h), resample=resample)
     pixels = np.asarray(resized, dtype=np.uint8).transpose(2, 0, 1)  # HWC -> CHW
-    pixels = center_crop(pixels, crop, crop)
+    if crop:
+        pixels = center_crop(pixels, crop, crop)
+    return _rescale_normalize(pixels, rescale_factor, mean, std)
+
+
+def _rescale_normalize(pixels: np.ndarray, rescale_factor: float, mean: Sequence[float],
+                       std: Sequence[float]) -> np.ndarray:
     # transformers rescales in float64 and casts once, then normalises in float32: same order, same bits.
     scaled = (pixels.astype(np.float64) * rescale_factor).astype(np.float32)
     mean_arr = np.asarray(mean, dtype=np.float32)[:, None, None]

@@ -1,4 +1,4 @@
-"""Which CLIP model folder to load and what to call its vector space.
+"""Which model folder (CLIP, SigLIP, AltCLIP: ``families.py``) to load and what to call its vector space.
 
 ``resolve_model`` turns a model spec (a hub id such as ``openai/clip-vit-base-patch32`` or a local folder) into
 a folder on disk plus a model id, looking in this order: the spec as a local folder, photoclip's own models
@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from photoclip.core.embed.families import family_of
 from photoclip.core.errors import ModelDownloadCancelledError, ModelFormatError, ModelNotAvailableError
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,10 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 
 #: Files a hub snapshot needs for photoclip (weights, configs, tokenizer); never pickle-based ``*.bin``.
-ALLOW_PATTERNS = ["*.json", "*.txt", "*.safetensors"]
+#: ``*.model`` is a SentencePiece vocabulary (SigLIP 1's spiece.model, AltCLIP's sentencepiece.bpe.model): a
+#: protobuf, not code.
+ALLOW_PATTERNS = ["*.json", "*.txt", "*.safetensors", "*.model"]
+_MODEL_FILE_SUFFIXES = {".json", ".txt", ".safetensors", ".model"}
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 _FINGERPRINT_HEAD = 4 << 20
 _FINGERPRINT_TAIL = 4 << 20
@@ -114,9 +118,11 @@ def local_dir_name(hub_id: str) -> str:
 # --- what a usable folder looks like ----------------------------------------------------------------------
 
 _FORMAT_HINT = (
-    "photoclip needs a CLIP model folder in the Hugging Face layout: config.json, model.safetensors and the "
-    "tokenizer files (tokenizer.json, or vocab.json + merges.txt). `photoclip model download` fetches one."
+    "photoclip needs a model folder in the Hugging Face layout: config.json, the .safetensors weights and the "
+    "tokenizer files (tokenizer.json, vocab.json + merges.txt, or a SentencePiece .model). "
+    "`photoclip model download` fetches one."
 )
+_TOKENIZER_FILES = ("tokenizer.json", "spiece.model", "sentencepiece.bpe.model")
 
 
 def _weight_files(folder: Path) -> list[Path]:
@@ -124,7 +130,7 @@ def _weight_files(folder: Path) -> list[Path]:
 
 
 def _has_tokenizer(folder: Path) -> bool:
-    return (folder / "tokenizer.json").is_file() or (
+    return any((folder / name).is_file() for name in _TOKENIZER_FILES) or (
         (folder / "vocab.json").is_file() and (folder / "merges.txt").is_file()
     )
 
@@ -139,7 +145,10 @@ def is_complete_model(folder: Path) -> bool:
 
 
 def validate_model_folder(folder: Path) -> None:
-    """Raise ``ModelFormatError`` saying what is wrong with ``folder`` as a CLIP model; return if usable."""
+    """Raise ``ModelFormatError`` saying what is wrong with ``folder`` as a model; return if usable.
+
+    The family is checked first: a folder of an unsupported architecture is refused by name, not called
+    damaged."""
     if not folder.is_dir():
         raise ModelFormatError(f"{folder} is not a folder.", _FORMAT_HINT)
     config_path = folder / "config.json"
@@ -150,9 +159,9 @@ def validate_model_folder(folder: Path) -> None:
         config = json.loads(config_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ModelFormatError(f"{config_path} cannot be read: {exc}.", _FORMAT_HINT) from exc
-    if not _is_clip_config(config):
-        kind = config.get("model_type", "unknown") if isinstance(config, dict) else "unknown"
-        raise ModelFormatError(f"{folder} holds a '{kind}' model, not a CLIP model.", _FORMAT_HINT)
+    if not isinstance(config, dict):
+        raise ModelFormatError(f"{config_path} is not a model configuration.", _FORMAT_HINT)
+    family_of(config, folder)
     if not _weight_files(folder):
         if any(folder.glob("*.bin")) or any(folder.glob("*.pt")) or any(folder.glob("*.pth")):
             raise ModelFormatError(
@@ -164,14 +173,8 @@ def validate_model_folder(folder: Path) -> None:
             )
         raise ModelFormatError(f"{folder} has no model.safetensors weights.", _FORMAT_HINT)
     if not _has_tokenizer(folder):
-        raise ModelFormatError(f"{folder} has no tokenizer files (tokenizer.json or vocab.json + merges.txt).",
-                               _FORMAT_HINT)
-
-
-def _is_clip_config(config: object) -> bool:
-    if not isinstance(config, dict):
-        return False
-    return config.get("model_type") == "clip" or ("text_config" in config and "vision_config" in config)
+        raise ModelFormatError(f"{folder} has no tokenizer files (tokenizer.json, vocab.json + merges.txt, or a "
+                               "SentencePiece .model).", _FORMAT_HINT)
 
 
 # --- resolution -------------------------------------------------------------------------------------------
@@ -492,7 +495,7 @@ def import_model(src: Path, models_dir: Path, *, name: str | None = None) -> tup
     staging.mkdir()
     try:
         for item in sorted(src.iterdir()):
-            if item.is_file() and item.suffix in {".json", ".txt", ".safetensors"}:
+            if item.is_file() and item.suffix in _MODEL_FILE_SUFFIXES:
                 shutil.copyfile(item, staging / item.name)  # follows hub-cache symlinks to the blobs
         validate_model_folder(staging)
     except BaseException:
