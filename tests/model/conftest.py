@@ -43,3 +43,19 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, clip_vocab_files: t
     vocab_dir = clip_vocab_files[0].parent
     return build_tiny_clip(tmp_path_factory.mktemp("models") / "tiny-clip", seed=0, vocab_dir=vocab_dir)
 
+
+
+@pytest.fixture(scope="session")
+def siglip2_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random SigLIP 2 (fixed resolution, Gemma tokenizer) in the hub's layout."""
+    from tests.support.tiny_families import build_tiny_siglip2
+
+    return build_tiny_siglip2(tmp_path_factory.mktemp("models") / "tiny-siglip2", seed=0)
+
+
+@pytest.fixture(scope="session")
+def altclip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random AltCLIP (XLM-R text tower) in the hub's layout."""
+    from tests.support.tiny_families import build_tiny_altclip
+
+    return build_tiny_altclip(tmp_path_factory.mktemp("models") / "tiny-altclip", seed=0)

@@ -314,7 +314,9 @@ def _quantize_int8(model: Any) -> Any | None:
     spec = {
         name: default_dynamic_qconfig
         for name, module in model.named_modules()
-        if isinstance(module, torch.nn.Linear) and name.startswith(image_tower)
+        # exactly nn.Linear: nn.MultiheadAttention's out_proj (SigLIP's pooling head) is a subclass that its
+        # forward reads as raw weights, which a quantised module no longer has
+        if type(module) is torch.nn.Linear and name.startswith(image_tower)
     }
     try:
         with warnings.catch_warnings():
