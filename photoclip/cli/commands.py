@@ -8,6 +8,7 @@ import os
 import sys
 
 from photoclip.cli.main import EXIT_INTERRUPTED, EXIT_OK, run_in_thread
+from photoclip.cli.notes import warn_cut
 from photoclip.cli.progress import TerminalProgress
 from photoclip.core.control import JobControl
 from photoclip.core.library import Library
@@ -67,7 +68,9 @@ def _query_threads(settings: Settings) -> Settings:
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     with Library.open(_query_threads(settings)) as library:
-        _print_hits(library.search(args.query, args.limit, _filters(args)), args.json)
+        hits = library.search(args.query, args.limit, _filters(args))
+        warn_cut(library.cut_query_terms(args.query))
+    _print_hits(hits, args.json)
     return EXIT_OK
 
 

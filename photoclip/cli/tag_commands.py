@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from photoclip.cli.notes import warn_cut
 from photoclip.core.errors import LabelSetError, TaggingError
 
 if TYPE_CHECKING:
@@ -136,6 +137,7 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
         label_set = _label_set(tagger, args)
         scope = Scope(folder=str(args.folder) if args.folder else None, album=args.album)
         run = tagger.run(label_set, scope)
+        warn_cut(library.cut_texts(label_set.all_prompts()))
         overrides = {lb.name: args.threshold for lb in label_set.labels} if args.threshold is not None else None
         suggestions = tagger.save_run(run, overrides)
         accepted = 0

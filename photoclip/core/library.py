@@ -24,7 +24,7 @@ from photoclip.core.imaging.thumbnails import ThumbnailCache
 from photoclip.core.job_lock import JobLock
 from photoclip.core.pipeline import Indexer, IndexSummary
 from photoclip.core.reclaim import GRACE_DAYS, ReclaimReport, ReclaimResult
-from photoclip.core.search import Filters, Hit, Searcher
+from photoclip.core.search import CutText, Filters, Hit, Searcher, cut_texts, query_terms
 from photoclip.core.settings import Settings
 from photoclip.core.store.catalog import Catalog, FolderRow, PhotoRow
 from photoclip.core.store.db import Database
@@ -178,6 +178,14 @@ class Library:
 
     def search(self, query: str, limit: int = 20, filters: Filters | None = None) -> list[Hit]:
         return self._searcher().text(query, limit, filters)
+
+    def cut_query_terms(self, query: str) -> list[CutText]:
+        """The terms of ``query`` longer than the model reads (the CLI warns, the app shows a hint)."""
+        return cut_texts(self.embedder, query_terms(query))
+
+    def cut_texts(self, texts: list[str]) -> list[CutText]:
+        """Of ``texts`` (e.g. label prompts), those longer than the model reads."""
+        return cut_texts(self.embedder, texts)
 
     def similar(self, path: Path | str, limit: int = 20, filters: Filters | None = None) -> list[Hit]:
         """Photos like the one at ``path``, which may be inside or outside the library."""

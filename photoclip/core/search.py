@@ -64,6 +64,36 @@ def parse_query(text: str) -> ParsedQuery:
     return ParsedQuery(positive, negative)
 
 
+@dataclass(frozen=True)
+class CutText:
+    """A query term or label prompt longer than the model reads: only its first ``limit`` tokens count."""
+
+    text: str
+    tokens: int
+    limit: int
+
+    @property
+    def message(self) -> str:
+        shown = self.text if len(self.text) <= 60 else self.text[:57] + "…"
+        return (f"the model reads {self.limit} tokens of text and “{shown}” has {self.tokens}; "
+                "the rest of it was not used")
+
+
+def cut_texts(embedder: object, texts: list[str]) -> list[CutText]:
+    """The ``texts`` the embedder would cut at its limit (read from the model's config, never assumed 77).
+    Embedders without a tokenizer (the colour test embedder) cut nothing."""
+    counter = getattr(embedder, "token_counts", None)
+    limit = getattr(embedder, "max_text_tokens", None)
+    if counter is None or not limit or not texts:
+        return []
+    return [CutText(t, n, limit) for t, n in zip(texts, counter(list(texts)), strict=True) if n > limit]
+
+
+def query_terms(query: str) -> list[str]:
+    parsed = parse_query(query)
+    return parsed.positive + parsed.negative
+
+
 def compose(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
     """Query vector = normalised (sum of positives - sum of negatives), as in rclip and CLIP arithmetic."""
     dim = positive.shape[1] if len(positive) else negative.shape[1]

@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         self._closed = False
         self._stopped = False
         self._shown_query: tuple | None = None  # (kind, query, filters) of the results on screen
+        self._cut_notes: dict[int, str] = {}  # query id -> what the model cut of it, shown with its results
         self._fetching_more = False
         self.watcher: Watcher | None = None
         self._watch_options: WatchOptions | None = None
@@ -206,6 +207,7 @@ class MainWindow(QMainWindow):
         self.indexing.job_failed.connect(self._on_job_failed)
         self.indexing.job_crashed.connect(lambda job, exc: self.reporter.report(exc, f"indexing job {job.kind}"))
         self.query.started.connect(self._on_query_started)
+        self.query.cut.connect(self._on_query_cut)
         self.query.results.connect(self._on_results)
         self.query.failed.connect(self._on_query_failed)
         self.query.crashed.connect(lambda req, exc: self.reporter.report(exc, f"search {req.kind}"))
@@ -431,7 +433,10 @@ class MainWindow(QMainWindow):
         self.results_model.set_hits(hits)
         what = f"“{request.query}”" if request.kind == "text" else f"photos like {Path(request.query).name}"
         what = " · ".join(p for p in (what, describe(request.filters)) if p)
-        self.result_label.setText(f"{count(len(hits), 'result')} for {what}" if hits else "")
+        cut = self._cut_notes.pop(request.id, "")
+        note = " · only the start of a long query was read" if cut else ""
+        self.result_label.setText(f"{count(len(hits), 'result')} for {what}{note}" if hits else "")
+        self.result_label.setToolTip(cut)
         if hits:
             self.pages.setCurrentIndex(PAGE_RESULTS)
             if same:
@@ -441,6 +446,11 @@ class MainWindow(QMainWindow):
                 self.results_view.scrollToTop()
         else:
             self._show_message_page(no_results=what)
+
+    def _on_query_cut(self, request: QueryRequest, cut: list) -> None:
+        """A quiet hint, not a dialog: the search ran, the model just read the start of a long term."""
+        if cut:
+            self._cut_notes[request.id] = "\n".join(c.message[0].upper() + c.message[1:] + "." for c in cut)
 
     def _on_query_failed(self, request: QueryRequest, error: PhotoclipError) -> None:
         self._fetching_more = False

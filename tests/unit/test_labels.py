@@ -114,3 +114,12 @@ def test_text_format_refuses_what_it_cannot_hold(tmp_path):
         tricky.save(tmp_path / "t.txt")
     tricky.save(tmp_path / "t.json")
     assert LabelSet.load(tmp_path / "t.json") == tricky
+
+
+def test_a_label_in_another_script_is_its_own_prompt_not_wrapped_in_english():
+    from photoclip.core.tagging.labels import DEFAULT_TEMPLATES, Label
+
+    assert Label("犬").positive_prompts() == ("犬",)
+    assert Label("Тварини|Собака").positive_prompts() == ("собака",)
+    assert Label("Crème brûlée").positive_prompts() == tuple(t.format("crème brûlée") for t in DEFAULT_TEMPLATES)
+    assert Label("猫").positive_prompts(("ein Foto von {}",)) == ("ein Foto von 猫",)  # a set's own templates

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,6 +66,11 @@ class Label:
         if self.prompts:
             return self.prompts
         word = self.leaf.lower()
+        if templates == DEFAULT_TEMPLATES and not latin_script(word):
+            # "a photo of 犬" is half English, half Japanese: no caption a multilingual model learnt from looks
+            # like that, so a label in another script is its own prompt (an English-only CLIP cannot read it
+            # either way). A set's own templates (e.g. "ein Foto von {}") are always used as written.
+            return (word,)
         return tuple(t.format(word) for t in templates) or (word,)
 
     def threshold_or_default(self, default: float = DEFAULT_THRESHOLD) -> float:
@@ -101,6 +107,11 @@ class LabelSet:
 
     def threshold(self, label: Label) -> float:
         return label.threshold_or_default(self.default_threshold)
+
+    def all_prompts(self) -> list[str]:
+        """Every text the set sends to the model (positive prompts and negatives), each once."""
+        texts = [p for lb in self.labels for p in (*lb.positive_prompts(self.templates), *lb.negatives)]
+        return list(dict.fromkeys(texts))
 
     # JSON ----------------------------------------------------------------------------------------------
     def as_dict(self) -> dict:
@@ -248,3 +259,8 @@ def load_preset(name: str) -> LabelSet:
     if not path.is_file():
         raise LabelSetError(f"No preset label set named {name!r}.", f"Presets: {', '.join(preset_names()) or 'none'}.")
     return LabelSet.load(path)
+
+
+def latin_script(text: str) -> bool:
+    """True when every letter of ``text`` is a Latin one (English, French, German, Vietnamese...)."""
+    return all(unicodedata.name(ch, "").startswith("LATIN") for ch in text if ch.isalpha())

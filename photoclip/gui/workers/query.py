@@ -30,6 +30,7 @@ class QueryRequest:
 
 class QueryWorker(QObject):
     results = Signal(object, list)  # QueryRequest, list[Hit]
+    cut = Signal(object, list)  # QueryRequest, [CutText]: terms longer than the model reads (before results)
     failed = Signal(object, object)  # QueryRequest, PhotoclipError
     crashed = Signal(object, object)  # QueryRequest, Exception
     tags = Signal(int, list)  # photo id, [(tag, state, source)]
@@ -49,6 +50,7 @@ class QueryWorker(QObject):
                 hits = self._library.similar(request.query, request.limit, request.filters)
             else:
                 hits = self._library.search(request.query, request.limit, request.filters)
+                self.cut.emit(request, self._library.cut_query_terms(request.query))
         except Exception as exc:
             emit_failure(request, exc, self.failed, self.crashed)
         else:
@@ -73,6 +75,7 @@ class QueryService(QObject):
     _submit_tags = Signal(int)
     tags_ready = Signal(int, list)  # photo id, [(tag, state, source)]
     started = Signal(object)  # QueryRequest
+    cut = Signal(object, list)  # QueryRequest, [CutText]
     results = Signal(object, list)
     failed = Signal(object, object)
     crashed = Signal(object, object)
@@ -102,6 +105,7 @@ class QueryService(QObject):
         self._submit_tags.connect(self._worker.run_tags)
         self._worker.tags.connect(self.tags_ready)
         self._worker.results.connect(self._on_results)
+        self._worker.cut.connect(self._on_cut)
         self._worker.failed.connect(self._on_failed)
         self._worker.crashed.connect(self._on_crashed)
         self._thread.start()
@@ -179,6 +183,10 @@ class QueryService(QObject):
     def _on_results(self, request: QueryRequest, hits: list) -> None:
         if self._is_current(request):
             self.results.emit(request, hits)
+
+    def _on_cut(self, request: QueryRequest, cut: list) -> None:
+        if self._is_current(request):
+            self.cut.emit(request, cut)
 
     def _on_failed(self, request: QueryRequest, error: object) -> None:
         if self._is_current(request):
