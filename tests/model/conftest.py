@@ -59,3 +59,11 @@ def altclip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests.support.tiny_families import build_tiny_altclip
 
     return build_tiny_altclip(tmp_path_factory.mktemp("models") / "tiny-altclip", seed=0)
+
+
+@pytest.fixture(scope="session")
+def siglip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random SigLIP 1 (SentencePiece tokenizer, spiece.model only) in the hub's layout."""
+    from tests.support.tiny_families import build_tiny_siglip
+
+    return build_tiny_siglip(tmp_path_factory.mktemp("models") / "tiny-siglip", seed=0)

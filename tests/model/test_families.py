@@ -26,7 +26,7 @@ PARITY_ATOL = 1e-5
 #: Queries with accents, CJK, mixed case and one longer than any tiny model reads.
 TEXTS = ["a photo of a dog", "Kids on a RED sled", "naïve café über straße", "写真 犬 海", "ビーチ の 猫",
          "perro en la playa", "", "sunset " * 90]
-FAMILY_DIRS = ["siglip2_dir", "altclip_dir"]
+FAMILY_DIRS = ["siglip2_dir", "siglip_dir", "altclip_dir"]
 
 
 def _image(width: int, height: int, mode: str, seed: int) -> Image.Image:
@@ -73,14 +73,16 @@ def _reference(folder: Path):
 
 
 def _reference_texts(folder: Path, texts: list[str]) -> np.ndarray:
-    """What each family was trained with. SigLIP: lower-cased (SigLIP 2), right-padded to 64, input_ids only
+    """What each family was trained with. SigLIP: lower-cased (SigLIP 2; SigLIP 1's tokenizer lower-cases by
+    itself), right-padded to 64, input_ids only
     (its text tower attends to the pads and pools the last one); AltCLIP: padded to the longest, with a mask."""
     import torch
 
     spec, _, tokenizer, model = _reference(folder)
     tokenizer.padding_side = "right"
     if spec.family.name == "siglip":
-        inputs = tokenizer([t.lower() for t in texts], padding="max_length", max_length=64, truncation=True,
+        texts = [t.lower() for t in texts] if spec.lowercase else texts
+        inputs = tokenizer(texts, padding="max_length", max_length=64, truncation=True,
                            return_tensors="pt")
         inputs = {"input_ids": inputs["input_ids"]}
     else:
@@ -135,8 +137,10 @@ def test_altclip_pads_to_the_longest_prompt_with_a_mask(altclip_dir) -> None:
     assert tokens["input_ids"].shape[1] < 77 and tokens["attention_mask"][0].sum() < tokens["attention_mask"][1].sum()
 
 
-def test_specs_read_from_the_folders(siglip2_dir, altclip_dir, tiny_model_dir) -> None:
+def test_specs_read_from_the_folders(siglip2_dir, siglip_dir, altclip_dir, tiny_model_dir) -> None:
     siglip2, altclip, clip = read_spec(siglip2_dir), read_spec(altclip_dir), read_spec(tiny_model_dir)
+    siglip = read_spec(siglip_dir)
+    assert (siglip.title, siglip.max_text_tokens, siglip.multilingual, siglip.lowercase) == ("SigLIP", 64, False, False)
     assert (siglip2.title, siglip2.max_text_tokens, siglip2.multilingual, siglip2.dim) == ("SigLIP 2", 64, True, 64)
     assert (altclip.title, altclip.max_text_tokens, altclip.multilingual) == ("AltCLIP", 77, True)
     assert (clip.title, clip.max_text_tokens, clip.multilingual, clip.lowercase) == ("CLIP", 77, False, False)
@@ -182,8 +186,8 @@ def test_openvino_runs_every_family_like_torch(request, family_dir, png_images, 
     assert int8.backend == "openvino-int8" and int8.embed_prepared(prepared).shape == (len(prepared), int8.dim)
 
 
-def test_token_counts_tell_when_text_is_cut(siglip2_dir, altclip_dir) -> None:
-    for folder in (siglip2_dir, altclip_dir):
+def test_token_counts_tell_when_text_is_cut(siglip2_dir, siglip_dir, altclip_dir) -> None:
+    for folder in (siglip2_dir, siglip_dir, altclip_dir):
         embedder = _load(folder)
         short, long = embedder.token_counts(["a dog", "sunset " * 90])
         assert short <= embedder.max_text_tokens < long
@@ -271,3 +275,23 @@ def test_a_siglip2_library_indexes_and_finds_photos_in_any_language(siglip2_dir,
     assert all(len(scores[q]) == 3 for q in ("a photo of a dog", "chien sur la plage", "写真 犬"))
     assert scores["chien sur la plage"] != scores["写真 犬"]  # CJK reaches the model as its own tokens
     assert 0 < len(scores["海 -猫"]) <= 3
+
+
+def test_sharded_safetensors_load_like_one_file(tiny_model_dir, tmp_path) -> None:
+    """laion's H/14 and bigG/14 ship their weights in shards with an index; nothing may be left out."""
+    import transformers
+
+    from photoclip.core.embed.registry import import_model
+
+    sharded = tmp_path / "sharded"
+    shutil.copytree(tiny_model_dir, sharded, ignore=shutil.ignore_patterns("*.safetensors"))
+    model = transformers.CLIPModel.from_pretrained(tiny_model_dir, use_safetensors=True)
+    model.save_pretrained(sharded, safe_serialization=True, max_shard_size="4MB")
+    shards = sorted(p.name for p in sharded.glob("*.safetensors"))
+    assert len(shards) > 1 and (sharded / "model.safetensors.index.json").is_file()
+    imported, _ = import_model(sharded, tmp_path / "models", name="laion/tiny-sharded")
+    texts = ["a photo of a dog", "写真"]
+    assert np.abs(_load(imported).embed_texts(texts) - _load(tiny_model_dir).embed_texts(texts)).max() < 1e-6
+    (imported / shards[-1]).unlink()  # a shard lost on the way
+    with pytest.raises(ModelFormatError):
+        _load(imported)

@@ -2,9 +2,9 @@
 
 Random weights, 2 layers, width 64: they exercise loading, preprocessing, tokenisation and numerics exactly as
 a downloaded ``google/siglip2-*`` or ``BAAI/AltCLIP`` folder would, and say nothing about search quality.
-Their tokenizers are small ones built here with the ``tokenizers`` library in the same classes the hub's
-folders use (Gemma BPE with byte fallback for SigLIP 2, XLM-R Unigram for AltCLIP), so accents and CJK text
-go through the same code paths.
+Their tokenizers are small ones built here in the same classes the hub's folders use (Gemma BPE with byte
+fallback for SigLIP 2, a SentencePiece model for SigLIP 1, XLM-R Unigram for AltCLIP), so accents and CJK
+text go through the same code paths.
 """
 
 from __future__ import annotations
@@ -75,6 +75,37 @@ def build_tiny_siglip2(folder: Path, seed: int = 0, *, image_size: int = 256) ->
     tokenizer.model_max_length = 64
     tokenizer.save_pretrained(folder)
     _set_json(folder / "tokenizer_config.json", tokenizer_class="GemmaTokenizer")
+    SiglipImageProcessor(size={"height": image_size, "width": image_size}).save_pretrained(folder)
+    return folder
+
+
+# --- SigLIP 1 (SiglipModel + SentencePiece tokenizer) --------------------------------------------------------
+
+
+def build_tiny_siglip(folder: Path, seed: int = 0, *, image_size: int = 224) -> Path:
+    """A tiny random SigLIP 1: SiglipModel and a SentencePiece (spiece.model) tokenizer trained here on a few
+    sentences, as google/siglip-base-patch16-224 ships it (no tokenizer.json)."""
+    import io
+
+    import sentencepiece as spm
+    import torch
+    from transformers import SiglipConfig, SiglipImageProcessor, SiglipModel, SiglipTokenizer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    corpus = [" ".join(_WORDS[i:i + 5]) for i in range(len(_WORDS))] * 20
+    model_file = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(corpus), model_writer=model_file, vocab_size=96, model_type="unigram",
+        pad_id=0, eos_id=1, unk_id=2, bos_id=-1, character_coverage=1.0, hard_vocab_limit=False, minloglevel=3,
+    )
+    (folder / "spiece.model").write_bytes(model_file.getvalue())
+    tokenizer = SiglipTokenizer(str(folder / "spiece.model"), model_max_length=64)
+    text, vision = _small({"vocab_size": len(tokenizer), "max_position_embeddings": 64, "pad_token_id": 0,
+                           "eos_token_id": 1}, {"image_size": image_size})
+    torch.manual_seed(seed)
+    SiglipModel(SiglipConfig(text_config=text, vision_config=vision)).eval().save_pretrained(
+        folder, safe_serialization=True)
+    tokenizer.save_pretrained(folder)
     SiglipImageProcessor(size={"height": image_size, "width": image_size}).save_pretrained(folder)
     return folder
 
