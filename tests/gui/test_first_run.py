@@ -58,7 +58,7 @@ def test_dialog_shows_when_no_model_and_a_picked_folder_makes_the_app_ready(
     assert offer_model_setup(window) is None  # next start: no dialog
 
 
-def test_a_folder_that_is_not_a_clip_model_is_refused_with_a_reason(qtbot, bare_library, tiny_model_dir,  # noqa: F811
+def test_a_folder_of_an_unsupported_model_is_refused_with_a_reason(qtbot, bare_library, tiny_model_dir,  # noqa: F811
                                                                    tmp_path):
     dialog = FirstRunDialog(bare_library.settings)
     qtbot.addWidget(dialog)
@@ -68,7 +68,7 @@ def test_a_folder_that_is_not_a_clip_model_is_refused_with_a_reason(qtbot, bare_
     (other / "config.json").write_text(json.dumps({"model_type": "bert"}))
     dialog.use_folder(str(other))
     assert dialog.error.isVisible()
-    assert "'bert' model, not a CLIP model" in dialog.error.text()
+    assert "'bert' model; photoclip supports" in dialog.error.text()
     empty = tmp_path / "empty"
     empty.mkdir()
     dialog.use_folder(str(empty))
