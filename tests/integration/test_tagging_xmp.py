@@ -286,3 +286,20 @@ def other_program(sidecar, *args: str) -> None:
     """exiftool stands in for digiKam or darktable editing the sidecar."""
     subprocess.run([EXIFTOOL, "-overwrite_original", *args, str(sidecar)], check=True, capture_output=True,
                    timeout=60)
+
+
+@needs_exiftool
+def test_write_all_removes_keywords_of_tags_removed_while_write_back_was_off(library):
+    sidecar = library.photos_root / "red.jpg.xmp"
+    sidecar.write_text(xmp_sidecars.DARKTABLE, encoding="utf-8")
+    before = exiftool(sidecar)
+    tagger = Tagger(library)
+    tagger.set_xmp_writeback(True)
+    red = photo_id(library, "red.jpg")
+    tagger.add_tags([red], ["Holiday", "Sintra"])
+    tagger.set_xmp_writeback(False)
+    tagger.remove_tags([red], ["Holiday", "Sintra"])  # the file is not touched while write-back is off
+    assert "Sintra" in exiftool(sidecar)["Subject"]
+    tagger.set_xmp_writeback(True)
+    assert tagger.write_all_sidecars() == 1  # no accepted tag left, but a keyword of ours in the file
+    assert exiftool(sidecar)["Subject"] == before["Subject"]
