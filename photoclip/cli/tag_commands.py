@@ -1,6 +1,9 @@
 """Sub-commands ``tag``, ``tags`` and ``album``: zero-shot tagging, the review queue and smart albums.
 
 The core is imported inside the commands: building the parser (every ``photoclip`` call) stays cheap.
+An XMP sidecar that cannot be updated (not valid XMP, read-only folder) is one warning line on stderr: the
+tags are in the catalog and the other sidecars written, so the command still exits 0 (as ``index`` does for
+files it skips).
 """
 
 from __future__ import annotations
@@ -8,13 +11,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from photoclip.cli.notes import warn_cut
-from photoclip.core.errors import LabelSetError, TaggingError
+from photoclip.core.errors import LabelSetError, SidecarSkipped, TaggingError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from photoclip.core.library import Library
     from photoclip.core.settings import Settings
     from photoclip.core.tagging import LabelSet, Tagger
@@ -97,6 +103,29 @@ def _emit_json(value: object) -> None:
     print(json.dumps(value, ensure_ascii=False))
 
 
+@contextmanager
+def _tagger(settings: Settings) -> Iterator[Tagger]:
+    """A Tagger on the opened library whose skipped sidecars become warning lines, printed at the end."""
+    from photoclip.core.tagging import Tagger
+
+    skipped: list[SidecarSkipped] = []
+    try:
+        with open_library(settings) as library:
+            yield Tagger(library, on_sidecar_skipped=skipped.append)
+    finally:
+        _warn_skipped(skipped)
+
+
+def _warn_skipped(skipped: list[SidecarSkipped]) -> None:
+    if not skipped:
+        return
+    for problem in skipped:
+        print(f"photoclip: {problem.user_message}", file=sys.stderr)
+    hints = " ".join(dict.fromkeys(p.hint for p in skipped if p.hint))
+    count = f"{len(skipped)} XMP sidecar{'s' if len(skipped) != 1 else ''}"
+    print(f"photoclip: {count} skipped; the tags are saved in the catalog. {hints}".rstrip(), file=sys.stderr)
+
+
 def _label_set(tagger: Tagger, args: argparse.Namespace) -> LabelSet:
     """Positional labels plus --set label sets; a single --set alone keeps its own options (exclusive, ...)."""
     from photoclip.core.tagging import LabelSet
@@ -130,14 +159,13 @@ def _photo_ids(library: Library, paths: list[Path]) -> list[int]:
 
 
 def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
-    from photoclip.core.tagging import Scope, Tagger
+    from photoclip.core.tagging import Scope
 
-    with open_library(settings) as library:
-        tagger = Tagger(library)
+    with _tagger(settings) as tagger:
         label_set = _label_set(tagger, args)
         scope = Scope(folder=str(args.folder) if args.folder else None, album=args.album)
         run = tagger.run(label_set, scope)
-        warn_cut(library.cut_texts(label_set.all_prompts()))
+        warn_cut(tagger.library.cut_texts(label_set.all_prompts()))
         overrides = {lb.name: args.threshold for lb in label_set.labels} if args.threshold is not None else None
         suggestions = tagger.save_run(run, overrides)
         accepted = 0
@@ -159,10 +187,7 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_tags(args: argparse.Namespace, settings: Settings) -> int:
-    from photoclip.core.tagging import Tagger
-
-    with open_library(settings) as library:
-        tagger = Tagger(library)
+    with _tagger(settings) as tagger:
         return _TAGS[args.tags_command](tagger, args)
 
 

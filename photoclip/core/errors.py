@@ -71,5 +71,24 @@ class XmpError(PhotoclipError):
     """An XMP sidecar cannot be written (no XMP library, unreadable sidecar, read-only folder)."""
 
 
+class SidecarSkipped(XmpError):
+    """One photo's sidecar was left exactly as it was (not valid XMP, not a regular file, not writable)."""
+
+    def __init__(self, path, user_message: str, hint: str = "") -> None:
+        super().__init__(user_message, hint)
+        self.path = path
+
+
+class SidecarsSkippedError(XmpError):
+    """The tags are saved in the catalog and every other sidecar is written, but these were left as they were."""
+
+    def __init__(self, skipped: list[SidecarSkipped]) -> None:
+        first = skipped[0]
+        more = f" (and {len(skipped) - 1} more)" if len(skipped) > 1 else ""
+        super().__init__(f"Tags are saved in the catalog, but {first.user_message[0].lower()}"
+                         f"{first.user_message[1:]}{more}", first.hint)
+        self.skipped = skipped
+
+
 class LibraryBusyError(PhotoclipError):
     """Space cannot be reclaimed while photos are being indexed (in this process or another)."""

@@ -132,7 +132,11 @@ class TagsController(QObject):
         def done(_=None) -> None:
             self.window.query.fetch_tags(photo_id)
 
-        self.service.submit("add tag" if add else "remove tag", apply, done)
+        def failed(error) -> None:  # e.g. a sidecar left unchanged: the tag is in the catalog all the same
+            done()
+            self.window.show_error(error)
+
+        self.service.submit("add tag" if add else "remove tag", apply, done, on_error=failed)
 
     def may_close(self) -> bool:
         """Closing with thresholds moved but not saved asks first; Save closes the window once saved."""

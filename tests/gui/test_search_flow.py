@@ -79,6 +79,27 @@ def test_viewer_opens_on_double_click_with_details(qtbot, indexed, photos):
     viewer.close()
 
 
+def test_a_tag_typed_in_the_viewer_is_kept_when_its_sidecar_is_not_valid_xmp(qtbot, indexed, photos):
+    pytest.importorskip("pyexiv2", reason="XMP write-back needs pyexiv2")
+    from photoclip.core.tagging import Tagger
+
+    window = indexed
+    Tagger(window.library).set_xmp_writeback(True)
+    broken = photos / "yellow.jpg.xmp"
+    broken.write_bytes(b"<x:xmpmeta xmlns:x='adobe:ns:meta/'>")  # cut short
+    window.query.search_text("yellow")
+    qtbot.waitUntil(lambda: first_path(window) == str(photos / "yellow.jpg"), timeout=5000)
+    viewer = window.open_viewer(0)
+    qtbot.waitUntil(viewer.isVisible, timeout=3000)
+    qtbot.keyClicks(viewer.tag_edit, "Bob")
+    qtbot.keyClick(viewer.tag_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=5000)
+    assert f"the sidecar {broken} is not valid XMP; photoclip left it unchanged" in window.banner.message.text()
+    qtbot.waitUntil(lambda: viewer.fields["Tags"].text() == "Bob", timeout=5000)  # saved and shown all the same
+    assert broken.read_bytes() == b"<x:xmpmeta xmlns:x='adobe:ns:meta/'>"
+    viewer.close()
+
+
 def test_more_like_this_and_dropping_a_photo_search_by_photo(qtbot, indexed, photos):
     window = indexed
     window.query.search_text("orange")

@@ -100,3 +100,34 @@ def test_album_commands(photos, capsys):
     assert main(["album", "show", "Nope"]) == 1
     assert main(["album", "delete", "Reds"]) == 0
     assert run_json(capsys, "album", "list", "--json") == []
+
+
+def test_a_sidecar_that_is_not_valid_xmp_is_a_warning_not_a_failure(photos, capsys):
+    pytest.importorskip("pyexiv2", reason="XMP write-back needs pyexiv2")
+    from photoclip.core.tagging import xmp
+
+    broken = photos / "snow.png.xmp"
+    broken.write_bytes(b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF")  # cut short by a crash elsewhere
+    original = broken.read_bytes()
+    assert main(["tags", "xmp", "on"]) == 0
+    capsys.readouterr()
+    assert main(["tags", "add", "Bob", str(photos / "red.jpg"), str(photos / "snow.png")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"photoclip: The sidecar {broken} is not valid XMP; photoclip left it unchanged.",
+        "photoclip: 1 XMP sidecar skipped; the tags are saved in the catalog. "
+        "Repair or delete it in the program that wrote it.",
+    ]
+    assert broken.read_bytes() == original
+    assert xmp.read_keywords(photos / "red.jpg") == (["Bob"], [])
+    assert {t["tag"] for t in run_json(capsys, "tags", "show", str(photos / "snow.png"), "--json")} == {"Bob"}
+
+    assert main(["tags", "remove", "Bob", str(photos / "red.jpg"), str(photos / "snow.png")]) == 0
+    assert "1 XMP sidecar skipped" in capsys.readouterr().err
+    assert broken.read_bytes() == original and xmp.read_keywords(photos / "red.jpg") == ([], [])
+
+    # --json output stays JSON; the warning goes to stderr
+    assert main(["tag", "white", "--apply", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert {s["path"].rsplit("/", 1)[1] for s in json.loads(out)} == {"snow.png", "mostly-red.png"}
+    assert f"The sidecar {broken} is not valid XMP" in err and broken.read_bytes() == original

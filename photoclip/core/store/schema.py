@@ -172,5 +172,21 @@ def _v4(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
+def _v5(db: sqlite3.Connection) -> None:
+    """Keywords photoclip added to each photo's XMP sidecar that were not there before: the only ones it may
+    remove again. Keyed by photo id, which a move keeps; a photo's rows go with it."""
+    _script(
+        db,
+        """
+        CREATE TABLE sidecar_keywords (
+            photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+            field TEXT NOT NULL,                     -- 'Xmp.dc.subject', 'Xmp.lr.hierarchicalSubject', ...
+            keyword TEXT NOT NULL,                   -- as in that field: 'Beach', 'Places|Beach', 'Places/Beach'
+            PRIMARY KEY (photo_id, field, keyword)
+        ) WITHOUT ROWID;
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,4 +1,5 @@
-"""All SQL of tagging: tags, photo_tags, albums, album_photos, label_sets and text_vectors (schema v3)."""
+"""All SQL of tagging: tags, photo_tags, albums, album_photos, label_sets and text_vectors (schema v3), and
+sidecar_keywords (v5)."""
 
 from __future__ import annotations
 
@@ -251,6 +252,34 @@ class TagStore:
             (photo_id,),
         )
         return [r[0] for r in rows]
+
+    # keywords photoclip added to sidecars (schema v5) -------------------------------------------------------
+    def sidecar_keywords(self, photo_ids: list[int]) -> dict[int, dict[str, list[str]]]:
+        """photo id -> field -> keywords photoclip added to that photo's sidecar (at most 500 ids)."""
+        if not photo_ids:
+            return {}
+        marks = ",".join("?" * len(photo_ids))
+        rows = self._conn.execute(
+            f"SELECT photo_id, field, keyword FROM sidecar_keywords WHERE photo_id IN ({marks})", photo_ids
+        )
+        out: dict[int, dict[str, list[str]]] = {}
+        for photo_id, field, keyword in rows:
+            out.setdefault(photo_id, {}).setdefault(field, []).append(keyword)
+        return out
+
+    def set_sidecar_keywords(self, owned: dict[int, dict[str, list[str]]]) -> None:
+        """Replace what is recorded for these photos (an empty dict clears a photo's record)."""
+        if not owned:
+            return
+        with self.catalog.transaction() as db:
+            db.executemany("DELETE FROM sidecar_keywords WHERE photo_id = ?", [(p,) for p in owned])
+            db.executemany(
+                "INSERT OR IGNORE INTO sidecar_keywords(photo_id, field, keyword) VALUES (?, ?, ?)",
+                [(p, f, k) for p, fields in owned.items() for f, words in fields.items() for k in words],
+            )
+
+    def photos_with_sidecar_keywords(self) -> list[int]:
+        return [r[0] for r in self._conn.execute("SELECT DISTINCT photo_id FROM sidecar_keywords ORDER BY 1")]
 
     # label sets --------------------------------------------------------------------------------------------
     def save_label_set(self, name: str, definition: dict) -> None:

@@ -6,11 +6,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from photoclip.core.errors import AlbumError, LabelSetError, TaggingError, XmpError
+from photoclip.core.errors import AlbumError, LabelSetError, SidecarSkipped, SidecarsSkippedError, TaggingError
 from photoclip.core.tagging import xmp
 from photoclip.core.tagging.labels import Label, LabelSet, load_preset, preset_names
 from photoclip.core.tagging.space import VectorSpace
@@ -41,8 +41,12 @@ class Scope:
 
 
 class Tagger:
-    def __init__(self, library) -> None:
+    def __init__(self, library, on_sidecar_skipped: Callable[[SidecarSkipped], None] | None = None) -> None:
+        """``on_sidecar_skipped``: called for each XMP sidecar left unchanged (not valid XMP, not writable).
+        Without it, a call that skipped sidecars raises ``SidecarsSkippedError`` once everything else is
+        done (the catalog is updated and the other sidecars are written)."""
         self.library = library
+        self.on_sidecar_skipped = on_sidecar_skipped
         self.space = VectorSpace.for_library(library)
         self.store = self.space.store
 
@@ -118,14 +122,14 @@ class Tagger:
         return self._decide_rows(rows, REJECTED)
 
     def _decide_rows(self, rows: list[PhotoTagRow], state: str) -> int:
-        failed: XmpError | None = None
+        skipped: list[SidecarSkipped] = []
         for tag in dict.fromkeys(r.tag for r in rows):
             try:
                 self._decide([r.photo_id for r in rows if r.tag == tag], tag, state)
-            except XmpError as exc:  # decided in the catalog already; go on with the other tags
-                failed = failed or exc
-        if failed:
-            raise failed
+            except SidecarsSkippedError as exc:  # decided in the catalog already; go on with the other tags
+                skipped += exc.skipped
+        if skipped:
+            raise SidecarsSkippedError(skipped)
         return len(rows)
 
     def _decide(self, photo_ids: Iterable[int], tag: str, state: str) -> int:
@@ -139,7 +143,7 @@ class Tagger:
         if state == ACCEPTED:
             self._write_back(photo_ids)
         elif before:
-            self._write_back(sorted(before), remove=[tag])
+            self._write_back(sorted(before))
         return count
 
     # the user's own tags ---------------------------------------------------------------------------------
@@ -153,9 +157,9 @@ class Tagger:
 
     def remove_tags(self, photo_ids: Iterable[int], names: Iterable[str]) -> None:
         photo_ids = [int(p) for p in photo_ids]
-        for name, tag_id in self.store.tag_ids(list(names), create=False).items():
+        for tag_id in self.store.tag_ids(list(names), create=False).values():
             self.store.delete([(p, tag_id) for p in photo_ids], USER)
-            self._write_back(photo_ids, remove=[name])
+        self._write_back(photo_ids)
 
     def tags_of(self, photo_id: int) -> list[PhotoTagRow]:
         return self.store.rows(photo_ids=[photo_id])
@@ -235,29 +239,42 @@ class Tagger:
         return self.library.catalog.get_meta(META_XMP_NAMING) or xmp.APPEND
 
     def write_all_sidecars(self) -> int:
+        """Every photo with an accepted tag, and every one whose sidecar still holds a keyword photoclip
+        added for a tag that is gone. Returns how many sidecars are now up to date (skipped ones not counted)."""
         rows = self.store.rows(states=(ACCEPTED,))
-        photo_ids = sorted({r.photo_id for r in rows})
-        self._write_back(photo_ids, force=True)
-        return len(photo_ids)
+        photo_ids = sorted({r.photo_id for r in rows} | set(self.store.photos_with_sidecar_keywords()))
+        return len(photo_ids) - self._write_back(photo_ids, force=True)
 
-    def _write_back(self, photo_ids: list[int], remove: Sequence[str] = (), force: bool = False) -> None:
-        """Bring the photos' sidecars in line with their accepted tags (only when the library wants it)."""
+    def _write_back(self, photo_ids: list[int], force: bool = False) -> int:
+        """Bring the photos' sidecars in line with their accepted tags (only when the library wants it):
+        add what they need, remove only keywords photoclip added itself (recorded per photo in the catalog).
+        Returns how many sidecars were skipped (reported to ``on_sidecar_skipped``, else raised at the end)."""
         if not (force or self.xmp_enabled) or not photo_ids:
-            return
+            return 0
+        xmp._pyexiv2()  # no XMP library: one error for the whole call, with the install hint
         naming = self.xmp_naming
-        failed: list[XmpError] = []
+        skipped: list[SidecarSkipped] = []
         for start in range(0, len(photo_ids), 500):  # SQLite caps the number of parameters of one query
-            for photo in self.library.catalog.photos_by_ids(photo_ids[start:start + 500]):
-                accepted = self.store.accepted_names(photo.id)
-                # a tag removed here but still accepted from the other source stays in the file
+            photos = self.library.catalog.photos_by_ids(photo_ids[start:start + 500])
+            owned = self.store.sidecar_keywords([p.id for p in photos])
+            record: dict[int, dict[str, list[str]]] = {}
+            for photo in photos:
                 try:
-                    xmp.update_sidecar(Path(photo.path), add=accepted,
-                                       remove=[t for t in remove if t not in accepted], naming=naming)
-                except XmpError as exc:  # one read-only folder must not stop a bulk accept
-                    failed.append(exc)
-        if failed:
-            more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
-            raise XmpError(f"Tags are saved in the catalog, but {failed[0].user_message}{more}", failed[0].hint)
+                    update = xmp.update_sidecar(Path(photo.path), self.store.accepted_names(photo.id),
+                                                owned.get(photo.id, {}), naming)
+                except SidecarSkipped as exc:  # left as it was; one bad sidecar must not stop the others
+                    skipped.append(exc)
+                    if self.on_sidecar_skipped is not None:
+                        self.on_sidecar_skipped(exc)
+                    continue
+                if update.owned != owned.get(photo.id, {}):
+                    record[photo.id] = update.owned
+            # after the files: a crash in between leaves keywords we never remove, never a record of a
+            # keyword we did not write (which could later remove another program's)
+            self.store.set_sidecar_keywords(record)
+        if skipped and self.on_sidecar_skipped is None:
+            raise SidecarsSkippedError(skipped)
+        return len(skipped)
 
 
 def as_label_set(labels: LabelSet | Sequence[Label | str], name: str = "labels") -> LabelSet:
