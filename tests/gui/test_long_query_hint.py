@@ -35,3 +35,21 @@ def test_a_long_query_shows_a_quiet_hint_with_the_reason(qtbot, window, photos):
     with qtbot.waitSignal(window.query.results, timeout=5000):
         window.query.search_text("red")
     assert "long query" not in window.result_label.text() and window.result_label.toolTip() == ""
+
+
+def test_a_label_prompt_cut_at_the_model_limit_is_noted_in_the_tags_panel(qtbot, window, photos):
+    from photoclip.core.tagging import Label
+    from tests.gui.test_tags_panel import open_panel, run_set
+
+    window.add_folders([str(photos)])
+    wait_idle(qtbot, window)
+    panel = open_panel(qtbot, window)
+    panel.new_set("long")
+    qtbot.waitUntil(lambda: panel.label_set is not None and panel.label_set.name == "long", timeout=5000)
+    panel.edit_label(None, Label("Red", prompts=("a photo of a very very very very red thing",)))
+    qtbot.waitUntil(lambda: len(panel.label_set.labels) == 1, timeout=5000)
+    panel.edit_label(None, Label("white"))
+    qtbot.waitUntil(lambda: len(panel.label_set.labels) == 2, timeout=5000)
+    run_set(qtbot, panel)
+    assert "1 prompt cut at the model's limit" in panel.run_status.text()
+    assert "reads 8 tokens" in panel.run_status.toolTip() and "has 12" in panel.run_status.toolTip()

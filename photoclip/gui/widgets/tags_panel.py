@@ -333,8 +333,10 @@ class TagsPanel(QWidget):
         self.run = result.run
         self.best = result.best
         self.table.fill(self.label_set, self.thresholds, result.counts)
+        note = f" · {count(len(result.cut), 'prompt')} cut at the model's limit" if result.cut else ""
         self.run_status.setText(f"{count(sum(result.counts.values()), 'suggestion')} over "
-                                f"{count(result.photos, 'photo')} ({result.seconds * 1000:.0f} ms)")
+                                f"{count(result.photos, 'photo')} ({result.seconds * 1000:.0f} ms){note}")
+        self.run_status.setToolTip("\n".join(c.message[0].upper() + c.message[1:] + "." for c in result.cut))
         if self.current_label() is None:
             self.table.select_first()  # its preview follows
         self._update_enabled()

@@ -20,6 +20,8 @@ class RunResult:
     best: dict[str, float]
     seconds: float
     photos: int
+    #: prompts longer than the model reads (only their start was used)
+    cut: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,8 @@ def run_label_set(ctx: TagContext, label_set: LabelSet, scope: Scope, thresholds
     maxima = run.z.max(axis=0).tolist() if len(run.z) else [0.0] * len(run.labels)
     best = dict(zip((lb.name for lb in run.labels), maxima, strict=True))
     seconds = sum(run.timings.values())
-    return RunResult(run, run.counts(thresholds), best, seconds, len(run.photo_ids))
+    cut = tuple(ctx.library.cut_texts(label_set.all_prompts()))
+    return RunResult(run, run.counts(thresholds), best, seconds, len(run.photo_ids), cut)
 
 
 def preview_label(ctx: TagContext, run: TagRun, label: str, thresholds: dict[str, float]) -> Preview:
