@@ -43,6 +43,8 @@ class DecodeOutcome:
     taken_at: str | None = None
     camera: str | None = None
     error: str | None = None
+    #: a problem that did not stop indexing (the thumbnail could not be cached), kept on the photo's row
+    note: str | None = None
 
 
 def content_hash(data: bytes) -> str:
@@ -66,10 +68,13 @@ def decode_file(path: str, job: DecodeJob, known: set[str] | frozenset[str], pre
         return DecodeOutcome(digest, error=exc.reason)
     except Exception as exc:  # a decoder bug on one file must not stop the library
         return DecodeOutcome(digest, error=f"could not decode: {type(exc).__name__}: {exc}")
-    # the grid regenerates a missing thumbnail; never fail indexing over the cache
-    with contextlib.suppress(OSError):
+    # the grid makes a missing thumbnail again: never fail indexing over the cache, but say why it is missing
+    note = None
+    try:
         ThumbnailCache(job.thumbnails_root).save(digest, photo.thumbnail)
-    return DecodeOutcome(digest, prepared, photo.width, photo.height, photo.taken_at, photo.camera)
+    except Exception as exc:
+        note = f"indexed, but its thumbnail could not be saved: {getattr(exc, 'strerror', None) or exc}"
+    return DecodeOutcome(digest, prepared, photo.width, photo.height, photo.taken_at, photo.camera, note=note)
 
 
 # --- process workers ---------------------------------------------------------------------------------------

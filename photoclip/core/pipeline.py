@@ -362,7 +362,7 @@ class _Run:
         return PhotoRecord(
             folder_id=result.item.folder_id, path=entry.path, size=entry.size, mtime_ns=entry.mtime_ns,
             content_hash=result.content_hash, status=status, width=meta.width, height=meta.height,
-            taken_at=meta.taken_at, camera=meta.camera, error=result.error, replaces_id=replaces_id,
+            taken_at=meta.taken_at, camera=meta.camera, error=result.error or result.note, replaces_id=replaces_id,
         )
 
     def _flush(self, embed: bool) -> None:
@@ -378,9 +378,13 @@ class _Run:
             self.summary.embedded += len(batch)
         if not self.records:
             return
-        added = self.ix.catalog.commit_batch(self.ix.embedder.model_id, self.records)
+        result = self.ix.catalog.commit_batch(self.ix.embedder.model_id, self.records)
         self.records = []
-        if added:
+        for path, reason in result.failed:  # stored as failed with its reason; the rest of the batch committed
+            self.summary.failed += 1
+            self.ix.bus.emit(FileFailed(path, reason))
+        if result.added:
+            added = result.added
             self.ix.index.add(np.array([i for i, _ in added]), np.stack([v for _, v in added]))
             self.known.update(d.content_hash for d in batch)
         self.ix.index.save_if_due(INDEX_SAVE_INTERVAL)

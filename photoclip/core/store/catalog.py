@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import sqlite3
 import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
+from photoclip.core.filenames import db_bytes, from_db, to_db
 from photoclip.core.store.db import PAGE_SIZE, Database
 
 SEARCHABLE = ("indexed", "offline")
@@ -63,6 +66,41 @@ class PhotoRecord:
     replaces_id: int | None = None
 
 
+@dataclass
+class BatchResult:
+    """What ``Catalog.commit_batch`` wrote."""
+
+    #: (embedding id, vector) of the vectors it added
+    added: list[tuple[int, np.ndarray]] = field(default_factory=list)
+    #: (path, reason) of records that could not be stored as they were; each is stored as a failed photo with
+    #: that reason instead where possible, and the rest of the batch commits
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+#: errors that belong to one record's values (text SQLite cannot take, a number out of range, a type a bug let
+#: through, a constraint): that photo fails, the batch commits. A full disk or a locked catalog is not one.
+_RECORD_ERRORS = (ValueError, OverflowError, sqlite3.IntegrityError, sqlite3.InterfaceError,
+                  sqlite3.ProgrammingError, sqlite3.DataError)
+
+
+@contextmanager
+def _savepoint(db: sqlite3.Connection) -> Iterator[None]:
+    """Undo just this block's writes when it raises, keeping the rest of the open transaction."""
+    db.execute("SAVEPOINT photo_record")
+    try:
+        yield
+    except BaseException:
+        if db.in_transaction:  # some errors (SQLITE_FULL) may have rolled the whole transaction back already
+            db.execute("ROLLBACK TO photo_record")
+            db.execute("RELEASE photo_record")
+        raise
+    db.execute("RELEASE photo_record")
+
+
+def _record_failure(exc: Exception) -> str:
+    return f"could not be saved in the catalog ({type(exc).__name__}: {exc})"
+
+
 @dataclass(frozen=True)
 class OrphanCounts:
     """One model's vectors that no photo holds: all of them, and those past the grace period ("due")."""
@@ -95,7 +133,13 @@ def _has_vector(db, content_hash: str | None, model_id: str) -> bool:
 
 
 def _photo(row) -> PhotoRow:
-    return PhotoRow(**{k: row[k] for k in PhotoRow.__dataclass_fields__})
+    values = {k: row[k] for k in PhotoRow.__dataclass_fields__}
+    values["path"] = from_db(values["path"])  # a name that is not UTF-8 is stored as its bytes (filenames.py)
+    return PhotoRow(**values)
+
+
+def _folder(row) -> FolderRow:
+    return FolderRow(row["id"], from_db(row["path"]), row["state"], row["last_scan_at"])
 
 
 class Catalog:
@@ -117,18 +161,18 @@ class Catalog:
     # folders -------------------------------------------------------------------------------------------
     def add_folder(self, path: Path) -> FolderRow:
         with self.transaction() as db:
-            db.execute("INSERT OR IGNORE INTO folders(path, added_at) VALUES (?, ?)", (str(path), time.time()))
+            db.execute("INSERT OR IGNORE INTO folders(path, added_at) VALUES (?, ?)", (to_db(str(path)), time.time()))
         folder = self.folder_by_path(path)
         assert folder is not None
         return folder
 
     def folder_by_path(self, path: Path) -> FolderRow | None:
-        row = self.db.conn.execute("SELECT * FROM folders WHERE path = ?", (str(path),)).fetchone()
-        return FolderRow(row["id"], row["path"], row["state"], row["last_scan_at"]) if row else None
+        row = self.db.conn.execute("SELECT * FROM folders WHERE path = ?", (to_db(str(path)),)).fetchone()
+        return _folder(row) if row else None
 
     def folders(self) -> list[FolderRow]:
         rows = self.db.conn.execute("SELECT * FROM folders ORDER BY path").fetchall()
-        return [FolderRow(r["id"], r["path"], r["state"], r["last_scan_at"]) for r in rows]
+        return [_folder(r) for r in rows]
 
     def remove_folder(self, folder_id: int) -> int:
         with self.transaction() as db:
@@ -148,10 +192,10 @@ class Catalog:
     # photos --------------------------------------------------------------------------------------------
     def photos_in_folder(self, folder_id: int) -> dict[str, PhotoRow]:
         rows = self.db.conn.execute("SELECT * FROM photos WHERE folder_id = ?", (folder_id,)).fetchall()
-        return {r["path"]: _photo(r) for r in rows}
+        return {photo.path: photo for photo in map(_photo, rows)}
 
     def photo_by_path(self, path: str) -> PhotoRow | None:
-        row = self.db.conn.execute("SELECT * FROM photos WHERE path = ?", (path,)).fetchone()
+        row = self.db.conn.execute("SELECT * FROM photos WHERE path = ?", (to_db(path),)).fetchone()
         return _photo(row) if row else None
 
     def photos_by_ids(self, ids: Iterable[int]) -> list[PhotoRow]:
@@ -178,19 +222,28 @@ class Catalog:
         with self.transaction() as db:
             db.execute("UPDATE photos SET status = ? WHERE folder_id = ? AND status != 'failed'", (status, folder_id))
 
-    def commit_batch(self, model_id: str, records: list[PhotoRecord]) -> list[tuple[int, np.ndarray]]:
-        """Write a batch in one transaction; returns (embedding id, vector) of the vectors it added."""
-        added: list[tuple[int, np.ndarray]] = []
+    def commit_batch(self, model_id: str, records: list[PhotoRecord]) -> BatchResult:
+        """Write a batch in one transaction. A record that cannot be written (``_RECORD_ERRORS``) is stored as
+        a failed photo with the reason instead and listed in the result; the rest of the batch commits."""
+        result = BatchResult()
+        records = list(records)  # a record whose vector fails is replaced by a failed one below
         now = time.time()
         with self.transaction() as db:
-            for rec in records:  # vectors first: a copy's record may come before its content's vector
+            for index, rec in enumerate(records):  # vectors first: a copy's record may come before its vector
                 if rec.vector is not None:
-                    cur = db.execute(
-                        "INSERT OR IGNORE INTO embeddings(content_hash, model_id, vector, created_at) VALUES (?,?,?,?)",
-                        (rec.content_hash, model_id, np.asarray(rec.vector, np.float32).tobytes(), now),
-                    )
+                    try:
+                        with _savepoint(db):
+                            cur = db.execute(
+                                "INSERT OR IGNORE INTO embeddings(content_hash, model_id, vector, created_at) "
+                                "VALUES (?,?,?,?)",
+                                (rec.content_hash, model_id, np.asarray(rec.vector, np.float32).tobytes(), now),
+                            )
+                    except _RECORD_ERRORS as exc:
+                        records[index] = dataclasses.replace(rec, status="failed", error=_record_failure(exc))
+                        result.failed.append((rec.path, records[index].error))
+                        continue
                     if cur.rowcount:
-                        added.append((cur.lastrowid, rec.vector))
+                        result.added.append((cur.lastrowid, rec.vector))
             for rec in records:
                 if rec.vector is None and rec.status == "indexed" and not _has_vector(db, rec.content_hash, model_id):
                     # Its vector was reclaimed since the run began (a backstop: reclaiming waits for indexing
@@ -198,17 +251,32 @@ class Catalog:
                     if rec.replaces_id is not None:
                         db.execute("DELETE FROM photos WHERE id = ?", (rec.replaces_id,))
                     continue
+                self._write_isolated(db, rec, now, result)
+        return result
+
+    def _write_isolated(self, db: sqlite3.Connection, rec: PhotoRecord, now: float, result: BatchResult) -> None:
+        """One photo's row; if its values cannot be stored, a failed row with the reason (as far as possible)."""
+        try:
+            with _savepoint(db):
                 self._write_photo(db, rec, now)
-        return added
+            return
+        except _RECORD_ERRORS as exc:
+            reason = _record_failure(exc)
+        result.failed.append((rec.path, reason))
+        failed = dataclasses.replace(rec, status="failed", error=reason, width=None, height=None, taken_at=None,
+                                     camera=None, vector=None)
+        # a path SQLite cannot hold at all is only reported (the caller tells the user); the batch goes on
+        with contextlib.suppress(*_RECORD_ERRORS), _savepoint(db):
+            self._write_photo(db, failed, now)
 
     @staticmethod
     def _write_photo(db, rec: PhotoRecord, now: float) -> None:
         values = (
-            rec.folder_id, rec.path, rec.size, rec.mtime_ns, rec.content_hash, rec.width, rec.height,
+            rec.folder_id, to_db(rec.path), rec.size, rec.mtime_ns, rec.content_hash, rec.width, rec.height,
             rec.taken_at, rec.camera, rec.status, rec.error, now,
         )
         if rec.replaces_id is not None:
-            db.execute("DELETE FROM photos WHERE path = ? AND id != ?", (rec.path, rec.replaces_id))
+            db.execute("DELETE FROM photos WHERE path = ? AND id != ?", (values[1], rec.replaces_id))
             db.execute(
                 """UPDATE photos SET folder_id=?, path=?, size=?, mtime_ns=?, content_hash=?, width=?, height=?,
                    taken_at=?, camera=?, status=?, error=?, updated_at=? WHERE id=?""",
@@ -477,12 +545,13 @@ class Catalog:
         return counts
 
     def get_meta(self, key: str) -> str | None:
-        row = self.db.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self.db.conn.execute("SELECT value FROM meta WHERE key = ?", (to_db(key),)).fetchone()
         return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+            # a key may hold a folder's path (availability.py, watcher.py): stored like paths
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (to_db(key), value))
 
     def meta_with_prefix(self, prefix: str) -> dict[str, str]:
         rows = self.db.conn.execute(
@@ -496,7 +565,7 @@ class Catalog:
             "SELECT path FROM photos WHERE status = 'indexed' ORDER BY (id * 2654435761) % 4294967296 LIMIT ?",
             (limit,),
         ).fetchall()
-        return [r[0] for r in rows]
+        return [from_db(r[0]) for r in rows]
 
     # watcher work queue --------------------------------------------------------------------------------
     def queue_put(self, entries: list[tuple[str, int, str, float, float]]) -> None:
@@ -508,7 +577,7 @@ class Catalog:
                 """INSERT INTO queue(path, folder_id, kind, enqueued_at, not_before) VALUES (?,?,?,?,?)
                    ON CONFLICT(path) DO UPDATE SET folder_id=excluded.folder_id, kind=excluded.kind,
                      enqueued_at=excluded.enqueued_at, not_before=excluded.not_before""",
-                entries,
+                [(to_db(path), *rest) for path, *rest in entries],
             )
 
     def queue_pending(self) -> list[tuple[str, int, str, float, float]]:
@@ -516,22 +585,23 @@ class Catalog:
         rows = self.db.conn.execute(
             "SELECT path, folder_id, kind, enqueued_at, not_before FROM queue ORDER BY enqueued_at"
         ).fetchall()
-        return [tuple(r) for r in rows]
+        return [(from_db(r[0]), *r[1:]) for r in rows]
 
     def queue_done(self, entries: list[tuple[str, float]]) -> None:
         """Remove (path, enqueued_at) entries once their work is committed; an entry re-queued since stays."""
         if not entries:
             return
         with self.transaction() as db:
-            db.executemany("DELETE FROM queue WHERE path = ? AND enqueued_at <= ?", entries)
+            db.executemany("DELETE FROM queue WHERE path = ? AND enqueued_at <= ?",
+                           [(to_db(path), enqueued_at) for path, enqueued_at in entries])
 
     def photo_paths_under(self, folder: str) -> list[str]:
         """Paths of the photos inside a folder (any depth): what a deleted or moved-away folder held."""
-        prefix = folder.rstrip("/\\") + _sep(folder)
+        prefix = db_bytes(folder.rstrip("/\\") + _sep(folder))  # bytes: BLOB-stored paths match too
         rows = self.db.conn.execute(
-            "SELECT path FROM photos WHERE substr(path, 1, ?) = ?", (len(prefix), prefix)
+            "SELECT path FROM photos WHERE substr(CAST(path AS BLOB), 1, ?) = ?", (len(prefix), prefix)
         ).fetchall()
-        return [r[0] for r in rows]
+        return [from_db(r[0]) for r in rows]
 
 
 # ISO strings sort as dates; photos without EXIF dates (screenshots, scans) fall back to their file time.
@@ -544,8 +614,9 @@ def _filter_sql(folder: str | None, date_from: str | None, date_to: str | None) 
     args: list = []
     if folder:
         prefix = folder.rstrip("/\\")
-        clauses.append("(p.path = ? OR substr(p.path, 1, ?) = ?)")
-        args += [prefix, len(prefix) + 1, prefix + _sep(prefix)]
+        under = db_bytes(prefix + _sep(prefix))  # bytes: a path stored as a BLOB matches too (filenames.py)
+        clauses.append("(p.path = ? OR substr(CAST(p.path AS BLOB), 1, ?) = ?)")
+        args += [to_db(prefix), len(under), under]
     if date_from:
         clauses.append(f"{_TAKEN} >= ?")
         args.append(date_from)

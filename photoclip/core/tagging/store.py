@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from photoclip.core.filenames import from_db
 from photoclip.core.store.catalog import Catalog, _filter_sql
 
 ZERO_SHOT, USER = "zero-shot", "user"
@@ -81,7 +82,7 @@ class TagStore:
             (model_id, *args),
         ).fetchall()
         return ScopeRows(
-            np.fromiter((r[0] for r in rows), np.int64, len(rows)), [r[1] for r in rows],
+            np.fromiter((r[0] for r in rows), np.int64, len(rows)), [from_db(r[1]) for r in rows],
             np.fromiter((r[2] for r in rows), np.int64, len(rows)),
         )
 
@@ -231,7 +232,7 @@ class TagStore:
                 WHERE {where} ORDER BY t.name, pt.score DESC, p.path""",
             args,
         ).fetchall()
-        return [PhotoTagRow(*r) for r in rows]
+        return [PhotoTagRow(r[0], from_db(r[1]), *r[2:]) for r in rows]
 
     def counts(self) -> list[TagCount]:
         rows = self._conn.execute(
