@@ -11,13 +11,15 @@ from photoclip.cli.main import EXIT_INTERRUPTED, EXIT_OK, run_in_thread
 from photoclip.cli.notes import warn_cut
 from photoclip.cli.progress import TerminalProgress
 from photoclip.core.control import JobControl
+from photoclip.core.filenames import display, json_safe
 from photoclip.core.library import Library
 from photoclip.core.search import Filters, Hit
 from photoclip.core.settings import Settings
 
 
 def _emit_json(value: object) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=None))
+    """Always valid UTF-8 JSON: a path that is not exact text gets ``path_bytes`` beside it (core/filenames.py)."""
+    print(json.dumps(json_safe(value), ensure_ascii=False, indent=None))
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
@@ -38,9 +40,9 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
             f"{summary.seconds:.1f} s)"
         )
         for folder in summary.offline_folders:
-            print(f"offline (kept, not rescanned): {folder}")
+            print(f"offline (kept, not rescanned): {display(folder)}")
         for failure in progress.failures:
-            print(f"skipped {failure.path}: {failure.reason}", file=sys.stderr)
+            print(f"skipped {display(failure.path)}: {failure.reason}", file=sys.stderr)
     return EXIT_INTERRUPTED if summary.cancelled else EXIT_OK
 
 
@@ -56,7 +58,7 @@ def _print_hits(hits: list[Hit], as_json: bool) -> None:
     if not hits:
         print("No photos found.", file=sys.stderr)
     for hit in hits:
-        print(f"{hit.score:6.3f}  {hit.path}")
+        print(f"{hit.score:6.3f}  {display(hit.path)}")
 
 
 def _query_threads(settings: Settings) -> Settings:
@@ -98,9 +100,9 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     for result in status["quality_guard"]:
         print(f"Quality guard: {result['summary']}")
     for folder in status["folders"]:
-        print(f"Folder:  {folder['path']} [{folder['state']}] {sum(folder['counts'].values())} photos")
+        print(f"Folder:  {display(folder['path'])} [{folder['state']}] {sum(folder['counts'].values())} photos")
     for failure in status["failed"]:
-        print(f"Failed:  {failure['path']}: {failure['reason']}")
+        print(f"Failed:  {display(failure['path'])}: {failure['reason']}")
     if status["reclaimable"]["bytes"] or reclaimable.orphans:
         for line in describe(reclaimable, old_models=False):
             print(f"Reclaimable: {line}")
@@ -144,7 +146,7 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     with Library.open(settings) as library:
         removed = library.remove_folder(args.path)
-    print(f"Removed {args.path} from the library ({removed} photos forgotten; files untouched).")
+    print(f"Removed {display(args.path)} from the library ({removed} photos forgotten; files untouched).")
     return EXIT_OK
 
 

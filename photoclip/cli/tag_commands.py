@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from photoclip.cli.notes import warn_cut
 from photoclip.core.errors import LabelSetError, SidecarSkipped, TaggingError
+from photoclip.core.filenames import display, json_safe
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -100,7 +101,8 @@ def add_parsers(sub: argparse._SubParsersAction, iso_date) -> None:
 
 
 def _emit_json(value: object) -> None:
-    print(json.dumps(value, ensure_ascii=False))
+    """Always valid UTF-8 JSON: a path that is not exact text gets ``path_bytes`` beside it (core/filenames.py)."""
+    print(json.dumps(json_safe(value), ensure_ascii=False))
 
 
 @contextmanager
@@ -178,7 +180,7 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
     if not suggestions:
         print("No suggestions at these thresholds.", file=sys.stderr)
     for s in suggestions:
-        print(f"{s.score:7.2f}  {s.tag:<24}  {s.path}  (matched: {s.prompt!r})")
+        print(f"{s.score:7.2f}  {s.tag:<24}  {display(s.path)}  (matched: {s.prompt!r})")
     if args.apply:
         print(f"Accepted {accepted} tags.")
     elif suggestions:
@@ -210,7 +212,7 @@ def _tags_pending(tagger: Tagger, args: argparse.Namespace) -> int:
         _emit_json([{"path": r.path, "tag": r.tag, "score": r.score, "prompt": r.prompt} for r in rows])
         return EXIT_OK
     for r in rows:
-        print(f"{r.score or 0:7.2f}  {r.tag:<24}  {r.path}  (matched: {r.prompt!r})")
+        print(f"{r.score or 0:7.2f}  {r.tag:<24}  {display(r.path)}  (matched: {r.prompt!r})")
     return EXIT_OK
 
 
@@ -310,7 +312,7 @@ def cmd_album(args: argparse.Namespace, settings: Settings) -> int:
             if args.json:
                 _emit_json([m.as_dict() for m in members])
             for m in [] if args.json else members:
-                print(f"{m.score:7.2f}  {m.path}" if m.score is not None else m.path)
+                print(f"{m.score:7.2f}  {display(m.path)}" if m.score is not None else display(m.path))
         elif command == "delete":
             albums.delete(args.name)
             print(f"Deleted album {args.name!r}.")

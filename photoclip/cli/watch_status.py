@@ -17,6 +17,7 @@ from photoclip.core.events import (
     WatchStatus,
     WatchWarning,
 )
+from photoclip.core.filenames import display
 
 CLEAR_LINE = "\r\x1b[K"
 
@@ -37,7 +38,7 @@ class WatchLine:
                 fix = f" Fix: {event.fix}" if event.fix else ""
                 self._print(f"{event.folder or 'watcher'}: {event.message}{fix}")
             elif isinstance(event, FileFailed):
-                self._print(f"skipped {event.path}: {event.reason}")
+                self._print(f"skipped {display(event.path)}: {event.reason}")
             elif isinstance(event, ModelLoading) and event.stage in {"downloading", "loading"}:
                 self._print(f"Loading model {event.model}…")
             elif isinstance(event, ModelLoading) and event.stage == "optimising":

@@ -20,7 +20,7 @@ from photoclip.core.events import (
 class EventBridge(QObject):
     scan_finished = Signal(object)  # ScanFinished
     progress = Signal(object)  # IndexProgress
-    file_failed = Signal(str, str)  # path, reason
+    file_failed = Signal(object, str)  # path (object: any file name, core/filenames.py), reason
     model_loading = Signal(object)  # ModelLoading
     index_finished = Signal(dict)  # IndexSummary.as_dict()
     watch_status = Signal(object)  # WatchStatus

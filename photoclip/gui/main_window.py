@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -31,6 +31,7 @@ from photoclip.core.errors import (
     QueryError,
 )
 from photoclip.core.events import IndexProgress, ModelLoading, ScanFinished, WatchStatus, WatchWarning
+from photoclip.core.filenames import display
 from photoclip.core.library import Library, LibraryStatus
 from photoclip.formatting import count
 from photoclip.gui.bridge import EventBridge
@@ -41,6 +42,7 @@ from photoclip.gui.dialogs.reclaim_space import ReclaimSpaceDialog
 from photoclip.gui.dialogs.settings_dialog import SettingsDialog
 from photoclip.gui.dialogs.skipped_files import SkippedFilesDialog
 from photoclip.gui.dialogs.viewer import ViewerDialog
+from photoclip.gui.file_urls import local_url
 from photoclip.gui.models.results_model import ResultsModel
 from photoclip.gui.preferences import ModelPreferences
 from photoclip.gui.tags_controller import TagsController
@@ -249,7 +251,7 @@ class MainWindow(QMainWindow):
         if confirm:
             answer = QMessageBox.question(
                 self, "Remove folder",
-                f"Remove {path} from the library?\nThe photos on disk are not touched.",
+                f"Remove {display(path)} from the library?\nThe photos on disk are not touched.",
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return None
@@ -552,7 +554,7 @@ class MainWindow(QMainWindow):
         return self._crash_dialog
 
     def _open_folder(self, path: str) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+        QDesktopServices.openUrl(local_url(path))
 
     def _about(self) -> AboutDialog:
         dialog = AboutDialog(self.library, self.status.model_id if self.status else None, self)

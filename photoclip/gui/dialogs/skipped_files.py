@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from photoclip.core.filenames import display
 from photoclip.core.store.catalog import PhotoRow
 from photoclip.gui.dialogs.buttons import copy_and_close
 
@@ -34,7 +35,7 @@ class SkippedFilesDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         for row, photo in enumerate(failures):
-            self.table.setItem(row, 0, QTableWidgetItem(photo.path))
+            self.table.setItem(row, 0, QTableWidgetItem(display(photo.path)))
             self.table.setItem(row, 1, QTableWidgetItem(photo.error or "unknown reason"))
         buttons = copy_and_close(self, "Copy list", self.copy_to_clipboard)
         layout = QVBoxLayout(self)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QDesktopServices, QImage, QKeyEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -23,7 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from photoclip import formatting
+from photoclip.core.filenames import display
 from photoclip.core.search import Hit
+from photoclip.gui.file_urls import local_url
 from photoclip.gui.models.blur import SensitiveBlur, blur_pixmap
 from photoclip.gui.workers.images import ImageLoader
 
@@ -61,7 +63,7 @@ class _ImageLabel(QLabel):
 
 
 class ViewerDialog(QDialog):
-    similar_requested = Signal(str)
+    similar_requested = Signal(object)  # path (object: any file name, core/filenames.py)
 
     #: asks for a photo's tags (the window answers through ``set_tags``)
     tags_requested = Signal(int)
@@ -138,7 +140,7 @@ class ViewerDialog(QDialog):
         return self._hits[self.row]
 
     def open_folder(self) -> bool:
-        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.hit.path).parent)))
+        return QDesktopServices.openUrl(local_url(str(Path(self.hit.path).parent)))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1}.get(Qt.Key(event.key()))
@@ -159,14 +161,14 @@ class ViewerDialog(QDialog):
         self.full_loaded = False
         photo = self.hit.photo
         path = Path(photo.path)
-        self.setWindowTitle(f"{path.name} — photoclip")
+        self.setWindowTitle(f"{display(path.name)} — photoclip")
         try:
             file_size = path.stat().st_size
         except OSError:
             file_size = None
         values = {
-            "Name": path.name,
-            "Folder": str(path.parent),
+            "Name": display(path.name),  # Qt text drops bytes that are not UTF-8: show U+FFFD
+            "Folder": display(path.parent),
             "Taken": formatting.taken(photo.taken_at),
             "Camera": photo.camera or "unknown",
             "Size": f"{photo.width} × {photo.height}" if photo.width and photo.height else "unknown",

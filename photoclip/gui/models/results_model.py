@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 
+from photoclip.core.filenames import display
 from photoclip.core.search import Hit
 from photoclip.gui.models.blur import SensitiveBlur
 from photoclip.gui.workers.images import ImageLoader
@@ -101,12 +102,12 @@ class ResultsModel(QAbstractListModel):
         hit = self.hit(index.row()) if index.isValid() else None
         if hit is None:
             return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return Path(hit.path).name
+        if role == Qt.ItemDataRole.DisplayRole:  # Qt text drops bytes that are not UTF-8: show U+FFFD
+            return display(Path(hit.path).name)
         if role == Qt.ItemDataRole.DecorationRole:
             return self._pixmap_for(hit)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{Path(hit.path).name}\nscore {hit.score:.3f}\n{hit.path}"
+            return f"{display(Path(hit.path).name)}\nscore {hit.score:.3f}\n{display(hit.path)}"
         if role == HIT_ROLE:
             return hit
         if role == SCORE_ROLE:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photoclip.core.filenames import display
 from photoclip.core.library import LibraryStatus
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -35,9 +36,16 @@ def folder_state(state: str, counts: dict[str, int], activity: str | None) -> st
     return "done" if counts else "not indexed"
 
 
+class _ExactPath:
+    """A folder's path kept as Python's ``str`` inside a Qt item (core/filenames.py)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+
 class LibraryPanel(QWidget):
     add_requested = Signal()
-    remove_requested = Signal(str)
+    remove_requested = Signal(object)  # path (object: a Qt string would drop bytes that are not UTF-8)
     rescan_requested = Signal()
 
     def __init__(self, parent=None) -> None:
@@ -93,11 +101,12 @@ class LibraryPanel(QWidget):
         for folder in status.folders:
             counts = status.folder_counts.get(folder.id, {})
             photos = sum(n for s, n in counts.items() if s != "failed")
-            item = QTreeWidgetItem([Path(folder.path).name or folder.path, f"{photos:,}",
+            item = QTreeWidgetItem([display(Path(folder.path).name or folder.path), f"{photos:,}",
                                     folder_state(folder.state, counts, activity.get(folder.path))])
             item.setIcon(0, icon)
-            item.setToolTip(0, folder.path)
-            item.setData(0, PATH_ROLE, folder.path)
+            item.setToolTip(0, display(folder.path))
+            # a Python object, not a Qt string: that would drop the bytes of a name that is not UTF-8
+            item.setData(0, PATH_ROLE, _ExactPath(folder.path))
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.tree.addTopLevelItem(item)
             if folder.path == selected:
@@ -109,12 +118,12 @@ class LibraryPanel(QWidget):
         out = []
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)
-            out.append((item.data(0, PATH_ROLE), item.text(1), item.text(2)))
+            out.append((item.data(0, PATH_ROLE).path, item.text(1), item.text(2)))
         return out
 
     def selected_path(self) -> str | None:
         items = self.tree.selectedItems()
-        return items[0].data(0, PATH_ROLE) if items else None
+        return items[0].data(0, PATH_ROLE).path if items else None
 
     def _remove_selected(self) -> None:
         path = self.selected_path()

@@ -65,8 +65,9 @@ class ThumbnailDelegate(QStyledItemDelegate):
 
 class ResultsView(QListView):
     open_requested = Signal(int)  # row
-    similar_requested = Signal(str)  # path
-    open_folder_requested = Signal(str)  # path
+    # object, not str: a Qt string would drop the bytes of a name that is not UTF-8 (core/filenames.py)
+    similar_requested = Signal(object)  # path
+    open_folder_requested = Signal(object)  # path
     #: Delete / Backspace over a selection: the selected hits (what that means, if anything, is the
     #: listener's: removing them from the album on screen; files are never deleted)
     delete_requested = Signal(list)

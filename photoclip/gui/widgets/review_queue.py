@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photoclip.core.filenames import display
 from photoclip.core.tagging.store import PhotoTagRow
 from photoclip.formatting import count
 from photoclip.gui.models.blur import SensitiveBlur
@@ -156,12 +157,13 @@ class ReviewQueue(QWidget):
     def _item(self, entry: QueueRow) -> QTreeWidgetItem:
         row = entry.row
         score = "" if row.score is None else f"{row.score:.2f}"
-        item = QTreeWidgetItem([Path(row.path).name, score, row.prompt or ""])
+        item = QTreeWidgetItem([display(Path(row.path).name), score, row.prompt or ""])
         item.setData(0, TAG_ROLE, row.tag)
         item.setData(0, PHOTO_ROLE, row.photo_id)
         item.setData(0, HASH_ROLE, entry.content_hash)
         item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        tip = f"{row.path}\n{row.tag}: score {score}" + (f"\nmatched best: “{row.prompt}”" if row.prompt else "")
+        tip = (f"{display(row.path)}\n{row.tag}: score {score}"
+               + (f"\nmatched best: “{row.prompt}”" if row.prompt else ""))
         for column in range(3):
             item.setToolTip(column, tip)
         return item

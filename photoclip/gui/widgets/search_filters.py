@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QLabel, QToolButton, QWidget
 
+from photoclip.core.filenames import display
 from photoclip.core.search import Filters
 
 NO_DATE = QDate(1800, 1, 1)
@@ -17,7 +18,7 @@ OTHER = "\0other"  # the combo's "Other folder…" entry
 
 def describe(filters: Filters) -> str:
     """``in trip · taken 2021-06-01 – …``; empty when no filter is set."""
-    parts = [f"in {Path(filters.folder).name or filters.folder}"] if filters.folder else []
+    parts = [f"in {display(Path(filters.folder).name or filters.folder)}"] if filters.folder else []
     if filters.date_from or filters.date_to:
         parts.append(f"taken {filters.date_from or '…'} – {filters.date_to or '…'}")
     return " · ".join(parts)
@@ -62,6 +63,7 @@ class SearchFilters(QWidget):
         row.addWidget(self.clear_button)
         row.addStretch(1)
         self._folders: list[str] = []
+        self._entries: list[str | None] = []
         self.set_folders([])
         self._after_change(announce=False)
 
@@ -79,7 +81,7 @@ class SearchFilters(QWidget):
 
     # what the filters are ---------------------------------------------------------------------------------
     def filters(self) -> Filters:
-        folder = self.folder_combo.currentData()
+        folder = self._entry(self.folder_combo.currentIndex())
         return Filters(folder if folder and folder != OTHER else None, _iso(self.date_from), _iso(self.date_to))
 
     def set_folders(self, paths: list[str]) -> None:
@@ -87,7 +89,7 @@ class SearchFilters(QWidget):
         if paths == self._folders:
             return
         self._folders = list(paths)
-        chosen = self.folder_combo.currentData()
+        chosen = self._entry(self.folder_combo.currentIndex())
         self._fill_folders(chosen if chosen in paths or _under_any(chosen, paths) else None)
 
     def set_folder(self, path: str | None) -> None:
@@ -111,21 +113,27 @@ class SearchFilters(QWidget):
         combo = self.folder_combo
         combo.blockSignals(True)
         combo.clear()
-        combo.addItem("All folders", None)
+        combo.addItem("All folders")
         entries = self._folders + ([chosen] if chosen and chosen not in self._folders else [])
         for path in entries:
-            combo.addItem(Path(path).name or path, path)
-            combo.setItemData(combo.count() - 1, path, Qt.ItemDataRole.ToolTipRole)
-        combo.addItem("Other folder…", OTHER)
-        combo.setCurrentIndex(max(0, combo.findData(chosen)) if chosen else 0)
+            combo.addItem(display(Path(path).name or path))
+            combo.setItemData(combo.count() - 1, display(path), Qt.ItemDataRole.ToolTipRole)
+        combo.addItem("Other folder…")
+        # the paths stay here, not in the items' data: a Qt string drops bytes that are not UTF-8
+        self._entries = [None, *entries, OTHER]
+        combo.setCurrentIndex(self._entries.index(chosen) if chosen in entries else 0)
         combo.blockSignals(False)
 
     def _on_folder_activated(self, index: int) -> None:
-        if self.folder_combo.itemData(index) == OTHER:
+        if self._entry(index) == OTHER:
             start = self._folders[0] if self._folders else str(Path.home())
             path = QFileDialog.getExistingDirectory(self, "Search in folder", start)
             self._fill_folders(str(Path(path).resolve()) if path else None)
         self._after_change()
+
+    def _entry(self, index: int) -> str | None:
+        """The folder path (None: all folders; OTHER) of a combo row."""
+        return self._entries[index] if 0 <= index < len(self._entries) else None
 
     def _after_change(self, announce: bool = True) -> None:
         filters = self.filters()

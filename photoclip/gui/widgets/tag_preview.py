@@ -9,6 +9,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QWidget
 
+from photoclip.core.filenames import display
 from photoclip.core.tagging import Suggestion
 from photoclip.gui.models.blur import SensitiveBlur
 from photoclip.gui.widgets.thumb_strip import ThumbIcons
@@ -21,8 +22,9 @@ PHOTO_ROLE = Qt.ItemDataRole.UserRole + 2
 
 def why(suggestion: Suggestion) -> str:
     """The tooltip of a suggested photo: its score and the prompt that matched it best."""
-    return (f"{Path(suggestion.path).name}\nscore {suggestion.score:.2f} (cosine {suggestion.raw:.3f}, "
-            f"{suggestion.margin:+.3f} over a plain photo)\nmatched best: “{suggestion.prompt}”\n{suggestion.path}")
+    return (f"{display(Path(suggestion.path).name)}\nscore {suggestion.score:.2f} (cosine {suggestion.raw:.3f}, "
+            f"{suggestion.margin:+.3f} over a plain photo)\nmatched best: “{suggestion.prompt}”\n"
+            f"{display(suggestion.path)}")
 
 
 class TagPreview(QListWidget):

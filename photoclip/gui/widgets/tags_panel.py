@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from photoclip.core.errors import PhotoclipError
+from photoclip.core.filenames import display
 from photoclip.core.tagging import Label, LabelSet, Scope, TagRun
 from photoclip.formatting import count
 from photoclip.gui.dialogs.label_editor import LabelEditor
@@ -304,7 +305,7 @@ class TagsPanel(QWidget):
         """What a run can cover: the library, each folder, each album."""
         chosen = self.scope_combo.currentText()
         self._scopes = [("Whole library", Scope())]
-        self._scopes += [(f"Folder: {Path(f).name or f}", Scope(folder=f)) for f in folders]
+        self._scopes += [(f"Folder: {display(Path(f).name or f)}", Scope(folder=f)) for f in folders]
         self._scopes += [(f"Album: {a}", Scope(album=a)) for a in albums]
         self.scope_combo.blockSignals(True)
         self.scope_combo.clear()

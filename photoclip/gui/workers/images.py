@@ -3,6 +3,7 @@ and the viewer's large image. A QImage may be built on any thread; only QPixmap 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import deque
 from pathlib import Path
@@ -39,8 +40,9 @@ class ImageLoader(QObject):
 
     thumbnail_ready = Signal(str, QImage)  # content hash, image
     thumbnail_failed = Signal(str)
-    full_ready = Signal(str, QImage)  # path, image
-    full_failed = Signal(str, str)  # path, reason
+    # object, not str: a Qt string would drop the bytes of a name that is not UTF-8 (core/filenames.py)
+    full_ready = Signal(object, QImage)  # path, image
+    full_failed = Signal(object, str)  # path, reason
 
     def __init__(self, cache: ThumbnailCache, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -98,7 +100,8 @@ class ImageLoader(QObject):
             image = self._cache.load(content_hash)
             if image is None:  # not cached yet (or evicted): make it from the photo and keep it
                 image = make_thumbnail(Path(path), THUMB_SIZE)
-                self._cache.save(content_hash, image)
+                with contextlib.suppress(OSError):  # an unwritable cache still shows the photo
+                    self._cache.save(content_hash, image)
             self.thumbnail_ready.emit(content_hash, to_qimage(image))
         except Exception:  # unreadable photo or cache: the grid shows a "broken" placeholder
             self.thumbnail_failed.emit(content_hash)
