@@ -22,7 +22,7 @@ class EventBridge(QObject):
     progress = Signal(object)  # IndexProgress
     file_failed = Signal(object, str)  # path (object: any file name, core/filenames.py), reason
     model_loading = Signal(object)  # ModelLoading
-    index_finished = Signal(dict)  # IndexSummary.as_dict()
+    index_finished = Signal(object)  # IndexSummary.as_dict() (object: a QVariantMap would drop odd paths)
     watch_status = Signal(object)  # WatchStatus
     watch_warning = Signal(object)  # WatchWarning
 
