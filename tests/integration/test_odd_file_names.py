@@ -4,9 +4,11 @@ found and kept like any other; a record, thumbnail or sidecar that fails is that
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -182,3 +184,25 @@ def test_a_failed_record_reaches_the_run_summary_and_the_events(library, pics, m
     assert summary.failed == 1 and [os.path.basename(e.path) for e in failed] == ["green.jpg"]
     assert library.status().counts == {"indexed": 2, "failed": 1}
     assert library.search("red", limit=1)[0].path == str(pics / "red.jpg")
+
+
+@pytest.mark.skipif(shutil.which("exiftool") is None, reason="exiftool not installed (libimage-exiftool-perl)")
+def test_xmp_sidecars_are_written_beside_odd_names_and_one_that_cannot_be_does_not_stop_the_rest(
+        library, pics, odd):
+    pytest.importorskip("pyexiv2", reason="XMP write-back needs pyexiv2")
+    from photoclip.core.errors import XmpError
+    from photoclip.core.tagging import Tagger
+
+    library.index_folders([pics])
+    tagger = Tagger(library)
+    tagger.set_xmp_writeback(True)
+    ids = [library.catalog.photo_by_path(path).id for path in odd.values()]
+    with pytest.raises(XmpError, match="saved in the catalog"):  # 255 bytes leave no room for ".xmp"
+        tagger.add_tags(ids, ["Trips|Lisbon"])
+    assert not os.path.exists(odd["green"] + ".xmp")
+    for colour in ODD_NAMES.keys() - {"green"}:
+        sidecar = os.fsencode(odd[colour] + ".xmp")  # beside the photo, under its exact name
+        out = subprocess.run(["exiftool", "-j", "-XMP:Subject", "-XMP:HierarchicalSubject", sidecar],
+                             capture_output=True, check=True, timeout=60)
+        read = json.loads(out.stdout)[0]
+        assert (read["Subject"], read["HierarchicalSubject"]) == ("Lisbon", "Trips|Lisbon"), colour

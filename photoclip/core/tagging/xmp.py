@@ -56,9 +56,18 @@ def sidecar_path(photo: Path, naming: str = APPEND) -> Path:
     appended = photo.with_name(photo.name + ".xmp")
     replaced = photo.with_suffix(".xmp")
     for candidate in ((appended, replaced) if naming == APPEND else (replaced, appended)):
-        if candidate.is_file():
+        if _is_file(candidate):
             return candidate
     return appended if naming == APPEND else replaced
+
+
+def _is_file(path: Path) -> bool:
+    """``Path.is_file`` that answers False where the name cannot exist: a 255-byte photo name plus ".xmp" is too
+    long for the file system (pathlib raises ENAMETOOLONG, which would end a bulk write-back)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def keywords(tags: list[str]) -> tuple[list[str], list[str]]:
@@ -207,7 +216,7 @@ def _replace(path: Path, data: bytes) -> None:
 def read_keywords(photo: Path, naming: str = APPEND) -> tuple[list[str], list[str]]:
     """(dc:subject, lr:hierarchicalSubject) of the photo's sidecar; empty lists when there is none."""
     path = sidecar_path(photo, naming)
-    if not path.is_file():
+    if not _is_file(path):
         return [], []
     with _pyexiv2().ImageData(path.read_bytes()) as image:
         current = image.read_xmp()
