@@ -393,7 +393,7 @@ class MainWindow(QMainWindow):
 
     def _on_watch_warning(self, warning: WatchWarning) -> None:
         if warning.reason in ("offline", "online"):  # the library panel says it; a banner would nag
-            self.statusBar().showMessage(f"{Path(warning.folder).name}: {warning.message}", 8000)
+            self.statusBar().showMessage(f"{display(Path(warning.folder).name)}: {warning.message}", 8000)
             self.refresh_status()
         else:
             self.show_error(WatchProblem(warning.message, warning.fix))
@@ -433,7 +433,7 @@ class MainWindow(QMainWindow):
         scroll = self.results_view.verticalScrollBar().value()
         self._shown_query = (request.kind, request.query, request.filters)
         self.results_model.set_hits(hits)
-        what = f"“{request.query}”" if request.kind == "text" else f"photos like {Path(request.query).name}"
+        what = f"“{request.query}”" if request.kind == "text" else f"photos like {display(Path(request.query).name)}"
         what = " · ".join(p for p in (what, describe(request.filters)) if p)
         cut = self._cut_notes.pop(request.id, "")
         note = " · only the start of a long query was read" if cut else ""

@@ -7,9 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QMimeData, QPointF, Qt
+from PySide6.QtGui import QDropEvent
 
 from photoclip.gui.dialogs.viewer import ViewerDialog
+from photoclip.gui.file_urls import local_url
 from tests.gui.conftest import wait_idle
 from tests.support.library_fixtures import write_photo
 from tests.support.odd_names import ODD_NAMES, exact, write_odd_photos
@@ -78,3 +80,19 @@ def test_skipped_files_and_library_panel_show_names_that_are_not_utf8(qtbot, win
     window.remove_folder(root, confirm=False)
     wait_idle(qtbot, window)
     assert window.library.catalog.folders() == []
+
+
+def test_dropping_a_photo_whose_name_is_not_utf8_searches_by_it(qtbot, window, tmp_path):
+    pics = tmp_path / "Odd"
+    odd = write_odd_photos(pics)
+    window.add_folders([str(pics)])
+    wait_idle(qtbot, window)
+    mime = QMimeData()
+    mime.setUrls([local_url(odd["red"])])  # percent-encoded bytes, as a file manager sends them: caf%E9
+    assert b"caf%E9" in bytes(mime.urls()[0].toEncoded())
+    event = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.query.results, timeout=5000) as blocker:
+        window.search_box.dropEvent(event)
+    assert blocker.args[0].kind == "similar" and blocker.args[0].query == odd["red"]
+    assert "caf\ufffd au lait.jpg" in window.result_label.text()

@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QMimeData
 
 from photoclip.core.scan.walker import is_photo_name
+from photoclip.gui.file_urls import url_path
 
 
 def dropped_paths(mime: QMimeData) -> tuple[list[str], list[str]]:
@@ -17,7 +18,7 @@ def dropped_paths(mime: QMimeData) -> tuple[list[str], list[str]]:
         for url in mime.urls():
             if not url.isLocalFile():
                 continue
-            path = Path(url.toLocalFile())
+            path = Path(url_path(url))
             if path.is_dir():
                 folders.append(str(path))
             elif path.is_file() and is_photo_name(path.name):

@@ -11,7 +11,7 @@ from photoclip.gui.widgets.drops import dropped_paths
 
 
 class SearchBox(QLineEdit):
-    photo_dropped = Signal(str)
+    photo_dropped = Signal(object)  # path (object: a Qt string would drop bytes that are not UTF-8)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
