@@ -19,7 +19,6 @@ So the core keeps paths as these exact ``str`` values and converts only at the e
 from __future__ import annotations
 
 import base64
-import codecs
 import os
 
 #: how a lone surrogate maps to bytes: an escaped byte on POSIX (os.fsdecode), a UTF-16 half on Windows
@@ -87,20 +86,3 @@ def json_safe(value: object) -> object:
         return readable(value)
     return value
 
-
-#: A codec name for libraries that take a path ``str`` plus an encoding and call ``path.encode(encoding)``
-#: (pyexiv2's ``Image``): it gives the path's exact bytes, escaped ones included, where "utf-8" would raise.
-OS_PATH_CODEC = "photoclip_os_path"
-
-
-def _find_codec(name: str) -> codecs.CodecInfo | None:
-    if name != OS_PATH_CODEC:
-        return None
-    return codecs.CodecInfo(
-        name=OS_PATH_CODEC,
-        encode=lambda text, errors="strict": (db_bytes(text), len(text)),
-        decode=lambda data, errors="strict": (from_db(bytes(data)), len(data)),
-    )
-
-
-codecs.register(_find_codec)

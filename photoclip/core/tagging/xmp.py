@@ -194,9 +194,10 @@ def _read(path: Path) -> bytes | None:
 def _replace(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path`` and rename it over: a crash leaves the old sidecar
     or the new one, never half of one. Keeps the old file's permissions; follows a symbolic link."""
-    target = path.resolve() if path.is_symlink() else path
-    temp = target.with_name(f".{target.name}.photoclip-{os.getpid()}.tmp")
-    try:
+    temp = None
+    try:  # is_symlink too: a 255-byte photo name + ".xmp" is too long for the file system (ENAMETOOLONG)
+        target = path.resolve() if path.is_symlink() else path
+        temp = target.with_name(f".{target.name}.photoclip-{os.getpid()}.tmp")
         mode = target.stat().st_mode & 0o7777 if target.exists() else None
         # 0o666: the umask applies, as for any new file
         with os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666), "wb") as out:
@@ -207,8 +208,9 @@ def _replace(path: Path, data: bytes) -> None:
             os.chmod(temp, mode)
         os.replace(temp, target)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
         raise SidecarSkipped(path, f"photoclip could not write the sidecar {path} ({exc.strerror or exc}); "
                                    "it is unchanged.", "Check that the folder is writable.") from exc
 
