@@ -97,6 +97,10 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Catalog: {status['catalog']}")
     print(f"Photos:  {status['photos']} ({counts})")
     print(f"Model:   {status['model'] or 'not loaded yet'}   vectors: {status['index_size'] or 0}")
+    if status.get("model_switch"):
+        switch = status["model_switch"]
+        print(f"Switching to {switch['to']}: {switch['done']} of {switch['total']} photos done; search uses the "
+              "current model until then ('photoclip model use' goes on, '--cancel' gives it up)")
     for result in status["quality_guard"]:
         print(f"Quality guard: {result['summary']}")
     for folder in status["folders"]:
@@ -148,41 +152,3 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
         removed = library.remove_folder(args.path)
     print(f"Removed {display(args.path)} from the library ({removed} photos forgotten; files untouched).")
     return EXIT_OK
-
-
-def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
-    from photoclip.core.embed import registry
-
-    if args.model_command == "import":
-        folder, model_id = registry.import_model(args.directory.expanduser(), settings.models_dir)
-        print(f"Imported {model_id} into {folder}.")
-        print(f"Use it with: PHOTOCLIP_MODEL={folder} (or it is found automatically if it is {settings.model}).")
-        return EXIT_OK
-    hub_id = args.model_id or settings.model
-    control = JobControl()
-    bar = _DownloadBar()
-    folder = run_in_thread(
-        lambda: registry.download_model(hub_id, settings.models_dir, progress=bar, cancel=control.cancel_event),
-        control.cancel,
-    )
-    bar.close()
-    print(f"Downloaded {hub_id} into {folder}.")
-    return EXIT_OK
-
-
-class _DownloadBar:
-    def __init__(self) -> None:
-        self._bar = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self._bar is None:
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, unit="B", unit_scale=True, file=sys.stderr, disable=not sys.stderr.isatty())
-        self._bar.total = total
-        self._bar.n = done
-        self._bar.refresh()
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from photoclip import __version__
 from photoclip.core.errors import PhotoclipError
-from photoclip.core.settings import DEFAULT_MODEL, Settings
+from photoclip.core.settings import Settings
 
 EXIT_OK, EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 3, 130
 
@@ -50,14 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--settle", type=float, default=1.5, help="seconds a file must stay unchanged (default 1.5)")
     p.add_argument("--poll-interval", type=float, default=5.0, help="seconds between polls (default 5)")
 
-    p = sub.add_parser("model", help="download or import the CLIP model")
-    msub = p.add_subparsers(dest="model_command", required=True)
-    d = msub.add_parser("download", help="download a model from the Hugging Face hub")
-    d.add_argument("model_id", nargs="?", default=None, help=f"hub id (default: {DEFAULT_MODEL})")
-    i = msub.add_parser("import", help="use a model folder copied from another machine")
-    i.add_argument("directory", type=Path)
+    from photoclip.cli import model_commands, tag_commands  # model; tag, tags, album
 
-    from photoclip.cli import tag_commands  # tag, tags, album
+    model_commands.add_parsers(sub)
 
     tag_commands.add_parsers(sub, _iso_date)
     from photoclip.cli import cleanup_command
@@ -80,9 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         return _launch_gui()
     settings = Settings.from_env()
     try:
-        from photoclip.cli import cleanup_command, commands, tag_commands
+        from photoclip.cli import cleanup_command, commands, model_commands, tag_commands
 
-        module = next((m for m in (tag_commands, cleanup_command) if args.command in m.COMMANDS), commands)
+        modules = (tag_commands, cleanup_command, model_commands)
+        module = next((m for m in modules if args.command in m.COMMANDS), commands)
         return getattr(module, f"cmd_{args.command}")(args, settings)
     except PhotoclipError as exc:
         print(f"photoclip: {exc.user_message} {exc.hint}".strip(), file=sys.stderr)

@@ -48,6 +48,14 @@ class ModelLoading:
 
 
 @dataclass(frozen=True)
+class ModelSwitched:
+    """The library now runs another model (``Library.switch_model`` finished)."""
+
+    spec: str
+    model_id: str
+
+
+@dataclass(frozen=True)
 class IndexFinished:
     summary: dict = field(default_factory=dict)
 

@@ -9,16 +9,17 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from photoclip.core import model_switch
 from photoclip.core.control import JobControl
 from photoclip.core.embed.base import Embedder
 from photoclip.core.embed.query_cache import QueryVectors
 from photoclip.core.errors import FolderNotFoundError, QueryError
-from photoclip.core.events import EventBus, IndexFinished, ModelLoading
+from photoclip.core.events import EventBus, IndexFinished, ModelLoading, ModelSwitched
 from photoclip.core.fair_lock import FairLock
 from photoclip.core.imaging.thumbnails import ThumbnailCache
 from photoclip.core.job_lock import JobLock
@@ -30,6 +31,18 @@ from photoclip.core.store.catalog import Catalog, FolderRow, PhotoRow
 from photoclip.core.store.db import Database
 
 EmbedderFactory = Callable[[Settings, EventBus], Embedder]
+#: Build rounds a switch makes before giving up for now: photos the watcher adds during one round get a second.
+SWITCH_ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class SwitchOutcome:
+    spec: str
+    model_id: str
+    #: True when the library now runs the new model
+    switched: bool
+    #: how far the build came when it was paused or not yet complete
+    progress: model_switch.SwitchProgress | None
 
 
 @dataclass(frozen=True)
@@ -44,12 +57,17 @@ class LibraryStatus:
     backend: str | None = None
     #: quality-guard results recorded for this library's model (see embed/quality_guard.py)
     quality_guard: list[dict] = field(default_factory=list)
+    #: the library's model spec (hub id or folder) and a switch under way, if any (core/model_switch.py)
+    model_spec: str | None = None
+    switch: dict | None = None
 
     def as_dict(self) -> dict:
         return {
             "photos": sum(self.counts.values()),
             "counts": self.counts,
             "model": self.model_id,
+            "model_spec": self.model_spec,
+            "model_switch": self.switch,
             "backend": self.backend,
             "quality_guard": self.quality_guard,
             "index_size": self.index_size,
@@ -61,12 +79,17 @@ class LibraryStatus:
 
 
 class Library:
-    def __init__(self, settings: Settings, catalog: Catalog, embedder_factory: EmbedderFactory) -> None:
+    def __init__(self, settings: Settings, catalog: Catalog, embedder_factory: EmbedderFactory,
+                 *, loads_models: bool = False, remember_model: bool = True) -> None:
         self.settings = settings
         self.catalog = catalog
         self.events = EventBus()
         self.thumbnails = ThumbnailCache(settings.thumbnails_dir)
         self._embedder_factory = embedder_factory
+        #: True when models come from their folders (not injected by a test): a switch loads one the same way
+        self._loads_models = loads_models
+        #: False while trying a model: it must not become the library's (model_id, model.spec untouched)
+        self._remember_model = remember_model
         self._embedder: Embedder | None = None
         self._index = None
         self._model_lock = threading.RLock()
@@ -78,16 +101,19 @@ class Library:
         self.jobs = JobLock(settings.data_dir / "jobs.lock")
 
     @classmethod
-    def open(cls, settings: Settings | None = None, embedder: Embedder | EmbedderFactory | None = None) -> Library:
+    def open(cls, settings: Settings | None = None, embedder: Embedder | EmbedderFactory | None = None,
+             *, remember_model: bool = True) -> Library:
+        """``remember_model=False`` runs the model the settings name without making it the library's model
+        (trying a model: ``photoclip model compare``)."""
         settings = settings or Settings.from_env()
         catalog = Catalog(Database(settings.catalog_path))
         if embedder is None:
-            factory: EmbedderFactory = lambda s, b: _load_clip(s, b, catalog)  # noqa: E731
+            factory: EmbedderFactory = lambda s, b: _load_clip(s, b, catalog, remember=remember_model)  # noqa: E731
         elif callable(embedder) and not hasattr(embedder, "embed_texts"):
             factory = embedder
         else:
             factory = lambda _s, _b, e=embedder: e  # noqa: E731
-        return cls(settings, catalog, factory)
+        return cls(settings, catalog, factory, loads_models=embedder is None, remember_model=remember_model)
 
     def close(self) -> None:
         if self._index is not None:
@@ -106,7 +132,8 @@ class Library:
         with self._model_lock:
             if self._embedder is None:
                 self._embedder = self._embedder_factory(self.settings, self.events)
-                self.catalog.set_meta("model_id", self._embedder.model_id)
+                if self._remember_model:
+                    self.catalog.set_meta("model_id", self._embedder.model_id)
             return self._embedder
 
     @property
@@ -166,8 +193,11 @@ class Library:
         return summary
 
     def _indexer(self) -> Indexer:
+        return self._indexer_for(self.embedder, self.index, self.model_use)
+
+    def _indexer_for(self, embedder: Embedder, index, lock: FairLock) -> Indexer:
         return Indexer(
-            self.catalog, self.index, _LockedEmbedder(self.embedder, self.model_use), self.thumbnails, self.events,
+            self.catalog, index, _LockedEmbedder(embedder, lock), self.thumbnails, self.events,
             batch_size=self.settings.batch_size, decode_workers=self.settings.decode_workers,
             max_pixels=self.settings.max_pixels, decode_mode=self.settings.decode_mode,
         )
@@ -222,12 +252,79 @@ class Library:
         index_size = None
         if model_id:
             index_size, _ = self.catalog.embedding_stats(model_id)
+        switch = self.switch_progress()
         return LibraryStatus(
             counts=self.catalog.status_counts(), model_id=model_id, index_size=index_size,
             folders=self.catalog.folders(), folder_counts=self.catalog.folder_counts(),
             failures=self.catalog.failures(), backend=getattr(self._embedder, "backend", None),
-            quality_guard=self._guard_results(model_id),
+            quality_guard=self._guard_results(model_id), model_spec=self.model_spec,
+            switch=switch.as_dict() if switch else None,
         )
+
+    # switching models ----------------------------------------------------------------------------------
+    @property
+    def model_spec(self) -> str:
+        """The hub id or folder of the library's model (``PHOTOCLIP_MODEL`` overrides it for one run)."""
+        return model_switch.library_model(self.settings, self.catalog)
+
+    def switch_progress(self) -> model_switch.SwitchProgress | None:
+        """How far a switch to another model has come (None when none is under way); reads the catalog only."""
+        pending = model_switch.pending(self.catalog)
+        return model_switch.progress(self.catalog, pending) if pending else None
+
+    def switch_model(self, spec: str | None = None, control: JobControl | None = None) -> SwitchOutcome:
+        """Switch the library to ``spec`` (None: resume the switch under way) without downtime.
+
+        The new model's vectors are built by the normal indexing pipeline (progress events as for indexing;
+        ``control`` pauses and cancels, and a cancelled or killed build resumes where it stopped) while searches,
+        tags and albums keep using the current model. When every photo has a vector, one transaction makes the
+        new model the library's, and this process swaps to it.
+        """
+        pending = model_switch.pending(self.catalog)
+        spec = spec or (pending.spec if pending else None)
+        if spec is None:
+            raise QueryError("No model switch is under way.", "Name the model: photoclip model use ID.")
+        target = self._load_other_model(spec)
+        if target.model_id == self.catalog.get_meta("model_id") and pending is None:
+            model_switch.remember_model(self.catalog, spec)
+            return SwitchOutcome(spec, target.model_id, switched=True, progress=None)
+        switch = model_switch.begin(self.catalog, spec, target.model_id)
+        from photoclip.core.index.hnsw import VectorIndex
+
+        index = VectorIndex(self.settings.index_dir, target.model_id, target.dim)
+        index.sync(self.catalog)
+        indexer = self._indexer_for(target, index, FairLock())
+        for _ in range(SWITCH_ROUNDS):  # photos added meanwhile (the watcher) need a second, short round
+            with self.jobs.indexing():
+                summary = indexer.run(self.catalog.folders(), control)
+            if summary.cancelled:
+                index.save()
+                return SwitchOutcome(spec, target.model_id, False, model_switch.progress(self.catalog, switch))
+            if model_switch.finish(self.catalog, switch):
+                break
+        else:
+            return SwitchOutcome(spec, target.model_id, False, model_switch.progress(self.catalog, switch))
+        self._adopt(target, index)
+        self.events.emit(ModelSwitched(spec, target.model_id))
+        return SwitchOutcome(spec, target.model_id, switched=True, progress=None)
+
+    def cancel_switch(self) -> None:
+        """Give up the switch under way; the current model stays (built vectors are reclaimable)."""
+        model_switch.cancel(self.catalog)
+
+    def _load_other_model(self, spec: str) -> Embedder:
+        other = replace(self.settings, model=spec, model_explicit=True)
+        if self._loads_models:
+            return _load_clip(other, self.events, self.catalog, remember=False)
+        return self._embedder_factory(other, self.events)
+
+    def _adopt(self, embedder: Embedder, index) -> None:
+        with self._model_lock:
+            old = self._index
+            self._embedder, self._index = embedder, index
+        if old is not None:
+            old.save()
+        index.save()
 
     # reclaiming space ----------------------------------------------------------------------------------
     def reclaimable(self, older_than_days: float = GRACE_DAYS, now: float | None = None) -> ReclaimReport:
@@ -293,24 +390,29 @@ def _is_under(path: str, folder: str) -> bool:
     return path.startswith(folder.rstrip("/\\") + os.sep)
 
 
-def _load_clip(settings: Settings, bus: EventBus, catalog: Catalog | None = None) -> Embedder:
-    """Resolve (and if allowed, download) the configured CLIP model, then load it with the configured backend.
+def _load_clip(settings: Settings, bus: EventBus, catalog: Catalog | None = None, *,
+               remember: bool = True) -> Embedder:
+    """Resolve (and if allowed, download) the library's model, then load it with the configured backend.
 
-    ``catalog``: the library's, for int8 calibration photos and the quality guard's record.
+    ``catalog``: the library's, for its model (``model_switch.library_model``), int8 calibration photos and the
+    quality guard's record. ``remember``: record the model as the library's once it loaded.
     """
     from photoclip.core.embed.backend_choice import LoadRequest, load_embedder
     from photoclip.core.embed.registry import resolve_model
 
-    bus.emit(ModelLoading(settings.model, "resolving"))
-    folder, model_id = resolve_model(settings.model, settings.models_dir, allow_download=settings.allow_download,
+    spec = model_switch.library_model(settings, catalog) if catalog is not None else settings.model
+    bus.emit(ModelLoading(spec, "resolving"))
+    folder, model_id = resolve_model(spec, settings.models_dir, allow_download=settings.allow_download,
                                      bundled_dir=settings.bundled_models_dir)
-    bus.emit(ModelLoading(settings.model, "loading", str(folder)))
+    bus.emit(ModelLoading(spec, "loading", str(folder)))
     embedder = load_embedder(LoadRequest(
         folder, model_id, settings.backend, settings.device, settings.threads, settings.cache_dir,
         sample=_sampler(catalog, settings) if catalog is not None else None, store=catalog,
-        progress=lambda step, fraction: bus.emit(ModelLoading(settings.model, "optimising", step, fraction)),
+        progress=lambda step, fraction: bus.emit(ModelLoading(spec, "optimising", step, fraction)),
     ))
-    bus.emit(ModelLoading(settings.model, "ready", f"{embedder.backend} on {embedder.device}"))
+    if remember and catalog is not None:
+        model_switch.remember_model(catalog, spec)
+    bus.emit(ModelLoading(spec, "ready", f"{embedder.backend} on {embedder.device}"))
     return embedder
 
 

@@ -127,7 +127,11 @@ class ReclaimResult:
 def models_in_use(settings: Settings, catalog: Catalog, loaded: str | None) -> list[str]:
     """The loaded model, the one the catalog last ran and the configured one when it is on this computer
     (its id from a fingerprint of its weights: no torch, no network). Their data is never reclaimed."""
-    ids = [m for m in (loaded, catalog.get_meta("model_id"), _configured_model_id(settings)) if m]
+    from photoclip.core.model_switch import pending
+
+    switch = pending(catalog)  # the model a switch is building: its vectors are the library's future
+    ids = [m for m in (loaded, catalog.get_meta("model_id"), switch and switch.model_id,
+                       _configured_model_id(settings)) if m]
     return list(dict.fromkeys(ids))
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import platformdirs
 
 APP_NAME = "photoclip"
-DEFAULT_MODEL = "openai/clip-vit-base-patch32"
+#: A new library's model on a computer without a CUDA GPU (embed/model_catalog.py says why; with one, larger).
+DEFAULT_MODEL = "google/siglip2-base-patch32-256"
 
 
 def _default_threads() -> int:
@@ -33,8 +34,11 @@ def bundled_models_dir() -> Path | None:
 class Settings:
     data_dir: Path
     cache_dir: Path
-    #: Hub id (``openai/clip-vit-base-patch32``) or a local folder in the hub's layout.
+    #: Hub id (``google/siglip2-base-patch32-256``) or a local folder in the hub's layout: the model of a new
+    #: library; an existing library keeps the one it records (core/model_switch.py) unless ``model_explicit``.
     model: str = DEFAULT_MODEL
+    #: True when PHOTOCLIP_MODEL names the model for this run (it then wins over the library's own).
+    model_explicit: bool = False
     #: ``auto`` picks the fastest measured backend for the device; ``fp32`` is the reference.
     backend: str = "auto"
     #: ``auto``, ``cpu``, ``cuda``, ``cuda:1``, ``mps``.
@@ -84,7 +88,9 @@ class Settings:
         settings = cls(data_dir=data_dir, cache_dir=cache_dir)
         if env.get("PHOTOCLIP_BUNDLED_MODELS_DIR"):
             settings.bundled_models_dir = Path(env["PHOTOCLIP_BUNDLED_MODELS_DIR"]).expanduser()
-        settings.model = env.get("PHOTOCLIP_MODEL") or _bundled_default(settings.bundled_models_dir) or settings.model
+        settings.model_explicit = bool(env.get("PHOTOCLIP_MODEL"))
+        settings.model = env.get("PHOTOCLIP_MODEL") or _bundled_default(settings.bundled_models_dir) \
+            or _recommended_model()
         settings.backend = env.get("PHOTOCLIP_BACKEND") or settings.backend
         settings.device = env.get("PHOTOCLIP_DEVICE") or settings.device
         if env.get("PHOTOCLIP_THREADS"):
@@ -95,6 +101,12 @@ class Settings:
         if env.get("PHOTOCLIP_OFFLINE") or env.get("HF_HUB_OFFLINE") in {"1", "true", "TRUE"}:
             settings.allow_download = False
         return settings
+
+
+def _recommended_model() -> str:
+    from photoclip.core.embed.model_catalog import detect_hardware, recommended
+
+    return recommended(detect_hardware()).hub_id
 
 
 def _bundled_default(folder: Path | None) -> str | None:

@@ -1,3 +1,3 @@
-"""The CLI tests run the real model-loading path on the tiny real-format CLIP built by the model fixtures."""
+"""The CLI tests run the real model-loading path on the tiny real-format models built by the model fixtures."""
 
-from tests.model.conftest import clip_vocab_files, tiny_model_dir  # noqa: F401  (re-exported fixtures)
+from tests.model.conftest import altclip_dir, clip_vocab_files, siglip2_dir, tiny_model_dir  # noqa: F401

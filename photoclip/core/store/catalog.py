@@ -544,6 +544,34 @@ class Catalog:
             counts.setdefault(folder_id, {})[status] = n
         return counts
 
+    # model switch --------------------------------------------------------------------------------------
+    def vector_coverage(self, model_id: str) -> tuple[int, int]:
+        """(photos with a vector for ``model_id``, photos that should have one: indexed or offline)."""
+        row = self.db.conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM embeddings e WHERE e.content_hash = p.content_hash"
+            " AND e.model_id = ?)), 0) FROM photos p WHERE p.status IN ('indexed', 'offline')", (model_id,)
+        ).fetchone()
+        return int(row[1]), int(row[0])
+
+    def switch_model_if_complete(self, switch_key: str, spec_key: str, spec: str, model_id: str) -> bool:
+        """In one transaction: if every indexed photo has a vector for ``model_id``, make it the library's model
+        (``spec_key`` = spec, ``model_id``) and forget the pending switch; else change nothing."""
+        with self.transaction() as db:
+            missing = db.execute(
+                "SELECT 1 FROM photos p WHERE p.status IN ('indexed', 'offline') AND NOT EXISTS (SELECT 1 FROM"
+                " embeddings e WHERE e.content_hash = p.content_hash AND e.model_id = ?) LIMIT 1", (model_id,)
+            ).fetchone()
+            if missing is not None:
+                return False
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (spec_key, spec))
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('model_id', ?)", (model_id,))
+            db.execute("DELETE FROM meta WHERE key = ?", (switch_key,))
+            return True
+
+    def delete_meta(self, key: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM meta WHERE key = ?", (to_db(key),))
+
     def get_meta(self, key: str) -> str | None:
         row = self.db.conn.execute("SELECT value FROM meta WHERE key = ?", (to_db(key),)).fetchone()
         return row[0] if row else None
