@@ -308,6 +308,25 @@ class Library:
         self.events.emit(ModelSwitched(spec, target.model_id))
         return SwitchOutcome(spec, target.model_id, switched=True, progress=None)
 
+    def needs_switch(self, spec: str) -> bool:
+        """Whether making ``spec`` the library's model means building vectors (photos are indexed with another
+        model) rather than just recording it (a new library, or ``spec`` already the library's)."""
+        if spec == self.model_spec:
+            return False
+        return self.catalog.vector_coverage(self.catalog.get_meta("model_id") or "")[1] > 0
+
+    def set_model(self, spec: str) -> None:
+        """Make ``spec`` the model of a library that has nothing indexed yet (first run); with indexed photos
+        use ``switch_model``. Takes effect when the model next loads."""
+        if self.needs_switch(spec):
+            raise QueryError("This library's photos are indexed with another model.",
+                             "Switch with 'photoclip model use' (or Settings in the app): search keeps working.")
+        changed = spec != self.model_spec
+        model_switch.remember_model(self.catalog, spec)
+        if changed:
+            with self._model_lock:  # loaded before the choice (nothing indexed with it): load the chosen one
+                self._embedder, self._index = None, None
+
     def cancel_switch(self) -> None:
         """Give up the switch under way; the current model stays (built vectors are reclaimable)."""
         model_switch.cancel(self.catalog)

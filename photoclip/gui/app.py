@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     # watch the folders; the watcher first catches up on changes made while the app was closed
     QTimer.singleShot(0, window.start_watching)
     QTimer.singleShot(0, lambda: offer_model_setup(window))  # no model on this computer yet: first run
+    QTimer.singleShot(0, window.resume_model_switch)  # a switch to another model the last session left unfinished
     code = app.exec()
     if not window.shutdown():
         # A worker is stuck in a call that cannot be interrupted (a model load): destroying its QThread or

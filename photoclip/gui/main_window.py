@@ -278,8 +278,13 @@ class MainWindow(QMainWindow):
         self.search_filters.set_folders([f.path for f in status.folders])
         self.progress_panel.set_skipped(len(status.failures))
         photos = sum(n for s, n in status.counts.items() if s != "failed")
-        model = status.model_id or self.library.settings.model
-        self.status_label.setText(f"{count(photos, 'photo')} · {count(len(status.folders), 'folder')} · model {model}")
+        model = status.model_id or status.model_spec or self.library.settings.model
+        switching = ""
+        if status.switch:
+            done, total = status.switch["done"], status.switch["total"]
+            switching = f" · switching to {status.switch['to']}: {100 * done // max(1, total)}%"
+        self.status_label.setText(f"{count(photos, 'photo')} · {count(len(status.folders), 'folder')} · "
+                                  f"model {model}{switching}")
         if not self.indexing.busy:
             self.progress_panel.set_idle(f"Up to date · {count(photos, 'photo')}" if status.folders else "Ready")
         else:
@@ -319,6 +324,8 @@ class MainWindow(QMainWindow):
     def _on_job_started(self, job: IndexJob) -> None:
         if job.kind == "remove":
             self.progress_panel.set_busy("Removing folder…")
+        elif job.kind == "switch":
+            self.progress_panel.set_busy("Building the new model's vectors (search keeps using the current model)…")
         else:
             self.progress_panel.set_busy("Scanning folders…" if self.model_loaded else "Loading model…")
         if job.control.paused:
@@ -326,6 +333,8 @@ class MainWindow(QMainWindow):
         self._redraw_activity()
 
     def _on_job_finished(self, job: IndexJob, summary: dict) -> None:
+        if job.kind == "switch" and job.outcome is not None:
+            self._on_switch_finished(job.outcome)
         if job.kind != "remove" and not summary.get("cancelled"):
             self.model_loaded = True
         if self.query.latest is not None:
@@ -524,16 +533,52 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_settings(self) -> SettingsDialog:
+        from photoclip.core.embed.model_catalog import detect_hardware, recommended
+
         prefs = ModelPreferences.of(self.library.settings)
-        dialog = SettingsDialog(prefs, self.model_loaded, os.cpu_count() or 1, self)
+        prefs.model = self.library.model_spec
+        dialog = SettingsDialog(prefs, self.model_loaded, os.cpu_count() or 1, self,
+                                recommended=recommended(detect_hardware()).hub_id)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.apply_preferences(dialog.preferences()))
         dialog.open()
         return dialog
 
     def apply_preferences(self, prefs: ModelPreferences) -> None:
+        """Device and threads apply when the model (re)loads; another model is switched to without downtime."""
         prefs.save(self.store)
-        prefs.apply_to(self.library.settings, env={})  # chosen now: wins; read when the model (re)loads
+        model = prefs.model
+        prefs.model = self.library.settings.model  # the library's model is in its catalog, not a preference
+        prefs.apply_to(self.library.settings, env={})
+        self.use_model(model)
+
+    def use_model(self, spec: str) -> IndexJob | None:
+        """Make ``spec`` the library's model: recorded at once for a library with nothing indexed yet, else a
+        switch that builds its vectors in the background while search keeps using the current model."""
+        if not spec or spec == self.library.model_spec:
+            return None
+        if not self.library.needs_switch(spec):
+            self.library.set_model(spec)
+            self.refresh_status()
+            return None
+        job = self.indexing.switch_model(spec)
+        self.statusBar().showMessage(f"Switching to {spec}: search keeps using the current model meanwhile", 8000)
+        self._redraw_activity()
+        return job
+
+    def resume_model_switch(self) -> IndexJob | None:
+        """A switch the last session did not finish goes on (it skips every photo already done)."""
+        if self.library.switch_progress() is None:
+            return None
+        return self.indexing.switch_model(None)
+
+    def _on_switch_finished(self, outcome) -> None:
+        if outcome.switched:
+            # the results on screen are re-run by _on_job_finished, now with the new model
+            self.statusBar().showMessage(f"photoclip now uses {outcome.spec}", 10_000)
+        elif outcome.progress is not None:
+            p = outcome.progress
+            self.statusBar().showMessage(f"Switch to {outcome.spec} paused at {p.done} of {p.total} photos", 10_000)
 
     def show_error(self, error: PhotoclipError) -> None:
         self.banner.show_error(error, self._action_for(error))

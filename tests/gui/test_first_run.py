@@ -43,8 +43,8 @@ def test_dialog_shows_when_no_model_and_a_picked_folder_makes_the_app_ready(
     with qtbot.waitSignal(dialog.model_ready, timeout=30_000) as ready:
         dialog.use_folder(str(tiny_model_dir))
     assert ready.args == ["tiny-clip"]
-    assert bare_library.settings.model == "tiny-clip"
-    assert not needs_model_setup(bare_library.settings)
+    assert bare_library.model_spec == "tiny-clip"  # recorded in the catalog: the library's model from now on
+    assert not needs_model_setup(bare_library.settings, bare_library.model_spec)
     assert window.store.value("model/id") == "tiny-clip"  # remembered for the next start
 
     window.add_folders([str(photos)])  # the real tiny CLIP indexes and answers a search

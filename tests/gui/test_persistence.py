@@ -16,7 +16,7 @@ def test_settings_dialog_stores_model_device_and_threads(qtbot, window, store):
     dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
     dialog.threads.setValue(1)
     dialog.accept()
-    assert window.library.settings.model == "/models/my-clip"
+    assert window.library.model_spec == "/models/my-clip"  # nothing indexed yet: recorded, no switch needed
     assert window.library.settings.device == "cpu"
     reread = ModelPreferences.load(QSettings(store.fileName(), QSettings.Format.IniFormat), window.library.settings)
     assert (reread.model, reread.device, reread.threads) == ("/models/my-clip", "cpu", 1)

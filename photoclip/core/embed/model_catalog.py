@@ -43,6 +43,17 @@ class CatalogModel:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    def summary(self) -> str:
+        """One line for people: family, size, languages, licence and the published quality with its source."""
+        q = self.quality
+        quality = ""
+        if q.imagenet_top1 is not None:
+            coco = f", COCO text→image R@1 {q.coco_t2i_r1}" if q.coco_t2i_r1 is not None else ""
+            quality = f" · ImageNet zero-shot {q.imagenet_top1}{coco} (published: {q.source})"
+        size = f"{self.download_mb / 1000:.1f} GB" if self.download_mb >= 1000 else f"{self.download_mb} MB"
+        return (f"{self.family}, {self.params_m}M parameters, {size} download, {self.image_size} px, "
+                f"{self.languages}, {self.licence}{quality}")
+
 
 MODELS: tuple[CatalogModel, ...] = (
     CatalogModel("google/siglip2-base-patch32-256", "SigLIP 2", 375, 768, 256, 64, "multilingual", "Apache-2.0",

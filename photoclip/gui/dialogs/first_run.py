@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -22,8 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from photoclip.core.embed import registry
+from photoclip.core.embed.model_catalog import BY_ID, MODELS, detect_hardware, recommended
 from photoclip.core.errors import PhotoclipError
-from photoclip.core.settings import DEFAULT_MODEL, Settings
+from photoclip.core.settings import Settings
 from photoclip.formatting import duration, file_size
 from photoclip.gui.preferences import ModelPreferences
 from photoclip.gui.workers.model_setup import ModelSetupService
@@ -31,15 +33,24 @@ from photoclip.gui.workers.model_setup import ModelSetupService
 if TYPE_CHECKING:
     from photoclip.gui.main_window import MainWindow
 
-#: what the default model weighs, said before the download starts (the hub's exact total follows)
-DEFAULT_MODEL_SIZE = "about 600 MB"
 _PROGRESS_STEPS = 1000  # QProgressBar takes int32: bytes of a multi-GB model would overflow
 
 
-def needs_model_setup(settings: Settings) -> bool:
-    """True when the configured model is on this computer in none of the places the core looks."""
-    found = registry.find_local_model(settings.model, settings.models_dir, bundled_dir=settings.bundled_models_dir)
+def needs_model_setup(settings: Settings, spec: str | None = None) -> bool:
+    """True when the library's model (``spec``; default the configured one) is on this computer in none of the
+    places the core looks."""
+    found = registry.find_local_model(spec or settings.model, settings.models_dir,
+                                      bundled_dir=settings.bundled_models_dir)
     return found is None
+
+
+def size_text(hub_id: str) -> str:
+    """What a catalog model weighs, said before the download starts (the hub's exact total follows)."""
+    entry = BY_ID.get(hub_id)
+    if entry is None:
+        return ""
+    mb = entry.download_mb
+    return f"about {mb / 1000:.1f} GB" if mb >= 1000 else f"about {mb} MB"
 
 
 def download_text(done: int, total: int, seconds: float) -> str:
@@ -54,13 +65,15 @@ def download_text(done: int, total: int, seconds: float) -> str:
 class FirstRunDialog(QDialog):
     model_ready = Signal(str)  # the model spec to use from now on
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None, endpoint: str | None = None) -> None:
+    def __init__(self, settings: Settings, parent: QWidget | None = None, endpoint: str | None = None,
+                 spec: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Set up photoclip")
         self.setObjectName("firstRunDialog")
         self.settings = settings
-        spec = settings.model
-        self.hub_id = spec if registry.is_hub_id(spec) else DEFAULT_MODEL
+        spec = spec or settings.model
+        self.recommended = recommended(detect_hardware()).hub_id
+        self.hub_id = spec if registry.is_hub_id(spec) else self.recommended
         self.model_spec: str | None = None
         self._started = 0.0
         self.service = ModelSetupService(settings.models_dir, endpoint, self)
@@ -72,14 +85,24 @@ class FirstRunDialog(QDialog):
         self._set_busy(False)
 
     def _build(self) -> None:
-        size = f" ({DEFAULT_MODEL_SIZE})" if self.hub_id == DEFAULT_MODEL else ""
         title = QLabel("<h2>One more step: the model that sees your photos</h2>")
         intro = QLabel(
-            "photoclip finds photos by what is in them with a CLIP model. It is downloaded once from "
-            f"Hugging Face and runs on this computer; your photos never leave it.<br><br>Model: "
-            f"<b>{escape(self.hub_id)}</b>{size}")
+            "photoclip finds photos by what is in them with an image-text model. It is downloaded once from "
+            "Hugging Face and runs on this computer; your photos never leave it. You can switch to another model "
+            "later (Settings) without losing search meanwhile.")
         intro.setWordWrap(True)
-        self.download_button = QPushButton(f"Download the model{size}")
+        self.model_choice = QComboBox()
+        for entry in MODELS:
+            mark = "  (recommended for this computer)" if entry.hub_id == self.recommended else ""
+            self.model_choice.addItem(f"{entry.hub_id}{mark}", entry.hub_id)
+        if self.model_choice.findData(self.hub_id) < 0:
+            self.model_choice.addItem(self.hub_id, self.hub_id)
+        self.model_choice.setCurrentIndex(self.model_choice.findData(self.hub_id))
+        self.model_details = QLabel()
+        self.model_details.setWordWrap(True)
+        self.model_details.setStyleSheet("color: palette(placeholder-text);")
+        self.model_choice.currentIndexChanged.connect(lambda _i: self._choose(self.model_choice.currentData()))
+        self.download_button = QPushButton()
         self.download_button.setDefault(True)
         self.download_button.clicked.connect(self.start_download)
         self.folder_button = QPushButton("Use a model folder…")
@@ -110,7 +133,7 @@ class FirstRunDialog(QDialog):
         bottom.addStretch(1)
         bottom.addWidget(self.later_button)
         layout = QVBoxLayout(self)
-        for widget in (title, intro):
+        for widget in (title, intro, self.model_choice, self.model_details):
             layout.addWidget(widget)
         layout.addLayout(choices)
         layout.addLayout(progress_row)
@@ -119,9 +142,17 @@ class FirstRunDialog(QDialog):
         layout.addStretch(1)
         layout.addLayout(bottom)
         self.resize(560, 300)
+        self._choose(self.hub_id)
         if not self.settings.allow_download:
             self.download_button.setEnabled(False)
             self.download_button.setToolTip("Downloads are turned off (PHOTOCLIP_OFFLINE or HF_HUB_OFFLINE)")
+
+    def _choose(self, hub_id: str) -> None:
+        self.hub_id = hub_id
+        size = size_text(hub_id)
+        self.download_button.setText(f"Download the model ({size})" if size else "Download the model")
+        entry = BY_ID.get(hub_id)
+        self.model_details.setText(entry.summary() if entry else "")
 
     # actions -------------------------------------------------------------------------------------------------
     def start_download(self) -> None:
@@ -202,9 +233,10 @@ def offer_model_setup(window: MainWindow, endpoint: str | None = None) -> FirstR
     """Show the first-run dialog over ``window`` when its library has no model; the chosen model is saved
     as the user's preference and used from the next index or search on."""
     settings = window.library.settings
-    if window.closing or not needs_model_setup(settings):
+    spec = window.library.model_spec
+    if window.closing or not needs_model_setup(settings, spec):
         return None
-    dialog = FirstRunDialog(settings, window, endpoint)
+    dialog = FirstRunDialog(settings, window, endpoint, spec=spec)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.model_ready.connect(lambda spec: _use_model(window, spec))
     dialog.open()  # window-modal: the app behind stays responsive and closable

@@ -19,7 +19,8 @@ _job_ids = itertools.count(1)
 
 @dataclass
 class IndexJob:
-    #: "index" (folders; None = every folder), "paths" (single files), "remove" (one folder)
+    #: "index" (folders; None = every folder), "paths" (single files), "remove" (one folder), "switch" (to the
+    #: model ``paths[0]``; None = resume the switch under way)
     kind: str
     paths: list[str] | None = None
     control: JobControl = field(default_factory=JobControl)
@@ -31,6 +32,8 @@ class IndexJob:
     summary: IndexSummary | None = None
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
+    #: a "switch" job's outcome (core.library.SwitchOutcome)
+    outcome: object = None
 
 
 class IndexWorker(QObject):
@@ -60,6 +63,9 @@ class IndexWorker(QObject):
                 job.summary = IndexSummary(removed=removed)
             elif job.kind == "paths":
                 job.summary = self._library.index_paths(job.paths or [], job.control)
+            elif job.kind == "switch":
+                job.outcome = self._library.switch_model(job.paths[0] if job.paths else None, job.control)
+                job.summary = IndexSummary(cancelled=not job.outcome.switched)
             else:
                 job.summary = self._library.index_folders(job.paths, job.control)
         except Exception as exc:  # a bug must not kill the worker: report it, keep serving jobs
@@ -113,6 +119,11 @@ class IndexingService(QObject):
 
     def remove(self, path: str) -> IndexJob:
         return self._queue(IndexJob("remove", [path]))
+
+    def switch_model(self, spec: str | None) -> IndexJob:
+        """Build ``spec``'s vectors behind the other jobs (None: resume the switch under way); search keeps using
+        the current model until the library switches."""
+        return self._queue(IndexJob("switch", [spec] if spec else None))
 
     def run_and_wait(self, job: IndexJob, outer: JobControl | None = None) -> IndexSummary:
         """Any thread but the GUI's (the watcher's): queue ``job`` behind the others and block until it ran.
