@@ -12,6 +12,7 @@ program that uses photoclip as a library keeps its own warning settings.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import sys
@@ -30,3 +31,22 @@ def quiet_library_warnings() -> None:
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     for name in _CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(logging.ERROR)
+    _quiet_libtiff()
+
+
+def _quiet_libtiff() -> None:
+    """libtiff (inside Pillow) prints its own errors and warnings to stderr from C ("ZIPDecode: Decoding
+    error...", "TIFFReadDirectory: Warning, unknown field..."); Pillow reads only its return codes, and the
+    file's skip reason already says what went wrong. Linux: find the copy Pillow loaded in this process."""
+    try:
+        from PIL import _imaging  # noqa: F401  (loads Pillow's libtiff)
+
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+            paths = {line.split()[-1] for line in maps if "/libtiff" in line}
+        for path in paths:
+            lib = ctypes.CDLL(path)
+            for setter in (lib.TIFFSetErrorHandler, lib.TIFFSetWarningHandler):
+                setter.argtypes, setter.restype = [ctypes.c_void_p], ctypes.c_void_p
+                setter(None)
+    except (OSError, AttributeError, ImportError):  # not Linux, or a Pillow without libtiff: nothing printed
+        pass

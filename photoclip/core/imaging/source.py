@@ -78,8 +78,8 @@ def _read(path: str, handle: BinaryIO, max_bytes: int) -> PhotoFile:
         st = os.fstat(handle.fileno())  # what was opened, not what the path named a moment ago
         _check(path, st, max_bytes)
         if st.st_size <= IN_MEMORY_BYTES:
-            data = handle.read(IN_MEMORY_BYTES + 1)
-            if len(data) <= IN_MEMORY_BYTES:
+            data = handle.read(st.st_size + 1)  # read(n) allocates n bytes up front: ask for what is there
+            if len(data) <= st.st_size:
                 return PhotoFile(content_hash(data), len(data), data)
             del data  # it grew while being read: stream it instead
         return _streamed(handle, max_bytes)
