@@ -103,3 +103,14 @@ def test_hostile_folder_is_indexed_in_normal_memory_with_every_file_listed(tmp_p
         "poster.png": "too large: 300 megapixels (photoclip reads photos up to 250 megapixels)",
         "scan.tif": "damaged TIFF file: the picture data cannot be decoded (decoder error -2)",
     }
+
+
+def test_decode_processes_keep_library_warnings_off_the_terminal_too(tmp_path, env):
+    """Spawned decode processes start with Python's default warning filters and their own libtiff."""
+    hostile = _hostile(tmp_path / "Hostile")
+    env = {**env, "PHOTOCLIP_DECODE_MODE": "processes", "PHOTOCLIP_DECODE_WORKERS": "2"}
+    run, out, err = _run(env, tmp_path / "data", "index", str(hostile), "--json")
+    summary = json.loads(out)
+    assert summary["decoded_in"] == "processes"
+    assert (run["code"], summary["added"], summary["failed"]) == (0, 4, 7)
+    assert err == "", err

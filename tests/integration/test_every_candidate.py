@@ -137,10 +137,13 @@ def _without_root_file_access() -> None:
 
 
 def test_an_unreadable_sub_folder_is_listed_as_a_folder_that_cannot_be_read(tmp_path):
+    """As root (CI, containers) mode 000 is no obstacle, so the run drops root's right to ignore it."""
     photos = tmp_path / "Pictures"
     write_photo(photos / "red.jpg", "red")
     write_photo(photos / "private" / "blue.jpg", "blue")
+    write_photo(photos / "secret.jpg", "green")
     (photos / "private").chmod(0o000)
+    (photos / "secret.jpg").chmod(0o000)
     as_root = os.geteuid() == 0
     try:
         result = subprocess.run(
@@ -154,5 +157,8 @@ def test_an_unreadable_sub_folder_is_listed_as_a_folder_that_cannot_be_read(tmp_
         (photos / "private").chmod(0o755)
     assert result.returncode == 0, result.stderr
     status = json.loads(result.stdout.splitlines()[-1])
-    assert status["counts"] == {"indexed": 1, "failed": 1}
-    assert status["failed"] == {str(photos / "private"): "cannot read this folder: permission denied"}
+    assert status["counts"] == {"indexed": 1, "failed": 2}
+    assert status["failed"] == {
+        str(photos / "private"): "cannot read this folder: permission denied",
+        str(photos / "secret.jpg"): "cannot read this file: permission denied",
+    }

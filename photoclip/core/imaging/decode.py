@@ -59,7 +59,8 @@ DEFAULT_MAX_PIXELS = 250_000_000
 # Pillow's own guard (warn above MAX_IMAGE_PIXELS, refuse above twice that) defaults to ~89 MP / ~179 MP and
 # would reject 200 MP phone photos inside Image.open. Ours runs on the header right after open, so Pillow's
 # is raised to match; it still refuses anything past twice our limit for any other Pillow use in the process.
-Image.MAX_IMAGE_PIXELS = max(Image.MAX_IMAGE_PIXELS or 0, DEFAULT_MAX_PIXELS)
+if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < DEFAULT_MAX_PIXELS:  # None: turned off
+    Image.MAX_IMAGE_PIXELS = DEFAULT_MAX_PIXELS
 
 
 @dataclass(frozen=True)
