@@ -70,6 +70,7 @@ def _iso_date(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    _quiet_libraries()
     args = build_parser().parse_args(argv)
     if args.command is None:
         return _launch_gui()
@@ -90,6 +91,13 @@ def main(argv: list[str] | None = None) -> int:
         report = _write_crash_report(settings)
         print(f"photoclip: internal error: {type(exc).__name__}: {exc} (report: {report})", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _quiet_libraries() -> None:
+    """Library warnings never reach the terminal (``--json`` output stays only JSON): core/quiet.py."""
+    from photoclip.core.quiet import quiet_library_warnings
+
+    quiet_library_warnings()
 
 
 def _write_crash_report(settings: Settings) -> Path | str:

@@ -9,7 +9,6 @@ priority so the desktop stays responsive, then decodes paths it is sent.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +17,11 @@ import numpy as np
 
 from photoclip.core.embed.preprocess import PreprocessConfig
 from photoclip.core.errors import DecodeError
-from photoclip.core.imaging.decode import decode_photo
+from photoclip.core.imaging.decode import NOT_ENOUGH_MEMORY, decode_photo
+from photoclip.core.imaging.source import content_hash as content_hash
+from photoclip.core.imaging.source import open_photo
 from photoclip.core.imaging.thumbnails import ThumbnailCache
+from photoclip.core.quiet import quiet_library_warnings
 
 #: Niceness added in decode processes (the model thread keeps normal priority: it is the bottleneck).
 WORKER_NICENESS = 10
@@ -47,27 +49,28 @@ class DecodeOutcome:
     note: str | None = None
 
 
-def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
 def decode_file(path: str, job: DecodeJob, known: set[str] | frozenset[str], prepare=None) -> DecodeOutcome:
-    """Everything the model owner needs about one file; a known hash skips decoding (its vector is stored)."""
+    """Everything the model owner needs about one file; a known hash skips decoding (its vector is stored).
+
+    Never raises for one file: whatever goes wrong (not an ordinary file, too large, unreadable, damaged, out
+    of memory, a decoder bug) becomes that file's ``error``, and the run goes on.
+    """
+    digest = None
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        return DecodeOutcome(None, error=f"cannot read file: {exc.strerror or exc}")
-    digest = content_hash(data)
-    if digest in known:
-        return DecodeOutcome(digest)  # copy, move or unchanged content: reuse the stored vector
-    prepare = prepare or job.preprocess
-    try:
-        photo = decode_photo(data, min_side=job.min_side, max_pixels=job.max_pixels, name=Path(path).name)
-        prepared = prepare(photo.image)
+        with open_photo(path) as source:  # regular files only, size-capped, large ones streamed
+            digest = source.content_hash
+            if digest in known:
+                return DecodeOutcome(digest)  # copy, move or unchanged content: reuse the stored vector
+            photo = decode_photo(source.data, min_side=job.min_side, max_pixels=job.max_pixels,
+                                 name=Path(path).name)
+        prepared = (prepare or job.preprocess)(photo.image)
     except DecodeError as exc:
         return DecodeOutcome(digest, error=exc.reason)
+    except MemoryError:
+        return DecodeOutcome(digest, error=NOT_ENOUGH_MEMORY)
     except Exception as exc:  # a decoder bug on one file must not stop the library
-        return DecodeOutcome(digest, error=f"could not decode: {type(exc).__name__}: {exc}")
+        detail = " ".join(str(exc).split())[:120]
+        return DecodeOutcome(digest, error=f"could not decode this photo ({type(exc).__name__}: {detail})")
     # the grid makes a missing thumbnail again: never fail indexing over the cache, but say why it is missing
     note = None
     try:
@@ -84,9 +87,10 @@ _known: frozenset[str] = frozenset()
 
 
 def init_process(job: DecodeJob, known: frozenset[str]) -> None:
-    """Pool initializer: keep the job and the hashes known at the start; run at low priority."""
+    """Pool initializer: keep the job and the hashes known at the start; run at low priority, quietly."""
     global _job, _known
     _job, _known = job, known
+    quiet_library_warnings()  # a spawned process starts with default filters: Pillow's warnings would print
     with contextlib.suppress(OSError, AttributeError):  # os.nice is POSIX-only
         os.nice(WORKER_NICENESS)
 

@@ -226,18 +226,15 @@ class Library:
     def _vector_of(self, path: Path) -> np.ndarray:
         from photoclip.core.errors import DecodeError
         from photoclip.core.imaging.decode import decode_photo
-        from photoclip.core.pipeline import content_hash
+        from photoclip.core.imaging.source import open_photo
 
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise QueryError(f"Cannot read {path}: {exc.strerror or exc}.", "Check the path.") from exc
-        stored = self.catalog.vector_for_hash(content_hash(data), self.embedder.model_id)
-        if stored is not None:
-            return stored
-        try:
-            photo = decode_photo(data, min_side=self.embedder.input_size, max_pixels=self.settings.max_pixels,
-                                 name=path.name)
+            with open_photo(path) as source:  # never opens a pipe or a device; large files are streamed
+                stored = self.catalog.vector_for_hash(source.content_hash, self.embedder.model_id)
+                if stored is not None:
+                    return stored
+                photo = decode_photo(source.data, min_side=self.embedder.input_size,
+                                     max_pixels=self.settings.max_pixels, name=path.name)
         except DecodeError as exc:
             raise QueryError(
                 f"Cannot use {path} as a query: {exc.reason}.", "Pick a JPEG, PNG, HEIC or WebP photo."

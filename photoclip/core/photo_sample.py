@@ -14,7 +14,8 @@ import numpy as np
 from PIL import Image
 
 from photoclip.core.errors import DecodeError
-from photoclip.core.imaging.decode import decode_photo
+from photoclip.core.imaging.decode import DEFAULT_MAX_PIXELS, decode_photo
+from photoclip.core.imaging.source import open_photo
 from photoclip.core.scan.walker import walk
 from photoclip.core.store.catalog import Catalog
 
@@ -22,12 +23,13 @@ Prepare = Callable[[Image.Image], np.ndarray]
 
 
 def library_sample(catalog: Catalog, prepare: Prepare, *, min_side: int, count: int,
-                   max_pixels: int = 150_000_000) -> np.ndarray:
+                   max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Up to ``count`` prepared photos, stacked (N, ...); N may be 0 for an empty library."""
     prepared: list[np.ndarray] = []
     for path in _candidate_paths(catalog, count):
         try:
-            photo = decode_photo(Path(path).read_bytes(), min_side=min_side, max_pixels=max_pixels)
+            with open_photo(path) as source:  # never opens a pipe or a device; large files are streamed
+                photo = decode_photo(source.data, min_side=min_side, max_pixels=max_pixels)
         except (OSError, DecodeError):
             continue
         prepared.append(prepare(photo.image))
@@ -41,6 +43,6 @@ def _candidate_paths(catalog: Catalog, count: int):
     seen = set(indexed)
     walked = (
         e.path for folder in catalog.folders() if folder.state != "offline" for e in walk(Path(folder.path))
-        if e.path not in seen
+        if e.problem is None and e.path not in seen
     )
     return itertools.chain(indexed, itertools.islice(walked, count * 2))

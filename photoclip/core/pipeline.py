@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import stat
 import time
 from collections import deque
 from collections.abc import Callable
@@ -25,11 +24,12 @@ from photoclip.core.decode_worker import DecodeJob, DecodeOutcome, decode_file, 
 from photoclip.core.decode_worker import content_hash as content_hash
 from photoclip.core.embed.base import Embedder
 from photoclip.core.events import EventBus, FileFailed, IndexProgress, ScanFinished
+from photoclip.core.imaging.decode import DEFAULT_MAX_PIXELS
 from photoclip.core.imaging.thumbnails import ThumbnailCache
 from photoclip.core.index.hnsw import VectorIndex
 from photoclip.core.scan.availability import is_available, remember_if_mount, was_mount
 from photoclip.core.scan.reconcile import Plan, WorkItem, reconcile
-from photoclip.core.scan.walker import FileEntry, is_photo_name, walk
+from photoclip.core.scan.walker import FileEntry, entry_for, is_photo_name, walk
 from photoclip.core.store.catalog import Catalog, FolderRow, PhotoRecord
 
 PROGRESS_INTERVAL = 0.2
@@ -80,7 +80,7 @@ class Indexer:
         *,
         batch_size: int = 16,
         decode_workers: int = 1,
-        max_pixels: int = 150_000_000,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
         decode_mode: str = "threads",
     ) -> None:
         self.catalog = catalog
@@ -197,14 +197,11 @@ def _succeeded(future: Future) -> bool:
 
 
 def stat_entry(path: str) -> FileEntry | None:
-    """The walker's view of one file, or None when it is gone or not a photo."""
-    try:
-        st = os.stat(path)
-    except OSError:
+    """The walker's view of one file (a problem entry for a pipe, a device, a broken link), or None when it is
+    gone or not a photo."""
+    if not is_photo_name(os.path.basename(path)):
         return None
-    if not stat.S_ISREG(st.st_mode) or not is_photo_name(os.path.basename(path)):
-        return None
-    return FileEntry(path, st.st_size, st.st_mtime_ns)
+    return entry_for(path)
 
 
 class _Run:
@@ -304,6 +301,10 @@ class _Run:
         return ThreadPoolExecutor(self.ix.decode_workers, thread_name_prefix="photoclip-decode")
 
     def _submit(self, pool: Executor, item: WorkItem) -> Future:
+        if item.entry.problem is not None:  # a pipe, a device, a broken link, an unreadable folder: never opened
+            listed: Future = Future()
+            listed.set_result(DecodeOutcome(None, error=item.entry.problem))
+            return listed
         if self.in_processes:
             return pool.submit(decode_in_process, item.entry.path)
         return pool.submit(self._decode, item)

@@ -52,10 +52,9 @@ class Settings:
     batch_size: int = 16
     #: Allow downloading a missing model from the hub.
     allow_download: bool = True
-    #: Images above this many pixels are refused (decompression-bomb guard).
-    # Below Pillow's own hard limit (2 × MAX_IMAGE_PIXELS ≈ 179 MP), so users get our message; medium-format
-    # cameras top out at 150 MP.
-    max_pixels: int = 150_000_000
+    #: Images above this many pixels are refused (decompression-bomb guard); 200 MP phone photos pass (see
+    #: imaging/decode.py DEFAULT_MAX_PIXELS).
+    max_pixels: int = 250_000_000
     #: Read-only models shipped with an installed app (see ``bundled_models_dir``); None when run from source.
     bundled_models_dir: Path | None = field(default_factory=bundled_models_dir)
 

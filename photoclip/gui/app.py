@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from photoclip.core.errors import PhotoclipError
 from photoclip.core.library import Library
+from photoclip.core.quiet import quiet_library_warnings
 from photoclip.core.settings import Settings
 from photoclip.gui.crash_reporter import CrashReporter
 from photoclip.gui.dialogs.first_run import offer_model_setup
@@ -80,6 +81,7 @@ class _CloseOnSignals:
 
 
 def main(argv: list[str] | None = None) -> int:
+    quiet_library_warnings()  # a terminal the app was started from gets no library warnings
     app = create_app(argv)
     reporter = CrashReporter()
     reporter.install()

@@ -255,3 +255,33 @@ def red_quadrant(img: Image.Image) -> str:
     """Which quadrant ("tl", "tr", "bl", "br") is the red marker in."""
     means = quadrant_means(img)
     return max(means, key=lambda q: means[q][0] - means[q][2])
+
+
+def write_flat_gray_jpeg(path: Path, width: int, height: int) -> Path:
+    """A valid baseline JPEG of any size in ~width*height/256 bytes, written without holding its pixels.
+
+    One grey component, 8x8 blocks, Huffman tables with a single 1-bit code each (DC difference 0, end of
+    block): every block is two 0 bits, so a 200 MP photo is a 780 KB file that libjpeg decodes as mid-grey.
+    """
+    def segment(marker: int, payload: bytes) -> bytes:
+        return struct.pack(">BBH", 0xFF, marker, len(payload) + 2) + payload
+
+    one_code = bytes([1] + [0] * 15)  # one code of length 1
+    header = b"".join([
+        b"\xff\xd8",
+        segment(0xDB, b"\x00" + bytes([1] * 64)),  # quantisation table 0: all ones
+        segment(0xC0, struct.pack(">BHHB", 8, height, width, 1) + b"\x01\x11\x00"),
+        segment(0xC4, b"\x00" + one_code + b"\x00"),  # DC table 0: symbol 0 (difference 0)
+        segment(0xC4, b"\x10" + one_code + b"\x00"),  # AC table 0: symbol 0x00 (end of block)
+        segment(0xDA, b"\x01\x01\x00\x00\x3f\x00"),
+    ])
+    blocks = ((width + 7) // 8) * ((height + 7) // 8)
+    with open(path, "wb") as out:
+        out.write(header)
+        remaining = (blocks * 2 + 7) // 8
+        chunk = bytes(1 << 20)
+        while remaining:
+            out.write(chunk[: min(remaining, len(chunk))])
+            remaining -= min(remaining, len(chunk))
+        out.write(b"\xff\xd9")
+    return Path(path)

@@ -333,17 +333,17 @@ def test_no_exif_gives_none(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("writer", "reason"),
     [
-        (lambda p: ti.write_truncated_jpeg(p / "cut.jpg"), "truncated JPEG"),
+        (lambda p: ti.write_truncated_jpeg(p / "cut.jpg"), "incomplete JPEG file"),
         (lambda p: ti.write_truncated_jpeg(p / "cut.jpg", keep=0.01), "JPEG"),
-        (lambda p: ti.write_garbage(p / "noise.jpg"), "not an image (unrecognised format)"),
+        (lambda p: ti.write_garbage(p / "noise.jpg"), "not an image: the contents are not a photo format"),
         (lambda p: ti.write_text(p / "notes.jpg"), "not an image"),
-        (lambda p: ti.write_png_bomb(p / "bomb.png"), "image too large: 900 megapixels"),
+        (lambda p: ti.write_png_bomb(p / "bomb.png"), "too large: 900 megapixels (photoclip reads photos up to 250"),
         (lambda p: _write_bytes(p / "empty.jpg", b""), "empty file (0 bytes)"),
-        (lambda p: _write_bytes(p / "x.psd", b"8BPS" + bytes(200)), "unsupported format: PSD"),
-        (lambda p: _write_cut(p / "cut.png", "PNG", 0.5), "truncated PNG"),
-        (lambda p: _write_cut(p / "cut.webp", "WEBP", 0.5), "WEBP"),
-        (lambda p: _write_cut(p / "cut.gif", "GIF", 0.5), "truncated GIF"),
-        (lambda p: _write_cut(p / "cut.heic", "HEIF", 0.5), "truncated HEIC"),
+        (lambda p: _write_bytes(p / "x.psd", b"8BPS" + bytes(200)), "format not supported: PSD"),
+        (lambda p: _write_cut(p / "cut.png", "PNG", 0.5), "incomplete PNG file"),
+        (lambda p: _write_cut(p / "cut.webp", "WEBP", 0.5), "WebP"),
+        (lambda p: _write_cut(p / "cut.gif", "GIF", 0.5), "incomplete GIF file"),
+        (lambda p: _write_cut(p / "cut.heic", "HEIF", 0.5), "incomplete HEIC file"),
         (lambda p: _write_cut(p / "cut.avif", "AVIF", 0.5), "AVIF"),
     ],
     ids=[
@@ -384,14 +384,14 @@ def _write_cut(path: Path, fmt: str, keep: float) -> Path:
 
 def test_pixel_guard_uses_our_limit_before_decoding(tmp_path: Path) -> None:
     path = ti.write_jpeg(tmp_path / "p.jpg", size=(200, 100))
-    with pytest.raises(DecodeError, match=r"image too large: 0\.02 megapixels \(limit 0\.01\)"):
+    with pytest.raises(DecodeError, match=r"too large: 0\.02 megapixels \(photoclip reads photos up to 0\.01 megapix"):
         _decode(path, max_pixels=10_000)
 
 
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 def test_pixel_guard_rejects_large_header_below_pillows_limit(tmp_path: Path) -> None:
     path = ti.write_png_bomb(tmp_path / "big.png", 12_000, 12_000)  # 144 MP: Pillow only warns
-    with pytest.raises(DecodeError, match=r"image too large: 144 megapixels \(limit 100\)"):
+    with pytest.raises(DecodeError, match=r"too large: 144 megapixels \(photoclip reads photos up to 100 megapixels\)"):
         _decode(path, max_pixels=100_000_000)
 
 

@@ -111,7 +111,7 @@ def test_make_thumbnail_from_file(tmp_path: Path) -> None:
 
 
 def test_make_thumbnail_errors_are_decode_errors(tmp_path: Path) -> None:
-    with pytest.raises(DecodeError, match="cannot read file"):
+    with pytest.raises(DecodeError, match="cannot read this file: it is gone"):
         make_thumbnail(tmp_path / "missing.jpg")
     with pytest.raises(DecodeError, match="not an image"):
         make_thumbnail(ti.write_garbage(tmp_path / "g.jpg"))

@@ -3,7 +3,11 @@
 Decoding is the indexing bottleneck, so each format takes its cheapest route to "big enough":
 JPEG decodes DCT-scaled (``Image.draft``), HEIC uses an embedded thumbnail when one is big enough, and
 every other format decodes normally and is box-reduced only when very large. Every per-file failure
-becomes a :class:`DecodeError` whose ``reason`` is a short phrase for users and the catalog.
+becomes a :class:`DecodeError` whose ``reason`` is a short phrase for users and the catalog, in plain words
+first, with the decoder's own message (for a bug report) in parentheses at the end.
+
+Input is the file's bytes or the open file itself (large files, see ``source.py``): Pillow reads a JPEG,
+PNG, TIFF, BMP or GIF from the file as it decodes, so memory follows the picture's size, not the file's.
 
 Thread-safe: no module state is mutated after import; each call owns its ``Image`` objects.
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 import pillow_heif
@@ -44,7 +49,18 @@ _TRANSPOSE = {
 }
 _WHITE = (255, 255, 255)
 _HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")
-_MAX_REASON_DETAIL = 160
+_MAX_REASON_DETAIL = 120
+
+#: The decompression-bomb guard: images above this many pixels are refused from their header, before any
+#: pixel is decoded. 200 MP phones (16,320 x 12,240) must pass; JPEGs decode DCT-scaled (1/8 in each
+#: direction) and HEICs from their embedded thumbnail, so a 200 MP photo costs a few MB. Formats that can only
+#: decode full size (PNG, TIFF, WebP...) cost 3-4 bytes per pixel: ~1 GB at this limit.
+DEFAULT_MAX_PIXELS = 250_000_000
+# Pillow's own guard (warn above MAX_IMAGE_PIXELS, refuse above twice that) defaults to ~89 MP / ~179 MP and
+# would reject 200 MP phone photos inside Image.open. Ours runs on the header right after open, so Pillow's
+# is raised to match; it still refuses anything past twice our limit for any other Pillow use in the process.
+if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < DEFAULT_MAX_PIXELS:  # None: turned off
+    Image.MAX_IMAGE_PIXELS = DEFAULT_MAX_PIXELS
 
 
 @dataclass(frozen=True)
@@ -58,36 +74,52 @@ class DecodedPhoto:
 
 
 def decode_photo(
-    data: bytes,
+    data: bytes | BinaryIO,
     *,
     min_side: int = 224,
     thumb_size: int = 256,
-    max_pixels: int = 250_000_000,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
     name: str = "",
 ) -> DecodedPhoto:
-    """Decode a whole file's bytes. ``name`` is used only to word error reasons.
+    """Decode a whole file's bytes, or an open binary file (read from its start; it is left open).
+    ``name`` is used only to word error reasons.
 
     Raises DecodeError (and nothing else) for any file that cannot be decoded.
     """
-    if not data:
+    head = _head(data)
+    if not head:
         raise DecodeError("empty file (0 bytes)")
-    fmt = _sniff_format(data)
+    fmt = _sniff_format(head)
     try:
-        return _decode(data, min_side=min_side, thumb_size=thumb_size, max_pixels=max_pixels)
+        return _decode(_as_file(data), min_side=min_side, thumb_size=thumb_size, max_pixels=max_pixels)
     except DecodeError:
         raise
     except Image.DecompressionBombError as exc:
         raise DecodeError(_too_large_from_pillow(str(exc), max_pixels)) from exc
     except UnidentifiedImageError as exc:
-        raise DecodeError(_unidentified_reason(data, fmt, name)) from exc
+        raise DecodeError(_unidentified_reason(data, head, fmt, name)) from exc
     except MemoryError as exc:
-        raise DecodeError("out of memory while decoding") from exc
+        raise DecodeError(NOT_ENOUGH_MEMORY) from exc
     except Exception as exc:  # the boundary: a raw OSError/ValueError/SyntaxError must never escape
         raise DecodeError(_failure_reason(exc, fmt)) from exc
 
 
-def _decode(data: bytes, *, min_side: int, thumb_size: int, max_pixels: int) -> DecodedPhoto:
-    with Image.open(io.BytesIO(data), formats=_PILLOW_FORMATS) as img:
+def _head(data: bytes | BinaryIO) -> bytes:
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data[:_HEAD_BYTES])
+    data.seek(0)
+    return data.read(_HEAD_BYTES)
+
+
+def _as_file(data: bytes | BinaryIO) -> BinaryIO:
+    if isinstance(data, bytes | bytearray | memoryview):
+        return io.BytesIO(data)
+    data.seek(0)
+    return data
+
+
+def _decode(source: BinaryIO, *, min_side: int, thumb_size: int, max_pixels: int) -> DecodedPhoto:
+    with Image.open(source, formats=_PILLOW_FORMATS) as img:
         # Image.open only parsed the header: check the pixel count before any pixel is decoded.
         width, height = img.size
         if width * height > max_pixels:
@@ -102,7 +134,7 @@ def _decode(data: bytes, *, min_side: int, thumb_size: int, max_pixels: int) -> 
         if turn >= 5:
             width, height = height, width
         taken_at, camera = read_exif_fields(img)
-        image = _to_rgb(img)
+        image = _to_rgb(_shrink_decoded(img, min_side, thumb_size))
     if turn in _TRANSPOSE:
         image = image.transpose(_TRANSPOSE[turn])
     image = _shrink_if_huge(image, min_side, thumb_size)
@@ -114,6 +146,7 @@ def _decode(data: bytes, *, min_side: int, thumb_size: int, max_pixels: int) -> 
         taken_at=taken_at,
         camera=camera,
     )
+
 
 
 def _apply_draft(img: Image.Image, min_side: int, thumb_size: int) -> None:
@@ -165,6 +198,18 @@ def _high_depth_gray_to_rgb(img: Image.Image) -> Image.Image:
     return Image.fromarray(gray, mode="L").convert("RGB")
 
 
+#: modes whose box reduce() is a plain average of what will be shown (not palette indices, not a colour key)
+_REDUCE_FIRST_MODES = frozenset({"RGB", "L", "RGBA", "LA"})
+
+
+def _shrink_decoded(img: Image.Image, min_side: int, thumb_size: int) -> Image.Image:
+    """Reduce a huge picture straight from the decoder, before the RGB copy: a 200 MP PNG then peaks at its
+    decoded size (~800 MB) instead of twice that. The short side does not depend on the orientation."""
+    if img.mode not in _REDUCE_FIRST_MODES or "transparency" in img.info:
+        return img
+    return _shrink_if_huge(img, min_side, thumb_size)
+
+
 def _shrink_if_huge(image: Image.Image, min_side: int, thumb_size: int) -> Image.Image:
     """Box-reduce only images whose short side exceeds 4 * min_side.
 
@@ -188,9 +233,12 @@ def _thumbnail(image: Image.Image, thumb_size: int) -> Image.Image:
 
 
 # --- error reasons -------------------------------------------------------------------------------
+# Plain words first (what a user can act on), the decoder's own message in parentheses at the end.
 
+NOT_ENOUGH_MEMORY = "not enough memory to decode this photo (close other programs and index again)"
+_HEAD_BYTES = 512
 
-# Formats recognised only to say "unsupported format: X" instead of "not an image".
+# Formats recognised only to say "format not supported: X" instead of "not an image".
 _OTHER_MAGIC = (
     (b"8BPS", "PSD"),
     (b"%PDF", "PDF"),
@@ -202,12 +250,24 @@ _OTHER_MAGIC = (
     (b"<svg", "SVG"),
 )
 _TRUNCATION_WORDS = ("truncated", "end of file", "premature end", "insufficient input")
+#: decoder messages that mean "a kind of this format we cannot read", not "damaged"
+_VARIANT_WORDS = ("unsupported", "not supported", "not yet supported", "cannot handle", "unknown pixel mode",
+                  "not available")
 _SUPPORTED_SNIFFED = frozenset({"JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP", "AVIF", "HEIC"})
+#: how a format is named to users
+_LABELS = {"WEBP": "WebP"}
+#: the Pillow plugin that reads each sniffed format, asked again to say why it refused a file
+_PLUGIN = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "GIF": "GIF", "TIFF": "TIFF", "BMP": "BMP", "AVIF": "AVIF"}
+_READABLE = "JPEG, PNG, HEIC, WebP, AVIF, TIFF, BMP and GIF"
 
 
-def _sniff_format(data: bytes) -> str | None:
+def _label(fmt: str | None) -> str:
+    return _LABELS.get(fmt or "", fmt or "image")
+
+
+def _sniff_format(head: bytes) -> str | None:
     """Format named by the magic bytes, for error messages when Pillow cannot even open the file."""
-    head = data[:32]
+    head = head[:32]
     if head.startswith(b"\xff\xd8\xff"):
         return "JPEG"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -233,37 +293,53 @@ def _sniff_format(data: bytes) -> str | None:
     return None
 
 
-def _unidentified_reason(data: bytes, fmt: str | None, name: str) -> str:
+def _unidentified_reason(data: bytes | BinaryIO, head: bytes, fmt: str | None, name: str) -> str:
     if fmt is not None and fmt not in _SUPPORTED_SNIFFED:
-        return f"unsupported format: {fmt}"
-    if _looks_like_text(data):  # before the weak magics: a text file may start with "BM"
-        return "not an image (text file)"
+        return f"format not supported: {fmt} (photoclip reads {_READABLE})"
+    if _looks_like_text(head):  # before the weak magics: a text file may start with "BM"
+        return "not an image: this is a text file"
     if fmt == "HEIC":
         return _heif_reason(data)
     if fmt is not None:
-        return f"corrupt or truncated {fmt} (header unreadable)"
-    if name.lower().endswith((".heic", ".heif")) and data[4:8] == b"ftyp":
+        return _header_reason(data, fmt)
+    if name.lower().endswith((".heic", ".heif")) and head[4:8] == b"ftyp":
         return _heif_reason(data)
-    return "not an image (unrecognised format)"
+    return "not an image: the contents are not a photo format photoclip knows"
 
 
-def _heif_reason(data: bytes) -> str:
+def _header_reason(data: bytes | BinaryIO, fmt: str) -> str:
+    """Pillow only says "cannot identify image file": ask the format's own plugin what it objected to."""
+    detail = ""
+    try:
+        factory, _accept = Image.OPEN[_PLUGIN[fmt]]
+        factory(_as_file(data), "").close()
+    except Exception as exc:
+        detail = _detail(exc)
+        if _is_truncation(exc, detail):
+            return _incomplete(fmt)
+        if _is_variant(detail):
+            return f"{_label(fmt)} variant not supported ({detail})"
+    suffix = f" ({detail})" if detail else ""
+    return f"damaged {_label(fmt)} file: its header cannot be read{suffix}"
+
+
+def _heif_reason(data: bytes | BinaryIO) -> str:
     """Ask libheif directly why the Pillow plugin refused the file: its message names the variant."""
     try:
-        heif = pillow_heif.open_heif(io.BytesIO(data))
+        heif = pillow_heif.open_heif(_as_file(data))
         _ = heif.size
     except Exception as exc:
         detail = _detail(exc)
         if _is_truncation(exc, detail):
-            return "truncated HEIC"
-        if "unsupported" in detail.lower():
-            return f"unsupported HEIC variant: {detail}"
-        return f"corrupt HEIC: {detail}"
-    return "unsupported HEIC variant"
+            return _incomplete("HEIC")
+        if _is_variant(detail):
+            return f"HEIC variant not supported ({detail})"
+        return f"damaged HEIC file ({detail})"
+    return "HEIC variant not supported"
 
 
-def _looks_like_text(data: bytes) -> bool:
-    head = data[:512]
+def _looks_like_text(head: bytes) -> bool:
+    head = head[:_HEAD_BYTES]
     if b"\x00" in head:
         return False
     try:
@@ -278,12 +354,18 @@ def _looks_like_text(data: bytes) -> bool:
 
 
 def _failure_reason(exc: BaseException, fmt: str | None) -> str:
-    label = fmt or "image"
+    label, detail = _label(fmt), _detail(exc)
     if _is_truncation(exc, str(exc)):
-        return f"truncated {label}"
-    if isinstance(exc, OSError) and label in ("WEBP", "AVIF", "HEIC"):
-        return f"corrupt or truncated {label}: {_detail(exc)}"
-    return f"corrupt {label}: {_detail(exc)}"
+        return _incomplete(fmt)
+    if _is_variant(detail):
+        return f"{label} variant not supported ({detail})"
+    if isinstance(exc, OSError) and fmt in ("WEBP", "AVIF", "HEIC"):
+        return f"damaged or incomplete {label} file ({detail})"
+    return f"damaged {label} file: the picture data cannot be decoded ({detail})"
+
+
+def _incomplete(fmt: str | None) -> str:
+    return f"incomplete {_label(fmt)} file: it ends too early (an interrupted copy or download?)"
 
 
 def _is_truncation(exc: BaseException, message: str) -> bool:
@@ -291,23 +373,33 @@ def _is_truncation(exc: BaseException, message: str) -> bool:
     return isinstance(exc, EOFError) or any(word in lowered for word in _TRUNCATION_WORDS)
 
 
+def _is_variant(detail: str) -> bool:
+    lowered = detail.lower()
+    return any(word in lowered for word in _VARIANT_WORDS)
+
+
 def _detail(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text if len(text) <= _MAX_REASON_DETAIL else text[: _MAX_REASON_DETAIL - 1] + "…"
 
 
-def _megapixels(pixels: int) -> str:
-    return f"{pixels / 1e6:.3g}"
+def plain_megapixels(pixels: int) -> str:
+    """274_800_000_000 -> '274,800'; 20_000 -> '0.02' (no exponents: users read these)."""
+    mp = pixels / 1e6
+    if mp >= 10:
+        return f"{mp:,.0f}"
+    return f"{mp:.2f}".rstrip("0").rstrip(".") or "0"
 
 
 def _too_large(pixels: int, limit: int) -> str:
-    return f"image too large: {_megapixels(pixels)} megapixels (limit {_megapixels(limit)})"
+    return (f"too large: {plain_megapixels(pixels)} megapixels "
+            f"(photoclip reads photos up to {plain_megapixels(limit)} megapixels)")
 
 
 def _too_large_from_pillow(message: str, max_pixels: int) -> str:
-    # Pillow's own guard (2 x Image.MAX_IMAGE_PIXELS, global, not ours to change) fires inside open().
+    # Pillow's own guard (2 x Image.MAX_IMAGE_PIXELS) fires inside open() past twice our limit.
     match = re.search(r"\((\d+) pixels\)", message)
     limit = min(max_pixels, 2 * (Image.MAX_IMAGE_PIXELS or max_pixels))
     if match is None:
-        return f"image too large (limit {_megapixels(limit)} megapixels)"
+        return f"too large (photoclip reads photos up to {plain_megapixels(limit)} megapixels)"
     return _too_large(int(match.group(1)), limit)

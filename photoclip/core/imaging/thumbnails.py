@@ -9,8 +9,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from photoclip.core.errors import DecodeError
 from photoclip.core.imaging.decode import decode_photo
+from photoclip.core.imaging.source import open_photo
 
 _HASH_RE = re.compile(r"[0-9a-f]{3,128}")
 _JPEG_QUALITY = 85
@@ -64,8 +64,5 @@ class ThumbnailCache:
 def make_thumbnail(path: Path, thumb_size: int = 256) -> Image.Image:
     """Thumbnail of a file that is not in the cache (e.g. a GUI fallback). Raises DecodeError."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DecodeError(f"cannot read file: {exc.strerror or exc}") from exc
-    return decode_photo(data, thumb_size=thumb_size, name=path.name).thumbnail
+    with open_photo(path) as source:  # never opens a pipe or a device; large files are streamed
+        return decode_photo(source.data, thumb_size=thumb_size, name=path.name).thumbnail

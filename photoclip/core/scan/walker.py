@@ -1,11 +1,18 @@
-"""Recursive walk of a photo folder: supported files with their (size, mtime), hidden/system folders skipped."""
+"""Recursive walk of a photo folder: supported files with their (size, mtime), hidden/system folders skipped.
+
+Every photo-named path that cannot be indexed is yielded too, with a ``problem`` (a pipe, a link to a device,
+a broken link, an unreadable sub-folder), so the catalog lists it instead of it vanishing silently.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from photoclip.core.scan.file_kinds import folder_reason, not_regular_reason, unstatable_reason
 
 PHOTO_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".tif", ".tiff", ".bmp", ".gif", ".avif"}
@@ -25,6 +32,8 @@ class FileEntry:
     path: str
     size: int
     mtime_ns: int
+    #: why this path cannot be indexed (it is never opened); None for an ordinary file
+    problem: str | None = None
 
 
 def is_photo_name(name: str) -> bool:
@@ -36,22 +45,49 @@ def _skip_dir(name: str) -> bool:
 
 
 def walk(root: Path) -> Iterator[FileEntry]:
-    """Yield photo files under root. Unreadable sub-folders are skipped, not fatal."""
+    """Yield photo files under root, and problem entries for what cannot be read (never fatal)."""
     stack = [str(root)]
     while stack:
         current = stack.pop()
         try:
             with os.scandir(current) as it:
                 entries = list(it)
-        except OSError:
+        except OSError as exc:
+            yield _problem(current, folder_reason(exc))
             continue
         for entry in sorted(entries, key=lambda e: e.name):
             try:
                 if entry.is_dir(follow_symlinks=False):
                     if not _skip_dir(entry.name):
                         stack.append(entry.path)
-                elif entry.is_file() and is_photo_name(entry.name):
-                    st = entry.stat()
-                    yield FileEntry(entry.path, st.st_size, st.st_mtime_ns)
-            except OSError:
+                    continue
+            except OSError as exc:
+                yield _problem(entry.path, folder_reason(exc))
                 continue
+            if is_photo_name(entry.name) and (found := entry_for(entry.path)) is not None:
+                yield found
+
+
+def entry_for(path: str) -> FileEntry | None:
+    """One photo-named path as the walker sees it: an ordinary file, a problem entry saying why it cannot be
+    read, or None when it is gone. stat follows links, so a link is judged by its target; a pipe or a device
+    is refused here, unopened."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError as exc:
+        return _problem(path, unstatable_reason(path, exc)) if os.path.islink(path) else None
+    except OSError as exc:
+        return _problem(path, unstatable_reason(path, exc))
+    if not stat.S_ISREG(st.st_mode):
+        return _problem(path, not_regular_reason(path, st))
+    return FileEntry(path, st.st_size, st.st_mtime_ns)
+
+
+def _problem(path: str, reason: str) -> FileEntry:
+    """A problem entry keeps the link's or folder's own (size, mtime): unchanged, it is not looked at again."""
+    try:
+        st = os.lstat(path)
+        size, mtime_ns = st.st_size, st.st_mtime_ns
+    except OSError:
+        size, mtime_ns = 0, 0
+    return FileEntry(path, size, mtime_ns, problem=reason)
