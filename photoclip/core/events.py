@@ -60,8 +60,7 @@ class IndexWaiting:
     def message(self) -> str:
         if self.reason == "cleanup":
             return f"Waiting for a space cleanup ({self.holder}) to finish…"
-        return (f"Another photoclip ({self.holder}) is indexing this library too: taking turns with it, "
-                "no photo is read by the model twice.")
+        return f"Another photoclip ({self.holder}) is indexing this library too: the two take turns, batch by batch."
 
 
 @dataclass(frozen=True)

@@ -129,7 +129,7 @@ class VectorIndex:
         try:
             meta = json.loads(self.meta_path.read_text())
             if meta.get("model_id") != self.model_id or meta.get("dim") != self.dim:
-                return False
+                return None
             catalog_id = catalog.catalog_id()
             if meta.get("catalog_id", catalog_id) != catalog_id:
                 return None  # saved for another catalog (this one was deleted and started over)
