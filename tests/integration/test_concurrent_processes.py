@@ -18,6 +18,7 @@ import pytest
 
 from photoclip.core.job_lock import JobLock
 from tests.support.color_embedder import ColorEmbedder
+from tests.support.library_fixtures import open_library
 from tests.support.watching import copy_in, make_sources, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -167,6 +168,29 @@ def test_a_run_that_waits_for_another_says_so_and_goes_on_when_it_is_done(tmp_pa
         child = run.start("index", str(tmp_path / "Pictures"))
         assert child.wait_for_line(f"Another photoclip (process {os.getpid()}) is indexing this library too")
         assert child.process.poll() is None and run.embedded() == 0  # it waits: nothing embedded meanwhile
+        searched = run.cli("search", "red", "--json")  # a search never waits for a writer
+        assert searched.returncode == 0 and json.loads(searched.stdout) == []
     out, _ = finish(child)
     assert out.startswith("20 added")
     assert_whole(run, photos)
+
+
+def test_an_open_app_follows_what_a_cli_run_adds_and_saves_an_index_that_matches(tmp_path):
+    """The app keeps its index in memory while `photoclip index` adds photos in a terminal: its searches find
+    them without a restart, and its own next save neither drops them nor claims a count it does not hold."""
+    run = Run(tmp_path, parties=1)
+    small, large = make_sources(tmp_path / "Small", 16), make_sources(tmp_path / "Large", 48, start=1000)
+    app = open_library(tmp_path)  # the same data folder as the CLI's
+    try:
+        app.index_folders([tmp_path / "Small"])
+        assert len(app.search("red", limit=100)) == 16
+        cli = run.cli("index", str(tmp_path / "Large"), "--json")
+        assert cli.returncode == 0 and json.loads(cli.stdout)["embedded"] == 48
+        assert {h.path for h in app.search("red", limit=100)} == {str(p) for p in small + large}
+        extra = make_sources(tmp_path / "Small", 1, start=5000)
+        assert app.index_folders([tmp_path / "Small"]).embedded == 1
+    finally:
+        app.close()
+    assert run.sidecar()["count"] == 65 == run.catalog("SELECT COUNT(*) FROM embeddings")
+    found = run.cli("search", "red", "--limit", "100", "--json")
+    assert sorted(h["path"] for h in json.loads(found.stdout)) == sorted(map(str, small + large + extra))
