@@ -34,15 +34,15 @@ class Run:
         self.data = root / "data"
         self.log = root / "embedded.log"
         self.env = {**os.environ, "PYTHONPATH": str(REPO), "PHOTOCLIP_DATA_DIR": str(self.data),
-                    "PHOTOCLIP_TEST_EMBED_LOG": str(self.log),
-                    "PHOTOCLIP_TEST_BARRIER": f"{root / 'barrier'}:{parties}"}
+                    "COLOR_CLI_EMBED_LOG": str(self.log),
+                    "COLOR_CLI_BARRIER": f"{root / 'barrier'}:{parties}"}
 
     def start(self, *args: str) -> Child:
         return Child(subprocess.Popen([sys.executable, "-m", "tests.support.color_cli", *args], cwd=REPO,
                                       env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
 
     def cli(self, *args: str) -> subprocess.CompletedProcess:
-        env = {k: v for k, v in self.env.items() if k != "PHOTOCLIP_TEST_BARRIER"}
+        env = {k: v for k, v in self.env.items() if k != "COLOR_CLI_BARRIER"}
         return subprocess.run([sys.executable, "-m", "tests.support.color_cli", *args], cwd=REPO, env=env,
                               capture_output=True, text=True, timeout=TIMEOUT)
 

@@ -1,11 +1,11 @@
 """The real ``photoclip`` command with the colour test embedder (no CLIP model on test machines), for tests
 that run it as separate processes: ``python -m tests.support.color_cli index FOLDER --json``.
 
-Two environment variables make runs of several processes measurable:
+Two environment variables (not PHOTOCLIP_*: those are settings) make runs of several processes measurable:
 
-- ``PHOTOCLIP_TEST_EMBED_LOG=FILE``: every image the model embeds appends one line to FILE (O_APPEND writes
+- ``COLOR_CLI_EMBED_LOG=FILE``: every image the model embeds appends one line to FILE (O_APPEND writes
   of a line are atomic), so a test counts how often photos were embedded across all processes.
-- ``PHOTOCLIP_TEST_BARRIER=DIR:N``: the first photo a process decodes waits until N processes got there, so
+- ``COLOR_CLI_BARRIER=DIR:N``: the first photo a process decodes waits until N processes got there, so
   their runs overlap for certain instead of by luck of timing (decoding runs outside the writer lock).
 """
 
@@ -27,8 +27,8 @@ BARRIER_TIMEOUT = 60.0
 class CountingColorEmbedder(ColorEmbedder):
     def __init__(self) -> None:
         super().__init__()
-        self._log = os.environ.get("PHOTOCLIP_TEST_EMBED_LOG")
-        barrier = os.environ.get("PHOTOCLIP_TEST_BARRIER")
+        self._log = os.environ.get("COLOR_CLI_EMBED_LOG")
+        barrier = os.environ.get("COLOR_CLI_BARRIER")
         self._barrier = (Path(barrier.rsplit(":", 1)[0]), int(barrier.rsplit(":", 1)[1])) if barrier else None
         self._barrier_lock = threading.Lock()
 
