@@ -23,7 +23,7 @@ def _emit_json(value: object) -> None:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    progress = TerminalProgress(enabled=False if args.json else None)
+    progress = TerminalProgress(enabled=False if args.json else None, notices=not args.json)
     control = JobControl()
     with Library.open(settings) as library:
         library.events.subscribe(progress)

@@ -5,20 +5,27 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from photoclip.core.events import Event, FileFailed, IndexProgress, ModelLoading, ScanFinished
+from photoclip.core.events import Event, FileFailed, IndexProgress, IndexWaiting, ModelLoading, ScanFinished
 
 
 class TerminalProgress:
-    def __init__(self, stream: TextIO | None = None, enabled: bool | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, enabled: bool | None = None, notices: bool = True) -> None:
         stream = stream or sys.stderr  # looked up per call: sys.stderr may be replaced (tests, GUI)
         self.stream = stream
         self.enabled = stream.isatty() if enabled is None else enabled
+        #: lines a user must see even without a terminal (why a run stands still), off for --json
+        self.notices = notices
         self._bar = None
         self._failed: list[FileFailed] = []
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, FileFailed):
             self._failed.append(event)
+        if isinstance(event, IndexWaiting) and self.notices:
+            if self._bar is not None:
+                self._bar.write(event.message(), file=self.stream)
+            else:
+                self._write(event.message())
         if not self.enabled:
             return
         if isinstance(event, ModelLoading) and event.stage in {"downloading", "loading"}:

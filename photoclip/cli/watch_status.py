@@ -13,6 +13,7 @@ from photoclip.core.events import (
     FileFailed,
     IndexFinished,
     IndexProgress,
+    IndexWaiting,
     ModelLoading,
     WatchStatus,
     WatchWarning,
@@ -39,6 +40,8 @@ class WatchLine:
                 self._print(f"{event.folder or 'watcher'}: {event.message}{fix}")
             elif isinstance(event, FileFailed):
                 self._print(f"skipped {display(event.path)}: {event.reason}")
+            elif isinstance(event, IndexWaiting):
+                self._print(event.message())
             elif isinstance(event, ModelLoading) and event.stage in {"downloading", "loading"}:
                 self._print(f"Loading model {event.model}…")
             elif isinstance(event, ModelLoading) and event.stage == "optimising":

@@ -56,6 +56,22 @@ class ModelSwitched:
 
 
 @dataclass(frozen=True)
+class IndexWaiting:
+    """An index job waits for another one writing to the same library (the app, ``watch``, another
+    ``photoclip index``: they take turns batch by batch) or for a space cleanup to finish."""
+
+    #: who holds the library: "process 1234", or "another process" when unknown
+    holder: str
+    #: "indexing" (another job's batch) or "cleanup" (reclaiming space)
+    reason: str = "indexing"
+
+    def message(self) -> str:
+        if self.reason == "cleanup":
+            return f"Waiting for a space cleanup ({self.holder}) to finish…"
+        return f"Another photoclip ({self.holder}) is indexing this library too: the two take turns, batch by batch."
+
+
+@dataclass(frozen=True)
 class IndexFinished:
     summary: dict = field(default_factory=dict)
 
@@ -96,8 +112,8 @@ class ReclaimProgress:
     total: int
 
 
-Event = (ScanFinished | IndexProgress | FileFailed | ModelLoading | IndexFinished | WatchStatus | WatchWarning
-         | ReclaimProgress)
+Event = (ScanFinished | IndexProgress | FileFailed | ModelLoading | IndexWaiting | IndexFinished | WatchStatus
+         | WatchWarning | ReclaimProgress)
 Listener = Callable[[Event], None]
 
 

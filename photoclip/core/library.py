@@ -19,7 +19,7 @@ from photoclip.core.control import JobControl
 from photoclip.core.embed.base import Embedder
 from photoclip.core.embed.query_cache import QueryVectors
 from photoclip.core.errors import FolderNotFoundError, QueryError
-from photoclip.core.events import EventBus, IndexFinished, ModelLoading, ModelSwitched
+from photoclip.core.events import EventBus, IndexFinished, IndexWaiting, ModelLoading, ModelSwitched
 from photoclip.core.fair_lock import FairLock
 from photoclip.core.imaging.thumbnails import ThumbnailCache
 from photoclip.core.job_lock import JobLock
@@ -97,7 +97,8 @@ class Library:
         self.model_use = FairLock()
         #: text vectors of recent queries (core/embed/query_cache.py)
         self.query_vectors = QueryVectors()
-        #: index jobs share it, reclaiming space takes it alone (core/job_lock.py)
+        #: index jobs share it, reclaiming space takes it alone; one job at a time writes a batch, across
+        #: processes (core/job_lock.py)
         self.jobs = JobLock(settings.data_dir / "jobs.lock")
 
     @classmethod
@@ -173,7 +174,7 @@ class Library:
     def index_folders(self, paths: list[Path | str] | None = None, control: JobControl | None = None) -> IndexSummary:
         """Add the given folders (all known folders when None) and bring the index up to date."""
         folders = [self.add_folder(p) for p in paths] if paths else self.catalog.folders()
-        with self.jobs.indexing():
+        with self.jobs.indexing(self._waiting_for_cleanup):
             summary = self._indexer().run(folders, control)
         self.events.emit(IndexFinished(summary.as_dict()))
         return summary
@@ -187,7 +188,7 @@ class Library:
             folder = next((f for f in folders if _is_under(path, f.path)), None)
             if folder is not None:
                 items.append((folder.id, path))
-        with self.jobs.indexing():
+        with self.jobs.indexing(self._waiting_for_cleanup):
             summary = self._indexer().run_paths(items, control)
         self.events.emit(IndexFinished(summary.as_dict()))
         return summary
@@ -199,8 +200,11 @@ class Library:
         return Indexer(
             self.catalog, index, _LockedEmbedder(embedder, lock), self.thumbnails, self.events,
             batch_size=self.settings.batch_size, decode_workers=self.settings.decode_workers,
-            max_pixels=self.settings.max_pixels, decode_mode=self.settings.decode_mode,
+            max_pixels=self.settings.max_pixels, decode_mode=self.settings.decode_mode, writer=self.jobs.writing,
         )
+
+    def _waiting_for_cleanup(self, holder: str) -> None:
+        self.events.emit(IndexWaiting(holder, "cleanup"))
 
     # search --------------------------------------------------------------------------------------------
     def _searcher(self) -> Searcher:

@@ -1,7 +1,9 @@
 """The indexing pipeline: walk → reconcile → decode pool → batched embedding → one transaction per batch.
 
 The calling thread owns the model and the catalog writer; decode workers only read files, hash, decode
-and prepare model input. Read-ahead is bounded so memory stays flat on a 100k-photo folder.
+and prepare model input. Read-ahead is bounded so memory stays flat on a 100k-photo folder. Other index jobs
+may write to the same library (the app, ``watch``, a second ``photoclip index``): each batch is embedded and
+committed under the library's writer lock, after dropping what they embedded meanwhile (``core/job_lock.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +26,7 @@ from photoclip.core.control import JobControl
 from photoclip.core.decode_worker import DecodeJob, DecodeOutcome, decode_file, decode_in_process, init_process
 from photoclip.core.decode_worker import content_hash as content_hash
 from photoclip.core.embed.base import Embedder
-from photoclip.core.events import EventBus, FileFailed, IndexProgress, ScanFinished
+from photoclip.core.events import EventBus, FileFailed, IndexProgress, IndexWaiting, ScanFinished
 from photoclip.core.imaging.decode import DEFAULT_MAX_PIXELS
 from photoclip.core.imaging.thumbnails import ThumbnailCache
 from photoclip.core.index.hnsw import VectorIndex
@@ -40,6 +43,9 @@ INDEX_SAVE_INTERVAL = 60.0
 DECODE_MODES = ("threads", "processes")
 
 log = logging.getLogger(__name__)
+
+#: the library's writer lock for one batch, told (holder) when it has to wait: ``JobLock.writing``
+WriterLock = Callable[[Callable[[str], None]], AbstractContextManager]
 
 
 @dataclass
@@ -82,6 +88,7 @@ class Indexer:
         decode_workers: int = 1,
         max_pixels: int = DEFAULT_MAX_PIXELS,
         decode_mode: str = "threads",
+        writer: WriterLock | None = None,
     ) -> None:
         self.catalog = catalog
         self.index = index
@@ -92,6 +99,7 @@ class Indexer:
         self.decode_workers = decode_workers
         self.max_pixels = max_pixels
         self.decode_mode = decode_mode
+        self.writer = writer
 
     # planning ------------------------------------------------------------------------------------------
     def plan(self, folders: list[FolderRow], known: set[str], summary: IndexSummary) -> Plan:
@@ -130,9 +138,10 @@ class Indexer:
         """Full reconcile of whole folders: new, changed, moved and deleted files."""
         summary = IndexSummary()
         started = time.monotonic()
+        seen = self.catalog.embedding_stats(self.embedder.model_id)[1]  # before the hashes: see _Run.seen_id
         known = self.catalog.known_hashes(self.embedder.model_id)
         plan = self.plan(folders, known, summary)
-        self._execute(plan, known, summary, control or JobControl(), started)
+        self._execute(plan, known, summary, control or JobControl(), started, seen)
         self.index.save()
         if not summary.cancelled:
             for folder in folders:
@@ -144,15 +153,16 @@ class Indexer:
         """Index or remove just these files; a delete and a create of the same content become a move."""
         summary = IndexSummary()
         started = time.monotonic()
+        seen = self.catalog.embedding_stats(self.embedder.model_id)[1]
         known = self.catalog.known_hashes(self.embedder.model_id)
         plan = self.plan_paths(items, known, summary)
-        self._execute(plan, known, summary, control or JobControl(), started)
+        self._execute(plan, known, summary, control or JobControl(), started, seen)
         return summary
 
     def _execute(self, plan: Plan, known: set[str], summary: IndexSummary, control: JobControl,
-                 started: float) -> None:
+                 started: float, seen_id: int) -> None:
         self.bus.emit(ScanFinished(len(plan.todo) + plan.unchanged, len(plan.todo), plan.unchanged))
-        _Run(self, plan, known, summary, control, started).execute()
+        _Run(self, plan, known, summary, control, started, seen_id).execute()
         if not summary.cancelled:
             summary.removed = self.catalog.delete_photos(plan.missing)
         self.index.save_if_due(INDEX_SAVE_INTERVAL)
@@ -209,7 +219,7 @@ class _Run:
 
     def __init__(
         self, indexer: Indexer, plan: Plan, known: set[str], summary: IndexSummary, control: JobControl,
-        started: float,
+        started: float, seen_id: int = 0,
     ) -> None:
         self.ix = indexer
         self.plan = plan
@@ -223,6 +233,9 @@ class _Run:
         self.done = 0
         self.last_progress = 0.0
         self.in_processes = False
+        #: ``known`` holds every vector up to this embedding id; those above were embedded since
+        self.seen_id = seen_id
+        self.waited = False
         embedder = self.ix.embedder
         #: what every decode (thread or process) needs; built once per run
         self.job = DecodeJob(embedder.input_size, self.ix.max_pixels, self.ix.thumbnails.root,
@@ -368,18 +381,22 @@ class _Run:
 
     def _flush(self, embed: bool) -> None:
         batch, self.to_embed = (self.to_embed, []) if embed else ([], self.to_embed)
-        if batch:
-            vectors = self.ix.embedder.embed_prepared(np.stack([d.prepared for d in batch]))
-            for decoded, vector in zip(batch, vectors, strict=True):
-                moved_from = self._claim_move(decoded)
-                if moved_from is None:
-                    self._count_new(decoded)
-                rec = self._record(decoded, "indexed", moved_from.id if moved_from else None)
-                self.records.append(PhotoRecord(**{**rec.__dict__, "vector": vector}))
-            self.summary.embedded += len(batch)
-        if not self.records:
-            return
-        result = self.ix.catalog.commit_batch(self.ix.embedder.model_id, self.records)
+        # Embedding and committing a batch is one turn of the library's writer lock: another job's vectors
+        # committed in between are seen before embedding, so no content is embedded twice.
+        with self._writer() if batch else nullcontext():
+            batch = self._drop_embedded_elsewhere(batch) if batch else batch
+            if batch:
+                vectors = self.ix.embedder.embed_prepared(np.stack([d.prepared for d in batch]))
+                for decoded, vector in zip(batch, vectors, strict=True):
+                    moved_from = self._claim_move(decoded)
+                    if moved_from is None:
+                        self._count_new(decoded)
+                    rec = self._record(decoded, "indexed", moved_from.id if moved_from else None)
+                    self.records.append(PhotoRecord(**{**rec.__dict__, "vector": vector}))
+                self.summary.embedded += len(batch)
+            if not self.records:
+                return
+            result = self.ix.catalog.commit_batch(self.ix.embedder.model_id, self.records)
         self.records = []
         for path, reason in result.failed:  # stored as failed with its reason; the rest of the batch committed
             self.summary.failed += 1
@@ -389,6 +406,27 @@ class _Run:
             self.ix.index.add(np.array([i for i, _ in added]), np.stack([v for _, v in added]))
             self.known.update(d.content_hash for d in batch)
         self.ix.index.save_if_due(INDEX_SAVE_INTERVAL)
+
+    def _writer(self) -> AbstractContextManager:
+        return self.ix.writer(self._on_wait) if self.ix.writer is not None else nullcontext()
+
+    def _on_wait(self, holder: str) -> None:
+        if not self.waited:  # once per run: under contention every batch waits its turn
+            self.waited = True
+            self.ix.bus.emit(IndexWaiting(holder))
+
+    def _drop_embedded_elsewhere(self, batch: list[_Decoded]) -> list[_Decoded]:
+        """Learn the vectors committed since this run last looked (by other jobs, or its own batches) and
+        reuse them for the photos of ``batch`` that have one now; returns the rest. Later decodes skip them."""
+        since = self.ix.catalog.embedded_since(self.ix.embedder.model_id, self.seen_id)
+        if not since:
+            return batch
+        self.seen_id = since[-1][0]
+        self.known.update(digest for _, digest in since)
+        for decoded in batch:
+            if decoded.content_hash in self.known:
+                self._reuse(decoded)
+        return [d for d in batch if d.content_hash not in self.known]
 
     def _count_new(self, decoded: _Decoded) -> None:
         if decoded.item.existing is None:

@@ -154,8 +154,8 @@ class Searcher:
         while True:
             ids, scores = self.index.query(query, fetch + len(exclude_paths))
             hits = self._hits(ids, scores, limit, filters, exclude_paths)
-            if len(hits) >= limit or len(ids) >= len(self.index):
-                return hits
+            if len(hits) >= limit or len(ids) >= len(self.index) or len(ids) < fetch + len(exclude_paths):
+                return hits  # (fewer than asked for: there is nothing more to widen to)
             fetch *= 4  # stale vectors (deleted photos) or filters ate the over-fetch: widen
 
     def _hits(self, ids: np.ndarray, scores: np.ndarray, limit: int, filters: Filters,

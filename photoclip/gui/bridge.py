@@ -10,6 +10,7 @@ from photoclip.core.events import (
     FileFailed,
     IndexFinished,
     IndexProgress,
+    IndexWaiting,
     ModelLoading,
     ScanFinished,
     WatchStatus,
@@ -25,6 +26,7 @@ class EventBridge(QObject):
     index_finished = Signal(object)  # IndexSummary.as_dict() (object: a QVariantMap would drop odd paths)
     watch_status = Signal(object)  # WatchStatus
     watch_warning = Signal(object)  # WatchWarning
+    waiting = Signal(str)  # IndexWaiting.message(): another process writes to the library, this job takes turns
 
     def __init__(self, bus, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -48,3 +50,5 @@ class EventBridge(QObject):
             self.watch_status.emit(event)
         elif isinstance(event, WatchWarning):
             self.watch_warning.emit(event)
+        elif isinstance(event, IndexWaiting):
+            self.waiting.emit(event.message())

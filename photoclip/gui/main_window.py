@@ -203,6 +203,7 @@ class MainWindow(QMainWindow):
         self.bridge.model_loading.connect(self._on_model_loading)
         self.bridge.watch_status.connect(self._on_watch_status)
         self.bridge.watch_warning.connect(self._on_watch_warning)
+        self.bridge.waiting.connect(lambda text: self.statusBar().showMessage(text, 15000))
         self.indexing.busy_changed.connect(self._on_indexing_busy)
         self.indexing.job_started.connect(self._on_job_started)
         self.indexing.job_finished.connect(self._on_job_finished)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import io
+import json
 import sqlite3
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from photoclip.core.errors import CatalogTooNewError
+from photoclip.core.index.hnsw import VectorIndex
 from photoclip.core.store.schema import SCHEMA_VERSION
+from tests.support.color_embedder import ColorEmbedder
 from tests.support.library_fixtures import make_settings, open_library, write_photo
+from tests.support.watching import photo_bytes
 
 COLOURS = ["red", "green", "blue", "yellow", "white", "black", "orange", "purple"]
 
@@ -132,3 +139,71 @@ def test_a_restored_older_catalog_rebuilds_the_index(tmp_path):
             assert lib.search(colour, limit=1)[0].path.endswith(f"{colour}.png")
     with open_library(tmp_path) as lib:
         assert len(lib.index) == 5
+
+
+def write_index_with(index_file, vectors_file_ids, catalog, claimed_count=None):
+    """Replace the saved index file with one holding just these vectors, and its sidecar's count with theirs
+    (or ``claimed_count``): what a process that missed another's batches used to save."""
+    import hnswlib
+
+    ids, vectors = catalog.embeddings_by_id(ColorEmbedder.model_id, vectors_file_ids)
+    index = hnswlib.Index(space="ip", dim=ColorEmbedder.dim)
+    index.init_index(max_elements=max(len(ids), 16), M=16, ef_construction=200)
+    index.add_items(vectors, ids)
+    index.save_index(str(index_file))
+    sidecar = index_file.with_suffix(".json")
+    meta = json.loads(sidecar.read_text())
+    sidecar.write_text(json.dumps({**meta, "count": len(ids) if claimed_count is None else claimed_count,
+                                   "deleted": 0}))
+
+
+@pytest.mark.parametrize("mismatch", ["fewer", "more"])
+def test_an_index_file_that_disagrees_with_the_catalog_is_repaired_on_open(indexed, mismatch):
+    """fewer: the file lacks vectors with ids below its max id (two processes each saved their own batches;
+    this failed every later search and index with a TypeError). more: it holds vectors the catalog lost."""
+    tmp_path, _, index_file = indexed
+    root = tmp_path / "Pictures"
+    with open_library(tmp_path) as lib:
+        every = lib.catalog.embedding_ids(ColorEmbedder.model_id, 10**9).tolist()
+        if mismatch == "fewer":
+            write_index_with(index_file, [*every[::3], every[-1]], lib.catalog)  # 1, 4, ..., 22 and 24 of 24
+            gone = []
+        else:  # the catalog lost 6 photos and their vectors after the file was saved
+            gone = sorted(root.iterdir())[:6]
+            for path in gone:
+                digest = lib.catalog.photo_by_path(str(path)).content_hash
+                with lib.catalog.transaction() as db:
+                    db.execute("DELETE FROM photos WHERE content_hash = ?", (digest,))
+                    db.execute("DELETE FROM embeddings WHERE content_hash = ?", (digest,))
+        expected = 24 - len(gone)
+    with open_library(tmp_path) as lib:
+        index = VectorIndex(lib.settings.index_dir, ColorEmbedder.model_id, ColorEmbedder.dim)
+        assert index.sync(lib.catalog) == "loaded" and len(index) == expected  # repaired in place
+        found = {h.path for h in lib.search("green", limit=100)}
+        assert found == {str(p) for p in root.iterdir()} - {str(p) for p in gone}
+    meta = json.loads(index_file.with_suffix(".json").read_text())
+    assert meta["count"] == expected  # saved repaired: the next open loads it as it is
+    with open_library(tmp_path) as lib:
+        index = VectorIndex(lib.settings.index_dir, ColorEmbedder.model_id, ColorEmbedder.dim)
+        assert index.sync(lib.catalog) == "loaded" and len(index) == expected
+
+
+def test_a_search_for_the_whole_library_returns_all_of_it(tmp_path):
+    """hnswlib cannot always return k = every vector (here 1,500 vectors of 9 colours: its graph does not
+    reach them all and it raised "Cannot return the results in a contiguous 2D array"); the index then
+    answers from an exact scan of the catalog."""
+    embedder = ColorEmbedder()
+    images = [Image.open(io.BytesIO(photo_bytes(10_000 + i))) for i in range(1500)]
+    vectors = embedder.embed_prepared(np.stack([embedder.prepare(image) for image in images]))
+    with open_library(tmp_path) as lib:
+        with lib.catalog.transaction() as db:
+            db.executemany("INSERT INTO embeddings(content_hash, model_id, vector, created_at) VALUES (?,?,?,0)",
+                           [(f"{i:032x}", ColorEmbedder.model_id, v.tobytes()) for i, v in enumerate(vectors)])
+        index = VectorIndex(lib.settings.index_dir, ColorEmbedder.model_id, ColorEmbedder.dim)
+        index.sync(lib.catalog)
+        query = embedder.embed_texts(["red"])[0]
+        ids, scores = index.query(query, 1500)
+    exact = vectors @ query
+    assert sorted(ids.tolist()) == list(range(1, 1501))
+    np.testing.assert_allclose(scores, exact[ids - 1], rtol=1e-5)
+    assert np.all(np.diff(scores) <= 1e-6)  # best first

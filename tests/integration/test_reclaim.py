@@ -277,7 +277,7 @@ def test_old_model_data_is_listed_and_removed_on_request_and_the_model_in_use_is
     assert report.models_in_use == [OtherModel.model_id]
     [stale] = report.old_models
     assert (stale.model_id, stale.vectors, stale.text_vectors) == (ColorEmbedder.model_id, 6, 1)
-    assert stale.file_bytes > 50_000 and len(stale.files) == 4  # .hnsw, .json, .npz, openvino folder
+    assert stale.file_bytes > 50_000 and len(stale.files) == 5  # .hnsw, .json, .lock, .npz, openvino folder
 
     assert lib.reclaim().models_removed == []  # not without asking
     events = []

@@ -3,8 +3,10 @@
 Labels are embedding ids from the catalog. The file is saved atomically (temp + rename) with a small JSON
 sidecar; on open it is checked against the catalog and caught up (new vectors added, removed ones marked
 deleted) or, when unreadable, rebuilt, so a crash between a catalog commit and an index save costs a
-catch-up, never a wrong result. An open index also follows vectors another process removed (a `photoclip
-cleanup` while the app is open): ``Catalog.removal_mark`` tells it to look.
+catch-up, never a wrong result. An open index also follows what other processes did (``refresh``): vectors
+another indexer added (the app, ``watch`` and ``photoclip index`` may share a library) and vectors a
+``photoclip cleanup`` removed (``Catalog.removal_mark`` tells it to look). A save first brings the copy up to
+the catalog, under an exclusive lock on the file, so a sidecar never claims vectors the file lacks.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from photoclip.core.job_lock import file_lock
 from photoclip.core.store.catalog import Catalog
 
 M = 16
@@ -35,7 +38,10 @@ class VectorIndex:
         stem = hashlib.blake2b(model_id.encode(), digest_size=8).hexdigest()
         self.path = directory / f"{stem}.hnsw"
         self.meta_path = directory / f"{stem}.json"
+        #: flock'd while the file and its sidecar are written (exclusive) or read (shared), across processes
+        self.lock_path = directory / f"{stem}.lock"
         self._lock = threading.Lock()  # hnswlib's add_items is not thread-safe with knn_query
+        self._refresh_lock = threading.Lock()  # one refresh at a time (a query's and the indexer's save)
         self._index = self._new(1024)
         self.max_id = 0
         #: labels marked deleted (reclaimed vectors): still in the file, never returned by a query
@@ -45,6 +51,8 @@ class VectorIndex:
         #: the catalog this index caches (set by sync) and its removal mark when this copy last matched it
         self.catalog: Catalog | None = None
         self.removal_mark = -1
+        #: the catalog's last issued embedding id when this copy last held all its vectors
+        self.seen_id = -1
 
     def _new(self, capacity: int):
         index = self._hnswlib.Index(space="ip", dim=self.dim)
@@ -60,7 +68,8 @@ class VectorIndex:
     def sync(self, catalog: Catalog) -> str:
         """Load the saved file (repaired if the catalog moved on), then add what it lacks. Returns what it did."""
         self.catalog = catalog
-        mark = catalog.removal_mark()  # read first: a removal while loading is looked at again later
+        # read first: what another process removes or adds while this loads is looked at again later
+        mark, last = catalog.removal_mark(), catalog.last_embedding_id()
         action = "loaded" if self._load_if_consistent(catalog) else "rebuilt"
         if action == "rebuilt":
             self._reset()
@@ -70,7 +79,7 @@ class VectorIndex:
             added += len(ids)
         if added and action == "loaded":
             action = f"caught up {added}"
-        self.removal_mark = mark
+        self.removal_mark, self.seen_id = mark, last
         return action
 
     def rebuild(self, catalog: Catalog) -> None:
@@ -105,47 +114,62 @@ class VectorIndex:
         return self._load_if_consistent(catalog)
 
     def _load_if_consistent(self, catalog: Catalog) -> bool:
+        with file_lock(self.lock_path, exclusive=False, required=False):  # never half of another's save
+            loaded = self._load_file(catalog)
+        if loaded is None:
+            return False
+        if loaded:
+            # The catalog moved on after this file was saved (another process's batches, a cleanup elsewhere,
+            # a kill before the save): repair in place, seconds cheaper than a rebuild of a large library.
+            self._match(catalog)
+        return True
+
+    def _load_file(self, catalog: Catalog) -> bool | None:
+        """Load the file if it may serve this catalog: None if not, else whether it needs repairing."""
         try:
             meta = json.loads(self.meta_path.read_text())
             if meta.get("model_id") != self.model_id or meta.get("dim") != self.dim:
-                return False
+                return None
             catalog_id = catalog.catalog_id()
             if meta.get("catalog_id", catalog_id) != catalog_id:
-                return False  # saved for another catalog (this one was deleted and started over)
+                return None  # saved for another catalog (this one was deleted and started over)
             count, _ = catalog.embedding_stats(self.model_id, up_to_id=meta["max_id"])
             if count != meta["count"] and not _repairable(meta, catalog_id, catalog):
-                return False
+                return None
             index = self._hnswlib.Index(space="ip", dim=self.dim)
             deleted = int(meta.get("deleted", 0))
             index.load_index(str(self.path), max_elements=max(meta["count"] + deleted, 1024))
             if index.get_current_count() != meta["count"] + deleted:
-                return False
+                return None
         except (OSError, ValueError, KeyError, RuntimeError):
-            return False  # missing, truncated or corrupt: the catalog has everything to rebuild
+            return None  # missing, truncated or corrupt: the catalog has everything to rebuild
         index.set_ef(MIN_EF)
         with self._lock:
             self._index = index
             self.max_id = int(meta["max_id"])
             self.deleted = deleted
-        if count != meta["count"]:
-            # The catalog moved on after this file was saved (a cleanup elsewhere, a kill before the save):
-            # repair in place, seconds cheaper than a rebuild of a large library.
-            self._match(catalog)
-        return True
+        return count != meta["count"]
 
-    def forget_removed(self) -> int:
-        """Mark deleted what another process removed from the catalog since this copy last matched it, so
-        no query returns it and the next save still matches the catalog. Costs one small read when nothing
-        was removed. Returns how many were marked."""
+    def refresh(self) -> int:
+        """Follow what other processes did to the catalog since this copy last matched it: vectors another
+        indexer added are added, vectors a cleanup removed are marked deleted (so no query returns them and a
+        save never writes them back). Costs two one-row reads when nothing changed (our own batches move the
+        catalog's last id too: then one indexed COUNT). Returns how many were marked deleted."""
         catalog = self.catalog
         if catalog is None:
             return 0
-        mark = catalog.removal_mark()
-        if mark == self.removal_mark:
-            return 0
-        marked = self._match(catalog)
-        self.removal_mark = mark
-        return marked
+        with self._refresh_lock:
+            mark, last = catalog.removal_mark(), catalog.last_embedding_id()  # first: later changes seen next time
+            if mark == self.removal_mark and last == self.seen_id:
+                return 0
+            marked = 0
+            if mark != self.removal_mark or catalog.embedding_stats(self.model_id, self.max_id)[0] != len(self):
+                # removed elsewhere, or added elsewhere below this copy's highest id (batches interleave)
+                marked = self._match(catalog)
+            for ids, vectors in catalog.embeddings_after(self.model_id, self.max_id):
+                self.add(ids, vectors)
+            self.removal_mark, self.seen_id = mark, last
+            return marked
 
     def _match(self, catalog: Catalog) -> int:
         """Bring this copy to the catalog's vectors up to ``max_id``: labels gone from the catalog are marked
@@ -167,8 +191,16 @@ class VectorIndex:
             self.save()
 
     def save(self) -> None:
-        """Atomic: a kill during save leaves the previous file (and its matching sidecar) in place."""
-        self.forget_removed()  # never write back vectors a cleanup elsewhere removed
+        """Atomic: a kill during save leaves the previous file (and its matching sidecar) in place. Under an
+        exclusive lock on the file (two processes' saves never mix), and only after taking in what other
+        processes added or removed: the sidecar's count is then what the catalog holds up to ``max_id``."""
+        if not self._dirty:
+            return
+        with file_lock(self.lock_path, exclusive=True, required=False):
+            self.refresh()
+            self._write()
+
+    def _write(self) -> None:
         catalog_id = self.catalog.catalog_id() if self.catalog is not None else None
         with self._lock:
             if not self._dirty:
@@ -222,15 +254,34 @@ class VectorIndex:
 
     def query(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (ids, cosine scores), best first. Vectors are normalised, so inner product = cosine."""
-        self.forget_removed()
+        self.refresh()
         with self._lock:
             n = len(self)
             if n == 0 or k <= 0:
                 return np.zeros(0, np.int64), np.zeros(0, np.float32)
             k = min(k, n)
             self._index.set_ef(max(MIN_EF, k))
-            labels, distances = self._index.knn_query(np.asarray(vector, np.float32).reshape(1, -1), k=k)
+            try:
+                labels, distances = self._index.knn_query(np.asarray(vector, np.float32).reshape(1, -1), k=k)
+            except RuntimeError:
+                labels = None  # the graph reached fewer than k labels (k near n, many near-equal vectors)
+        if labels is None:
+            return self._exact(vector, k)
         return labels[0].astype(np.int64), (1.0 - distances[0]).astype(np.float32)
+
+    def _exact(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k by a scan of the catalog's vectors: only for a k close to the whole library, where hnswlib
+        may not find k and a scan costs about what the search would."""
+        if self.catalog is None:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        chunks = [(ids, vectors @ np.asarray(vector, np.float32))
+                  for ids, vectors in self.catalog.embeddings_after(self.model_id, 0)]
+        if not chunks:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        ids = np.concatenate([c[0] for c in chunks])
+        scores = np.concatenate([c[1] for c in chunks]).astype(np.float32)
+        order = np.argsort(-scores, kind="stable")[:k]
+        return ids[order], scores[order]
 
 
 def _repairable(meta: dict, catalog_id: str, catalog: Catalog) -> bool:

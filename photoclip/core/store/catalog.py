@@ -299,6 +299,13 @@ class Catalog:
         rows = self.db.conn.execute("SELECT content_hash FROM embeddings WHERE model_id = ?", (model_id,))
         return {r[0] for r in rows}
 
+    def embedded_since(self, model_id: str, after_id: int) -> list[tuple[int, str]]:
+        """(id, content hash) of a model's vectors with id > after_id: what other index jobs embedded since
+        (ids are issued in commit order, so nothing committed later gets a smaller one)."""
+        rows = self.db.conn.execute(
+            "SELECT id, content_hash FROM embeddings WHERE model_id = ? AND id > ? ORDER BY id", (model_id, after_id))
+        return [(r[0], r[1]) for r in rows]
+
     def vector_for_hash(self, content_hash: str, model_id: str) -> np.ndarray | None:
         row = self.db.conn.execute(
             "SELECT vector FROM embeddings WHERE content_hash = ? AND model_id = ?", (content_hash, model_id)
@@ -346,7 +353,7 @@ class Catalog:
             found += self.db.conn.execute(
                 f"SELECT id, vector FROM embeddings WHERE model_id = ? AND id IN ({','.join('?' * len(chunk))})",
                 (model_id, *chunk)).fetchall()
-        found.sort()
+        found.sort(key=lambda row: row[0])  # rows are sqlite3.Row: they do not compare, their ids do
         vectors = np.frombuffer(b"".join(v for _, v in found), dtype=np.float32).reshape(len(found), -1)
         return np.array([i for i, _ in found], dtype=np.int64), vectors
 
@@ -368,7 +375,7 @@ class Catalog:
 
     def removal_mark(self) -> int:
         """Grows whenever vectors are deleted (cleanup, old models), in the same transaction: an open index
-        that saw another value may hold vectors that are gone (see VectorIndex.forget_removed)."""
+        that saw another value may hold vectors that are gone (see VectorIndex.refresh)."""
         return int(self.get_meta(REMOVAL_MARK) or 0)
 
     def searchable_photos(self, model_id: str, embedding_ids: list[int]) -> list[tuple[int, PhotoRow]]:

@@ -41,6 +41,9 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
     for number in range(version, SCHEMA_VERSION):
         db.execute("BEGIN IMMEDIATE")
         try:
+            if db.execute("PRAGMA user_version").fetchone()[0] > number:
+                db.execute("COMMIT")  # another process (a second `photoclip index`, the app) migrated meanwhile
+                continue
             MIGRATIONS[number](db)
             db.execute(f"PRAGMA user_version = {number + 1}")
             db.execute("COMMIT")
