@@ -1,4 +1,5 @@
-"""Render the first-run dialog (mid-download), the About dialog and the menu entry into docs/screenshots/:
+"""Render the first-run dialog (mid-download), Settings' model picker, the About dialog and the menu entry into
+docs/screenshots/:
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python installers/screenshots.py
 
@@ -58,6 +59,19 @@ def first_run(app: QApplication, work: Path) -> None:
         dialog.reject()
 
 
+def settings_dialog(work: Path) -> None:
+    """Settings with the model catalog: the library's model, its published figures, the recommendation."""
+    from photoclip.core.embed.model_catalog import detect_hardware, recommended
+    from photoclip.gui.dialogs.settings_dialog import SettingsDialog
+    from photoclip.gui.preferences import ModelPreferences
+
+    prefs = ModelPreferences("google/siglip2-base-patch32-256", "auto", 1)
+    dialog = SettingsDialog(prefs, False, os.cpu_count() or 1, recommended=recommended(detect_hardware()).hub_id)
+    dialog.show()
+    dialog.grab().save(str(OUT / "settings-model.png"))
+    dialog.close()
+
+
 def about(work: Path) -> None:
     library = open_library(work / "about")
     dialog = AboutDialog(library, f"{DEFAULT_MODEL}@3f9a1c0b7e42")
@@ -92,9 +106,10 @@ def main() -> int:
         work = Path(tmp)
         write_assets(work)
         first_run(app, work)
+        settings_dialog(work)
         about(work)
         menu_entry()
-    print(f"wrote first-run.png, first-run-download.png, about.png, menu-entry.png to {OUT}")
+    print(f"wrote first-run.png, first-run-download.png, settings-model.png, about.png, menu-entry.png to {OUT}")
     return 0
 
 

@@ -56,7 +56,7 @@ class CatalogModel:
 
 
 MODELS: tuple[CatalogModel, ...] = (
-    CatalogModel("google/siglip2-base-patch32-256", "SigLIP 2", 375, 768, 256, 64, "multilingual", "Apache-2.0",
+    CatalogModel("google/siglip2-base-patch32-256", "SigLIP 2", 377, 768, 256, 64, "multilingual", "Apache-2.0",
                  1500, Quality(74.0, 47.2, SIGLIP2_PAPER), "cpu",
                  "fast on a CPU (64 patches), multilingual; recommended without a GPU"),
     CatalogModel("google/siglip2-base-patch16-224", "SigLIP 2", 375, 768, 224, 64, "multilingual", "Apache-2.0",

@@ -72,6 +72,11 @@ def _declared_licence(name: str, meta) -> str:
 
 
 def model_licence(spec: str) -> str:
+    from photoclip.core.embed.model_catalog import BY_ID
+
+    entry = BY_ID.get(spec)
+    if entry is not None and not entry.licence.startswith("see"):
+        return f"{entry.licence} ({entry.family} weights)"
     for prefix, licence in _MODEL_LICENCES.items():
         if spec.startswith(prefix):
             return licence
