@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     from photoclip.cli import cleanup_command
 
     cleanup_command.add_parsers(sub)
+    from photoclip.cli import duplicates_command
+
+    duplicates_command.add_parsers(sub)
     return parser
 
 
@@ -76,9 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         return _launch_gui()
     settings = Settings.from_env()
     try:
-        from photoclip.cli import cleanup_command, commands, model_commands, tag_commands
+        from photoclip.cli import cleanup_command, commands, duplicates_command, model_commands, tag_commands
 
-        modules = (tag_commands, cleanup_command, model_commands)
+        modules = (tag_commands, cleanup_command, model_commands, duplicates_command)
         module = next((m for m in modules if args.command in m.COMMANDS), commands)
         return getattr(module, f"cmd_{args.command}")(args, settings)
     except PhotoclipError as exc:

@@ -92,3 +92,7 @@ class SidecarsSkippedError(XmpError):
 
 class LibraryBusyError(PhotoclipError):
     """Space cannot be reclaimed while photos are being indexed (in this process or another)."""
+
+
+class DuplicatesError(PhotoclipError):
+    """Near-duplicates cannot be looked for or moved (nothing indexed yet, a threshold out of range, no trash)."""

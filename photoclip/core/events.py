@@ -112,8 +112,16 @@ class ReclaimProgress:
     total: int
 
 
+@dataclass(frozen=True)
+class DuplicateScanProgress:
+    """Looking for near-duplicates (``core/duplicates``): nearest neighbours of ``done`` of ``total`` vectors."""
+
+    done: int
+    total: int
+
+
 Event = (ScanFinished | IndexProgress | FileFailed | ModelLoading | IndexWaiting | IndexFinished | WatchStatus
-         | WatchWarning | ReclaimProgress)
+         | WatchWarning | ReclaimProgress | DuplicateScanProgress)
 Listener = Callable[[Event], None]
 
 

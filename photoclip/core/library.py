@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,6 +30,9 @@ from photoclip.core.search import CutText, Filters, Hit, Searcher, cut_texts, qu
 from photoclip.core.settings import Settings
 from photoclip.core.store.catalog import Catalog, FolderRow, PhotoRow
 from photoclip.core.store.db import Database
+
+if TYPE_CHECKING:
+    from photoclip.core.duplicates import Candidates, KeepChoice, TrashResult
 
 EmbedderFactory = Callable[[Settings, EventBus], Embedder]
 #: Build rounds a switch makes before giving up for now: photos the watcher adds during one round get a second.
@@ -145,14 +149,34 @@ class Library:
     @property
     def index(self):
         with self._model_lock:
-            if self._index is None:
+            if self._index is None or self._index.model_id != self.embedder.model_id:
                 from photoclip.core.index.hnsw import VectorIndex
 
+                if self._index is not None:  # opened by vector_index() for the catalog's last model
+                    self._index.save()
                 embedder = self.embedder
                 index = VectorIndex(self.settings.index_dir, embedder.model_id, embedder.dim)
                 index.sync(self.catalog)
                 self._index = index
             return self._index
+
+    def vector_index(self):
+        """The index of the stored vectors without loading a model: the open one, else the one of the model
+        the catalog was last indexed with (loaded, caught up or rebuilt like ``index``). None when nothing is
+        indexed yet."""
+        with self._model_lock:
+            if self._index is not None:
+                return self._index
+            from photoclip.core.index.hnsw import VectorIndex
+
+            model_id = self.catalog.get_meta("model_id")
+            first = next(self.catalog.embeddings_after(model_id, 0, chunk=1), None) if model_id else None
+            if first is None:
+                return None
+            index = VectorIndex(self.settings.index_dir, model_id, first[1].shape[1])
+            index.sync(self.catalog)
+            self._index = index
+            return index
 
     # folders -------------------------------------------------------------------------------------------
     def add_folder(self, path: Path | str) -> FolderRow:
@@ -245,6 +269,21 @@ class Library:
             ) from exc
         with self.model_use:
             return self.embedder.embed_prepared(self.embedder.prepare(photo.image)[None])[0]
+
+    # near-duplicates -----------------------------------------------------------------------------------
+    def find_duplicates(self, floor: float | None = None) -> Candidates:
+        """Near-duplicate candidates among the indexed photos, from stored vectors (core/duplicates); reads
+        only. ``Candidates.groups(threshold)`` groups them at any threshold from ``floor`` up."""
+        from photoclip.core.duplicates import MIN_THRESHOLD, find
+
+        return find(self, MIN_THRESHOLD if floor is None else floor)
+
+    def trash_duplicates(self, choices: list[KeepChoice]) -> TrashResult:
+        """The explicit action: give each keeper the others' tags and albums, move the others to the system
+        trash (never deleted) and forget them as a rescan would."""
+        from photoclip.core.duplicates import move_others_to_trash
+
+        return move_others_to_trash(self, choices)
 
     # status --------------------------------------------------------------------------------------------
     def status(self) -> LibraryStatus:

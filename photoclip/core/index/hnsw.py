@@ -283,6 +283,41 @@ class VectorIndex:
         order = np.argsort(-scores, kind="stable")[:k]
         return ids[order], scores[order]
 
+    def query_many(self, vectors: np.ndarray, k: int, ef: int = MIN_EF,
+                   threads: int = -1) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (ids, cosine scores) for each row of ``vectors`` in one call (hnswlib spreads the rows over
+        ``threads``, outside the GIL): near-duplicate grouping queries every vector of the library. The
+        caller passes a few thousand rows at a time, so a search waiting for the lock waits for one chunk."""
+        self.forget_removed()
+        with self._lock:
+            n = len(self)
+            if n == 0 or k <= 0 or not len(vectors):
+                return np.zeros((len(vectors), 0), np.int64), np.zeros((len(vectors), 0), np.float32)
+            k = min(k, n)
+            self._index.set_ef(max(ef, k))
+            try:
+                labels, distances = self._index.knn_query(np.asarray(vectors, np.float32), k=k,
+                                                          num_threads=threads)
+            except RuntimeError:
+                labels = None  # as in query: fewer than k reached (k near n, many identical vectors)
+        if labels is None:
+            return self._exact_many(np.asarray(vectors, np.float32), k)
+        return labels.astype(np.int64), (1.0 - distances).astype(np.float32)
+
+    def _exact_many(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k of each row by one scan of the catalog's vectors (the fallback of query_many)."""
+        best_ids = np.zeros((len(vectors), 0), np.int64)
+        best = np.zeros((len(vectors), 0), np.float32)
+        if self.catalog is not None:
+            for ids, chunk in self.catalog.embeddings_after(self.model_id, 0):
+                best_ids = np.concatenate([best_ids, np.broadcast_to(ids, (len(vectors), len(ids)))], axis=1)
+                best = np.concatenate([best, vectors @ chunk.T], axis=1)
+                if best.shape[1] > k:
+                    keep = np.argpartition(-best, k - 1, axis=1)[:, :k]
+                    best_ids, best = np.take_along_axis(best_ids, keep, 1), np.take_along_axis(best, keep, 1)
+        order = np.argsort(-best, axis=1, kind="stable")
+        return np.take_along_axis(best_ids, order, 1), np.take_along_axis(best, order, 1).astype(np.float32)
+
 
 def _repairable(meta: dict, catalog_id: str, catalog: Catalog) -> bool:
     """A file that does not match the catalog can be repaired in place only if it was saved for this very
