@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from typing import TYPE_CHECKING
 
@@ -94,7 +95,8 @@ def _confirmed(extras: int, rule: str) -> bool:
 
 
 def _print_group(number: int, group: DuplicateGroup, keeper: DuplicatePhoto) -> None:
-    kind = "exact copies" if group.exact else f"similarity ≥ {group.similarity:.3f}"
+    # rounded down: "≥ 1.000" would claim identical vectors
+    kind = "exact copies" if group.exact else f"similarity ≥ {math.floor(group.similarity * 1000) / 1000:.3f}"
     print(f"Group {number}: {count(len(group.photos), 'photo')}, {kind}")
     for photo in group.photos:
         mark = "keep" if photo.photo_id == keeper.photo_id else "    "
