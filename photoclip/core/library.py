@@ -271,12 +271,12 @@ class Library:
             return self.embedder.embed_prepared(self.embedder.prepare(photo.image)[None])[0]
 
     # near-duplicates -----------------------------------------------------------------------------------
-    def find_duplicates(self, floor: float | None = None) -> Candidates:
+    def find_duplicates(self, floor: float | None = None, control: JobControl | None = None) -> Candidates:
         """Near-duplicate candidates among the indexed photos, from stored vectors (core/duplicates); reads
         only. ``Candidates.groups(threshold)`` groups them at any threshold from ``floor`` up."""
         from photoclip.core.duplicates import MIN_THRESHOLD, find
 
-        return find(self, MIN_THRESHOLD if floor is None else floor)
+        return find(self, MIN_THRESHOLD if floor is None else floor, control)
 
     def trash_duplicates(self, choices: list[KeepChoice]) -> TrashResult:
         """The explicit action: give each keeper the others' tags and albums, move the others to the system

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from photoclip.core.control import JobControl
 from photoclip.core.duplicates.groups import DuplicateGroup, DuplicatePhoto, build_groups
 from photoclip.core.duplicates.pairs import SimilarPairs, similar_pairs
 from photoclip.core.duplicates.store import DuplicateStore
@@ -52,8 +53,9 @@ def check_threshold(threshold: float, floor: float = MIN_THRESHOLD) -> None:
                               f"Try {DEFAULT_THRESHOLD:g}; higher means closer copies only.")
 
 
-def find(library, floor: float = MIN_THRESHOLD) -> Candidates:
-    """Near-duplicate candidates among the indexed photos of ``library`` (emits ``DuplicateScanProgress``)."""
+def find(library, floor: float = MIN_THRESHOLD, control: JobControl | None = None) -> Candidates:
+    """Near-duplicate candidates among the indexed photos of ``library`` (emits ``DuplicateScanProgress``).
+    ``control.cancel()`` stops it between chunks of queries with a ``DuplicatesError``."""
     check_threshold(floor, 0.0)
     started = time.perf_counter()
     store = DuplicateStore(library.catalog)
@@ -62,9 +64,11 @@ def find(library, floor: float = MIN_THRESHOLD) -> Candidates:
         raise DuplicatesError("Nothing is indexed yet.", "Run 'photoclip index FOLDER' first.")
     model_id = index.model_id
     ids = store.live_embedding_ids(model_id)
-    vectors = _vectors(library, index, ids)
+    vectors = _vectors(library, model_id, ids)
 
     def progress(done: int, total: int) -> None:
+        if control is not None and control.cancelled:
+            raise DuplicatesError("Looking for duplicates was cancelled.")
         library.events.emit(DuplicateScanProgress(done, total))
 
     progress(0, len(ids))
@@ -76,13 +80,9 @@ def find(library, floor: float = MIN_THRESHOLD) -> Candidates:
     return Candidates(pairs, photos, exact, len(ids), time.perf_counter() - started)
 
 
-def _vectors(library, index, ids: np.ndarray) -> np.ndarray:
-    """The query vectors, straight from the index (already in memory); from the catalog for any the index
-    does not hold (it is caught up on open, so only a photo committed in between)."""
-    try:
-        return index.vectors(ids)
-    except RuntimeError:
-        found, vectors = library.catalog.embeddings_by_id(index.model_id, ids.tolist())
-        if len(found) != len(ids):
-            raise DuplicatesError("The library changed while looking for duplicates.", "Try again.") from None
-        return vectors
+def _vectors(library, model_id: str, ids: np.ndarray) -> np.ndarray:
+    """The query vectors, from the catalog (0.2 s for 100k: hnswlib's get_items took 3 s)."""
+    found, vectors = library.catalog.embeddings_by_id(model_id, ids.tolist())
+    if not np.array_equal(found, ids):  # a cleanup elsewhere removed some since the ids were read
+        raise DuplicatesError("The library changed while looking for duplicates.", "Try again.")
+    return vectors
