@@ -38,6 +38,7 @@ from photoclip.gui.bridge import EventBridge
 from photoclip.gui.crash_reporter import CrashReporter
 from photoclip.gui.dialogs.about import AboutDialog
 from photoclip.gui.dialogs.crash_dialog import CrashDialog
+from photoclip.gui.dialogs.duplicates import DuplicatesDialog
 from photoclip.gui.dialogs.reclaim_space import ReclaimSpaceDialog
 from photoclip.gui.dialogs.settings_dialog import SettingsDialog
 from photoclip.gui.dialogs.skipped_files import SkippedFilesDialog
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow):
         self._build_menu()
         self._connect()
         self.tags = TagsController(self)  # tags dock, albums, blurring: gui/tags_controller.py
+        self._build_tools_menu()  # after the View menu, which the tags controller adds
         self.status_timer = QTimer(self)
         self.status_timer.setInterval(STATUS_REFRESH_MS)
         self.status_timer.timeout.connect(self.refresh_status)
@@ -524,6 +526,22 @@ class MainWindow(QMainWindow):
     def show_skipped(self) -> SkippedFilesDialog:
         dialog = SkippedFilesDialog(self.library.status().failures, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def _build_tools_menu(self) -> None:
+        bar = self.menuBar()
+        help_menu = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
+        tools = bar.addMenu("&Tools")
+        if help_menu is not None:  # Tools sits before Help, as everywhere
+            bar.insertMenu(help_menu, tools)
+        tools.addAction("Find &duplicates…", self.find_duplicates)
+
+    def find_duplicates(self) -> DuplicatesDialog:
+        dialog = DuplicatesDialog(self.library, self.loader, self.tags.blur, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.library_changed.connect(self.refresh_status)
+        dialog.library_changed.connect(self.query.repeat)  # drop the photos moved to the trash from the grid
         dialog.show()
         return dialog
 
