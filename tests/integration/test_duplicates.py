@@ -235,3 +235,11 @@ def test_grouping_finds_the_neighbours_a_brute_force_comparison_finds(tmp_path):
     a, b = np.nonzero(np.triu(sims >= 0.85, k=1))
     assert {(int(ids[i]), int(ids[j])) for i, j in zip(a, b, strict=True)} == set(
         zip(candidates.pairs.first.tolist(), candidates.pairs.second.tolist(), strict=True))
+
+
+def test_photos_on_an_unplugged_drive_are_left_out(library, bursts):
+    """Offline photos stay searchable but cannot be looked at or moved: no groups from them."""
+    for folder in library.folders():
+        library.catalog.set_photos_status(folder.id, "offline")
+    candidates = library.find_duplicates()
+    assert candidates.vectors == 0 and candidates.groups() == []

@@ -29,6 +29,7 @@ KEY_DEPENDENCIES = (
     ("pillow", "image decoding"),
     ("pillow-heif", "HEIC/AVIF decoding"),
     ("pyexiv2", "XMP sidecars"),
+    ("send2trash", "moving duplicates to the trash"),
     ("watchdog", "folder watching"),
     ("platformdirs", "data folders"),
     ("tqdm", "progress counting"),

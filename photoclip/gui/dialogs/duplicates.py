@@ -80,7 +80,7 @@ class DuplicatesDialog(QDialog):
         self._photo_items: dict[str, list[QListWidgetItem]] = {}
         self._request = 0
         self._busy = False
-        self.service = DuplicatesService(library, self)
+        self.service = DuplicatesService(library)
         worker = self.service.worker
         worker.found.connect(self._on_found)
         worker.keepers.connect(self._on_keepers)
@@ -123,7 +123,7 @@ class DuplicatesDialog(QDialog):
         self.photo_list.setAccessibleName("Photos of the group")
         self.photo_list.setViewMode(QListView.ViewMode.IconMode)
         self.photo_list.setIconSize(QSize(160, 160))
-        self.photo_list.setGridSize(QSize(190, 250))
+        self.photo_list.setGridSize(QSize(190, 236))
         self.photo_list.setResizeMode(QListView.ResizeMode.Adjust)
         self.photo_list.setMovement(QListView.Movement.Static)
         self.photo_list.setWordWrap(True)
@@ -285,7 +285,7 @@ class DuplicatesDialog(QDialog):
     def _label_group(self, index: int) -> None:
         group, item = self.groups[index], self.group_list.item(index)
         keeper = self.keeper_of(index)
-        kind = (f"{count(len(group.photos), 'identical copy')}" if group.exact else
+        kind = (f"{len(group.photos)} identical copies" if group.exact else
                 f"{count(len(group.photos), 'photo')} · similarity ≥ {int(group.similarity * 1000) / 1000:.3f}")
         item.setText(f"{kind}\nkeep {display(Path(keeper.path).name)}")
         old = item.data(PHOTO_ROLE)

@@ -4,7 +4,10 @@ threshold is milliseconds and happens on the GUI thread (``Candidates.groups``).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+import queue
+import threading
+
+from PySide6.QtCore import QObject, Signal
 
 from photoclip.core.control import JobControl
 from photoclip.core.duplicates import DuplicateGroup, KeepChoice, Sharpness
@@ -26,7 +29,6 @@ class DuplicatesWorker(QObject):
         #: cancelled when the dialog closes: a scan stops at its next chunk instead of holding the window
         self.control = JobControl()
 
-    @Slot()
     def find(self) -> None:
         unsubscribe = self._library.events.subscribe(self._forward)
         try:
@@ -36,14 +38,12 @@ class DuplicatesWorker(QObject):
         finally:
             unsubscribe()
 
-    @Slot(int, object, str)
     def choose(self, request: int, groups: list[DuplicateGroup], rule: str) -> None:
         try:
             self.keepers.emit(request, [g.keeper(rule, self._sharpness).photo_id for g in groups])
         except Exception as exc:
             self.failed.emit(exc)
 
-    @Slot(object)
     def trash(self, choices: list[KeepChoice]) -> None:
         try:
             self.trashed.emit(self._library.trash_duplicates(choices))
@@ -55,36 +55,37 @@ class DuplicatesWorker(QObject):
             self.progress.emit(event.done, event.total)
 
 
-class DuplicatesService(QObject):
-    """Owns the thread; requests run one after another in the order given."""
+class DuplicatesService:
+    """Runs requests one after another on its own Python thread (daemon, like the image loader): a window
+    closed during a long scan leaves no running QThread behind to abort the process; the worker's signals
+    reach the dialog queued, and nothing once the dialog is gone."""
 
-    _find = Signal()
-    _choose = Signal(int, object, str)
-    _trash = Signal(object)
-
-    def __init__(self, library: Library, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._thread = QThread()
-        self._thread.setObjectName("photoclip-duplicates")
+    def __init__(self, library: Library) -> None:
         self.worker = DuplicatesWorker(library)
-        self.worker.moveToThread(self._thread)
-        self._find.connect(self.worker.find)
-        self._choose.connect(self.worker.choose)
-        self._trash.connect(self.worker.trash)
+        self._requests: queue.Queue = queue.Queue()
+        self._thread = threading.Thread(target=self._serve, name="photoclip-duplicates", daemon=True)
         self._thread.start()
 
     def find(self) -> None:
-        self._find.emit()
+        self._requests.put((self.worker.find, ()))
 
     def choose(self, request: int, groups: list[DuplicateGroup], rule: str) -> None:
-        self._choose.emit(request, groups, rule)
+        self._requests.put((self.worker.choose, (request, groups, rule)))
 
     def trash(self, choices: list[KeepChoice]) -> None:
-        self._trash.emit(choices)
+        self._requests.put((self.worker.trash, (choices,)))
 
-    def shutdown(self, timeout_ms: int = 60_000) -> bool:
-        """Waits for the request in progress: a scan stops at its next chunk, a move to the trash finishes
-        (its groups are consistent either way, but the user asked for it)."""
+    def shutdown(self, timeout: float = 60.0) -> bool:
+        """A scan stops at its next chunk; a move to the trash finishes (the user asked for it). Requests
+        not started are dropped."""
         self.worker.control.cancel()
-        self._thread.quit()
-        return self._thread.wait(timeout_ms)
+        self._requests.put(None)
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _serve(self) -> None:
+        while (request := self._requests.get()) is not None:
+            if self.worker.control.cancelled:
+                continue
+            work, args = request
+            work(*args)
