@@ -41,6 +41,18 @@ class Candidates:
     vectors: int
     seconds: float
 
+    def without(self, photo_ids: set[int]) -> Candidates:
+        """These candidates less some photos (those just moved to the trash), without querying again: a pair
+        through a vector no photo holds any more no longer links its ends."""
+        photos = {e: kept for e, found in self.photos.items() if (kept := [p for p in found
+                                                                          if p.photo_id not in photo_ids])}
+        held = np.array(sorted(photos), np.int64)
+        keep = np.isin(self.pairs.first, held) & np.isin(self.pairs.second, held)
+        pairs = SimilarPairs(self.pairs.first[keep], self.pairs.second[keep], self.pairs.similarity[keep],
+                             self.pairs.floor)
+        exact = [e for e in self.exact_embeddings if len(photos.get(e, ())) > 1]
+        return Candidates(pairs, photos, exact, self.vectors, self.seconds)
+
     def groups(self, threshold: float = DEFAULT_THRESHOLD) -> list[DuplicateGroup]:
         check_threshold(threshold, self.pairs.floor)
         components = [(ids.tolist(), weakest) for ids, weakest in self.pairs.components(threshold)]

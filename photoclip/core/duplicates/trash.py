@@ -38,6 +38,8 @@ class KeepChoice:
 class TrashResult:
     #: paths of the photos now in the trash
     trashed: list[str] = field(default_factory=list)
+    #: their photo ids (gone from the catalog)
+    trashed_ids: list[int] = field(default_factory=list)
     #: sidecars that went to the trash with their photo
     sidecars: list[str] = field(default_factory=list)
     #: (path, reason) of photos left where they are
@@ -142,6 +144,7 @@ class _Mover:
             self.result.skipped.append((row.path, f"could not be moved to the trash: {_reason(exc)}"))
             return False
         self.result.trashed.append(row.path)
+        self.result.trashed_ids.append(row.id)
         sidecar = _own_sidecar(row.path)
         if sidecar is not None:
             try:

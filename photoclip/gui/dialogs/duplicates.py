@@ -362,11 +362,12 @@ class DuplicatesDialog(QDialog):
             path, reason = result.skipped[0]
             more = f" (and {len(result.skipped) - 1} more)" if len(result.skipped) > 1 else ""
             text += f" Left {count(len(result.skipped), 'photo')} in place: {display(Path(path).name)} {reason}{more}."
-        self.picked.clear()
         self.status.setText(text)
         self.library_changed.emit()
-        self._set_busy(True, "Looking again…")
-        self.service.find()  # the library changed: look again
+        self._set_busy(False)
+        if self.candidates is not None:  # the pairs of the photos left stand: no need to ask the index again
+            self.candidates = self.candidates.without(set(result.trashed_ids))
+            self._regroup()
 
     def _on_failed(self, error: Exception) -> None:
         message = error.user_message if isinstance(error, PhotoclipError) else f"{type(error).__name__}: {error}"
