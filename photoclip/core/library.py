@@ -165,17 +165,20 @@ class Library:
         the catalog was last indexed with (loaded, caught up or rebuilt like ``index``). None when nothing is
         indexed yet."""
         with self._model_lock:
-            if self._index is not None:
+            model_id = self.catalog.get_meta("model_id")
+            if self._index is not None and self._index.model_id == (model_id or self._index.model_id):
                 return self._index
             from photoclip.core.index.hnsw import VectorIndex
 
-            model_id = self.catalog.get_meta("model_id")
             first = next(self.catalog.embeddings_after(model_id, 0, chunk=1), None) if model_id else None
             if first is None:
                 return None
             index = VectorIndex(self.settings.index_dir, model_id, first[1].shape[1])
             index.sync(self.catalog)
-            self._index = index
+            if self._index is None:
+                self._index = index  # the model's own index once it loads (``index``), saved on close
+            else:  # a model other than the library's is loaded (being tried): keep its index, save this one
+                index.save()
             return index
 
     # folders -------------------------------------------------------------------------------------------

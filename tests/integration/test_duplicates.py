@@ -249,3 +249,29 @@ def test_photos_on_an_unplugged_drive_are_left_out(library, bursts):
         library.catalog.set_photos_status(folder.id, "offline")
     candidates = library.find_duplicates()
     assert candidates.vectors == 0 and candidates.groups() == []
+
+
+def test_batch_queries_for_every_vector_fall_back_to_an_exact_scan_where_hnswlib_cannot_answer(tmp_path):
+    """As for a single query (test_index_cache.py): hnswlib may not reach k = every vector of many near-equal
+    ones; query_many then answers each row from one scan of the catalog, best first."""
+    import io
+
+    from PIL import Image
+
+    from photoclip.core.index.hnsw import VectorIndex
+    from tests.support.library_fixtures import open_library
+    from tests.support.watching import photo_bytes
+
+    embedder = ColorEmbedder()
+    images = [Image.open(io.BytesIO(photo_bytes(10_000 + i))) for i in range(1500)]
+    vectors = embedder.embed_prepared(np.stack([embedder.prepare(image) for image in images]))
+    with open_library(tmp_path) as lib:
+        with lib.catalog.transaction() as db:
+            db.executemany("INSERT INTO embeddings(content_hash, model_id, vector, created_at) VALUES (?,?,?,0)",
+                           [(f"{i:032x}", ColorEmbedder.model_id, v.tobytes()) for i, v in enumerate(vectors)])
+        index = VectorIndex(lib.settings.index_dir, ColorEmbedder.model_id, ColorEmbedder.dim)
+        index.sync(lib.catalog)
+        ids, scores = index.query_many(vectors[:3], 1500)
+    assert ids.shape == (3, 1500) and all(sorted(row.tolist()) == list(range(1, 1501)) for row in ids)
+    np.testing.assert_allclose(scores, np.take_along_axis(vectors[:3] @ vectors.T, ids - 1, 1), rtol=1e-5)
+    assert np.all(np.diff(scores, axis=1) <= 1e-6)

@@ -288,7 +288,7 @@ class VectorIndex:
         """Top-k (ids, cosine scores) for each row of ``vectors`` in one call (hnswlib spreads the rows over
         ``threads``, outside the GIL): near-duplicate grouping queries every vector of the library. The
         caller passes a few thousand rows at a time, so a search waiting for the lock waits for one chunk."""
-        self.forget_removed()
+        self.refresh()
         with self._lock:
             n = len(self)
             if n == 0 or k <= 0 or not len(vectors):
