@@ -62,7 +62,8 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
         pending = library.switch_progress()
     best = recommended(detect_hardware()).hub_id
     rows = [m.as_dict() | {"in_use": m.hub_id == in_use, "recommended": m.hub_id == best,
-                           "switching_to": bool(pending and pending.spec == m.hub_id)} for m in MODELS]
+                           "switching_to": bool(pending and pending.spec == m.hub_id),
+                           "measured_here": _measured_here(settings, m.hub_id)} for m in MODELS]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
         return EXIT_OK
@@ -73,13 +74,37 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
         q = row["quality"]
         print(f"{mark:2}{row['hub_id']:44} {row['family']:8} {row['params_m']:>6}M {row['dim']:>5} "
               f"{row['image_size']:>4} {row['max_text_tokens']:>6} {_mb(row['download_mb']):>9} "
-              f"{_pct(q['imagenet_top1']):>8} {_pct(q['coco_t2i_r1']):>8}  {row['languages']}, {row['licence']}")
-    print("* in use   + recommended for this computer   > being switched to")
+              f"{_pct(q['imagenet_top1']):>8} {_pct(q['coco_t2i_r1']):>8}  {row['languages']}, {row['licence']}"
+              + _speed_note(row["measured_here"]))
+    print("* in use   + recommended for this computer   > being switched to   "
+          "(img/s \"here\": measured on this computer when the model ran with the auto backend)")
     print("Quality: zero-shot ImageNet top-1 and COCO 5k text→image recall@1 as published "
           "(sources: docs/models.md); not measured by photoclip.")
     if in_use not in {m.hub_id for m in MODELS}:
         print(f"In use: {in_use} (not in the catalog).")
     return EXIT_OK
+
+
+def _measured_here(settings: Settings, hub_id: str) -> dict[str, float] | None:
+    """Images/s per backend measured on this computer (``auto``'s race), for a model that is here; else None."""
+    from photoclip.core.embed import registry
+    from photoclip.core.embed.backend_choice import recorded_speeds
+
+    folder = registry.find_local_model(hub_id, settings.models_dir, bundled_dir=settings.bundled_models_dir)
+    if folder is None:
+        return None
+    try:
+        model_id = f"{hub_id}@{registry.model_fingerprint(folder)}"
+    except Exception:  # an incomplete folder: nothing measured to show
+        return None
+    return recorded_speeds(settings.cache_dir, model_id) or None
+
+
+def _speed_note(speeds: dict[str, float] | None) -> str:
+    if not speeds:
+        return ""
+    backend, value = max(speeds.items(), key=lambda kv: kv[1])
+    return f"; here {value:.0f} img/s ({backend})"
 
 
 def _mb(mb: int) -> str:

@@ -112,7 +112,26 @@ def test_model_list_marks_the_model_in_use_and_the_recommendation_for_this_compu
               "quality"}
     assert all(fields <= set(r) for r in rows)
     assert all(r["quality"]["source"] for r in rows if r["quality"]["imagenet_top1"] is not None)
+    assert all(r["measured_here"] is None for r in rows)  # no model on this computer has run yet
     monkeypatch.setattr(model_catalog, "detect_hardware", lambda: model_catalog.Hardware())
     assert main(["model", "list"]) == 0
     table = capsys.readouterr().out
     assert "+ google/siglip2-base-patch32-256" in table and "* openai/clip-vit-base-patch32" in table
+
+
+def test_model_list_shows_speeds_measured_on_this_computer(tmp_path, monkeypatch, capsys, tiny_model_dir):
+    from photoclip.core.embed import openvino_ir, registry
+
+    monkeypatch.setenv("PHOTOCLIP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("PHOTOCLIP_MODEL", raising=False)
+    _, model_id = registry.import_model(tiny_model_dir, tmp_path / "data" / "models",
+                                        name="openai/clip-vit-base-patch32")
+    speeds = openvino_ir.cache_dir(tmp_path / "data" / "cache", model_id, "auto") / "speed-threads-1.json"
+    speeds.parent.mkdir(parents=True)
+    speeds.write_text(json.dumps({"winner": "openvino-int8", "images_per_second": {"int8": 9.5,
+                                                                                   "openvino-int8": 71.2}}))
+    assert main(["model", "list", "--json"]) == 0
+    rows = {r["hub_id"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["openai/clip-vit-base-patch32"]["measured_here"] == {"int8": 9.5, "openvino-int8": 71.2}
+    assert main(["model", "list"]) == 0
+    assert "here 71 img/s (openvino-int8)" in capsys.readouterr().out

@@ -217,6 +217,21 @@ def _speed_file(req: LoadRequest) -> Path:
     return ir.cache_dir(req.cache_root, req.model_id, "auto") / f"speed-threads-{req.threads or 0}.json"
 
 
+def recorded_speeds(cache_root: Path, model_id: str) -> dict[str, float]:
+    """Images/s per backend that ``auto``'s race measured on this computer for ``model_id`` (any thread count;
+    the best of each), or {} when it never ran here."""
+    best: dict[str, float] = {}
+    for path in ir.cache_dir(cache_root, model_id, "auto").glob("speed-threads-*.json"):
+        try:
+            speeds = json.loads(path.read_text(encoding="utf-8")).get("images_per_second") or {}
+        except (OSError, ValueError, AttributeError):
+            continue
+        for backend, value in speeds.items():
+            if isinstance(value, (int, float)):
+                best[backend] = max(best.get(backend, 0.0), float(value))
+    return best
+
+
 def _read_winner(path: Path) -> str | None:
     try:
         return json.loads(path.read_text(encoding="utf-8")).get("winner")
