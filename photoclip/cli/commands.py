@@ -13,8 +13,9 @@ from photoclip.cli.progress import TerminalProgress
 from photoclip.core.control import JobControl
 from photoclip.core.filenames import display, json_safe
 from photoclip.core.library import Library
-from photoclip.core.search import Filters, Hit
+from photoclip.core.search import Filters, Hit, SearchResults
 from photoclip.core.settings import Settings
+from photoclip.formatting import explain
 
 
 def _emit_json(value: object) -> None:
@@ -51,14 +52,36 @@ def _filters(args: argparse.Namespace) -> Filters:
     return Filters(folder=folder, date_from=args.date_from, date_to=args.date_to)
 
 
-def _print_hits(hits: list[Hit], as_json: bool) -> None:
-    if as_json:
-        _emit_json([{"path": h.path, "score": round(h.score, 6)} for h in hits])
-        return
-    if not hits:
+def _print_hits(results: SearchResults, args: argparse.Namespace, what: str) -> None:
+    """The matches (``--all``: the whole ranking) as ``score  path`` lines or JSON; stdout stays the result,
+    the note that nothing stands out goes to stderr."""
+    hits = results.ranking if args.all else results.matches
+    if args.json:
+        _emit_json([_hit_json(h, args.explain) for h in hits])
+    else:
+        for hit in hits:
+            print(f"{hit.score:6.3f}  {display(hit.path)}")
+            if args.explain:
+                print(f"        {explain(hit)}")
+    if not results.ranking:
         print("No photos found.", file=sys.stderr)
-    for hit in hits:
-        print(f"{hit.score:6.3f}  {display(hit.path)}")
+    elif not results.matches and not args.all:
+        print(f"No photo stands out for {what}; --all shows the closest ones.", file=sys.stderr)
+
+
+def _hit_json(hit: Hit, explain_it: bool) -> dict:
+    entry: dict = {"path": hit.path, "score": round(hit.score, 6), "match": hit.match,
+                   "calibrated": None if hit.calibrated is None else round(hit.calibrated, 4)}
+    if explain_it:
+        why: dict = {}
+        if hit.terms:
+            why["terms"] = [{"term": t.term, "sign": "+" if t.sign > 0 else "-", "cosine": round(t.cosine, 6),
+                             "contribution": round(t.contribution, 6)} for t in hit.terms]
+        if hit.reference is not None:
+            why["reference"] = hit.reference
+            why["reference_score"] = round(hit.reference_score or 0.0, 6)
+        entry["why"] = why
+    return entry
 
 
 def _query_threads(settings: Settings) -> Settings:
@@ -70,15 +93,16 @@ def _query_threads(settings: Settings) -> Settings:
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     with Library.open(_query_threads(settings)) as library:
-        hits = library.search(args.query, args.limit, _filters(args))
+        results = library.search_results(args.query, args.limit, _filters(args), args.min_score)
         warn_cut(library.cut_query_terms(args.query))
-    _print_hits(hits, args.json)
+    _print_hits(results, args, f'"{args.query}"')
     return EXIT_OK
 
 
 def cmd_similar(args: argparse.Namespace, settings: Settings) -> int:
     with Library.open(_query_threads(settings)) as library:
-        _print_hits(library.similar(args.path, args.limit, _filters(args)), args.json)
+        results = library.similar_results(list(args.path), args.limit, _filters(args), args.min_score)
+    _print_hits(results, args, ", ".join(f'"{display(p.name)}"' for p in args.path))
     return EXIT_OK
 
 

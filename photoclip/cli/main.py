@@ -26,14 +26,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object with the counts")
 
     for name, helptext, arg in (("search", "find photos by a description", "query"),
-                                ("similar", "find photos like a given photo", "path")):
-        p = sub.add_parser(name, help=helptext)
-        p.add_argument(arg, type=Path if arg == "path" else str)
+                                ("similar", "find photos like a given photo (or like several)", "path")):
+        p = sub.add_parser(name, help=helptext, description=f"{helptext[0].upper()}{helptext[1:]}. Prints the "
+                           "matches: photos that stand out from the library for this query (calibrated score "
+                           ">= 3); --all prints the whole ranking.")
+        if arg == "path":
+            p.add_argument(arg, type=Path, nargs="+", help="each hit names the one it is nearest to")
+        else:
+            p.add_argument(arg, type=str)
         p.add_argument("--limit", "-k", type=int, default=20)
         p.add_argument("--folder", type=Path, help="only photos under this folder")
         p.add_argument("--from", dest="date_from", type=_iso_date, help="taken on or after (YYYY-MM-DD)")
         p.add_argument("--to", dest="date_to", type=_iso_date, help="taken on or before (YYYY-MM-DD)")
-        p.add_argument("--json", action="store_true", help='print [{"path", "score"}, ...], best first')
+        p.add_argument("--all", action="store_true", help="the best photos by score, matches or not")
+        p.add_argument("--min-score", type=float, default=None, metavar="Z",
+                       help="calibrated score a match needs (default 3: typical-photo spreads above this "
+                            "library's typical photo for the query)")
+        p.add_argument("--explain", action="store_true",
+                       help="why each photo matched: calibrated score, each +/- term's share of the score, "
+                            "or the nearest reference photo")
+        p.add_argument("--json", action="store_true",
+                       help='print [{"path", "score", "match", "calibrated"}, ...], best first ("why" with '
+                            "--explain)")
 
     p = sub.add_parser("status", help="counts, model, index size and failed files")
     p.add_argument("--json", action="store_true")

@@ -26,7 +26,8 @@ from photoclip.core.imaging.thumbnails import ThumbnailCache
 from photoclip.core.job_lock import JobLock
 from photoclip.core.pipeline import Indexer, IndexSummary
 from photoclip.core.reclaim import GRACE_DAYS, ReclaimReport, ReclaimResult
-from photoclip.core.search import CutText, Filters, Hit, Searcher, cut_texts, query_terms
+from photoclip.core.relevance import Relevance
+from photoclip.core.search import CutText, Filters, Hit, Searcher, SearchResults, cut_texts, query_terms
 from photoclip.core.settings import Settings
 from photoclip.core.store.catalog import Catalog, FolderRow, PhotoRow
 from photoclip.core.store.db import Database
@@ -104,6 +105,8 @@ class Library:
         #: index jobs share it, reclaiming space takes it alone; one job at a time writes a batch, across
         #: processes (core/job_lock.py)
         self.jobs = JobLock(settings.data_dir / "jobs.lock")
+        #: which hits are matches: the library sample each query is calibrated on (core/relevance.py)
+        self.relevance = Relevance(catalog, self._background)
 
     @classmethod
     def open(cls, settings: Settings | None = None, embedder: Embedder | EmbedderFactory | None = None,
@@ -235,10 +238,21 @@ class Library:
 
     # search --------------------------------------------------------------------------------------------
     def _searcher(self) -> Searcher:
-        return Searcher(self.catalog, self.index, _LockedEmbedder(self.embedder, self.model_use, self.query_vectors))
+        return Searcher(self.catalog, self.index, _LockedEmbedder(self.embedder, self.model_use, self.query_vectors),
+                        self.relevance)
 
-    def search(self, query: str, limit: int = 20, filters: Filters | None = None) -> list[Hit]:
-        return self._searcher().text(query, limit, filters)
+    def search(self, query: str, limit: int = 20, filters: Filters | None = None, *, matches_only: bool = False,
+               threshold: float | None = None) -> list[Hit]:
+        """The ``limit`` best photos by cosine, each with its calibrated score and match flag; with
+        ``matches_only``, only the matches (photos that stand out from the library for this query: see
+        core/relevance.py), up to ``limit``. ``threshold``: on the calibrated score (default 3)."""
+        results = self.search_results(query, limit, filters, threshold)
+        return results.matches if matches_only else results.ranking
+
+    def search_results(self, query: str, limit: int = 20, filters: Filters | None = None,
+                       threshold: float | None = None) -> SearchResults:
+        """Matches and the ranking of one query at once (what the app shows: matches, then the weaker ones)."""
+        return self._searcher().text_results(query, limit, filters, threshold)
 
     def cut_query_terms(self, query: str) -> list[CutText]:
         """The terms of ``query`` longer than the model reads (the CLI warns, the app shows a hint)."""
@@ -248,11 +262,28 @@ class Library:
         """Of ``texts`` (e.g. label prompts), those longer than the model reads."""
         return cut_texts(self.embedder, texts)
 
-    def similar(self, path: Path | str, limit: int = 20, filters: Filters | None = None) -> list[Hit]:
-        """Photos like the one at ``path``, which may be inside or outside the library."""
-        target = Path(path).expanduser().resolve()
-        vector = self._vector_of(target)
-        return self._searcher().vector(vector, limit, filters, exclude_paths=frozenset({str(target)}))
+    def similar(self, path: Path | str | list[Path | str], limit: int = 20, filters: Filters | None = None, *,
+                matches_only: bool = False, threshold: float | None = None) -> list[Hit]:
+        """Photos like the one at ``path`` (or like several: each hit names its nearest), inside or outside
+        the library; the reference photos themselves are left out."""
+        results = self.similar_results(path, limit, filters, threshold)
+        return results.matches if matches_only else results.ranking
+
+    def similar_results(self, path: Path | str | list[Path | str], limit: int = 20, filters: Filters | None = None,
+                        threshold: float | None = None) -> SearchResults:
+        paths = path if isinstance(path, list | tuple) else [path]
+        if not paths:
+            raise QueryError("No photo to compare with.", "Give the path of a photo.")
+        targets = [Path(p).expanduser().resolve() for p in paths]
+        references = [(str(t), self._vector_of(t)) for t in dict.fromkeys(targets)]
+        return self._searcher().similar_results(references, limit, filters, threshold)
+
+    def _background(self, model_id: str) -> np.ndarray:
+        """The neutral prompts' vector ("a photo", ...), shared with tagging and smart albums (cached there in
+        memory and in the catalog), so a search and a smart album of the same query score alike."""
+        from photoclip.core.tagging.space import VectorSpace
+
+        return VectorSpace.for_library(self).background(model_id)
 
     def _vector_of(self, path: Path) -> np.ndarray:
         from photoclip.core.errors import DecodeError

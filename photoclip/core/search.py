@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -11,6 +12,9 @@ from photoclip.core.embed.base import Embedder
 from photoclip.core.errors import QueryError
 from photoclip.core.index.hnsw import VectorIndex
 from photoclip.core.store.catalog import Catalog, PhotoRow, effective_date, end_of
+
+if TYPE_CHECKING:  # relevance imports tagging, whose albums import this module
+    from photoclip.core.relevance import Cutoff, Relevance
 
 #: Below this many candidate photos an exact scan of the filtered set is cheaper and exact.
 EXACT_SCAN_LIMIT = 20_000
@@ -28,13 +32,59 @@ class Filters:
 
 
 @dataclass(frozen=True)
+class TermShare:
+    """Why a photo matched a ``+``/``-`` query: one term's part of its score."""
+
+    term: str
+    sign: int  # +1 for the leading words and +terms, -1 for -terms
+    cosine: float  # the photo's cosine with this term alone
+    #: sign x cosine / |sum of positives - sum of negatives|: the terms' contributions add up to the score
+    contribution: float
+
+
+@dataclass(frozen=True)
 class Hit:
     photo: PhotoRow
+    #: cosine with the query: what ranks the hits
     score: float
+    #: robust z of the margin over this library (core/relevance.py); None where nothing calibrated it
+    calibrated: float | None = None
+    #: stands out from the library for this query (calibrated >= threshold and margin > 0)
+    match: bool = False
+    #: text queries of several terms: each term's contribution
+    terms: tuple[TermShare, ...] = ()
+    #: photo queries: the reference photo this one is nearest to, and their cosine
+    reference: str | None = None
+    reference_score: float | None = None
+    embedding_id: int = field(default=0, compare=False, repr=False)
 
     @property
     def path(self) -> str:
         return self.photo.path
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """One query's answer: the ranking and, among all hits, the matches."""
+
+    #: the best ``limit`` hits by cosine, best first (the full ranking, as before the cutoff); each knows
+    #: whether it is a match
+    ranking: list[Hit]
+    #: the matches, best first, up to ``limit``: those of the ranking plus any the margin ranking found
+    #: below its end (a photo much closer to the query than to "a photo" but with a modest cosine)
+    matches: list[Hit]
+    threshold: float
+    limit: int
+
+    @property
+    def weaker(self) -> list[Hit]:
+        """The ranking's hits that are not matches, best first."""
+        return [h for h in self.ranking if not h.match]
+
+    @property
+    def more_available(self) -> bool:
+        """A larger limit would rank more photos."""
+        return len(self.ranking) >= self.limit
 
 
 @dataclass(frozen=True)
@@ -109,34 +159,107 @@ def compose(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
 
 
 class Searcher:
-    def __init__(self, catalog: Catalog, index: VectorIndex, embedder: Embedder) -> None:
+    def __init__(self, catalog: Catalog, index: VectorIndex, embedder: Embedder,
+                 relevance: Relevance | None = None) -> None:
         self.catalog = catalog
         self.index = index
         self.embedder = embedder
+        self.relevance = relevance
 
     def text(self, query: str, limit: int = 20, filters: Filters | None = None) -> list[Hit]:
+        return self.text_results(query, limit, filters).ranking
+
+    def text_results(self, query: str, limit: int = 20, filters: Filters | None = None,
+                     threshold: float | None = None) -> SearchResults:
         parsed = parse_query(query)
         vectors = self.embedder.embed_texts(parsed.positive + parsed.negative)  # one pass through the text tower
         pos, neg = vectors[: len(parsed.positive)], vectors[len(parsed.positive) :]
-        hits = self.vector(compose(pos, neg), limit + (limit if len(neg) else 0), filters)
-        if len(neg):
-            hits = self._drop_negative_matches(hits, pos, neg)
-        return hits[:limit]
+        query_vector = compose(pos, neg)
+        fetch = limit + (limit if len(neg) else 0)  # room for the photos a -term drops
+        ranking = self.vector(query_vector, fetch, filters)
+        cutoff = self._cutoff(query_vector, True, threshold)
+        candidates = ranking
+        if cutoff is not None and len(ranking) >= fetch:  # (a shorter ranking holds every photo in scope)
+            # inner products with (query - background) are margins: this ranking finds the matches a
+            # generic-looking photo with a higher cosine pushed below the cosine ranking's end
+            by_margin = self.vector(query_vector - cutoff.background, fetch, filters)
+            candidates = _union(ranking, by_margin)
+        stored = self._stored_vectors(candidates)
+        scores = stored @ query_vector if len(stored) else np.zeros(0, np.float32)
+        hits = self._annotate(candidates, stored, scores, cutoff, _Terms.of(parsed, pos, neg))
+        if len(neg) and len(pos):
+            # a -term also removes photos that match it better than they match the positive words (a
+            # zero-shot choice between the two); arithmetic alone only pushes them down
+            keep = (stored @ neg.T).max(axis=1) <= stored @ pos.mean(axis=0) if len(stored) else []
+            hits = [h for h, k in zip(hits, keep, strict=True) if k]
+        return self._results(hits, {h.photo.id for h in ranking}, limit, cutoff)
 
-    def _drop_negative_matches(self, hits: list[Hit], pos: np.ndarray, neg: np.ndarray) -> list[Hit]:
-        """A ``-term`` also removes photos that match it better than they match the positive words
-        (a zero-shot choice between the two); arithmetic alone only pushes them down."""
-        if not hits or not len(pos):
-            return hits
-        vectors = np.stack([self._stored_vector(h.photo) for h in hits])
-        pos_score = vectors @ pos.mean(axis=0)
-        neg_score = (vectors @ neg.T).max(axis=1)
-        return [h for h, p, n in zip(hits, pos_score, neg_score, strict=True) if n <= p]
+    def similar_results(self, references: list[tuple[str, np.ndarray]], limit: int = 20,
+                        filters: Filters | None = None, threshold: float | None = None) -> SearchResults:
+        """Photos like the reference photos (path, vector): ranked by cosine with their normalised mean; each
+        hit names the reference it is nearest to. The references themselves are left out."""
+        refs = np.stack([v for _, v in references]).astype(np.float32)
+        query_vector = refs.mean(axis=0)
+        norm = float(np.linalg.norm(query_vector))
+        if norm < 1e-9:
+            raise QueryError("These photos cancel each other out.", "Pick photos that have something in common.")
+        query_vector /= norm
+        ranking = self.vector(query_vector, limit, filters, exclude_paths=frozenset(p for p, _ in references))
+        cutoff = self._cutoff(query_vector, False, threshold)
+        stored = self._stored_vectors(ranking)
+        scores = np.array([h.score for h in ranking], np.float32)
+        hits = self._annotate(ranking, stored, scores, cutoff, None)
+        if len(hits):
+            to_refs = stored @ refs.T
+            nearest = to_refs.argmax(axis=1)
+            hits = [replace(h, reference=references[int(i)][0], reference_score=float(to_refs[row, i]))
+                    for row, (h, i) in enumerate(zip(hits, nearest, strict=True))]
+        return self._results(hits, {h.photo.id for h in ranking}, limit, cutoff)
 
-    def _stored_vector(self, photo: PhotoRow) -> np.ndarray:
-        vector = self.catalog.vector_for_hash(photo.content_hash or "", self.embedder.model_id)
-        assert vector is not None  # searchable photos always have a vector for the model
-        return vector
+    def _cutoff(self, query: np.ndarray, words: bool, threshold: float | None) -> Cutoff | None:
+        if self.relevance is None:
+            return None
+        return self.relevance.cutoff(query, self.embedder.model_id, len(self.index), words=words,
+                                     threshold=threshold)
+
+    def _stored_vectors(self, hits: list[Hit]) -> np.ndarray:
+        """The hits' stored vectors, in their order (one read per 500 hits)."""
+        if not hits:
+            return np.zeros((0, self.embedder.dim), np.float32)
+        ids, vectors = self.catalog.embeddings_by_id(self.embedder.model_id,
+                                                     sorted({h.embedding_id for h in hits}))
+        row = {int(i): r for r, i in enumerate(ids)}
+        return vectors[[row[h.embedding_id] for h in hits]]
+
+    @staticmethod
+    def _annotate(hits: list[Hit], stored: np.ndarray, scores: np.ndarray, cutoff: Cutoff | None,
+                  terms: _Terms | None) -> list[Hit]:
+        """Each hit with its cosine, calibrated score, match flag and, for several terms, their shares."""
+        if not hits:
+            return []
+        if cutoff is not None:
+            margins = cutoff.margins(stored, scores)
+            calibrated, match = cutoff.calibrated(margins), cutoff.is_match(margins)
+        shares = terms.shares(stored) if terms is not None else None
+        return [
+            replace(
+                hit, score=float(scores[i]),
+                calibrated=None if cutoff is None else float(calibrated[i]),
+                match=False if cutoff is None else bool(match[i]),
+                terms=() if shares is None else shares[i],
+            )
+            for i, hit in enumerate(hits)
+        ]
+
+    @staticmethod
+    def _results(hits: list[Hit], ranked: set[int], limit: int, cutoff: Cutoff | None) -> SearchResults:
+        """``ranked``: the photos the cosine ranking fetched; the other hits came from the margin ranking and
+        can only add matches."""
+        by_rank = sorted(hits, key=lambda h: (-h.score, h.photo.path))
+        ranking = [h for h in by_rank if h.photo.id in ranked][:limit]
+        matches = [h for h in by_rank if h.match][:limit]
+        threshold = cutoff.threshold if cutoff is not None else float("inf")
+        return SearchResults(ranking, matches, threshold, limit)
 
     def vector(self, query: np.ndarray, limit: int = 20, filters: Filters | None = None,
                exclude_paths: frozenset[str] = frozenset()) -> list[Hit]:
@@ -163,7 +286,7 @@ class Searcher:
         score_of = {int(i): float(s) for i, s in zip(ids, scores, strict=True)}
         rows = self.catalog.searchable_photos(self.embedder.model_id, list(score_of))
         hits = [
-            Hit(photo, score_of[eid]) for eid, photo in rows
+            Hit(photo, score_of[eid], embedding_id=eid) for eid, photo in rows
             if photo.path not in exclude_paths and _matches(photo, filters)
         ]
         hits.sort(key=lambda h: (-h.score, h.photo.path))
@@ -183,3 +306,37 @@ def _matches(photo: PhotoRow, filters: Filters) -> bool:
         if filters.date_to and taken > end_of(filters.date_to):
             return False
     return True
+
+
+def _union(first: list[Hit], second: list[Hit]) -> list[Hit]:
+    """``first``, then the photos of ``second`` not in it."""
+    seen = {h.photo.id for h in first}
+    return first + [h for h in second if h.photo.id not in seen]
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """The terms of a query of several terms and their vectors: explains a hit's score term by term."""
+
+    texts: list[str]
+    signs: np.ndarray  # (T,) +1 / -1
+    vectors: np.ndarray  # (T, d)
+    norm: float  # |sum of positives - sum of negatives|: compose() divides by it
+
+    @classmethod
+    def of(cls, parsed: ParsedQuery, pos: np.ndarray, neg: np.ndarray) -> _Terms | None:
+        if len(parsed.positive) + len(parsed.negative) < 2:
+            return None  # one term: it is the whole score
+        vectors = np.vstack([v for v in (pos, neg) if len(v)])
+        signs = np.array([1] * len(pos) + [-1] * len(neg), np.float32)
+        norm = float(np.linalg.norm((vectors * signs[:, None]).sum(axis=0)))
+        return cls(parsed.positive + parsed.negative, signs, vectors, norm)
+
+    def shares(self, stored: np.ndarray) -> list[tuple[TermShare, ...]]:
+        cosines = stored @ self.vectors.T  # (N, T)
+        contributions = cosines * self.signs / self.norm
+        return [
+            tuple(TermShare(t, int(s), float(c), float(x))
+                  for t, s, c, x in zip(self.texts, self.signs, row_cos, row_share, strict=True))
+            for row_cos, row_share in zip(cosines, contributions, strict=True)
+        ]

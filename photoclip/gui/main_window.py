@@ -33,6 +33,7 @@ from photoclip.core.errors import (
 from photoclip.core.events import IndexProgress, ModelLoading, ScanFinished, WatchStatus, WatchWarning
 from photoclip.core.filenames import display
 from photoclip.core.library import Library, LibraryStatus
+from photoclip.core.search import SearchResults
 from photoclip.formatting import count
 from photoclip.gui.bridge import EventBridge
 from photoclip.gui.crash_reporter import CrashReporter
@@ -428,8 +429,8 @@ class MainWindow(QMainWindow):
     def _maybe_fetch_more(self, value: int) -> None:
         bar = self.results_view.verticalScrollBar()
         near_end = value >= bar.maximum() - 2 * self.results_view.viewport().height()
-        if near_end and bar.maximum() > 0 and not self._fetching_more:
-            self._fetching_more = self.query.more(self.results_model.rowCount())
+        if near_end and bar.maximum() > 0 and not self._fetching_more and self.results_model.growable():
+            self._fetching_more = self.query.more(self.results_model.ranked_count())
 
     def _on_query_started(self, request: QueryRequest) -> None:
         if self.status is not None:
@@ -437,21 +438,21 @@ class MainWindow(QMainWindow):
         if (request.kind, request.query, request.filters) != self._shown_query:  # a re-run keeps its label
             self.result_label.setText("Searching…" if self.model_loaded else "Loading the model (first search only)…")
 
-    def _on_results(self, request: QueryRequest, hits: list) -> None:
+    def _on_results(self, request: QueryRequest, results: SearchResults) -> None:
         self.model_loaded = True
         self._fetching_more = False
         # the same query again (after indexing added photos): keep the user's place in the grid
         same = (request.kind, request.query, request.filters) == self._shown_query
         scroll = self.results_view.verticalScrollBar().value()
         self._shown_query = (request.kind, request.query, request.filters)
-        self.results_model.set_hits(hits)
+        self.results_model.set_results(results, same_query=same)
         what = f"“{request.query}”" if request.kind == "text" else f"photos like {display(Path(request.query).name)}"
         what = " · ".join(p for p in (what, describe(request.filters)) if p)
         cut = self._cut_notes.pop(request.id, "")
         note = " · only the start of a long query was read" if cut else ""
-        self.result_label.setText(f"{count(len(hits), 'result')} for {what}{note}" if hits else "")
+        self.result_label.setText(self._results_caption(results, what) + note if results.ranking else "")
         self.result_label.setToolTip(cut)
-        if hits:
+        if self.results_model.rowCount():
             self.pages.setCurrentIndex(PAGE_RESULTS)
             if same:
                 self.results_view.doItemsLayout()  # the scroll range must be the new one before restoring
@@ -460,6 +461,16 @@ class MainWindow(QMainWindow):
                 self.results_view.scrollToTop()
         else:
             self._show_message_page(no_results=what)
+
+    @staticmethod
+    def _results_caption(results: SearchResults, what: str) -> str:
+        """"5 matches for “red” · 21 weaker", or "No photo stands out for “dog” · 22 weaker matches"."""
+        weaker = len(results.weaker)
+        if not results.matches:
+            return f"No photo stands out for {what} · {weaker:,} weaker {'match' if weaker == 1 else 'matches'}"
+        matches = len(results.matches)
+        caption = f"{matches:,} {'match' if matches == 1 else 'matches'} for {what}"
+        return caption + (f" · {weaker:,} weaker" if weaker else "")
 
     def _on_query_cut(self, request: QueryRequest, cut: list) -> None:
         """A quiet hint, not a dialog: the search ran, the model just read the start of a long term."""
@@ -513,9 +524,10 @@ class MainWindow(QMainWindow):
     # dialogs -------------------------------------------------------------------------------------------
     def open_viewer(self, row: int) -> ViewerDialog | None:
         hits = self.results_model.hits()
-        if not 0 <= row < len(hits):
+        position = self.results_model.position(row)  # rows after the weaker matches' header are one further
+        if not 0 <= position < len(hits):
             return None
-        viewer = ViewerDialog(hits, row, self.loader, self.results_model.thumbnail, self)
+        viewer = ViewerDialog(hits, position, self.loader, self.results_model.thumbnail, self)
         viewer.similar_requested.connect(lambda path: (viewer.close(), self.search_similar(path)))
         viewer.tags_requested.connect(self.query.fetch_tags)
         self.query.tags_ready.connect(viewer.set_tags)

@@ -67,9 +67,9 @@ def test_search_scores_are_cosines_of_the_reference_model(env, photos, capsys, t
     from transformers import CLIPModel, CLIPProcessor
 
     run(capsys, "index", str(photos), "--json")
-    code, out, _ = run(capsys, "search", "a red square", "--json", "--limit", "10")
+    code, out, _ = run(capsys, "search", "a red square", "--json", "--limit", "10", "--all")  # every photo
     hits = json.loads(out)
-    assert code == 0 and [set(h) for h in hits] == [{"path", "score"}] * 3
+    assert code == 0 and [set(h) for h in hits] == [{"path", "score", "match", "calibrated"}] * 3
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
 
     model = CLIPModel.from_pretrained(tiny_model_dir).eval()
@@ -85,10 +85,10 @@ def test_search_scores_are_cosines_of_the_reference_model(env, photos, capsys, t
 
 def test_similar_and_filters(env, photos, capsys):
     run(capsys, "index", str(photos), "--json")
-    code, out, _ = run(capsys, "similar", str(photos / "red.png"), "--json")
+    code, out, _ = run(capsys, "similar", str(photos / "red.png"), "--json", "--all")
     hits = json.loads(out)
     assert code == 0 and str(photos / "red.png") not in [h["path"] for h in hits] and len(hits) == 2
-    code, out, _ = run(capsys, "search", "green", "--folder", str(photos / "sub"), "--json")
+    code, out, _ = run(capsys, "search", "green", "--folder", str(photos / "sub"), "--json", "--all")
     assert [h["path"] for h in json.loads(out)] == [str(photos / "sub" / "green.webp")]
 
 

@@ -27,12 +27,12 @@ def env(tmp_path, tiny_model_dir, monkeypatch):
 def test_a_query_longer_than_77_tokens_is_searched_and_the_cut_is_named(env, capsys):
     capsys.readouterr()
     long_term = "a red sled on the snow " * 20
-    assert main(["search", f"dog +{json.dumps(long_term)}", "--json"]) == 0
+    assert main(["search", f"dog +{json.dumps(long_term)}", "--json", "--all"]) == 0
     out, err = capsys.readouterr()
     assert len(json.loads(out)) == 2
     notes = err.strip().splitlines()
     assert len(notes) == 1 and "reads 77 tokens" in notes[0] and "the rest of it was not used" in notes[0]
-    assert main(["search", "dog", "--json"]) == 0
+    assert main(["search", "dog", "--json", "--all"]) == 0
     assert capsys.readouterr().err == ""
 
 

@@ -42,7 +42,7 @@ CHILD = textwrap.dedent(
     subprocess.run(["umount", "-l", str(share)], check=True)  # the empty mount-point folder stays
     report["unmounted"] = cli("index")
     report["status_unmounted"] = cli("status")
-    report["search_unmounted"] = cli("search", "a red photo", "--limit", "10")
+    report["search_unmounted"] = cli("search", "a red photo", "--limit", "10", "--all")
     mount()  # the same photos again, with new file times
     report["remounted"] = cli("index")
     print(json.dumps(report))

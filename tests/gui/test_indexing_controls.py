@@ -132,15 +132,17 @@ def test_an_open_search_follows_the_indexing(qtbot, make_window, gated, many_pho
     embedder.allow(8)  # two batches of 4, then indexing waits on the gate
     qtbot.waitUntil(lambda: indexed_count(window) == 8, timeout=10_000)
     window.query.search_text("red")
-    qtbot.waitUntil(lambda: window.results_model.rowCount() == 8, timeout=5000)
+    model = window.results_model
+    qtbot.waitUntil(lambda: model.ranked_count() == 8, timeout=5000)
 
     embedder.allow(8)  # nobody types: the open search re-runs as photos arrive
-    qtbot.waitUntil(lambda: window.results_model.rowCount() == 16, timeout=5000)
+    qtbot.waitUntil(lambda: model.ranked_count() == 16, timeout=5000)
     assert window.indexing.busy
     names = grid_names(window)
-    red_shown = len(RED & set(names))
-    assert red_shown >= 1 and set(names[:red_shown]) <= RED  # still ranked: the red photos come first
+    assert names and set(names) <= RED  # the matches: red photos only, the others folded as weaker
+    assert model.weaker_count() == 16 - len(names)
 
     embedder.allow(N_PHOTOS - 16)
     wait_idle(qtbot, window)
-    qtbot.waitUntil(lambda: window.results_model.rowCount() == N_PHOTOS, timeout=5000)
+    qtbot.waitUntil(lambda: model.ranked_count() == N_PHOTOS, timeout=5000)
+    qtbot.waitUntil(lambda: sorted(grid_names(window)) == sorted(RED), timeout=5000)

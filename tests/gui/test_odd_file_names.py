@@ -22,7 +22,12 @@ pytestmark = pytest.mark.gui
 def shown(window) -> list[tuple[str, str]]:
     model = window.results_model
     return [(model.data(model.index(r), Qt.ItemDataRole.DisplayRole),
-             model.data(model.index(r), Qt.ItemDataRole.ToolTipRole)) for r in range(model.rowCount())]
+             model.data(model.index(r), Qt.ItemDataRole.ToolTipRole)) for r in photo_rows(window)]
+
+
+def photo_rows(window) -> list[int]:
+    """Rows of photos (not the weaker matches' header)."""
+    return [r for r in range(window.results_model.rowCount()) if not window.results_model.is_header(r)]
 
 
 def test_grid_tooltips_and_viewer_show_odd_names(qtbot, window, tmp_path):
@@ -33,7 +38,8 @@ def test_grid_tooltips_and_viewer_show_odd_names(qtbot, window, tmp_path):
     assert window.library.status().counts == {"indexed": len(ODD_NAMES)}
 
     window.query.search_text("red")
-    qtbot.waitUntil(lambda: window.results_model.rowCount() == len(ODD_NAMES), timeout=5000)
+    qtbot.waitUntil(lambda: window.results_model.ranked_count() == len(ODD_NAMES), timeout=5000)
+    window.results_model.set_weaker_shown(True)  # every photo, the weaker matches too
     assert window.results_model.hit(0).path == odd["red"]  # the exact path behind the shown one
     names = [name for name, _ in shown(window)]
     assert names[0] == "caf\ufffd au lait.jpg"
@@ -45,7 +51,7 @@ def test_grid_tooltips_and_viewer_show_odd_names(qtbot, window, tmp_path):
     assert shown(window)[0][1].endswith(f"{pics}/caf\ufffd au lait.jpg")
     assert any(tip.endswith(f"{pics}/Ferien \ufffd Roma/sunset.jpg") for _, tip in shown(window))
     window.results_view.grab()  # paints every visible cell
-    qtbot.waitUntil(lambda: all(window.results_model.has_thumbnail(r) for r in range(len(ODD_NAMES))), timeout=5000)
+    qtbot.waitUntil(lambda: all(window.results_model.has_thumbnail(r) for r in photo_rows(window)), timeout=5000)
 
     viewer = window.open_viewer(0)
     qtbot.waitUntil(lambda: isinstance(viewer, ViewerDialog) and viewer.isVisible(), timeout=3000)

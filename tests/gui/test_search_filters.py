@@ -34,12 +34,14 @@ def test_filters_narrow_the_search_as_you_type(qtbot, indexed, photos):
     assert [filters.folder_combo.itemText(i) for i in range(filters.folder_combo.count())] == [
         "All folders", "Pictures", "Other folder…"]
     qtbot.keyClicks(window.search_box, "red")
-    qtbot.waitUntil(lambda: window.results_model.rowCount() == 10, timeout=5000)  # every photo, ranked
+    reds = ["red-2019.jpg", "red.jpg", "red-2021.jpg", "mostly-red.png"]
+    wait_grid(qtbot, window, reds)  # the matches; the 6 others ranked under "Weaker matches (6)"
+    assert window.results_model.weaker_count() == 6
     assert not filters.clear_button.isVisible()
 
     filters.set_folder(str(photos / "trip"))
     wait_grid(qtbot, window, ["mostly-red.png"])
-    assert window.result_label.text() == "1 result for “red” · in trip"
+    assert window.result_label.text() == "1 match for “red” · in trip"
     assert filters.clear_button.isVisible()
 
     filters.set_folder(None)
@@ -55,9 +57,11 @@ def test_filters_narrow_the_search_as_you_type(qtbot, indexed, photos):
     window.search_box.clear()
     qtbot.keyClicks(window.search_box, "green")
     # the grid shows the same two photos for "red" already: wait for the label of green's own results
-    qtbot.waitUntil(lambda: window.result_label.text() == "2 results for “green” · taken … – 2021-12-31",
-                    timeout=5000)
+    qtbot.waitUntil(lambda: window.result_label.text()
+                    == "No photo stands out for “green” · taken … – 2021-12-31 · 2 weaker matches", timeout=5000)
     assert window.query.latest.query == "green"
+    assert grid_names(window) == []  # folded under "Weaker matches (2)"
+    window.results_model.set_weaker_shown(True)
     assert sorted(grid_names(window)) == ["red-2019.jpg", "red-2021.jpg"]
 
     # "More like this" too
@@ -68,7 +72,8 @@ def test_filters_narrow_the_search_as_you_type(qtbot, indexed, photos):
 
     filters.clear()
     window.search_box.setText("red")
-    qtbot.waitUntil(lambda: window.results_model.rowCount() == 10, timeout=5000)
+    qtbot.waitUntil(lambda: window.results_model.ranked_count() == 10, timeout=5000)  # every photo, ranked
+    assert sorted(grid_names(window)) == sorted(reds)
 
 
 def test_save_search_keeps_query_filters_and_threshold(qtbot, indexed, photos):

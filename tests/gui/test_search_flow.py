@@ -59,6 +59,7 @@ def test_viewer_opens_on_double_click_with_details(qtbot, indexed, photos):
     Tagger(window.library).add_tags([yellow.id], ["Trips|Rome"])
     window.query.search_text("yellow")
     qtbot.waitUntil(lambda: first_path(window) == str(photos / "yellow.jpg"), timeout=5000)
+    window.results_model.set_weaker_shown(True)  # the viewer steps through the photos shown: one more than yellow
     rect = window.results_view.visualRect(window.results_model.index(0))
     viewport = window.results_view.viewport()
     # QTest's double click alone does not set the view's pressed index; a real double click starts with a press
@@ -158,14 +159,19 @@ def test_scrolling_to_the_end_loads_more_results(qtbot, make_window, library, ph
     window.add_folders([str(photos)])
     wait_idle(qtbot, window)
     window.query.search_text("red")
-    qtbot.waitUntil(lambda: window.results_model.rowCount() == 2, timeout=5000)
-    first = window.results_model.hit(0)
-    assert window.query.more(window.results_model.rowCount())
-    qtbot.waitUntil(lambda: window.results_model.rowCount() == 8, timeout=5000)
-    assert window.results_model.hit(0) is first  # appended, not replaced
+    model = window.results_model
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=5000)  # the two red photos: matches, no weaker yet
+    first = model.hit(0)
+    assert model.growable()  # a full page of matches: there may be more
+    assert window.query.more(model.ranked_count())
+    qtbot.waitUntil(lambda: model.ranked_count() == 8, timeout=5000)
+    assert model.hit(0) is first  # appended, not replaced
+    assert (model.match_count(), model.weaker_count(), model.rowCount()) == (2, 6, 3)  # the header folds 6
+    model.set_weaker_shown(True)
+    assert model.rowCount() == 9 and model.hit(0) is first
     with qtbot.waitSignal(window.query.results, timeout=5000):
         assert window.query.more(8)  # a full page of 8: there may be more
-    assert window.results_model.rowCount() == 8
+    assert model.rowCount() == 9 and model.weaker_shown  # the same answer: still unfolded
     assert not window.query.more(8)  # 8 of 32 asked for: that was everything
 
 
@@ -180,9 +186,11 @@ def test_scrolling_the_grid_to_its_end_asks_for_more(qtbot, make_window, library
     window.add_folders([str(folder)])
     wait_idle(qtbot, window)
     window.query.search_text("red")
-    qtbot.waitUntil(lambda: window.results_model.rowCount() == 6, timeout=5000)
+    qtbot.waitUntil(lambda: window.results_model.rowCount() == 6, timeout=5000)  # a full page of red matches
     window.results_view.doItemsLayout()
     bar = window.results_view.verticalScrollBar()
     assert bar.maximum() > 0
     bar.setValue(bar.maximum())
-    qtbot.waitUntil(lambda: window.results_model.rowCount() == 24, timeout=5000)
+    # all 8 red photos, then the header folding the 16 others
+    qtbot.waitUntil(lambda: window.results_model.ranked_count() == 24, timeout=5000)
+    assert window.results_model.rowCount() == 9 and window.results_model.is_header(8)

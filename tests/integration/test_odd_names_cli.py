@@ -68,7 +68,7 @@ def test_index_status_and_search_with_odd_names(tmp_path, env):
         [top] = as_json(out)
         assert exact_bytes(top) == os.fsencode(path), colour
 
-    code, out, err = photoclip(env, "search", "red", "--limit", "20")
+    code, out, err = photoclip(env, "search", "red", "--limit", "20", "--all")
     assert code == 0, err
     lines = out.decode("utf-8").splitlines()
     assert len(lines) == len(ODD_NAMES) + 1  # one line per photo, the newline in a name shown as ␊
@@ -79,7 +79,7 @@ def test_index_status_and_search_with_odd_names(tmp_path, env):
     assert code == 0, err
     assert "Failed:  " in out.decode("utf-8") and "d\ufffdfect.jpg" in out.decode("utf-8")
 
-    code, out, err = photoclip(env, "similar", os.fsencode(odd["red"]), "--limit", "3", "--json")
+    code, out, err = photoclip(env, "similar", os.fsencode(odd["red"]), "--limit", "3", "--json", "--all")
     assert code == 0, err
     assert len(as_json(out)) == 3
 

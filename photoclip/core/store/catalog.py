@@ -357,6 +357,14 @@ class Catalog:
         vectors = np.frombuffer(b"".join(v for _, v in found), dtype=np.float32).reshape(len(found), -1)
         return np.array([i for i, _ in found], dtype=np.int64), vectors
 
+    def searchable_embedding_ids(self, model_id: str) -> np.ndarray:
+        """Sorted ids of the model's embeddings behind searchable photos (copies share one): what a sample of
+        the library's vectors is drawn from. Reads indexes only, not the vector pages."""
+        rows = self.db.conn.execute(
+            """SELECT DISTINCT e.id FROM embeddings e JOIN photos p ON p.content_hash = e.content_hash
+               WHERE e.model_id = ? AND p.status IN ('indexed', 'offline') ORDER BY e.id""", (model_id,))
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
     def catalog_id(self) -> str:
         """A random id made once per catalog: an index file saved for another catalog (one deleted and started
         over) is never taken for this one's, even where their embedding ids overlap."""

@@ -1,4 +1,5 @@
-"""The virtualized thumbnail grid: a QListView in icon mode with uniform cells and a painting delegate."""
+"""The virtualized thumbnail grid: a QListView in icon mode with uniform cells and a painting delegate. A
+search's weaker matches sit behind a header cell ("Weaker matches (N)") that a click unfolds or folds."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from photoclip.core.search import Hit
-from photoclip.gui.models.results_model import HIT_ROLE, SCORE_ROLE
+from photoclip.gui.models.results_model import HEADER_ROLE, HIT_ROLE, SCORE_ROLE
 
 CAPTION_HEIGHT = 34
 
@@ -27,6 +28,9 @@ class ThumbnailDelegate(QStyledItemDelegate):
         return QSize(self.thumb_size + 16, self.thumb_size + CAPTION_HEIGHT + 10)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        if index.data(HEADER_ROLE):
+            self._paint_header(painter, option, index)
+            return
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
@@ -62,6 +66,23 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.drawText(small, Qt.AlignmentFlag.AlignHCenter, f"score {score:.3f}")
         painter.restore()
 
+    def _paint_header(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        """The weaker matches' header: a dashed card where the matches end, saying how many it folds."""
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        cell: QRect = option.rect.adjusted(8, 8, -8, -8)
+        palette = option.palette
+        muted = palette.color(QPalette.ColorRole.PlaceholderText)
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        painter.setBrush(QColor(0, 0, 0, 18) if hovered else Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(muted, 1.5, Qt.PenStyle.DashLine))
+        painter.drawRoundedRect(cell, 8, 8)
+        unfolded = bool(getattr(index.model(), "weaker_shown", False))
+        painter.setPen(palette.color(QPalette.ColorRole.Text))
+        text = f"{index.data(Qt.ItemDataRole.DisplayRole)}\n\n{'Hide ▴' if unfolded else 'Show ▾'}"
+        painter.drawText(cell.adjusted(8, 8, -8, -8), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
+        painter.restore()
+
 
 class ResultsView(QListView):
     open_requested = Signal(int)  # row
@@ -88,10 +109,28 @@ class ResultsView(QListView):
         self.customContextMenuRequested.connect(self._context_menu)
         # activated = double-click or Enter (or a single click where the platform style says so); also
         # listening to doubleClicked would open two viewers
-        self.activated.connect(lambda index: self.open_requested.emit(index.row()))
+        self.activated.connect(self._on_activated)
+        self.clicked.connect(self._on_clicked)
         #: more context-menu entries for the photos it applies to (the albums' entries come from the tags
         #: controller, so the grid knows nothing about albums)
         self.extra_actions: Callable[[list[Hit]], Actions] | None = None
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        if not index.data(HEADER_ROLE):  # the header folds on a click (and Enter/Space), it opens nothing
+            self.open_requested.emit(index.row())
+
+    def _on_clicked(self, index: QModelIndex) -> None:
+        if index.data(HEADER_ROLE):
+            self.toggle_weaker()
+
+    def toggle_weaker(self) -> None:
+        """Unfold or fold the weaker matches (the grid's model: gui/models/results_model.py)."""
+        toggle = getattr(self.model(), "toggle_weaker", None)
+        if toggle is not None:
+            toggle()
+
+    def weaker_shown(self) -> bool:
+        return bool(getattr(self.model(), "weaker_shown", False))
 
     def hit_at(self, index: QModelIndex) -> Hit | None:
         hit = index.data(HIT_ROLE) if index.isValid() else None
@@ -119,6 +158,10 @@ class ResultsView(QListView):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.selectionModel().hasSelection():
             self.delete_requested.emit(self.selected_hits())
+            return
+        keys = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
+        if event.key() in keys and self.currentIndex().data(HEADER_ROLE):
+            self.toggle_weaker()
             return
         super().keyPressEvent(event)
 

@@ -29,7 +29,7 @@ class QueryRequest:
 
 
 class QueryWorker(QObject):
-    results = Signal(object, list)  # QueryRequest, list[Hit]
+    results = Signal(object, object)  # QueryRequest, SearchResults (matches and the ranking)
     cut = Signal(object, list)  # QueryRequest, [CutText]: terms longer than the model reads (before results)
     failed = Signal(object, object)  # QueryRequest, PhotoclipError
     crashed = Signal(object, object)  # QueryRequest, Exception
@@ -47,14 +47,14 @@ class QueryWorker(QObject):
             return  # superseded while it waited in the queue
         try:
             if request.kind == "similar":
-                hits = self._library.similar(request.query, request.limit, request.filters)
+                results = self._library.similar_results(request.query, request.limit, request.filters)
             else:
-                hits = self._library.search(request.query, request.limit, request.filters)
+                results = self._library.search_results(request.query, request.limit, request.filters)
                 self.cut.emit(request, self._library.cut_query_terms(request.query))
         except Exception as exc:
             emit_failure(request, exc, self.failed, self.crashed)
         else:
-            self.results.emit(request, hits)
+            self.results.emit(request, results)
 
     @Slot(int)
     def run_tags(self, photo_id: int) -> None:
@@ -76,7 +76,7 @@ class QueryService(QObject):
     tags_ready = Signal(int, list)  # photo id, [(tag, state, source)]
     started = Signal(object)  # QueryRequest
     cut = Signal(object, list)  # QueryRequest, [CutText]
-    results = Signal(object, list)
+    results = Signal(object, object)  # QueryRequest, SearchResults
     failed = Signal(object, object)
     crashed = Signal(object, object)
     cleared = Signal()
@@ -153,7 +153,8 @@ class QueryService(QObject):
             self._send(self._latest.kind, self._latest.query, self._latest.limit)
 
     def more(self, shown: int) -> bool:
-        """The grid reached its end: ask for 4x as many results, if the last answer was a full page.
+        """The grid reached its end: ask for 4x as many results, if the last answer was a full page
+        (``shown``: how many photos of the ranking it holds).
         The ranking is deterministic, so the rows already shown stay where they are."""
         latest = self._latest
         if latest is None or shown < latest.limit or latest.limit >= MAX_RESULTS:
@@ -180,9 +181,9 @@ class QueryService(QObject):
     def _is_current(self, request: QueryRequest) -> bool:
         return self._latest is not None and request.id == self._latest.id
 
-    def _on_results(self, request: QueryRequest, hits: list) -> None:
+    def _on_results(self, request: QueryRequest, results: object) -> None:
         if self._is_current(request):
-            self.results.emit(request, hits)
+            self.results.emit(request, results)
 
     def _on_cut(self, request: QueryRequest, cut: list) -> None:
         if self._is_current(request):
