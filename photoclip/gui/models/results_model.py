@@ -25,6 +25,8 @@ HIT_ROLE = Qt.ItemDataRole.UserRole + 1
 SCORE_ROLE = Qt.ItemDataRole.UserRole + 2
 #: True on the "Weaker matches (N)" row
 HEADER_ROLE = Qt.ItemDataRole.UserRole + 3
+#: True on the weaker matches shown after the header (painted fainter)
+WEAKER_ROLE = Qt.ItemDataRole.UserRole + 4
 #: the header's row holds None in the model's list of hits
 HEADER = None
 PIXMAP_CACHE_SIZE = 2000
@@ -263,6 +265,8 @@ class ResultsModel(QAbstractListModel):
             return hit.score
         if role == HEADER_ROLE:
             return False
+        if role == WEAKER_ROLE:
+            return self._header is not None and index.row() > self._header
         return None
 
     def _header_data(self, role: int):

@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from photoclip.core.search import Hit
-from photoclip.gui.models.results_model import HEADER_ROLE, HIT_ROLE, SCORE_ROLE
+from photoclip.gui.models.results_model import HEADER_ROLE, HIT_ROLE, SCORE_ROLE, WEAKER_ROLE
 
 CAPTION_HEIGHT = 34
 
@@ -51,7 +51,10 @@ class ThumbnailDelegate(QStyledItemDelegate):
             scaled = pixmap.size().scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
             target = QRect(QPoint(0, 0), scaled)
             target.moveCenter(box.center())
+            if index.data(WEAKER_ROLE):
+                painter.setOpacity(0.55)  # under "Weaker matches": they did not stand out
             painter.drawPixmap(target, pixmap)
+            painter.setOpacity(1.0)
 
         caption = QRect(cell.x() + 6, box.bottom() + 4, cell.width() - 12, CAPTION_HEIGHT - 4)
         metrics = option.fontMetrics
