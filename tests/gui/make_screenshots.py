@@ -90,6 +90,13 @@ def wait(app: QApplication, condition, timeout: float = 30.0) -> None:
         time.sleep(0.01)
 
 
+def wait_thumbnails(app: QApplication, window: MainWindow, rows: int) -> None:
+    """The first ``rows`` photo cells have their thumbnails (the weaker matches' header has none)."""
+    model = window.results_model
+    photo_rows = [r for r in range(min(model.rowCount(), rows)) if not model.is_header(r)]
+    wait(app, lambda: all(model.has_thumbnail(r) for r in photo_rows))
+
+
 def main() -> int:
     app = QApplication(sys.argv)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -107,8 +114,7 @@ def main() -> int:
         wait(app, lambda: bar.isVisible() and bar.maximum() > 0 and bar.value() >= bar.maximum() * 0.4)
         window.search_box.setText("green")  # searching works while indexing: what is indexed so far
         wait(app, lambda: window.results_model.rowCount() > 0)
-        rows = min(window.results_model.rowCount(), 10)
-        wait(app, lambda: all(window.results_model.has_thumbnail(r) for r in range(rows)))
+        wait_thumbnails(app, window, 10)
         window.refresh_status()
         wait(app, lambda: not window.status_service.busy)
         app.processEvents()
@@ -116,13 +122,20 @@ def main() -> int:
 
         wait(app, lambda: not window.indexing.busy and window.watcher.idle(), timeout=120)
         window.search_box.setText("red")
-        wait(app, lambda: window.query.latest.query == "red" and window.result_label.text().endswith("“red”"))
+        wait(app, lambda: window.query.latest.query == "red" and "for “red”" in window.result_label.text())
         wait(app, lambda: window.results_model.rowCount() > 0)
-        rows = min(window.results_model.rowCount(), 12)
-        wait(app, lambda: all(window.results_model.has_thumbnail(r) for r in range(rows)))
+        wait_thumbnails(app, window, 12)
         window.results_view.setCurrentIndex(window.results_model.index(0))
         app.processEvents()
         window.grab().save(str(OUT / "search-results.png"))
+
+        # the matches, then the weaker ones unfolded under their header (fainter), one of them hovered
+        window.results_model.set_weaker_shown(True)
+        window.results_view.clearSelection()
+        wait_thumbnails(app, window, 15)
+        app.processEvents()
+        window.grab().save(str(OUT / "weaker-matches.png"))
+        window.results_model.set_weaker_shown(False)
 
         viewer = window.open_viewer(0)
         viewer.resize(1100, 700)
