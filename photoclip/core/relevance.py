@@ -59,6 +59,11 @@ class Cutoff:
     def is_match(self, margins: np.ndarray) -> np.ndarray:
         return (self.calibrated(margins) >= self.threshold) & (np.asarray(margins) > calibration.MIN_MARGIN)
 
+    @property
+    def floor(self) -> float:
+        """The smallest margin that can be a match."""
+        return max(self.center + self.threshold * self.scale, calibration.MIN_MARGIN)
+
 
 class LibrarySample:
     """The stored vectors a query is calibrated on: every searchable vector of a small library (changes seen at

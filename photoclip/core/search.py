@@ -182,8 +182,13 @@ class Searcher:
         if cutoff is not None and len(ranking) >= fetch:  # (a shorter ranking holds every photo in scope)
             # inner products with (query - background) are margins: this ranking finds the matches a
             # generic-looking photo with a higher cosine pushed below the cosine ranking's end
-            by_margin = self.vector(query_vector - cutoff.background, fetch, filters)
-            candidates = _union(ranking, by_margin)
+            ids, margins = self.index.query(query_vector - cutoff.background, fetch)
+            known = {h.embedding_id for h in ranking}
+            extra = [i for i, (eid, margin) in enumerate(zip(ids, margins, strict=True))
+                     if margin >= cutoff.floor and int(eid) not in known]
+            if extra:  # rows are read only for these (the filters are checked on them as on any HNSW hit)
+                candidates = _union(ranking, self._hits(ids[extra], margins[extra], fetch, filters or Filters(),
+                                                        frozenset()))
         stored = self._stored_vectors(candidates)
         scores = stored @ query_vector if len(stored) else np.zeros(0, np.float32)
         hits = self._annotate(candidates, stored, scores, cutoff, _Terms.of(parsed, pos, neg))
