@@ -269,7 +269,7 @@ def test_a_siglip2_library_indexes_and_finds_photos_in_any_language(siglip2_dir,
     assert json.loads(indexed.stdout)["embedded"] == 3
     scores = {}
     for query in ("a photo of a dog", "chien sur la plage", "写真 犬", "海 -猫"):
-        result = _cli(env, "search", query, "--json")
+        result = _cli(env, "search", query, "--json", "--all")  # every photo, not only the matches
         assert result.returncode == 0, result.stderr
         scores[query] = {Path(h["path"]).name: h["score"] for h in json.loads(result.stdout)}
     assert all(len(scores[q]) == 3 for q in ("a photo of a dog", "chien sur la plage", "写真 犬"))

@@ -1,6 +1,6 @@
 """*Save search…*: the search on screen becomes a smart album. The album keeps the query, the folder and date
-filters, and a threshold on the calibrated score (the album holds the photos that clear it, fewer than the
-ranked search list)."""
+filters, and a threshold on the calibrated score (the album holds the photos that clear it: at the default 3,
+exactly the search's matches; docs/search.md)."""
 
 from __future__ import annotations
 
