@@ -56,7 +56,7 @@ def vectors(env: dict, prefix: str) -> set[int]:
 
 def test_a_switch_killed_midway_resumes_without_re_embedding_and_completes(library_env, siglip2_dir):
     env, _photos = library_env
-    before = run_cli(env, "search", "red", "--json").stdout
+    before = run_cli(env, "search", "red", "--all", "--json").stdout
     switch = subprocess.Popen([sys.executable, "-m", "photoclip", "model", "use", str(siglip2_dir)], cwd=REPO,
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
@@ -71,7 +71,7 @@ def test_a_switch_killed_midway_resumes_without_re_embedding_and_completes(libra
     status = json.loads(run_cli(env, "status", "--json").stdout)
     assert status["model"].startswith("tiny-clip@")
     assert status["model_switch"]["done"] == len(kept) and status["model_switch"]["total"] == PHOTOS
-    assert run_cli(env, "search", "red", "--json").stdout == before  # still the old model's answers
+    assert run_cli(env, "search", "red", "--all", "--json").stdout == before  # still the old model's answers
 
     resumed = run_cli(env, "model", "use")
     assert "now uses" in resumed.stdout
@@ -80,7 +80,7 @@ def test_a_switch_killed_midway_resumes_without_re_embedding_and_completes(libra
     status = json.loads(run_cli(env, "status", "--json").stdout)
     assert status["model"].startswith("tiny-siglip2@") and status["model_switch"] is None
     assert status["index_size"] == PHOTOS
-    assert run_cli(env, "search", "red", "--json").stdout != before
+    assert run_cli(env, "search", "red", "--all", "--json").stdout != before
 
     run_cli(env, "cleanup", "--old-models")
     assert vectors(env, "tiny-clip@") == set() and len(vectors(env, "tiny-siglip2@")) == PHOTOS
