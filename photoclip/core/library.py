@@ -65,6 +65,8 @@ class LibraryStatus:
     #: the library's model spec (hub id or folder) and a switch under way, if any (core/model_switch.py)
     model_spec: str | None = None
     switch: dict | None = None
+    #: the first and last EXIF dates taken (ISO), where the date filter's calendars open
+    taken_range: tuple[str | None, str | None] = (None, None)
 
     def as_dict(self) -> dict:
         return {
@@ -332,7 +334,7 @@ class Library:
             folders=self.catalog.folders(), folder_counts=self.catalog.folder_counts(),
             failures=self.catalog.failures(), backend=getattr(self._embedder, "backend", None),
             quality_guard=self._guard_results(model_id), model_spec=self.model_spec,
-            switch=switch.as_dict() if switch else None,
+            switch=switch.as_dict() if switch else None, taken_range=self.catalog.taken_range(),
         )
 
     # switching models ----------------------------------------------------------------------------------

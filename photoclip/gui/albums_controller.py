@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
@@ -92,18 +93,45 @@ class AlbumsController(QObject):
             return  # a search took the grid meanwhile
         self.window.show_photos(hits, f"{count(len(hits), 'photo')} in album “{name}”", keep_place=keep_place)
 
-    def album_from_search(self, name: str | None = None, threshold: float | None = None) -> None:
+    def album_from_search(self, name: str | None = None, threshold: float | None = None) -> SaveSearchDialog | None:
         """A smart album from the search on screen: its query and folder/date filters, and a threshold (the
-        dialog asks for the name and threshold; without a dialog, the default threshold unless given)."""
+        dialog asks for the name and threshold and counts the album's photos; without a dialog, the default
+        threshold unless given)."""
         latest = self.window.query.latest
         if latest is None or latest.kind != "text":
-            return
+            return None
         if name is None:
-            dialog = SaveSearchDialog(latest.query, latest.filters, self.window)
-            if dialog.exec() != SaveSearchDialog.DialogCode.Accepted:
-                return
+            return self._ask_save_search(latest.query, latest.filters)
+        self._create_smart(name, latest.query, latest.filters, threshold)
+        return None
+
+    def _ask_save_search(self, query: str, f) -> SaveSearchDialog:
+        seen = [h.photo.id for h in self.window.results_model.hits()]
+        dialog = SaveSearchDialog(query, f, self.window, seen=seen)
+        dialog.finished.connect(dialog.deleteLater)
+
+        def save() -> None:
             name, threshold = dialog.values()
-        query, f = latest.query, latest.filters
+            self._create_smart(name, query, f, threshold)
+
+        dialog.accepted.connect(save)
+
+        def preview(ctx: TagContext):
+            return ctx.albums.preview_smart(query, folder=f.folder, date_from=f.date_from, date_to=f.date_to)
+
+        def shown(members) -> None:
+            if shiboken6.isValid(dialog):  # closed meanwhile: nothing to show
+                dialog.set_preview(members)
+
+        def failed(error) -> None:
+            if shiboken6.isValid(dialog):
+                dialog.preview_failed(error)
+
+        self.service.submit("album preview", preview, shown, key="album preview", on_error=failed)
+        dialog.open()  # window-modal; the count arrives while it is open
+        return dialog
+
+    def _create_smart(self, name: str, query: str, f, threshold: float | None) -> None:
         kwargs = {} if threshold is None else {"threshold": threshold}
 
         def create(ctx: TagContext):

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -44,7 +44,7 @@ from photoclip.gui.dialogs.reclaim_space import ReclaimSpaceDialog
 from photoclip.gui.dialogs.settings_dialog import SettingsDialog
 from photoclip.gui.dialogs.skipped_files import SkippedFilesDialog
 from photoclip.gui.dialogs.viewer import ViewerDialog
-from photoclip.gui.file_urls import local_url
+from photoclip.gui.file_urls import open_folder
 from photoclip.gui.models.results_model import ResultsModel
 from photoclip.gui.preferences import ModelPreferences
 from photoclip.gui.tags_controller import TagsController
@@ -280,6 +280,7 @@ class MainWindow(QMainWindow):
         self.status = status
         self.library_panel.update_status(status, self._folder_activity())
         self.search_filters.set_folders([f.path for f in status.folders])
+        self.search_filters.set_date_range(*status.taken_range)
         self.progress_panel.set_skipped(len(status.failures))
         photos = sum(n for s, n in status.counts.items() if s != "failed")
         model = status.model_id or status.model_spec or self.library.settings.model
@@ -480,6 +481,7 @@ class MainWindow(QMainWindow):
     def _on_query_failed(self, request: QueryRequest, error: PhotoclipError) -> None:
         self._fetching_more = False
         if isinstance(error, QueryError):  # a problem with what was typed: say it inline, not as a banner
+            self.results_model.set_hits([])  # the grid showed an older query's photos as if they answered this
             self.result_label.setText(error.user_message)
             return
         self.result_label.setText("")
@@ -630,7 +632,7 @@ class MainWindow(QMainWindow):
         return self._crash_dialog
 
     def _open_folder(self, path: str) -> None:
-        QDesktopServices.openUrl(local_url(path))
+        open_folder(path, self)  # says so when there is no file manager
 
     def _about(self) -> AboutDialog:
         dialog = AboutDialog(self.library, self.status.model_id if self.status else None, self)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDockWidget, QTabWidget
 
 from photoclip.core.search import Hit
 from photoclip.gui.albums_controller import AlbumsController
+from photoclip.gui.dialogs.viewer import ViewerDialog
 from photoclip.gui.models.blur import SensitiveBlur
 from photoclip.gui.models.results_model import HIT_ROLE
 from photoclip.gui.widgets.review_queue import ReviewQueue
@@ -20,7 +21,6 @@ from photoclip.gui.widgets.tags_panel import TagsPanel
 from photoclip.gui.workers.tagging import TagContext, TaggingService
 
 if TYPE_CHECKING:
-    from photoclip.gui.dialogs.viewer import ViewerDialog
     from photoclip.gui.main_window import MainWindow
 
 BLUR_SETTING = "view/blur_sensitive"
@@ -78,6 +78,7 @@ class TagsController(QObject):
         self.service.crashed.connect(lambda what, exc: w.reporter.report(exc, f"tagging: {what}"))
         self.panel.queue_changed.connect(self._after_decisions)
         self.queue.decided.connect(self._after_decisions)
+        self.queue.open_requested.connect(self.open_viewer)
         self.album_control.listed.connect(self._on_albums_listed)
         w.results_view.clicked.connect(self._on_grid_clicked)
 
@@ -122,21 +123,38 @@ class TagsController(QObject):
 
     def attach_viewer(self, viewer: ViewerDialog) -> None:
         viewer.set_blur(self.blur)
-        viewer.add_tag_requested.connect(lambda pid, tag: self._change_tag(pid, tag, add=True))
-        viewer.remove_tag_requested.connect(lambda pid, tag: self._change_tag(pid, tag, add=False))
+        viewer.add_tag_requested.connect(lambda pid, tag: self._change_tag(pid, tag, "add"))
+        viewer.remove_tag_requested.connect(lambda pid, tag: self._change_tag(pid, tag, "remove"))
+        viewer.reject_tag_requested.connect(lambda pid, tag: self._change_tag(pid, tag, "reject"))
 
-    def _change_tag(self, photo_id: int, tag: str, add: bool) -> None:
+    def open_viewer(self, hits: list[Hit], row: int) -> ViewerDialog:
+        """The viewer over the review grid's photos (double-click there), stepping through them."""
+        w = self.window
+        viewer = ViewerDialog(hits, row, w.loader, self.queue.icons.pixmap, w)
+        viewer.similar_requested.connect(lambda path: (viewer.close(), w.search_similar(path)))
+        viewer.tags_requested.connect(w.query.fetch_tags)
+        w.query.tags_ready.connect(viewer.set_tags)
+        self.attach_viewer(viewer)
+        viewer.show()
+        return viewer
+
+    def _change_tag(self, photo_id: int, tag: str, change: str) -> None:
         def apply(ctx: TagContext) -> None:
-            (ctx.tagger.add_tags if add else ctx.tagger.remove_tags)([photo_id], [tag])
+            if change == "reject":  # a model's tag: rejected, so it is not suggested again for this photo
+                ctx.tagger.reject([photo_id], tag)
+            else:
+                (ctx.tagger.add_tags if change == "add" else ctx.tagger.remove_tags)([photo_id], [tag])
 
         def done(_=None) -> None:
             self.window.query.fetch_tags(photo_id)
+            if change == "reject":
+                self._after_decisions()
 
         def failed(error) -> None:  # e.g. a sidecar left unchanged: the tag is in the catalog all the same
             done()
             self.window.show_error(error)
 
-        self.service.submit("add tag" if add else "remove tag", apply, done, on_error=failed)
+        self.service.submit(f"{change} tag", apply, done, on_error=failed)
 
     def may_close(self) -> bool:
         """Closing with thresholds moved but not saved asks first; Save closes the window once saved."""

@@ -109,7 +109,7 @@ def test_sensitive_photos_are_blurred_until_clicked(qtbot, indexed, photos):
     viewer = window.open_viewer(0)
     qtbot.waitUntil(lambda: viewer.full_loaded, timeout=5000)
     assert viewer.blurred
-    qtbot.mouseClick(viewer.image, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(viewer.image.viewport(), Qt.MouseButton.LeftButton)
     assert not viewer.blurred and not blur.hides(model.hit(0).photo.id)
     viewer.close()
 

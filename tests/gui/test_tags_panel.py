@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from photoclip.core.tagging import Label, Tagger
-from photoclip.gui.widgets.review_queue import TAG_ROLE
 from tests.gui.conftest import wait_idle
 from tests.support.library_fixtures import open_library
 
@@ -82,14 +82,6 @@ def test_threshold_slider_gives_the_live_count_and_preview(qtbot, indexed, photo
     qtbot.waitUntil(lambda: not panel.preview.item(0).icon().isNull(), timeout=5000)
 
 
-def queue_tag_item(queue, tag):
-    for i in range(queue.tree.topLevelItemCount()):
-        item = queue.tree.topLevelItem(i)
-        if item.data(0, TAG_ROLE) == tag:
-            return item
-    raise KeyError(tag)
-
-
 def test_review_queue_decisions_persist_and_rejected_never_return(qtbot, make_window, window, library, photos,
                                                                    tmp_path, libraries):
     window.add_folders([str(photos)])
@@ -106,13 +98,13 @@ def test_review_queue_decisions_persist_and_rejected_never_return(qtbot, make_wi
 
     window.tags.show_panel("Review")
     queue.select("red", [str(photos / "red.jpg")])
-    qtbot.keyClick(queue.tree, Qt.Key.Key_A)
+    qtbot.keyClick(queue.grid, Qt.Key.Key_A)
     qtbot.waitUntil(lambda: names(queue.grouped().get("red", [])) == ["mostly-red.png"], timeout=5000)
     queue.select("red", [str(photos / "trip" / "mostly-red.png")])
-    qtbot.keyClick(queue.tree, Qt.Key.Key_R)
+    qtbot.keyClick(queue.grid, Qt.Key.Key_R)
     qtbot.waitUntil(lambda: "red" not in queue.grouped(), timeout=5000)
     # bulk: every white suggestion scoring at least 50 (white.jpg 99; mostly-red.png 47 stays)
-    queue.tree.setCurrentItem(queue_tag_item(queue, "white"))
+    queue.show_tag("white")
     queue.min_score.setValue(50.0)
     queue.accept_all_button.click()
     qtbot.waitUntil(lambda: {t: names(p) for t, p in queue.grouped().items()} == {"white": ["mostly-red.png"]},
@@ -123,15 +115,15 @@ def test_review_queue_decisions_persist_and_rejected_never_return(qtbot, make_wi
     qtbot.waitUntil(lambda: window.results_model.rowCount() > 0
                     and window.results_model.hit(0).path == str(photos / "red.jpg"), timeout=5000)
     viewer = window.open_viewer(0)
-    qtbot.waitUntil(lambda: viewer.fields["Model tags"].text() == "red ✓", timeout=5000)
-    assert viewer.fields["Tags"].text() == "none"
+    qtbot.waitUntil(lambda: viewer.model_chips.names() == ["red"], timeout=5000)
+    assert viewer.model_chips.chip("red").findChild(QLabel).text() == "red ✓"
+    assert viewer.tag_names() == []
     qtbot.keyClicks(viewer.tag_edit, "Trips|Rome")
     qtbot.keyClick(viewer.tag_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: viewer.fields["Tags"].text() == "Trips|Rome", timeout=5000)
-    assert viewer.fields["Model tags"].text() == "red ✓"
-    viewer.tag_edit.setText("Trips|Rome")
-    viewer.remove_tag_button.click()
-    qtbot.waitUntil(lambda: viewer.fields["Tags"].text() == "none", timeout=5000)
+    qtbot.waitUntil(lambda: viewer.tag_names() == ["Trips|Rome"], timeout=5000)
+    assert viewer.model_chips.names() == ["red"]
+    qtbot.mouseClick(viewer.tag_chips.remove_button("Trips|Rome"), Qt.MouseButton.LeftButton)  # its ×
+    qtbot.waitUntil(lambda: viewer.tag_names() == [], timeout=5000)
     viewer.close()
 
     # re-open the library: the decisions are there, and a new run suggests none of them again

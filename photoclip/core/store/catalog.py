@@ -548,6 +548,13 @@ class Catalog:
         rows = self.db.conn.execute("SELECT status, COUNT(*) FROM photos GROUP BY status").fetchall()
         return {r[0]: r[1] for r in rows}
 
+    def taken_range(self) -> tuple[str | None, str | None]:
+        """The first and last EXIF date taken in the library (two index lookups on photos_taken: SQLite
+        optimises a lone MIN or MAX, not both in one query)."""
+        first = self.db.conn.execute("SELECT MIN(taken_at) FROM photos").fetchone()[0]
+        last = self.db.conn.execute("SELECT MAX(taken_at) FROM photos").fetchone()[0]
+        return first, last
+
     def failures(self) -> list[PhotoRow]:
         rows = self.db.conn.execute("SELECT * FROM photos WHERE status = 'failed' ORDER BY path").fetchall()
         return [_photo(r) for r in rows]

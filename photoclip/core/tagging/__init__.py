@@ -3,7 +3,7 @@
 Entry points: ``Tagger(library)`` and ``Albums(library)``; labels and label sets in ``labels``.
 """
 
-from photoclip.core.tagging.albums import AlbumMember, Albums
+from photoclip.core.tagging.albums import AlbumMember, Albums, threshold_keeping
 from photoclip.core.tagging.labels import DEFAULT_THRESHOLD, Label, LabelSet
 from photoclip.core.tagging.suggest import Suggestion, TagRun
 from photoclip.core.tagging.tagger import Scope, Tagger
@@ -18,4 +18,5 @@ __all__ = [
     "Suggestion",
     "TagRun",
     "Tagger",
+    "threshold_keeping",
 ]

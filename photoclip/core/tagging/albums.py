@@ -8,6 +8,7 @@ with nothing to refresh.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,18 @@ class AlbumMember:
 
     def as_dict(self) -> dict:
         return {"path": self.path, "score": None if self.score is None else round(self.score, 4)}
+
+
+def threshold_keeping(members: list[AlbumMember], photo_ids: Iterable[int], most: float = DEFAULT_THRESHOLD) -> float:
+    """The highest threshold in 0.1 steps, at most ``most``, at which an album of these scored ``members``
+    (``Albums.preview_smart``) still holds every one of ``photo_ids`` it can hold: a search saved as an album
+    keeps the photos the user saw. A photo that says nothing beyond the neutral prompts is in no album at any
+    threshold, so it does not pull the threshold down; with none of them among the members, ``most``."""
+    wanted = set(photo_ids)
+    scores = [m.score for m in members if m.photo_id in wanted and m.score is not None]
+    if not scores:
+        return most
+    return round(min(most, math.floor(min(scores) * 10) / 10), 1)
 
 
 class Albums:
@@ -108,13 +121,26 @@ class Albums:
     def count(self, name: str) -> int:
         return len(self.members(name))
 
+    def preview_smart(self, query: str, *, folder: str | None = None, date_from: str | None = None,
+                      date_to: str | None = None) -> list[AlbumMember]:
+        """What a smart album of this search would hold at any threshold: every photo of the scope that says
+        more than the neutral prompts (and is not dropped by a ``-term``) with its score, best first. The
+        album at threshold T holds those scoring at least T (the Save search dialog counts them live)."""
+        parse_query(query)
+        folder = str(Path(folder).expanduser().resolve()) if folder else None
+        return self._score_smart(query, folder, date_from, date_to, float("-inf"))
+
     def _smart_members(self, album: AlbumRow, threshold: float | None) -> list[AlbumMember]:
         threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+        return self._score_smart(album.query or "", album.folder, album.date_from, album.date_to, threshold)
+
+    def _score_smart(self, query_text: str, folder: str | None, date_from: str | None, date_to: str | None,
+                     threshold: float) -> list[AlbumMember]:
         space = self.space
         model_id = space.model_id()
-        parsed = parse_query(album.query or "")
+        parsed = parse_query(query_text)
         vectors = space.library_vectors(model_id)
-        rows_of_scope = space.scope_rows(model_id, album.folder, album.date_from, album.date_to)
+        rows_of_scope = space.scope_rows(model_id, folder, date_from, date_to)
         if not len(rows_of_scope.photo_ids):
             return []
         dim = vectors.matrix.shape[1]
@@ -125,7 +151,7 @@ class Albums:
         except QueryError:
             return []
         background = space.background(model_id)
-        key = ("album-query", album.query)
+        key = ("album-query", query_text)
         cal, library_margins, _ = space.calibrate(key, query[None], background, vectors)
         rows = vectors.rows_of(rows_of_scope.embedding_ids)
         margin = library_margins[rows, 0]

@@ -238,14 +238,16 @@ class Tagger:
     def xmp_naming(self) -> str:
         return self.library.catalog.get_meta(META_XMP_NAMING) or xmp.APPEND
 
-    def write_all_sidecars(self) -> int:
+    def write_all_sidecars(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Every photo with an accepted tag, and every one whose sidecar still holds a keyword photoclip
-        added for a tag that is gone. Returns how many sidecars are now up to date (skipped ones not counted)."""
+        added for a tag that is gone. Returns how many sidecars are now up to date (skipped ones not counted).
+        ``progress(done, total)`` follows it in photos (after each chunk of 500)."""
         rows = self.store.rows(states=(ACCEPTED,))
         photo_ids = sorted({r.photo_id for r in rows} | set(self.store.photos_with_sidecar_keywords()))
-        return len(photo_ids) - self._write_back(photo_ids, force=True)
+        return len(photo_ids) - self._write_back(photo_ids, force=True, progress=progress)
 
-    def _write_back(self, photo_ids: list[int], force: bool = False) -> int:
+    def _write_back(self, photo_ids: list[int], force: bool = False,
+                    progress: Callable[[int, int], None] | None = None) -> int:
         """Bring the photos' sidecars in line with their accepted tags (only when the library wants it):
         add what they need, remove only keywords photoclip added itself (recorded per photo in the catalog).
         Returns how many sidecars were skipped (reported to ``on_sidecar_skipped``, else raised at the end)."""
@@ -272,6 +274,8 @@ class Tagger:
             # after the files: a crash in between leaves keywords we never remove, never a record of a
             # keyword we did not write (which could later remove another program's)
             self.store.set_sidecar_keywords(record)
+            if progress is not None:
+                progress(min(start + 500, len(photo_ids)), len(photo_ids))
         if skipped and self.on_sidecar_skipped is None:
             raise SidecarsSkippedError(skipped)
         return len(skipped)

@@ -1,6 +1,9 @@
 """First run: no CLIP model on this computer yet. Offer to download the default one (progress with bytes, %
 and time left; Cancel keeps the partial files so a retry resumes) or to use a model folder the user has, which
-is checked by the core's importer and copied into photoclip's models folder."""
+is checked by the core's importer and copied into photoclip's models folder.
+
+Offline, the way out is the folder button: a failed download says so (the core's hint names CLI commands, which
+a user of the app has no reason to know), and with downloads turned off the dialog says it from the start."""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from photoclip.core.embed import registry
 from photoclip.core.embed.model_catalog import BY_ID, MODELS, detect_hardware, recommended
-from photoclip.core.errors import PhotoclipError
+from photoclip.core.errors import ModelDownloadCancelledError, ModelNotAvailableError, PhotoclipError
 from photoclip.core.settings import Settings
 from photoclip.formatting import duration, file_size
 from photoclip.gui.preferences import ModelPreferences
@@ -34,6 +37,14 @@ if TYPE_CHECKING:
     from photoclip.gui.main_window import MainWindow
 
 _PROGRESS_STEPS = 1000  # QProgressBar takes int32: bytes of a multi-GB model would overflow
+FOLDER_BUTTON = "Use a model folder…"
+
+
+def offline_hint(hub_id: str) -> str:
+    """What to do without a connection, in the app's own words: bring the folder and use the button."""
+    return (f"Without internet: on a computer that has it, download {hub_id} (with photoclip there, or from the "
+            f"Hugging Face website), copy the model's folder to this computer (a USB stick will do), then click "
+            f"“{FOLDER_BUTTON}” above and choose that folder.")
 
 
 def needs_model_setup(settings: Settings, spec: str | None = None) -> bool:
@@ -105,7 +116,7 @@ class FirstRunDialog(QDialog):
         self.download_button = QPushButton()
         self.download_button.setDefault(True)
         self.download_button.clicked.connect(self.start_download)
-        self.folder_button = QPushButton("Use a model folder…")
+        self.folder_button = QPushButton(FOLDER_BUTTON)
         self.folder_button.setToolTip("A CLIP model folder in the Hugging Face layout (config.json, "
                                       "model.safetensors, tokenizer files), e.g. copied from another computer")
         self.folder_button.clicked.connect(self.choose_folder)
@@ -118,6 +129,9 @@ class FirstRunDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.setStyleSheet("color: #b3261e;")
+        self.offline_note = QLabel()
+        self.offline_note.setWordWrap(True)
+        self.offline_note.hide()
         self.later_button = QPushButton("Not now")
         self.later_button.setToolTip("Open photoclip without a model; indexing and search will ask again")
         self.later_button.clicked.connect(self.reject)
@@ -138,6 +152,7 @@ class FirstRunDialog(QDialog):
         layout.addLayout(choices)
         layout.addLayout(progress_row)
         layout.addWidget(self.progress_label)
+        layout.addWidget(self.offline_note)
         layout.addWidget(self.error)
         layout.addStretch(1)
         layout.addLayout(bottom)
@@ -146,6 +161,8 @@ class FirstRunDialog(QDialog):
         if not self.settings.allow_download:
             self.download_button.setEnabled(False)
             self.download_button.setToolTip("Downloads are turned off (PHOTOCLIP_OFFLINE or HF_HUB_OFFLINE)")
+            self.offline_note.show()
+            self.folder_button.setDefault(True)
 
     def _choose(self, hub_id: str) -> None:
         self.hub_id = hub_id
@@ -153,6 +170,8 @@ class FirstRunDialog(QDialog):
         self.download_button.setText(f"Download the model ({size})" if size else "Download the model")
         entry = BY_ID.get(hub_id)
         self.model_details.setText(entry.summary() if entry else "")
+        self.offline_note.setText("Downloads are turned off on this computer (PHOTOCLIP_OFFLINE or "
+                                  f"HF_HUB_OFFLINE). {offline_hint(hub_id)}")
 
     # actions -------------------------------------------------------------------------------------------------
     def start_download(self) -> None:
@@ -201,6 +220,10 @@ class FirstRunDialog(QDialog):
         self.accept()
 
     def _on_failed(self, error: PhotoclipError) -> None:
+        if isinstance(error, ModelNotAvailableError) and not isinstance(error, ModelDownloadCancelledError):
+            error = ModelNotAvailableError(error.user_message, offline_hint(self.hub_id))
+            self.folder_button.setDefault(True)  # the way on: Enter picks the folder
+            self.folder_button.setFocus()
         self._show_error(error)
         self.progress_label.setText("")
 

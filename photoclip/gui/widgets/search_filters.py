@@ -1,18 +1,19 @@
 """Filters under the search box: a folder of the library (or any folder inside one) and the dates taken, from
 and to. They apply to the search as you type and to "More like this", and *Save search…* keeps them in the
-smart album. A date box at its lowest date reads "any" (Qt's special value text): no bound."""
+smart album. A date box takes a typed date (widgets/date_field.py); empty reads "any": no bound. Its calendar
+opens on the date in the other box, else on the library's first (from) or last (until) date taken."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
-from PySide6.QtWidgets import QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from photoclip.core.filenames import display
 from photoclip.core.search import Filters
+from photoclip.gui.widgets.date_field import ISO, DateField
 
-NO_DATE = QDate(1800, 1, 1)
 OTHER = "\0other"  # the combo's "Other folder…" entry
 
 
@@ -24,21 +25,6 @@ def describe(filters: Filters) -> str:
     return " · ".join(parts)
 
 
-class _CalendarOpensOnToday(QObject):
-    """An "any" date box's calendar would open in January 1800 (its lowest date): show this month instead."""
-
-    def __init__(self, edit: QDateEdit) -> None:
-        super().__init__(edit)
-        self._edit = edit
-        edit.calendarWidget().installEventFilter(self)
-
-    def eventFilter(self, calendar: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Show and self._edit.date() == NO_DATE:
-            today = QDate.currentDate()
-            calendar.setCurrentPage(today.year(), today.month())
-        return False
-
-
 class SearchFilters(QWidget):
     changed = Signal(object)  # Filters
 
@@ -48,8 +34,11 @@ class SearchFilters(QWidget):
         self.folder_combo.setAccessibleName("Search in folder")
         self.folder_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.folder_combo.activated.connect(self._on_folder_activated)
-        self.date_from = self._date_edit("Taken from")
-        self.date_to = self._date_edit("Taken until")
+        self.date_from = self._date_field("Taken from", end=False)
+        self.date_to = self._date_field("Taken until", end=True)
+        self._library_dates: tuple[QDate | None, QDate | None] = (None, None)
+        self.date_from.calendar_start = lambda: _first(self.date_to.date(), self._library_dates[0])
+        self.date_to.calendar_start = lambda: _first(self.date_from.date(), self._library_dates[1])
         self.clear_button = QToolButton()
         self.clear_button.setText("Clear filters")
         self.clear_button.clicked.connect(self.clear)
@@ -67,22 +56,15 @@ class SearchFilters(QWidget):
         self.set_folders([])
         self._after_change(announce=False)
 
-    def _date_edit(self, name: str) -> QDateEdit:
-        edit = QDateEdit()
-        edit.setAccessibleName(name)
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd")
-        edit.setMinimumDate(NO_DATE)
-        edit.setSpecialValueText("any")  # shown at the minimum date: no bound
-        edit.setDate(NO_DATE)
-        edit.dateChanged.connect(lambda _: self._after_change())
-        _CalendarOpensOnToday(edit)
-        return edit
+    def _date_field(self, name: str, end: bool) -> DateField:
+        field = DateField(name, end=end)
+        field.changed.connect(self._after_change)
+        return field
 
     # what the filters are ---------------------------------------------------------------------------------
     def filters(self) -> Filters:
         folder = self._entry(self.folder_combo.currentIndex())
-        return Filters(folder if folder and folder != OTHER else None, _iso(self.date_from), _iso(self.date_to))
+        return Filters(folder if folder and folder != OTHER else None, self.date_from.iso(), self.date_to.iso())
 
     def set_folders(self, paths: list[str]) -> None:
         """The library's folders (the status refresh calls this often: unchanged lists are left alone)."""
@@ -98,11 +80,14 @@ class SearchFilters(QWidget):
         self._after_change()
 
     def set_dates(self, date_from: str | None, date_to: str | None) -> None:
-        for edit, value in ((self.date_from, date_from), (self.date_to, date_to)):
-            edit.blockSignals(True)
-            edit.setDate(QDate.fromString(value, "yyyy-MM-dd") if value else NO_DATE)
-            edit.blockSignals(False)
+        for field, value in ((self.date_from, date_from), (self.date_to, date_to)):
+            field.set_date(QDate.fromString(value, ISO) if value else None)
         self._after_change()
+
+    def set_date_range(self, first: str | None, last: str | None) -> None:
+        """The library's first and last dates taken (ISO dates or datetimes): where empty calendars open."""
+        self._library_dates = (QDate.fromString(first[:10], ISO) if first else None,
+                               QDate.fromString(last[:10], ISO) if last else None)
 
     def clear(self) -> None:
         self._fill_folders(None)
@@ -142,9 +127,8 @@ class SearchFilters(QWidget):
             self.changed.emit(filters)
 
 
-def _iso(edit: QDateEdit) -> str | None:
-    date = edit.date()
-    return None if date == NO_DATE else date.toString("yyyy-MM-dd")
+def _first(*dates: QDate | None) -> QDate | None:
+    return next((d for d in dates if d is not None and d.isValid()), None)
 
 
 def _under_any(path: str | None, folders: list[str]) -> bool:

@@ -63,6 +63,8 @@ class TagsPanel(QWidget):
     queue_changed = Signal()
     #: a request failed with a user error (the window shows it as a banner)
     error = Signal(object)
+    #: sidecars written so far, total: emitted on the tagging worker, shown on the GUI thread (queued)
+    xmp_progress = Signal(int, int)
 
     def __init__(self, service: TaggingService, loader: ImageLoader, blur: SensitiveBlur | None = None,
                  parent: QWidget | None = None) -> None:
@@ -100,6 +102,9 @@ class TagsPanel(QWidget):
         self.run_status.setStyleSheet("color: palette(placeholder-text);")
         self.queue_button = QPushButton("Send suggestions to the review queue")
         self.xmp_box = QCheckBox("Write accepted tags to XMP sidecars (digiKam, Lightroom)")
+        self.xmp_status = QLabel("")
+        self.xmp_status.setWordWrap(True)
+        self.xmp_status.setStyleSheet("color: palette(placeholder-text);")
         scope_row = QHBoxLayout()
         scope_row.addWidget(QLabel("Run over"))
         scope_row.addWidget(self.scope_combo, 1)
@@ -114,6 +119,7 @@ class TagsPanel(QWidget):
         layout.addWidget(self.preview, 1)
         layout.addWidget(self.queue_button)
         layout.addWidget(self.xmp_box)
+        layout.addWidget(self.xmp_status)
         # the parts' widgets, by the names tests and the controller use
         self.set_combo, self.labels, self.icons = self.set_bar.combo, self.table.tree, self.preview.icons
         self.slider, self.spin, self.live_count = self.threshold.slider, self.threshold.spin, self.threshold.live_count
@@ -131,6 +137,7 @@ class TagsPanel(QWidget):
         self.run_button.clicked.connect(self.run_labels)
         self.queue_button.clicked.connect(self.send_to_queue)
         self.xmp_box.toggled.connect(self._on_xmp_toggled)
+        self.xmp_progress.connect(self._show_xmp_progress)
 
     # label sets ------------------------------------------------------------------------------------------
     def refresh_sets(self, select: str | None = None, reload: bool = True) -> None:
@@ -409,13 +416,42 @@ class TagsPanel(QWidget):
                             on_error=self.error.emit)
 
     def _on_xmp_toggled(self, on: bool) -> None:
-        def failed(error: PhotoclipError) -> None:
+        """On: the tags accepted before are written too (write-back alone would only follow new decisions),
+        on the tagging worker, with a progress line. Off: nothing is written from now on."""
+        def refused(error: PhotoclipError) -> None:  # e.g. no XMP library: the box goes back as it was
             self.xmp_box.blockSignals(True)
             self.xmp_box.setChecked(not on)
             self.xmp_box.blockSignals(False)
+            self.xmp_status.setText("")
             self.error.emit(error)
 
-        self.service.submit("xmp setting", lambda ctx: ctx.tagger.set_xmp_writeback(on), on_error=failed)
+        if not on:
+            self.xmp_status.setText("")
+            self.service.submit("xmp setting", lambda ctx: ctx.tagger.set_xmp_writeback(False), on_error=refused)
+            return
+
+        def turn_on(ctx) -> tuple[int, PhotoclipError | None]:
+            ctx.tagger.set_xmp_writeback(True)
+            try:
+                return ctx.tagger.write_all_sidecars(progress=self.xmp_progress.emit), None  # queued to the GUI
+            except PhotoclipError as exc:  # some sidecars skipped (read-only folder…): the others are written
+                return 0, exc
+
+        def done(result: tuple[int, PhotoclipError | None]) -> None:
+            written, problem = result
+            if problem is None:
+                self.xmp_status.setText(f"Write-back is on · {count(written, 'sidecar')} written for the tags "
+                                        "you accepted before")
+            else:
+                self.xmp_status.setText("Write-back is on · some sidecars could not be written")
+                self.error.emit(problem)
+
+        self.xmp_status.setText("Writing the tags you accepted before into XMP sidecars…")
+        self.service.submit("xmp setting", turn_on, done, on_error=refused)
+
+    def _show_xmp_progress(self, done: int, total: int) -> None:
+        self.xmp_status.setText(f"Writing the tags you accepted before into XMP sidecars… {done:,} of "
+                                f"{count(total, 'photo')}")
 
     def _update_enabled(self) -> None:
         has_set = self.label_set is not None

@@ -3,7 +3,11 @@ the live count of photos the label would tag at that threshold, and *Save thresh
 
 Moving the slider does not change the label set: it is how one explores ("what would 2.0 tag?"), the review
 queue takes the values on screen anyway, and saving a preset's threshold makes a saved copy that shadows the
-preset. So changed thresholds are marked and saved with the button, all of the set's at once."""
+preset. So changed thresholds are marked and saved with the button, all of the set's at once.
+
+The spin box is never rewritten with the value it already holds: the live update echoes every typed value
+back here, and rewriting "2" as "2.0" between keys turned a typed "2.4" into 2.0. The slider has a row of its
+own, so 0–10 spans a usable width even in a narrow dock."""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 STEPS_PER_UNIT = 10  # the slider moves in 0.1 steps of the calibrated score
+#: a tenth of the score per few pixels at least: 0–10 over ~90 px made single steps impossible to hit
+SLIDER_MIN_WIDTH = 220
 
 
 class ThresholdControl(QWidget):
@@ -26,6 +32,10 @@ class ThresholdControl(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setAccessibleName("Threshold")
         self.slider.setRange(0, 10 * STEPS_PER_UNIT)
+        self.slider.setMinimumWidth(SLIDER_MIN_WIDTH)
+        self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.slider.setTickInterval(STEPS_PER_UNIT)  # a tick per whole score
+        self.slider.setPageStep(STEPS_PER_UNIT // 2)
         self.slider.valueChanged.connect(lambda v: self._on_change(v / STEPS_PER_UNIT, source=self.slider))
         self.spin = QDoubleSpinBox()
         self.spin.setRange(-10.0, 1000.0)
@@ -45,13 +55,14 @@ class ThresholdControl(QWidget):
         self.save_button.clicked.connect(self.save_requested)
         self.set_unsaved(0)
         self.row = QHBoxLayout()
-        self.row.addWidget(self.slider, 1)
         self.row.addWidget(self.spin)
         self.row.addWidget(self.live_count)
+        self.row.addStretch(1)
         self.row.addWidget(self.save_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
+        layout.addWidget(self.slider)
         layout.addLayout(self.row)
         layout.addWidget(self.hint)
 
@@ -91,7 +102,8 @@ class ThresholdControl(QWidget):
             self.slider.blockSignals(True)
             self.slider.setValue(round(value * STEPS_PER_UNIT))
             self.slider.blockSignals(False)
-        if source is not self.spin:
+        # setValue reformats the text even for an equal value: "2" becomes "2.0" under the user's cursor
+        if source is not self.spin and round(self.spin.value(), 1) != round(value, 1):
             self.spin.blockSignals(True)
             self.spin.setValue(value)
             self.spin.blockSignals(False)

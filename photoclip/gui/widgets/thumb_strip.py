@@ -59,6 +59,10 @@ class ThumbIcons(QObject):
         for key in self._pixmaps:
             self._apply(key, self.icon(key))
 
+    def pixmap(self, content_hash: str) -> QPixmap | None:
+        """The thumbnail loaded for this hash, if any (the viewer shows it while the photo decodes)."""
+        return self._pixmaps.get(content_hash)
+
     def icon(self, content_hash: str) -> QIcon:
         pixmap = self._pixmaps[content_hash]
         if self.hidden(self._photo_of.get(content_hash, -1)) and self._blur is not None:

@@ -58,7 +58,8 @@ class ImageLoader(QObject):
         self._put(("thumb", content_hash, path, 0))
 
     def request_full(self, path: str, max_side: int = 2048) -> None:
-        self._put(("full", path, path, max_side))
+        # keyed by size too: the viewer asks the full resolution of a photo whose 2048 px decode is queued
+        self._put(("full", f"{max_side}:{path}", path, max_side))
 
     def clear_thumbnail_requests(self) -> None:
         """Forget queued thumbnails (a new result list replaced the old one)."""
