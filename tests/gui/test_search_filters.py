@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QDate, QPoint, Qt, QTimer
+from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from photoclip.core.tagging import Albums
@@ -108,12 +108,84 @@ def test_save_search_keeps_query_filters_and_threshold(qtbot, indexed, photos):
     wait_grid(qtbot, window, ["red-2019.jpg", "red-2021.jpg"])
 
 
-def test_an_empty_date_box_opens_its_calendar_on_this_month(qtbot, window):
-    edit = window.search_filters.date_from
-    assert edit.text() == "any"
-    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton, pos=QPoint(edit.width() - 5, edit.height() // 2))
-    calendar = edit.calendarWidget()
-    qtbot.waitUntil(calendar.isVisible, timeout=5000)
+def open_calendar(field):
+    """The calendar as its ▾ button shows it (popup() rather than the button's blocking exec)."""
+    field.menu.popup(field.button.mapToGlobal(field.button.rect().bottomLeft()))
+    return field.calendar
+
+
+def test_typed_dates_apply_and_one_that_cannot_be_read_says_so(qtbot, indexed):
+    window = indexed
+    filters = window.search_filters
+    window.query.search_text("red")
+    qtbot.waitUntil(lambda: window.results_model.rowCount() == 10, timeout=5000)
+
+    qtbot.keyClicks(filters.date_to.edit, "20191231")  # typed into an empty box: no "any" to type after
+    qtbot.keyClick(filters.date_to.edit, Qt.Key.Key_Return)
+    assert filters.date_to.text() == "2019-12-31" and filters.filters().date_to == "2019-12-31"
+    wait_grid(qtbot, window, ["red-2019.jpg"])
+
+    filters.date_to.edit.selectAll()
+    qtbot.keyClicks(filters.date_to.edit, "July 1st")
+    qtbot.keyClick(filters.date_to.edit, Qt.Key.Key_Return)
+    assert filters.date_to.invalid and filters.date_to.text() == "July 1st"  # kept as typed, marked
+    assert "not a date" in filters.date_to.edit.toolTip()
+    assert filters.filters().date_to == "2019-12-31"  # nothing silently changed
+
+    filters.date_to.edit.selectAll()
+    qtbot.keyClicks(filters.date_to.edit, "2021")  # a year: until its last day
+    qtbot.keyClick(filters.date_to.edit, Qt.Key.Key_Return)
+    assert not filters.date_to.invalid and filters.filters().date_to == "2021-12-31"
+    qtbot.keyClicks(filters.date_from.edit, "2021-08")  # a month: from its first day
+    qtbot.keyClick(filters.date_from.edit, Qt.Key.Key_Return)
+    assert filters.filters().date_from == "2021-08-01"
+    wait_grid(qtbot, window, ["red-2021.jpg"])
+
+    filters.date_from.edit.clear()  # the clear button (or select-all + delete): any date at once
+    assert filters.filters().date_from is None
+
+
+def test_dates_in_the_locales_short_form(qtbot):
+    from PySide6.QtCore import QLocale
+
+    from photoclip.gui.widgets.date_field import parse_date
+
+    german, american = QLocale(QLocale.Language.German, QLocale.Country.Germany), QLocale("en_US")
+    assert parse_date("01.07.21", locale=german) == QDate(2021, 7, 1)
+    assert parse_date("1.7.2021", locale=german) == QDate(2021, 7, 1)
+    assert parse_date("7/1/21", locale=american) == QDate(2021, 7, 1)
+    assert parse_date("7/1/1999", locale=american) == QDate(1999, 7, 1)
+    assert parse_date("2021-07-01", locale=german) == QDate(2021, 7, 1)
+    assert parse_date("2021-02", end=True) == QDate(2021, 2, 28)
+    assert parse_date("2021-13") is None and parse_date("any20210701") is None
+
+
+def test_calendars_open_on_the_librarys_dates_or_the_other_box(qtbot, indexed):
+    filters = indexed.search_filters
+    # the library's photos were taken from 2019-07-01 to 2021-08-15 (EXIF)
+    calendar = open_calendar(filters.date_from)
+    qtbot.waitUntil(calendar.isVisible, timeout=3000)
+    assert (calendar.yearShown(), calendar.monthShown()) == (2019, 7)  # not this month, not January 1800
+    filters.date_from.menu.hide()
+    calendar = open_calendar(filters.date_to)
+    assert (calendar.yearShown(), calendar.monthShown()) == (2021, 8)
+    filters.date_to.menu.hide()
+
+    filters.set_dates("2020-03-05", None)
+    calendar = open_calendar(filters.date_to)  # "until" opens where "from" is
+    assert (calendar.yearShown(), calendar.monthShown()) == (2020, 3)
+    calendar.clicked.emit(QDate(2020, 3, 20))  # a pick fills the box and applies
+    assert not filters.date_to.menu.isVisible()
+    assert filters.filters().date_to == "2020-03-20" and filters.date_to.text() == "2020-03-20"
+    calendar = open_calendar(filters.date_from)  # a box with a date opens on it
+    assert (calendar.yearShown(), calendar.monthShown()) == (2020, 3)
+    filters.date_from.menu.hide()
+
+
+def test_an_empty_library_opens_the_calendar_on_this_month(qtbot, window):
+    field = window.search_filters.date_from
+    assert field.text() == "" and field.edit.placeholderText() == "any"
+    calendar = open_calendar(field)
     today = QDate.currentDate()
-    assert (calendar.yearShown(), calendar.monthShown()) == (today.year(), today.month())  # not January 1800
-    calendar.hide()
+    assert (calendar.yearShown(), calendar.monthShown()) == (today.year(), today.month())
+    field.menu.hide()

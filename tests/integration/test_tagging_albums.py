@@ -104,3 +104,29 @@ def test_manual_albums_and_album_scope_for_tagging(library):
         albums.add("Reds", [snow.id])
     albums.delete("Trip")
     assert [a.name for a in albums.list()] == ["Reds"]
+
+
+def test_a_preview_counts_the_album_at_any_threshold(library):
+    albums = Albums(library)
+    scored = albums.preview_smart("red")
+    scores = [m.score for m in scored]
+    assert scores == sorted(scores, reverse=True)  # best first
+    assert names(scored) == ["red.jpg", "mostly-red.png", "snow-red-hat.png"]  # the others: margin <= 0
+    for threshold in (90.0, 50.0, 3.0, -1.0):  # the album at T holds exactly the preview's photos scoring >= T
+        albums.create_smart(f"at {threshold}", "red", threshold=threshold)
+        assert names(albums.members(f"at {threshold}")) == [n for n, s in zip(names(scored), scores, strict=True)
+                                                             if s >= threshold]
+    assert names(albums.preview_smart("white -red")) == ["snow.png", "snow-red-hat.png"]  # as the album's rule
+    assert albums.preview_smart("red", folder=str(library.photos_root / "nowhere")) == []
+
+
+def test_the_proposed_threshold_keeps_every_photo_seen():
+    from photoclip.core.tagging import AlbumMember, threshold_keeping
+
+    scored = [AlbumMember(1, "/a.jpg", 5.0), AlbumMember(2, "/b.jpg", 2.37), AlbumMember(3, "/c.jpg", -0.42)]
+    assert threshold_keeping(scored, [1, 2]) == 2.3  # the lowest seen, down to a 0.1 step
+    assert threshold_keeping(scored, [1, 2, 3]) == -0.5
+    assert threshold_keeping(scored, [1]) == 3.0  # never above the labels' default
+    assert threshold_keeping(scored, []) == 3.0
+    assert threshold_keeping(scored, [1, 99]) == 3.0  # a seen photo no album can hold does not pull it down
+    assert threshold_keeping([AlbumMember(1, "/a.jpg", 2.3)], [1]) <= 2.3  # 2.3 * 10 is 22.999…: still kept

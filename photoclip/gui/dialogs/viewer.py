@@ -205,9 +205,11 @@ class ViewerDialog(QDialog):
         if event.key() == Qt.Key.Key_Escape and self.isFullScreen():
             self.toggle_full_screen()  # Esc leaves full screen first; the next one closes
             return
-        step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1}.get(Qt.Key(event.key()))
-        if step:  # a key that reached the dialog without its shortcut (sent to it directly)
-            self.show_row(self.row + step)
+        # a key that reached the dialog without its shortcut firing (the window was not the active one yet)
+        pressed = QKeySequence(event.keyCombination())
+        action = next((a for a in self.actions() if pressed in a.shortcuts()), None)
+        if action is not None:
+            action.trigger()
         else:
             super().keyPressEvent(event)
 

@@ -38,13 +38,10 @@ def parse_date(text: str, end: bool = False, locale: QLocale | None = None) -> Q
 
 
 def _locale_date(text: str, locale: QLocale) -> QDate | None:
-    short = locale.dateFormat(QLocale.FormatType.ShortFormat)
-    formats = [short]
-    if "yyyy" not in short:  # "M/d/yy": accept 4-digit years too
-        formats.append(short.replace("yy", "yyyy"))
-    elif "yy" in short:
-        formats.append(short.replace("yyyy", "yy"))
-    for fmt in formats:
+    # the short form with one- or two-digit days and months ("d" reads both, "dd" only two) and either year
+    short = locale.dateFormat(QLocale.FormatType.ShortFormat).replace("dd", "d").replace("MM", "M")
+    other_year = short.replace("yyyy", "yy") if "yyyy" in short else short.replace("yy", "yyyy")
+    for fmt in (short, other_year):
         date = locale.toDate(text, fmt)
         if date.isValid():
             if "yyyy" not in fmt and date.year() < 1970:  # Qt reads "yy" as 19yy: 7/1/21 is 2021

@@ -9,12 +9,13 @@ the zoom shows."""
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPixmap, QResizeEvent, QWheelEvent
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPixmap, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QFrame, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QLabel, QSizePolicy
 
 ZOOM_STEP = 1.25
 MAX_ZOOM = 8.0  # eight screen pixels per photo pixel
 BACKGROUND = "#1e1f22"
+STEP_KEYS = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Home, Qt.Key.Key_End)
 
 
 class PhotoView(QGraphicsView):
@@ -138,6 +139,12 @@ class PhotoView(QGraphicsView):
             event.accept()
         else:
             super().wheelEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in STEP_KEYS:
+            event.ignore()  # the viewer's: they step through the photos, never scroll this one sideways
+        else:
+            super().keyPressEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self._press = event.position()

@@ -46,6 +46,7 @@ HASH_ROLE = Qt.ItemDataRole.UserRole + 3
 ICON_SIZE = 160
 #: thumbnails are asked for this far beyond the visible part too (pixels), so scrolling finds them ready
 PREFETCH_PX = 400
+CELL = QSize(ICON_SIZE + 16, ICON_SIZE + 40)
 
 Key = tuple[str, int]  # (tag, photo id): one suggestion
 
@@ -84,7 +85,7 @@ class _ReviewGrid(QListWidget):
         self.setAccessibleName("Review queue")
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setIconSize(QSize(ICON_SIZE, ICON_SIZE))
-        self.setGridSize(QSize(ICON_SIZE + 20, ICON_SIZE + 44))
+        self.setGridSize(CELL + QSize(4, 4))
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setMovement(QListView.Movement.Static)
         self.setUniformItemSizes(True)
@@ -225,6 +226,7 @@ class ReviewQueue(QWidget):
         item.setToolTip(f"{display(Path(row.path).name)}\n{row.tag}: score {score}"
                         + (f"\nmatched best: “{row.prompt}”" if row.prompt else "") + f"\n{display(row.path)}")
         item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        item.setSizeHint(CELL)  # the thumbnail's room before it arrives (a bare caption is 60 × 14)
         return item
 
     def _items(self) -> list[QListWidgetItem]:
