@@ -15,12 +15,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from photoclip.core.tagging import Label, LabelSet, Tagger
 from photoclip.gui.crash_reporter import CrashReporter
+from photoclip.gui.dialogs.viewer import ViewerDialog
 from photoclip.gui.main_window import MainWindow
+from photoclip.gui.widgets.review_queue import PHOTO_ROLE
 from tests.gui.make_screenshots import OUT, make_photos, wait
 from tests.support.library_fixtures import open_library
 
@@ -76,15 +78,29 @@ def main() -> int:
         queue = tags.queue
         wait(app, lambda: len(queue.rows) > 3)
         tags.show_panel("Review")
+        window.resizeDocks([tags.dock], [620], Qt.Orientation.Horizontal)  # room for a grid of thumbnails
         first = queue.rows[0].row
         queue.select(first.tag, [first.path])
-        queue.decide_selected("accept")
+        queue.decide_selected("accept")  # A: accepted, and the selection moves on to the next photo
         wait(app, lambda: first.path not in queue.grouped().get(first.tag, []))
-        items = queue._photo_items()
-        items[0].setSelected(True)
-        wait(app, lambda: all(not i.icon(0).isNull() for i in queue._photo_items()))
+        wait(app, lambda: not tags.service.busy)
+        app.processEvents()
+        shown = [queue.grid.item(i) for i in range(queue.grid.count())
+                 if queue.grid.visualItemRect(queue.grid.item(i)).intersects(queue.grid.viewport().rect())]
+        wait(app, lambda: all(not item.icon().isNull() for item in shown))
         app.processEvents()
         window.grab().save(str(OUT / "review-queue.png"))
+
+        # the viewer opened from the grid (double-click): the photo's tags as chips, ◀ ▶ through the grid
+        current = queue.grid.currentItem()
+        tagger.add_tags([current.data(PHOTO_ROLE)], ["Trips|Lisbon", "Bob"])
+        queue.open_item(current)
+        viewer = next(v for v in window.findChildren(ViewerDialog) if v.isVisible())
+        viewer.resize(1100, 700)
+        wait(app, lambda: viewer.full_loaded and viewer.tag_names() and viewer.model_chips.names())
+        app.processEvents()
+        viewer.grab().save(str(OUT / "viewer-tags.png"))
+        viewer.close()
         window.shutdown()
         library.close()
     finally:

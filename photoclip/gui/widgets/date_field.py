@@ -86,6 +86,7 @@ class DateField(QWidget):
         self.button.setAccessibleName(f"{name}: calendar")
         self.button.setMenu(self.menu)
         self.button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.button.setStyleSheet("QToolButton::menu-indicator { image: none; }")  # the ▾ says it already
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)

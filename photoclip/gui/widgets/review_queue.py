@@ -44,9 +44,14 @@ TAG_ROLE = Qt.ItemDataRole.UserRole + 1
 PHOTO_ROLE = Qt.ItemDataRole.UserRole + 2
 HASH_ROLE = Qt.ItemDataRole.UserRole + 3
 ICON_SIZE = 160
+#: a 4:3 box, as most photos are: a square one left a band of nothing under every landscape thumbnail
+ICON_BOX = QSize(ICON_SIZE, ICON_SIZE * 3 // 4)
 #: thumbnails are asked for this far beyond the visible part too (pixels), so scrolling finds them ready
 PREFETCH_PX = 400
-CELL = QSize(ICON_SIZE + 16, ICON_SIZE + 40)
+CELL = QSize(ICON_SIZE + 16, ICON_BOX.height() + 34)  # the thumbnail and a line of caption
+#: the whole cell shows the selection (Qt's icon mode marks only the caption: hard to follow after A or R)
+GRID_STYLE = ("QListWidget::item { border-radius: 6px; padding-top: 4px; }"
+              "QListWidget::item:selected { background: palette(highlight); color: palette(highlighted-text); }")
 
 Key = tuple[str, int]  # (tag, photo id): one suggestion
 
@@ -84,7 +89,7 @@ class _ReviewGrid(QListWidget):
         super().__init__()
         self.setAccessibleName("Review queue")
         self.setViewMode(QListView.ViewMode.IconMode)
-        self.setIconSize(QSize(ICON_SIZE, ICON_SIZE))
+        self.setIconSize(ICON_BOX)
         self.setGridSize(CELL + QSize(4, 4))
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setMovement(QListView.Movement.Static)
@@ -92,6 +97,7 @@ class _ReviewGrid(QListWidget):
         self.setWordWrap(True)
         self.setSpacing(4)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setStyleSheet(GRID_STYLE)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         verdict = {Qt.Key.Key_A: "accept", Qt.Key.Key_R: "reject"}.get(Qt.Key(event.key()))
