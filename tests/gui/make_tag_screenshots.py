@@ -58,6 +58,7 @@ def main() -> int:
         wait(app, lambda: tags.albums.rows() != [])
         window.search_box.setText("red +purple")
         wait(app, lambda: window.query.latest.query == "red +purple" and "purple" in window.result_label.text())
+        window.results_model.set_weaker_shown(True)  # the blurred purple photos are among the weaker matches
 
         tags.show_panel()
         panel = tags.panel
@@ -70,7 +71,8 @@ def main() -> int:
         wait(app, lambda: panel.preview_shown.label == "Colours|Red" and panel.preview_shown.threshold == 8.0)
         wait(app, lambda: all(not panel.preview.item(i).icon().isNull() for i in range(panel.preview.count())))
         rows = min(window.results_model.rowCount(), 8)
-        wait(app, lambda: all(window.results_model.has_thumbnail(r) for r in range(rows)))
+        model = window.results_model  # the "Weaker matches (N)" row has no thumbnail to wait for
+        wait(app, lambda: all(model.hit(r) is None or model.has_thumbnail(r) for r in range(rows)))
         app.processEvents()
         window.grab().save(str(OUT / "tags-panel.png"))
 

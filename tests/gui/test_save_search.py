@@ -45,8 +45,8 @@ def test_the_dialog_counts_the_album_live_and_keeps_what_the_search_showed(qtbot
 
 def test_a_late_count_does_not_move_a_threshold_the_user_chose(qtbot, indexed):
     window = indexed
-    window.query.search_text("red")
-    qtbot.waitUntil(lambda: window.results_model.rowCount() == 8, timeout=5000)
+    with qtbot.waitSignal(window.query.results, timeout=5000):
+        window.query.search_text("red")
     dialog = window.tags.album_control.album_from_search()
     dialog.threshold.setValue(42.0)  # before the count arrives
     qtbot.waitUntil(lambda: dialog.album_size() is not None, timeout=5000)

@@ -118,7 +118,7 @@ def test_typed_dates_apply_and_one_that_cannot_be_read_says_so(qtbot, indexed):
     window = indexed
     filters = window.search_filters
     window.query.search_text("red")
-    qtbot.waitUntil(lambda: window.results_model.rowCount() == 10, timeout=5000)
+    qtbot.waitUntil(lambda: window.results_model.ranked_count() == 10, timeout=5000)
 
     qtbot.keyClicks(filters.date_to.edit, "20191231")  # typed into an empty box: no "any" to type after
     qtbot.keyClick(filters.date_to.edit, Qt.Key.Key_Return)

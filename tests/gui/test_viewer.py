@@ -17,9 +17,16 @@ from tests.support.library_fixtures import write_photo
 pytestmark = pytest.mark.gui
 
 
-def open_on_results(qtbot, window, query: str = "red", row: int = 0):
+def show_ranked(qtbot, window, query: str, photos: int) -> None:
+    """Search, and unfold the weaker matches: the viewer steps through every photo shown."""
     window.query.search_text(query)
-    qtbot.waitUntil(lambda: window.results_model.rowCount() == 8, timeout=5000)
+    qtbot.waitUntil(lambda: window.results_model.ranked_count() == photos, timeout=5000)
+    window.results_model.set_weaker_shown(True)
+    assert len(window.results_model.hits()) == photos
+
+
+def open_on_results(qtbot, window, query: str = "red", row: int = 0):
+    show_ranked(qtbot, window, query, 8)
     viewer = window.open_viewer(row)
     qtbot.waitUntil(lambda: viewer.isVisible() and viewer.full_loaded, timeout=5000)
     return viewer
@@ -94,9 +101,9 @@ def test_zoom_keys_wheel_and_full_resolution(qtbot, window, photos):
     big = write_photo(photos / "big" / "red-big.jpg", "red", size=(4000, 3000))
     window.add_folders([str(photos)])
     wait_idle(qtbot, window)
-    window.query.search_text("red")
-    qtbot.waitUntil(lambda: window.results_model.rowCount() == 9, timeout=5000)
-    row = next(i for i, h in enumerate(window.results_model.hits()) if h.path == str(big))
+    show_ranked(qtbot, window, "red", 9)
+    model = window.results_model
+    row = next(r for r in range(model.rowCount()) if model.hit(r) is not None and model.hit(r).path == str(big))
     viewer = window.open_viewer(row)
     qtbot.waitUntil(lambda: viewer.full_loaded, timeout=10_000)
     view = viewer.image
