@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import threading
 import traceback
@@ -10,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from photoclip import __version__
-from photoclip.core.errors import PhotoclipError
+from photoclip.core.errors import user_error_for
 from photoclip.core.settings import Settings
 
 EXIT_OK, EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 3, 130
@@ -90,21 +91,23 @@ def main(argv: list[str] | None = None) -> int:
     _quiet_libraries()
     args = build_parser().parse_args(argv)
     if args.command is None:
-        return _launch_gui()
-    settings = Settings.from_env()
+        return _launch_gui()  # the app reads the settings itself and shows what is wrong in a window
+    settings: Settings | None = None
     try:
+        settings = Settings.from_env()
         from photoclip.cli import cleanup_command, commands, duplicates_command, model_commands, tag_commands
 
         modules = (tag_commands, cleanup_command, model_commands, duplicates_command)
         module = next((m for m in modules if args.command in m.COMMANDS), commands)
         return getattr(module, f"cmd_{args.command}")(args, settings)
-    except PhotoclipError as exc:
-        print(f"photoclip: {exc.user_message} {exc.hint}".strip(), file=sys.stderr)
-        return EXIT_ERROR
     except KeyboardInterrupt:
         print("photoclip: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except Exception as exc:  # the one place an unexpected bug is caught: keep a report, show one line
+    except Exception as exc:  # the one place errors become exit codes: a user error is one line, a bug a report
+        known = user_error_for(exc, settings.data_dir if settings else None)
+        if known is not None:
+            print(f"photoclip: {known.user_message} {known.hint}".strip(), file=sys.stderr)
+            return EXIT_ERROR
         report = _write_crash_report(settings)
         print(f"photoclip: internal error: {type(exc).__name__}: {exc} (report: {report})", file=sys.stderr)
         return EXIT_INTERNAL
@@ -117,15 +120,23 @@ def _quiet_libraries() -> None:
     quiet_library_warnings()
 
 
-def _write_crash_report(settings: Settings) -> Path | str:
-    try:
-        logs = settings.data_dir / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
-        path = logs / f"crash-{datetime.now():%Y%m%d-%H%M%S}.txt"
-        path.write_text(f"photoclip {__version__}\n{' '.join(sys.argv)}\n\n{traceback.format_exc()}")
-        return path
-    except OSError:
+def _write_crash_report(settings: Settings | None) -> Path | str:
+    """The traceback in ``<data>/logs/crash-*.txt``; written whole or not at all (a full disk left 0-byte
+    files behind), so any report there has content."""
+    if settings is None:
         return "not written"
+    logs = settings.data_dir / "logs"
+    path = logs / f"crash-{datetime.now():%Y%m%d-%H%M%S}.txt"
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        logs.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(f"photoclip {__version__}\n{' '.join(sys.argv)}\n\n{traceback.format_exc()}")
+        tmp.replace(path)
+        return path
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        return f"not written: {exc.strerror or exc}"
 
 
 def _launch_gui() -> int:

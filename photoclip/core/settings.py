@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
+
+from photoclip.core.errors import SettingsError
 
 APP_NAME = "photoclip"
 #: A new library's model on a computer without a CUDA GPU (embed/model_catalog.py says why; with one, larger).
@@ -76,28 +79,30 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Defaults overridden by ``PHOTOCLIP_*`` variables (an empty one counts as unset); a value that cannot
+        be used raises ``SettingsError`` naming the variable and what it may be."""
         env = dict(os.environ if env is None else env)
         if env.get("PHOTOCLIP_DATA_DIR"):
-            data_dir = Path(env["PHOTOCLIP_DATA_DIR"]).expanduser()
+            data_dir = _folder(env, "PHOTOCLIP_DATA_DIR")
             cache_default = data_dir / "cache"
         else:
             data_dir = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
             cache_default = Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
-        cache_dir = Path(env["PHOTOCLIP_CACHE_DIR"]).expanduser() if env.get("PHOTOCLIP_CACHE_DIR") else cache_default
+        cache_dir = _folder(env, "PHOTOCLIP_CACHE_DIR") if env.get("PHOTOCLIP_CACHE_DIR") else cache_default
         settings = cls(data_dir=data_dir, cache_dir=cache_dir)
         if env.get("PHOTOCLIP_BUNDLED_MODELS_DIR"):
-            settings.bundled_models_dir = Path(env["PHOTOCLIP_BUNDLED_MODELS_DIR"]).expanduser()
+            settings.bundled_models_dir = _folder(env, "PHOTOCLIP_BUNDLED_MODELS_DIR")
         settings.model_explicit = bool(env.get("PHOTOCLIP_MODEL"))
-        settings.model = env.get("PHOTOCLIP_MODEL") or _bundled_default(settings.bundled_models_dir) \
-            or _recommended_model()
-        settings.backend = env.get("PHOTOCLIP_BACKEND") or settings.backend
-        settings.device = env.get("PHOTOCLIP_DEVICE") or settings.device
-        if env.get("PHOTOCLIP_THREADS"):
-            settings.threads = max(1, int(env["PHOTOCLIP_THREADS"]))
-        settings.decode_mode = env.get("PHOTOCLIP_DECODE_MODE") or settings.decode_mode
-        if env.get("PHOTOCLIP_DECODE_WORKERS"):
-            settings.decode_workers = max(1, int(env["PHOTOCLIP_DECODE_WORKERS"]))
-        if env.get("PHOTOCLIP_OFFLINE") or env.get("HF_HUB_OFFLINE") in {"1", "true", "TRUE"}:
+        if env.get("PHOTOCLIP_MODEL"):
+            settings.model = _model(env["PHOTOCLIP_MODEL"])
+        else:
+            settings.model = _bundled_default(settings.bundled_models_dir) or _recommended_model()
+        settings.backend = _choice(env, "PHOTOCLIP_BACKEND", BACKENDS) or settings.backend
+        settings.device = _device(env) or settings.device
+        settings.threads = _count(env, "PHOTOCLIP_THREADS") or settings.threads
+        settings.decode_mode = _choice(env, "PHOTOCLIP_DECODE_MODE", DECODE_MODES) or settings.decode_mode
+        settings.decode_workers = _count(env, "PHOTOCLIP_DECODE_WORKERS") or settings.decode_workers
+        if _flag(env, "PHOTOCLIP_OFFLINE") or env.get("HF_HUB_OFFLINE") in {"1", "true", "TRUE"}:
             settings.allow_download = False
         return settings
 
@@ -106,6 +111,84 @@ def _recommended_model() -> str:
     from photoclip.core.embed.model_catalog import detect_hardware, recommended
 
     return recommended(detect_hardware()).hub_id
+
+
+#: Every value PHOTOCLIP_BACKEND takes (see core/embed/backend_choice.py).
+BACKENDS = ("auto", "fp32", "bf16", "int8", "fp16", "openvino", "openvino-fp32", "openvino-bf16", "openvino-int8")
+DECODE_MODES = ("threads", "processes")
+#: Thread and worker counts: more than this is a typo, not a machine (and each decode worker holds a photo).
+MAX_COUNT = 1024
+_DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _one_of(values: tuple[str, ...]) -> str:
+    return "one of " + ", ".join(values)
+
+
+def _choice(env: dict[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
+    value = env.get(name)
+    if not value:
+        return None
+    if value.strip().lower() not in allowed:
+        raise SettingsError(name, value, _one_of(allowed))
+    return value.strip().lower()
+
+
+def _device(env: dict[str, str]) -> str | None:
+    value = (env.get("PHOTOCLIP_DEVICE") or "").strip().lower()
+    if value and not _DEVICE.match(value):
+        raise SettingsError("PHOTOCLIP_DEVICE", env["PHOTOCLIP_DEVICE"],
+                            "one of auto, cpu, cuda, cuda:N (N = 0, 1, …), mps")
+    return value or None
+
+
+def _count(env: dict[str, str], name: str) -> int | None:
+    value = env.get(name)
+    if not value:
+        return None
+    try:
+        number = int(value.strip())
+    except ValueError:
+        number = 0
+    if not 1 <= number <= MAX_COUNT:
+        raise SettingsError(name, value, f"a whole number from 1 to {MAX_COUNT}")
+    return number
+
+
+def _flag(env: dict[str, str], name: str) -> bool:
+    value = (env.get(name) or "").strip().lower()
+    if value and value not in _TRUE + _FALSE:
+        raise SettingsError(name, env[name], f"{_one_of(_TRUE)} (or {', '.join(_FALSE)} to turn it off)")
+    return value in _TRUE
+
+
+def _folder(env: dict[str, str], name: str) -> Path:
+    """A folder setting: it need not exist yet, but nothing on its way may be a file."""
+    value = env[name]
+    try:
+        path = Path(value).expanduser()
+        probe = path
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        usable = probe.is_dir()
+    except (OSError, ValueError, RuntimeError):  # a NUL byte, an unknown ~user, a name too long
+        usable = False
+    if not usable:
+        raise SettingsError(name, value, "a folder (it is created if missing), not a file or a path through one")
+    return path
+
+
+def _model(value: str) -> str:
+    from photoclip.core.embed.registry import is_hub_id  # light: no torch, hub imported lazily
+
+    try:
+        if Path(value).expanduser().is_dir() or is_hub_id(value):
+            return value
+    except (OSError, ValueError, RuntimeError):
+        pass
+    raise SettingsError("PHOTOCLIP_MODEL", value, "a Hugging Face hub id such as openai/clip-vit-base-patch32, or an "
+                        "existing folder that holds a CLIP model")
 
 
 def _bundled_default(folder: Path | None) -> str | None:

@@ -13,7 +13,7 @@ import sys
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from photoclip.core.errors import PhotoclipError
+from photoclip.core.errors import user_error_for
 from photoclip.core.library import Library
 from photoclip.core.quiet import quiet_library_warnings
 from photoclip.core.settings import Settings
@@ -88,8 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     signals = _CloseOnSignals()
     try:
         window = create_window(reporter=reporter)
-    except PhotoclipError as exc:
-        QMessageBox.critical(None, "photoclip", f"{exc.user_message}\n\n{exc.hint}".strip())
+    except Exception as exc:  # a bad setting, a full or read-only disk: say what to do; a bug goes on up
+        known = user_error_for(exc)
+        if known is None:
+            raise
+        QMessageBox.critical(None, "photoclip", f"{known.user_message}\n\n{known.hint}".strip())
         return 1
     window.show()
     signals.attach(window)

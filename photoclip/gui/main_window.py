@@ -29,6 +29,7 @@ from photoclip.core.errors import (
     ModelNotAvailableError,
     PhotoclipError,
     QueryError,
+    user_error_for,
 )
 from photoclip.core.events import IndexProgress, ModelLoading, ScanFinished, WatchStatus, WatchWarning
 from photoclip.core.filenames import display
@@ -233,8 +234,11 @@ class MainWindow(QMainWindow):
         for path in paths:
             try:
                 added.append(self.library.add_folder(path).path)  # one quick row; the indexing runs on the worker
-            except PhotoclipError as exc:
-                self.show_error(exc)
+            except Exception as exc:  # a missing folder, a read-only catalog: a banner; a bug: the crash report
+                known = user_error_for(exc)
+                if known is None:
+                    raise
+                self.show_error(known)
         if not added:
             return None
         job = self.indexing.index(added)

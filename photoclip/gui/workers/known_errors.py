@@ -1,38 +1,21 @@
-"""Environment problems a user can fix, raised as plain OS/SQLite errors, turned into PhotoclipErrors so the
-window shows a banner instead of a crash report."""
+"""A worker's exception -> a banner (a problem the user can fix) or a crash report (a bug).
+
+Which is which is decided in one place for the CLI and the app: ``photoclip.core.errors.user_error_for``.
+"""
 
 from __future__ import annotations
 
-import errno
-import sqlite3
 from typing import Any
 
 from PySide6.QtCore import SignalInstance
 
-from photoclip.core.errors import PhotoclipError
+from photoclip.core.errors import DiskFullError, PhotoclipError, StoragePermissionError, user_error_for
 
-
-class DiskFullError(PhotoclipError):
-    pass
-
-
-class StoragePermissionError(PhotoclipError):
-    pass
+__all__ = ["DiskFullError", "StoragePermissionError", "as_user_error", "emit_failure"]
 
 
 def as_user_error(exc: BaseException) -> PhotoclipError | None:
-    if isinstance(exc, PhotoclipError):
-        return exc
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return DiskFullError(f"The disk is full ({exc.filename or 'photoclip data'}).",
-                             "Free some space, then rescan: indexing continues where it stopped.")
-    if isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc).lower():
-        return DiskFullError("The disk holding the photoclip catalog is full.",
-                             "Free some space, then rescan: indexing continues where it stopped.")
-    if isinstance(exc, PermissionError):
-        return StoragePermissionError(f"photoclip may not write {exc.filename or 'its data'}.",
-                                      "Check the folder's permissions, or set PHOTOCLIP_DATA_DIR elsewhere.")
-    return None
+    return user_error_for(exc)
 
 
 def emit_failure(request: Any, exc: BaseException, failed: SignalInstance, crashed: SignalInstance) -> None:
