@@ -132,7 +132,7 @@ class ReadOnlyCatalogError(StorageError):
 # --- the one place exceptions become messages -------------------------------------------------------------
 
 _FREE_SPACE = "Free some space, then run it again: indexing continues where it stopped."
-_READ_ONLY_HINT = ("Searching still works. To change it, make its folder writable, or copy the folder somewhere "
+READ_ONLY_HINT = ("To change it, make its folder writable, or copy the folder somewhere "
                    "writable and set PHOTOCLIP_DATA_DIR to the copy.")
 
 
@@ -165,7 +165,7 @@ def _known(exc: BaseException, data_dir: Path | str | None) -> PhotoclipError | 
             return DiskFullError(f"The disk holding {catalog} is full.", _FREE_SPACE)
         if "readonly database" in text or "read-only" in text:
             return ReadOnlyCatalogError(f"{_cap(catalog)} is read-only: photoclip can search it but not change it.",
-                                        _READ_ONLY_HINT)
+                                        READ_ONLY_HINT)
         if "disk i/o error" in text:
             return StorageError(f"The disk holding {catalog} reported an input/output error.",
                                 "Check the disk (and that it is still connected), then run it again.")
@@ -183,7 +183,7 @@ def _known(exc: BaseException, data_dir: Path | str | None) -> PhotoclipError | 
         return DiskFullError(f"The disk is full ({where}).", _FREE_SPACE)
     if exc.errno == errno.EROFS:
         return ReadOnlyCatalogError(f"{where} is on a read-only disk: photoclip can search but not change it.",
-                                    _READ_ONLY_HINT)
+                                    READ_ONLY_HINT)
     if exc.errno in (errno.EACCES, errno.EPERM):
         return StoragePermissionError(f"photoclip is not allowed to use {where} (permission denied).",
                                       "Check the folder's permissions, or set PHOTOCLIP_DATA_DIR to a folder you own.")

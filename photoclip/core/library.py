@@ -6,6 +6,7 @@ torch. Tests inject an embedder.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -19,7 +20,14 @@ from photoclip.core import model_switch
 from photoclip.core.control import JobControl
 from photoclip.core.embed.base import Embedder
 from photoclip.core.embed.query_cache import QueryVectors
-from photoclip.core.errors import FolderNotFoundError, QueryError
+from photoclip.core.errors import (
+    READ_ONLY_HINT,
+    FolderNotFoundError,
+    QueryError,
+    ReadOnlyCatalogError,
+    StorageError,
+    user_error_for,
+)
 from photoclip.core.events import EventBus, IndexFinished, IndexWaiting, ModelLoading, ModelSwitched
 from photoclip.core.fair_lock import FairLock
 from photoclip.core.imaging.thumbnails import ThumbnailCache
@@ -48,6 +56,8 @@ class SwitchOutcome:
     switched: bool
     #: how far the build came when it was paused or not yet complete
     progress: model_switch.SwitchProgress | None
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -125,9 +135,20 @@ class Library:
             factory = lambda _s, _b, e=embedder: e  # noqa: E731
         return cls(settings, catalog, factory, loads_models=embedder is None, remember_model=remember_model)
 
+    @property
+    def read_only(self) -> bool:
+        """The catalog can be searched but not changed (a read-only disk or folder)."""
+        return self.catalog.db.read_only
+
     def close(self) -> None:
-        if self._index is not None:
-            self._index.save()
+        if self._index is not None and not self.read_only:  # a read-only catalog's index is rebuilt in memory
+            try:
+                self._index.save()
+            except Exception as exc:
+                if not isinstance(user_error_for(exc), StorageError):
+                    raise
+                # a full disk: the index is a cache the next open catches up from the catalog
+                log.info("the search index could not be saved (%s); it is rebuilt on the next start", exc)
         self.catalog.db.close()
 
     def __enter__(self) -> Library:
@@ -142,7 +163,9 @@ class Library:
         with self._model_lock:
             if self._embedder is None:
                 self._embedder = self._embedder_factory(self.settings, self.events)
-                if self._remember_model:
+                # written only when it changed: a search must not need a write (a full or read-only disk)
+                if (self._remember_model and not self.read_only
+                        and self.catalog.get_meta("model_id") != self._embedder.model_id):
                     self.catalog.set_meta("model_id", self._embedder.model_id)
             return self._embedder
 
@@ -205,6 +228,7 @@ class Library:
     # indexing ------------------------------------------------------------------------------------------
     def index_folders(self, paths: list[Path | str] | None = None, control: JobControl | None = None) -> IndexSummary:
         """Add the given folders (all known folders when None) and bring the index up to date."""
+        self._check_writable()
         folders = [self.add_folder(p) for p in paths] if paths else self.catalog.folders()
         with self.jobs.indexing(self._waiting_for_cleanup):
             summary = self._indexer().run(folders, control)
@@ -214,6 +238,7 @@ class Library:
     def index_paths(self, paths: list[str], control: JobControl | None = None) -> IndexSummary:
         """Index, update or remove single files (the watcher's entry point). Paths outside every library
         folder are ignored."""
+        self._check_writable()
         folders = sorted(self.catalog.folders(), key=lambda f: len(f.path), reverse=True)
         items = []
         for path in paths:
@@ -224,6 +249,12 @@ class Library:
             summary = self._indexer().run_paths(items, control)
         self.events.emit(IndexFinished(summary.as_dict()))
         return summary
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise ReadOnlyCatalogError(
+                f"The catalog at {self.settings.catalog_path} is read-only: photoclip can search it but not index "
+                "into it.", READ_ONLY_HINT)
 
     def _indexer(self) -> Indexer:
         return self._indexer_for(self.embedder, self.index, self.model_use)

@@ -91,7 +91,7 @@ class Settings:
         cache_dir = _folder(env, "PHOTOCLIP_CACHE_DIR") if env.get("PHOTOCLIP_CACHE_DIR") else cache_default
         settings = cls(data_dir=data_dir, cache_dir=cache_dir)
         if env.get("PHOTOCLIP_BUNDLED_MODELS_DIR"):
-            settings.bundled_models_dir = _folder(env, "PHOTOCLIP_BUNDLED_MODELS_DIR")
+            settings.bundled_models_dir = _folder(env, "PHOTOCLIP_BUNDLED_MODELS_DIR", created=False)
         settings.model_explicit = bool(env.get("PHOTOCLIP_MODEL"))
         if env.get("PHOTOCLIP_MODEL"):
             settings.model = _model(env["PHOTOCLIP_MODEL"])
@@ -163,7 +163,7 @@ def _flag(env: dict[str, str], name: str) -> bool:
     return value in _TRUE
 
 
-def _folder(env: dict[str, str], name: str) -> Path:
+def _folder(env: dict[str, str], name: str, created: bool = True) -> Path:
     """A folder setting: it need not exist yet, but nothing on its way may be a file."""
     value = env[name]
     try:
@@ -175,7 +175,8 @@ def _folder(env: dict[str, str], name: str) -> Path:
     except (OSError, ValueError, RuntimeError):  # a NUL byte, an unknown ~user, a name too long
         usable = False
     if not usable:
-        raise SettingsError(name, value, "a folder (it is created if missing), not a file or a path through one")
+        made = " (it is created if missing)" if created else ""
+        raise SettingsError(name, value, f"a folder{made}, not a file or a path through one")
     return path
 
 

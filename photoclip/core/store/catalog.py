@@ -369,8 +369,8 @@ class Catalog:
         """A random id made once per catalog: an index file saved for another catalog (one deleted and started
         over) is never taken for this one's, even where their embedding ids overlap."""
         known = self.get_meta("catalog_id")
-        if known:
-            return known
+        if known or self.db.read_only:  # read-only and never indexed: no index file to tell apart anyway
+            return known or ""
         with self.transaction() as db:  # OR IGNORE: another process may be making it at the same moment
             db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('catalog_id', ?)", (uuid.uuid4().hex,))
         return self.get_meta("catalog_id") or ""
