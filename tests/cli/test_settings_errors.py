@@ -21,7 +21,7 @@ BAD = {
     "PHOTOCLIP_DATA_DIR": ("{file}", "folder"),
     "PHOTOCLIP_CACHE_DIR": ("{file}/cache", "folder"),
     "PHOTOCLIP_BUNDLED_MODELS_DIR": ("{file}", "folder"),
-    "PHOTOCLIP_MODEL": ("/no/such/model/folder", "hub id"),
+    "PHOTOCLIP_MODEL": ("clip vit b32!", "hub id"),
     "PHOTOCLIP_BACKEND": ("nonsense", "openvino-int8"),
     "PHOTOCLIP_DEVICE": ("toaster", "cuda:N"),
     "PHOTOCLIP_THREADS": ("abc", f"1 to {MAX_COUNT}"),

@@ -110,3 +110,46 @@ def test_a_full_disk_is_a_banner_not_a_crash(qtbot, make_window, libraries, tmp_
     assert "disk is full" in window.banner.message.text()
     assert window.banner.action.text() == "Retry"
     assert not window.findChildren(CrashDialog)
+
+
+APP_CHILD = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+from photoclip.gui import app as gui
+
+gui.create_app([])
+
+def answer():  # runs inside the message box's own event loop: read it and close it, as a user would
+    box = QApplication.activeModalWidget()
+    if isinstance(box, QMessageBox):
+        print("BOX=" + box.text().replace("\\n", " | "), flush=True)
+        box.accept()
+    else:
+        QTimer.singleShot(100, answer)
+
+QTimer.singleShot(100, answer)
+sys.exit(gui.main([]))
+"""
+
+
+@pytest.mark.parametrize(("name", "value", "words"), [
+    ("PHOTOCLIP_THREADS", "abc", "whole number"),
+    ("PHOTOCLIP_DATA_DIR", "{file}", "not a file"),
+])
+def test_a_bad_setting_at_app_start_is_a_message_not_a_traceback(tmp_path, name, value, words):
+    import os
+    import subprocess
+    from pathlib import Path
+
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PHOTOCLIP_")}
+    env |= {"QT_QPA_PLATFORM": "offscreen", "PHOTOCLIP_DATA_DIR": str(tmp_path / "data"), "PHOTOCLIP_OFFLINE": "1",
+            "XDG_CONFIG_HOME": str(tmp_path / "config"), name: value.format(file=afile)}
+    result = subprocess.run([sys.executable, "-c", APP_CHILD], cwd=Path(__file__).resolve().parents[2], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    [box] = [line for line in result.stdout.splitlines() if line.startswith("BOX=")]
+    assert name in box and words in box
