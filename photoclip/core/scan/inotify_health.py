@@ -74,20 +74,29 @@ def unwatched_dirs(root: str) -> list[str] | None:
 
 
 class OverflowHook(logging.Handler):
-    """Calls ``on_overflow(path or None, thread id)`` when watchdog reports a kernel queue overflow.
+    """Calls ``on_overflow(path or None, thread id)`` when watchdog reports a kernel queue overflow, and
+    ``on_unwatched()`` when it reports a folder it could not watch (ENOSPC on a new sub-folder).
 
-    Runs on watchdog's inotify thread, so the callback must only record it. The path is that of the
+    Runs on watchdog's inotify thread, so the callbacks must only record it. The path is that of the
     recursive watch being rebuilt when watchdog names it, None for its generic message; the thread id is
-    that of the inotify reader that saw the overflow.
+    that of the inotify reader that saw the overflow. The log is one of two signals for each: the
+    watcher also gets watchdog's ``EventsLostEvent`` and compares ``/proc`` with the disk, since a watchdog
+    whose logging an application turned off says nothing here.
     """
 
-    def __init__(self, on_overflow: Callable[[str | None, int | None], None]) -> None:
+    def __init__(self, on_overflow: Callable[[str | None, int | None], None],
+                 on_unwatched: Callable[[], None] | None = None) -> None:
         super().__init__(logging.WARNING)
         self._on_overflow = on_overflow
+        self._on_unwatched = on_unwatched
         self._logger = logging.getLogger(WATCHDOG_LOGGER)
 
     def emit(self, record: logging.LogRecord) -> None:
-        if "overflow" not in str(record.msg).lower():
+        text = str(record.msg).lower()
+        if text.startswith("unable to") and self._on_unwatched is not None:  # "Unable to watch %r: %s", "... rebuild"
+            self._on_unwatched()
+            return
+        if "overflow" not in text:
             return
         arg = record.args[0] if isinstance(record.args, tuple) and record.args else None
         path = os.fsdecode(arg) if isinstance(arg, bytes | str) else None

@@ -12,6 +12,7 @@ to a rescan of the folder plus a ``WatchWarning`` with the fix.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import queue
 import threading
@@ -26,7 +27,14 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from photoclip.core.control import JobControl
-from photoclip.core.errors import CatalogError, FolderNotFoundError, ModelFormatError, ModelNotAvailableError
+from photoclip.core.errors import (
+    CatalogError,
+    FolderNotFoundError,
+    ModelFormatError,
+    ModelNotAvailableError,
+    ReadOnlyCatalogError,
+    user_error_for,
+)
 from photoclip.core.events import WatchStatus, WatchWarning
 from photoclip.core.library import Library
 from photoclip.core.pipeline import IndexSummary
@@ -39,9 +47,13 @@ from photoclip.core.store.catalog import FolderRow
 
 DELETE_DIR = "delete_dir"
 #: errors that stop the watcher: nothing can be indexed until the user acts
-FATAL = (ModelNotAvailableError, ModelFormatError, CatalogError)
+FATAL = (ModelNotAvailableError, ModelFormatError, CatalogError, ReadOnlyCatalogError)
 MODE_META_PREFIX = "watch_mode:"
 INSTANCES_FIX = "sudo sysctl fs.inotify.max_user_instances=1024"
+#: watchdog's event for lost events (a kernel queue overflow), by name: older watchdogs lack the class
+EVENTS_LOST = "events_lost"
+#: seconds between two overflow warnings for one folder (each loss still rescans it)
+OVERFLOW_WARN_EVERY = 10.0
 
 
 @dataclass
@@ -141,7 +153,9 @@ class Watcher:
         self._thread: threading.Thread | None = None
         self._overflows: list[tuple[str | None, int | None]] = []
         self._overflow_lock = threading.Lock()
-        self._hook = inotify_health.OverflowHook(self._on_overflow)
+        self._hook = inotify_health.OverflowHook(self._on_overflow, self._on_unwatched)
+        #: folder id -> when its last overflow warning was shown (one loss is reported by a log line and an event)
+        self._overflow_warned: dict[int, float] = {}
         self._state = "starting"
         self._last_status: WatchStatus | None = None
         self._busy = False
@@ -231,8 +245,14 @@ class Watcher:
             raise
         except FolderNotFoundError:
             self._next_health = 0.0  # it vanished between the check and the scan: the next tick marks it offline
-        except Exception as exc:  # one bad tick (a file system hiccup) must not end the watcher
-            self.library.events.emit(WatchWarning("", "error", f"watcher error: {type(exc).__name__}: {exc}"))
+        except Exception as exc:  # one bad tick (a full disk, a file system hiccup) must not end the watcher
+            known = user_error_for(exc, self.library.settings.data_dir)
+            if isinstance(known, FATAL):  # a read-only catalog: nothing can be indexed until the user acts
+                raise known from exc
+            if known is not None:
+                self.library.events.emit(WatchWarning("", "error", known.user_message, known.hint))
+            else:
+                self.library.events.emit(WatchWarning("", "error", f"watcher error: {type(exc).__name__}: {exc}"))
             self._stop.wait(1.0)
 
     def _tick(self) -> None:
@@ -267,6 +287,9 @@ class Watcher:
             folder = self._folders.get(folder_id)
             if folder is None or not folder.online:
                 continue
+            if event.event_type == EVENTS_LOST:  # watchdog >= 7.1.1 says so itself (older ones only log it)
+                self._on_overflow(folder.path, None)
+                continue
             work = translate(folder.path, event)
             partners = _partners(work)
             for kind, path in work:
@@ -285,18 +308,26 @@ class Watcher:
         with self._overflow_lock:  # watchdog's thread: record only
             self._overflows.append((path, thread_id))
 
+    def _on_unwatched(self) -> None:
+        """watchdog logged that a new sub-folder could not be watched (the silent kernel form, where watchdog
+        says anything at all): check every folder's watches at the next tick instead of within a minute."""
+        self._next_watch_check = 0.0
+
     def _handle_overflows(self) -> None:
         with self._overflow_lock:
             seen, self._overflows = self._overflows, []
         hit: set[int] = set()
         for path, thread_id in seen:
             hit |= self._overflow_folders(path, thread_id)
+        now = time.monotonic()
         for folder_id in hit:
             folder = self._folders[folder_id]
-            self.work.add(folder.path, folder_id, RESCAN)
-            self._warn(folder, "overflow",
-                       "Too many changes at once: the system dropped some change events. Rescanning the folder.",
-                       inotify_health.OVERFLOW_FIX)
+            self.work.add(folder.path, folder_id, RESCAN)  # one entry per folder: repeats merge
+            if now - self._overflow_warned.get(folder_id, -OVERFLOW_WARN_EVERY) >= OVERFLOW_WARN_EVERY:
+                self._overflow_warned[folder_id] = now
+                self._warn(folder, "overflow",
+                           "Too many changes at once: the system dropped some change events. Rescanning the folder.",
+                           inotify_health.OVERFLOW_FIX)
 
     def _overflow_folders(self, path: str | None, thread_id: int | None) -> set[int]:
         native = [f for f in self._folders.values() if f.online and f.mode == "native" and f.observer]
@@ -392,8 +423,15 @@ class Watcher:
 
     def _start_observer(self, folder: _Folder) -> None:
         observer = self._make_observer(folder)
-        observer.schedule(_Handler(folder.row.id, self._raw), folder.path, recursive=True)
-        observer.start()
+        try:
+            observer.schedule(_Handler(folder.row.id, self._raw), folder.path, recursive=True)
+            observer.start()
+        except OSError as exc:
+            if folder.mode != "native" or exc.errno not in (errno.ENOSPC, errno.EMFILE):
+                raise
+            observer.stop()  # closes its inotify instance: the watches it did get go back to the pool
+            self._poll_instead(folder, exc)
+            return
         folder.observer = observer
         if folder.mode == "native":
             self._check_folder_watches(folder)
@@ -404,11 +442,32 @@ class Watcher:
             return PollingObserver(timeout=self.options.poll_interval)
         try:
             return Observer()
-        except OSError as exc:  # EMFILE: the per-user inotify instance limit
-            folder.mode = "poll"
+        except OSError as exc:  # EMFILE: the per-user inotify instance limit (older watchdog raises it here)
+            if exc.errno != errno.EMFILE:
+                raise
+            self._poll_instead(folder, exc, start=False)
+            return PollingObserver(timeout=self.options.poll_interval)
+
+    def _poll_instead(self, folder: _Folder, exc: OSError, start: bool = True) -> None:
+        """inotify refused the folder outright (the kernel form that raises): poll it. Nothing was missed, so
+        no rescan beyond the one that comes with starting the folder."""
+        if exc.errno == errno.ENOSPC:
+            self._warn_watch_limit(folder, "watching could not start for this folder")
+        else:
             self._warn(folder, "watch_failed", f"Cannot watch the folder for changes ({exc}); polling it instead.",
                        INSTANCES_FIX)
-            return PollingObserver(timeout=self.options.poll_interval)
+        folder.mode = "poll"
+        if start:
+            self._start_observer(folder)
+
+    def _warn_watch_limit(self, folder: _Folder, what: str) -> None:
+        limit = inotify_health.read_limit("max_user_watches")
+        self._warn(
+            folder, "watch_limit",
+            f"The system's limit on watched folders ({limit if limit is not None else 'unknown'}) is reached: "
+            f"{what}. Polling this folder instead, which notices changes later and costs more.",
+            inotify_health.WATCH_LIMIT_FIX,
+        )
 
     def _stop_observer(self, folder: _Folder) -> None:
         observer, folder.observer = folder.observer, None
@@ -431,14 +490,7 @@ class Watcher:
             missing = sorted(set(missing) & set(inotify_health.unwatched_dirs(folder.path) or []))
         if not missing:
             return
-        limit = inotify_health.read_limit("max_user_watches")
-        self._warn(
-            folder, "watch_limit",
-            f"The system's limit on watched folders ({limit if limit is not None else 'unknown'}) is reached: "
-            f"{len(missing)} sub-folders are not watched (e.g. {missing[0]}). Polling this folder instead, "
-            "which notices changes later and costs more.",
-            inotify_health.WATCH_LIMIT_FIX,
-        )
+        self._warn_watch_limit(folder, f"{len(missing)} sub-folders are not watched (e.g. {missing[0]})")
         self._stop_observer(folder)
         folder.mode = "poll"
         self._start_observer(folder)
