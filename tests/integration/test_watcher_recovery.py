@@ -118,13 +118,19 @@ def _can_set_queued_events() -> str | None:
     return None
 
 
-def test_inotify_queue_overflow_is_detected_and_recovered_by_a_rescan(tmp_path, pics):
+#: How watchdog tells of a kernel queue overflow: 7.1.1 both logs it and sends an EventsLostEvent; older ones
+#: only log it; with its logging silenced only the event is left. Each must lead to the rescan on its own.
+OVERFLOW_SIGNALS = {"log-and-event": [], "log-only": ["--no-events-lost"], "event-only": ["--quiet-watchdog"]}
+
+
+@pytest.mark.parametrize("signal_form", list(OVERFLOW_SIGNALS))
+def test_inotify_queue_overflow_is_detected_and_recovered_by_a_rescan(tmp_path, pics, signal_form):
     reason = _can_set_queued_events()
     if reason:
         pytest.skip(reason)
     sources = make_sources(tmp_path / "camera", 200)
     catalog = make_settings(tmp_path).catalog_path
-    child = Child([str(tmp_path), str(pics), "--wait-go"])
+    child = Child([str(tmp_path), str(pics), "--wait-go", *OVERFLOW_SIGNALS[signal_form]])
     original = int(QUEUED_EVENTS.read_text())
     try:
         assert child.wait_line(lambda line: line == "IMPORTED")
@@ -145,7 +151,7 @@ def test_inotify_queue_overflow_is_detected_and_recovered_by_a_rescan(tmp_path, 
         assert wait_for(lambda: indexed(catalog) == 200, 60), indexed(catalog)
     finally:
         child.close()
-    warning = next(w for w in child.warnings() if w["reason"] == "overflow")
+    [warning] = [w for w in child.warnings() if w["reason"] == "overflow"]  # one loss, one warning
     assert warning["folder"] == str(pics) and "max_queued_events" in warning["fix"]
     assert db_count(catalog, "SELECT COUNT(*) FROM embeddings") == 200
 
@@ -164,24 +170,66 @@ def _userns_prefix(limit: int) -> list[str] | None:
     return None
 
 
-def test_watch_limit_too_low_warns_with_the_fix_and_falls_back_to_polling(tmp_path, pics):
-    prefix = _userns_prefix(limit=3)
+def _limited_child(tmp_path: Path, pics: Path, limit: int, *args: str) -> Child:
+    prefix = _userns_prefix(limit)
     if prefix is None:
         pytest.skip("cannot create a user namespace with its own inotify watch limit here")
+    return Child([str(tmp_path), str(pics), *args], prefix=prefix)
+
+
+def test_watch_limit_too_low_warns_with_the_fix_and_falls_back_to_polling(tmp_path, pics):
+    """The form where the kernel's ENOSPC reaches the caller when watching starts (watchdog 7.1.1 raises it
+    from ``Observer.start`` when the initial tree does not fit): photoclip showed "watcher error" and watched
+    nothing. Now: the fix, polling, and the start-up rescan still indexes what is there."""
     for i in range(10):
         (pics / f"album{i}").mkdir()
         (pics / f"album{i}" / "a.png").write_bytes(photo_bytes(i))
     catalog = make_settings(tmp_path).catalog_path
-    child = Child([str(tmp_path), str(pics)], prefix=prefix)
+    child = _limited_child(tmp_path, pics, 3)
     try:
         assert child.wait_line(lambda line: '"watch_limit"' in line, 60), child.seen
-        assert wait_for(lambda: indexed(catalog) == 10, 30)
+        assert wait_for(lambda: indexed(catalog) == 10, 30)  # the start-up rescan
         (pics / "album9" / "b.png").write_bytes(photo_bytes(20))  # in a sub-folder inotify could not watch
         assert wait_for(lambda: indexed(catalog) == 11, 30)
     finally:
         child.close()
-    warning = next(w for w in child.warnings() if w["reason"] == "watch_limit")
+    warnings = child.warnings()
+    assert not [w for w in warnings if w["reason"] == "error"], warnings  # no "watcher error"
+    warning = next(w for w in warnings if w["reason"] == "watch_limit")
     assert warning["folder"] == str(pics) and "max_user_watches" in warning["fix"]
+    if "could not start" not in warning["message"]:
+        import watchdog.version
+
+        pytest.skip(f"watchdog {watchdog.version.VERSION_STRING} left sub-folders unwatched here instead of raising "
+                    "at start (the silent form, which held too and has its own test)")
+
+
+@pytest.mark.parametrize("watchdog_logs", [True, False], ids=["watchdog-logs-it", "nothing-logged"])
+def test_a_new_sub_folder_past_the_watch_limit_is_noticed_and_polled(tmp_path, pics, watchdog_logs):
+    """The silent form: watching starts fine and a sub-folder made later does not get a watch. watchdog 7.1.1
+    logs "Unable to watch" (a hint to check at once); with nothing logged, the periodic comparison of the
+    kernel's watches (/proc fdinfo) with the folders on disk finds it."""
+    for i in range(2):
+        (pics / f"album{i}").mkdir()
+        (pics / f"album{i}" / "a.png").write_bytes(photo_bytes(i))
+    catalog = make_settings(tmp_path).catalog_path
+    args = ["--watch-check", "60" if watchdog_logs else "1"] + ([] if watchdog_logs else ["--quiet-watchdog"])
+    child = _limited_child(tmp_path, pics, 3, *args)  # the root and two albums: exactly the limit
+    try:
+        assert child.wait_line(lambda line: line == "READY", 60), child.seen
+        assert wait_for(lambda: indexed(catalog) == 2, 30)
+        assert not [w for w in child.warnings() if w["reason"] == "watch_limit"]  # everything fitted
+        (pics / "album2").mkdir()  # one watch too many
+        (pics / "album2" / "new.png").write_bytes(photo_bytes(7))
+        assert child.wait_line(lambda line: '"watch_limit"' in line, 30), child.seen
+        assert wait_for(lambda: indexed(catalog) == 3, 30)
+        (pics / "album2" / "later.png").write_bytes(photo_bytes(8))  # seen by polling now
+        assert wait_for(lambda: indexed(catalog) == 4, 30)
+    finally:
+        child.close()
+    warning = next(w for w in child.warnings() if w["reason"] == "watch_limit")
+    assert "sub-folders are not watched" in warning["message"] and str(pics / "album2") in warning["message"]
+    assert "max_user_watches" in warning["fix"]
 
 
 UNMOUNT_CHILD = textwrap.dedent(

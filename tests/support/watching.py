@@ -90,7 +90,23 @@ def _child(argv: list[str]) -> None:
     parser.add_argument("--poll-interval", type=float, default=0.3)
     parser.add_argument("--embed-delay", type=float, default=0.0, help="seconds per embedded batch")
     parser.add_argument("--wait-go", action="store_true", help="read a line from stdin before starting")
+    parser.add_argument("--watch-check", type=float, default=60.0, help="seconds between checks of the watches")
+    parser.add_argument("--quiet-watchdog", action="store_true",
+                        help="watchdog logs nothing (as where an application silenced it, or a version that doesn't)")
+    parser.add_argument("--no-events-lost", action="store_true",
+                        help="drop watchdog's EventsLostEvent (as a watchdog older than 7.1.1, which only logs)")
     args = parser.parse_args(argv)
+    if args.quiet_watchdog:
+        import logging
+
+        for name in ("watchdog.observers.inotify", "watchdog.observers.inotify_c"):
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+    if args.no_events_lost:
+        from photoclip.core.scan import watcher as watcher_module
+
+        handle = watcher_module._Handler.on_any_event
+        watcher_module._Handler.on_any_event = lambda self, event: (
+            None if event.event_type == "events_lost" else handle(self, event))
 
     class Slow(ColorEmbedder):
         def embed_prepared(self, batch):
@@ -113,7 +129,7 @@ def _child(argv: list[str]) -> None:
     if args.wait_go:
         sys.stdin.readline()
     watcher = Watcher(lib, options=WatchOptions(settle=args.settle, poll_interval=args.poll_interval,
-                                                health_interval=0.2))
+                                                health_interval=0.2, watch_check_interval=args.watch_check))
     watcher.start()
     while watcher.running:
         time.sleep(0.2)
