@@ -67,3 +67,30 @@ def siglip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests.support.tiny_families import build_tiny_siglip
 
     return build_tiny_siglip(tmp_path_factory.mktemp("models") / "tiny-siglip", seed=0)
+
+
+@pytest.fixture(params=[False, True], ids=["no-native-bf16", "native-bf16"])
+def native_bf16(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Runs a test twice, with this CPU's native bf16 reported absent and then present, so both branches of the
+    backend choice run on any machine (the CI's CPUs differ: AVX2-only, AVX-512 bf16, AMX). The detection
+    (``clip_hf.cpu_has_native_bf16``, cached) is replaced wherever it is bound; callers import it from
+    ``clip_hf`` when they run. Reported present on a CPU without it, OpenVINO ignores the bf16 hint and runs
+    f32 (its CPU plugin sets bf16 only where the hardware has it): the choice is still the one under test."""
+    import sys
+    from functools import lru_cache
+
+    from photoclip.core.embed import clip_hf
+
+    real = clip_hf.cpu_has_native_bf16
+    fake = lru_cache(maxsize=1)(lambda: request.param)
+    for module in list(sys.modules.values()):
+        if getattr(module, "cpu_has_native_bf16", None) is real:
+            monkeypatch.setattr(module, "cpu_has_native_bf16", fake)
+    real.cache_clear()
+    yield request.param
+    real.cache_clear()
+
+
+def better_quality_backend(native: bool) -> str:
+    """What a failed or not-yet-run int8 guard falls back to: bf16 where the CPU has it natively, else fp32."""
+    return "openvino-bf16" if native else "openvino-fp32"

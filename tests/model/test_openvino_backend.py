@@ -16,6 +16,7 @@ from photoclip.core.embed import quality_guard as guard
 from photoclip.core.embed.backend_choice import LoadRequest, load_embedder
 from photoclip.core.library import Library
 from photoclip.core.settings import Settings
+from tests.model.conftest import better_quality_backend
 from tests.support.images import photo_like
 
 pytest.importorskip("openvino")
@@ -142,25 +143,34 @@ def test_int8_is_calibrated_guarded_and_the_verdict_is_kept(tiny_model_dir, cach
     assert again.backend == "openvino-int8" and sampled == [48] and not quantisations  # nothing redone
 
 
-def test_a_failing_guard_falls_back_to_fp32_and_stays_failed(tiny_model_dir, cache_root, tmp_path, photos,
-                                                             monkeypatch):
+def test_a_failing_guard_falls_back_to_better_quality_and_stays_failed(tiny_model_dir, cache_root, tmp_path, photos,
+                                                                       monkeypatch, native_bf16):
     seed(cache_root, tmp_path, "fp32", "int8")
     monkeypatch.setattr(guard, "THRESHOLDS", guard.Thresholds(min_mean_cosine=1.01))  # impossible
     store = MetaDict()
     embedder = load_embedder(request(tiny_model_dir, tmp_path, "openvino", sample=lambda *a: photos, store=store))
-    assert embedder.backend == "openvino-fp32"
+    assert embedder.backend == better_quality_backend(native_bf16)
     result = guard.GuardResult.from_json(store[guard.meta_key("tiny@1", "openvino-int8")])
-    assert not result.passed and "failed, using openvino-fp32" in result.summary()
+    assert not result.passed and result.reference == "openvino-fp32"  # always checked against fp32
+    assert "failed, openvino-int8 is not used" in result.summary()
     # next time: the recorded verdict is enough, no photos needed
     again = load_embedder(request(tiny_model_dir, tmp_path, "openvino", sample=None, store=store))
-    assert again.backend == "openvino-fp32"
+    assert again.backend == better_quality_backend(native_bf16)
 
 
-def test_too_few_photos_for_the_guard_means_fp32_for_now(tiny_model_dir, cache_root, photos):
+def test_too_few_photos_for_the_guard_means_better_quality_for_now(tiny_model_dir, cache_root, photos, native_bf16):
     store = MetaDict()
     embedder = load_embedder(request(tiny_model_dir, cache_root, "openvino-int8", sample=lambda *a: photos[:3],
                                      store=store))
-    assert embedder.backend == "openvino-fp32" and not store
+    assert embedder.backend == better_quality_backend(native_bf16) and not store
+
+
+def test_openvino_bf16_runs_only_where_the_cpu_has_it(tiny_model_dir, cache_root, photos, native_bf16):
+    embedder = load_embedder(request(tiny_model_dir, cache_root, "openvino-bf16"))
+    assert embedder.backend == better_quality_backend(native_bf16)
+    reference = load_embedder(request(tiny_model_dir, cache_root, "openvino-fp32")).embed_prepared(photos[:4])
+    cosines = np.sum(embedder.embed_prepared(photos[:4]) * reference, axis=1)
+    assert cosines.min() > 0.99  # bf16 (f32 where the CPU lacks it) stays in the fp32 vector space
 
 
 def test_without_openvino_installed_torch_is_used(tiny_model_dir, tmp_path, monkeypatch):
@@ -172,7 +182,8 @@ def test_without_openvino_installed_torch_is_used(tiny_model_dir, tmp_path, monk
     assert not (tmp_path / "openvino").exists()
 
 
-def test_auto_measures_once_and_remembers_the_winner(tiny_model_dir, cache_root, tmp_path, photos, monkeypatch):
+def test_auto_measures_once_and_remembers_the_winner(tiny_model_dir, cache_root, tmp_path, photos, monkeypatch,
+                                                    native_bf16):
     seed(cache_root, tmp_path, "fp32", "int8")
     store = MetaDict()
     first = load_embedder(request(tiny_model_dir, tmp_path, "auto", sample=lambda *a: photos, store=store))
@@ -186,7 +197,7 @@ def test_auto_measures_once_and_remembers_the_winner(tiny_model_dir, cache_root,
     assert again.backend == first.backend and not timings
 
 
-def test_library_status_shows_the_guard(tiny_model_dir, cache_root, tmp_path, monkeypatch, capsys):
+def test_library_status_shows_the_guard(tiny_model_dir, cache_root, tmp_path, monkeypatch, capsys, native_bf16):
     seed(cache_root, tmp_path / "cache", "fp32", "int8")
     pictures = tmp_path / "Pictures"
     pictures.mkdir()

@@ -59,7 +59,9 @@ class GuardResult:
         return json.dumps(self.as_dict())
 
     def summary(self) -> str:
-        verdict = "passed" if self.passed else f"failed, using {self.reference}"
+        # what runs instead depends on the CPU (OpenVINO bf16 where it is native, else fp32) or, for auto, on
+        # torch's fast path: the record says only what it knows
+        verdict = "passed" if self.passed else f"failed, {self.backend} is not used"
         return (f"{self.backend} vs {self.reference} on {self.photos} of your photos: cosine mean "
                 f"{self.cosine_mean:.4f} / min {self.cosine_min:.4f}, recall@{self.k} {self.recall_at_k:.3f} "
                 f"— {verdict}")
