@@ -42,7 +42,7 @@ from photoclip.core.duplicates import (
     KeepChoice,
     TrashResult,
 )
-from photoclip.core.errors import PhotoclipError
+from photoclip.core.errors import user_error_for
 from photoclip.core.filenames import display
 from photoclip.core.library import Library
 from photoclip.formatting import count, file_size
@@ -370,7 +370,8 @@ class DuplicatesDialog(QDialog):
             self._regroup()
 
     def _on_failed(self, error: Exception) -> None:
-        message = error.user_message if isinstance(error, PhotoclipError) else f"{type(error).__name__}: {error}"
+        known = user_error_for(error)  # a full or read-only disk says so, as in the CLI
+        message = known.user_message if known is not None else f"{type(error).__name__}: {error}"
         self.status.setText(message)
         self._set_busy(False)
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from photoclip.core.errors import PhotoclipError
+from photoclip.core.errors import user_error_for
 from photoclip.core.events import ReclaimProgress
 from photoclip.core.library import Library
 from photoclip.core.reclaim import GRACE_DAYS, ReclaimReport, ReclaimResult
@@ -139,7 +139,8 @@ class ReclaimSpaceDialog(QDialog):
     def _show_error(self, error: Exception) -> None:
         self._running = False
         self.progress.hide()
-        message = error.user_message if isinstance(error, PhotoclipError) else str(error)
+        known = user_error_for(error)  # a full or read-only disk says so, as in the CLI
+        message = known.user_message if known is not None else str(error)
         self.status_label.setText(message)
         self._update_button()
 
