@@ -46,7 +46,7 @@ CHILD = textwrap.dedent(
         subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "small", str(data.parent)], check=True)
         out["index"] = cli("index", photos, "--json")
         out["logs_after_index"] = logs()
-        out["search"] = cli("search", "red", "--json")
+        out["search"] = cli("search", "red", "--json", "--all")
         out["bug_on_full_disk"] = cli(code=BUG)
         out["logs_after_bug"] = logs()
         subprocess.run(["mount", "-o", "remount,size=256m", str(data.parent)], check=True)  # space freed
@@ -58,7 +58,7 @@ CHILD = textwrap.dedent(
     else:
         subprocess.run(["mount", "--bind", str(data), str(data)], check=True)
         subprocess.run(["mount", "-o", "remount,bind,ro", str(data)], check=True)
-        out["search"] = cli("search", "red", "--json")
+        out["search"] = cli("search", "red", "--json", "--all")
         out["status"] = cli("status", "--json")
         out["index"] = cli("index", "--json")
         out["remove"] = cli("remove", photos)

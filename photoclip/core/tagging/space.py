@@ -13,7 +13,7 @@ from typing import ClassVar
 import numpy as np
 
 from photoclip.core.embed.base import normalize_rows
-from photoclip.core.errors import TaggingError
+from photoclip.core.errors import StorageError, TaggingError, user_error_for
 from photoclip.core.tagging import calibration
 from photoclip.core.tagging.labels import BACKGROUND_PROMPTS
 from photoclip.core.tagging.matrix_cache import MatrixCache
@@ -88,7 +88,11 @@ class VectorSpace:
                 with self.library.model_use:
                     fresh = embedder.embed_texts(missing)
                 new = dict(zip(missing, np.asarray(fresh, np.float32), strict=True))
-                self.store.put_text_vectors(model_id, new)
+                try:
+                    self.store.put_text_vectors(model_id, new)
+                except Exception as exc:  # a cache: on a read-only or full disk they are kept in memory only
+                    if not isinstance(user_error_for(exc), StorageError):
+                        raise
                 self._text.update({(model_id, t): v for t, v in new.items()})
             return np.stack([self._text[(model_id, t)] for t in texts]) if texts else np.zeros((0, 0), np.float32)
 
