@@ -94,7 +94,7 @@ def assert_whole(run: Run, photos: list[Path]) -> None:
     hashes = run.catalog("SELECT COUNT(DISTINCT content_hash) FROM photos WHERE status = 'indexed'")
     assert run.embedded() == hashes == vectors == len(photos)  # photos all differ in content
     assert run.sidecar()["count"] == vectors
-    found = run.cli("search", "red", "--limit", str(2 * len(photos)), "--json")
+    found = run.cli("search", "red", "--all", "--limit", str(2 * len(photos)), "--json")
     assert found.returncode == 0, found.stderr
     assert sorted(hit["path"] for hit in json.loads(found.stdout)) == sorted(map(str, photos))
     again = run.cli("index", "--json")  # and the library keeps working: nothing left to do
@@ -168,7 +168,7 @@ def test_a_run_that_waits_for_another_says_so_and_goes_on_when_it_is_done(tmp_pa
         child = run.start("index", str(tmp_path / "Pictures"))
         assert child.wait_for_line(f"Another photoclip (process {os.getpid()}) is indexing this library too")
         assert child.process.poll() is None and run.embedded() == 0  # it waits: nothing embedded meanwhile
-        searched = run.cli("search", "red", "--json")  # a search never waits for a writer
+        searched = run.cli("search", "red", "--all", "--json")  # a search never waits for a writer
         assert searched.returncode == 0 and json.loads(searched.stdout) == []
     out, _ = finish(child)
     assert out.startswith("20 added")
@@ -192,5 +192,5 @@ def test_an_open_app_follows_what_a_cli_run_adds_and_saves_an_index_that_matches
     finally:
         app.close()
     assert run.sidecar()["count"] == 65 == run.catalog("SELECT COUNT(*) FROM embeddings")
-    found = run.cli("search", "red", "--limit", "100", "--json")
+    found = run.cli("search", "red", "--all", "--limit", "100", "--json")
     assert sorted(h["path"] for h in json.loads(found.stdout)) == sorted(map(str, small + large + extra))
