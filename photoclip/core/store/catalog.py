@@ -20,6 +20,9 @@ from photoclip.core.store.db import PAGE_SIZE, Database
 
 SEARCHABLE = ("indexed", "offline")
 
+#: ids bound per SQL statement (SQLite allows 32,766 variables)
+_ID_CHUNK = 10_000
+
 
 @dataclass(frozen=True)
 class PhotoRow:
@@ -388,15 +391,18 @@ class Catalog:
 
     def searchable_photos(self, model_id: str, embedding_ids: list[int]) -> list[tuple[int, PhotoRow]]:
         """Photos (with their embedding id) behind the given embedding ids; copies share one embedding."""
-        if not embedding_ids:
-            return []
-        marks = ",".join("?" * len(embedding_ids))
-        rows = self.db.conn.execute(
-            f"""SELECT e.id AS embedding_id, p.* FROM embeddings e JOIN photos p ON p.content_hash = e.content_hash
-                WHERE e.model_id = ? AND e.id IN ({marks}) AND p.status IN ('indexed', 'offline')""",
-            (model_id, *embedding_ids),
-        ).fetchall()
-        return [(r["embedding_id"], _photo(r)) for r in rows]
+        found = []
+        # in chunks: SQLite refuses more than 32,766 bound variables, and a grid scrolled far asks for 64k
+        for start in range(0, len(embedding_ids), _ID_CHUNK):
+            chunk = embedding_ids[start:start + _ID_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.conn.execute(
+                f"""SELECT e.id AS embedding_id, p.* FROM embeddings e JOIN photos p ON p.content_hash = e.content_hash
+                    WHERE e.model_id = ? AND e.id IN ({marks}) AND p.status IN ('indexed', 'offline')""",
+                (model_id, *chunk),
+            ).fetchall()
+            found += [(r["embedding_id"], _photo(r)) for r in rows]
+        return found
 
     def filtered_embeddings(
         self, model_id: str, folder: str | None, date_from: str | None, date_to: str | None
