@@ -136,8 +136,9 @@ class BrowseView(QAbstractScrollArea):
         self.viewport().update()
 
     def remember_place(self) -> None:
-        """Before a reload: the photo at the top of the viewport and where it is (``_on_reset`` restores it)."""
-        row = self.top_row()
+        """Before a reload: the photo at the top of the viewport and where it is (``_on_reset`` restores it).
+        At the very top nothing is kept: newer photos then show up there rather than above the screen."""
+        row = self.top_row() if self.verticalScrollBar().value() > 0 else None
         self._anchor = None if row is None else (self.model.photo_id(row), self.row_rect(row).top())
 
     def _relayout(self) -> None:
@@ -263,13 +264,27 @@ class BrowseView(QAbstractScrollArea):
                              Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.empty_text)
             return
         top = self.verticalScrollBar().value()
+        sections, cells = self._visible()
+        for section in sections:
+            self._paint_headers(painter, section, section.top - top)
+        if cells:
+            self.model.showing(cells[0][0], cells[-1][0])
+        # thumbnails are asked for bottom-up: the loader serves the newest request first, so the top comes first
+        pixmaps = {row: self.model.pixmap(row) for row, _ in reversed(cells)}
+        self._paint_cells(painter, cells, pixmaps)
+        self._paint_sticky_month(painter, self.sections.index(sections[0]) if sections else 0, top)
+
+    def _visible(self) -> tuple[list[Section], list[tuple[int, QRect]]]:
+        """The days and the cells (row, viewport rectangle) the viewport shows, top to bottom."""
+        top = self.verticalScrollBar().value()
         bottom = top + self.viewport().height()
+        sections: list[Section] = []
         cells: list[tuple[int, QRect]] = []
         index = max(0, bisect.bisect_right(self._tops, top) - 1)
         for section in self.sections[index:]:
             if section.top >= bottom:
                 break
-            self._paint_headers(painter, section, section.top - top)
+            sections.append(section)
             first = max(0, (top - section.body) // self.cell)
             last = min(section.rows - 1, (bottom - section.body) // self.cell)
             for r in range(first, last + 1):
@@ -279,12 +294,11 @@ class BrowseView(QAbstractScrollArea):
                     if k >= section.day.count:
                         break
                     cells.append((section.day.start + k, QRect(MARGIN + c * self.cell, y, self.thumb, self.thumb)))
-        if cells:
-            self.model.showing(cells[0][0], cells[-1][0])
-        # thumbnails are asked for bottom-up: the loader serves the newest request first, so the top comes first
-        pixmaps = {row: self.model.pixmap(row) for row, _ in reversed(cells)}
-        self._paint_cells(painter, cells, pixmaps)
-        self._paint_sticky_month(painter, index, top)
+        return sections, cells
+
+    def visible_rows(self) -> list[int]:
+        """The photos on screen, top to bottom."""
+        return [row for row, _ in self._visible()[1]]
 
     def _paint_headers(self, painter: QPainter, section: Section, y: int) -> None:
         palette = self.palette()
@@ -330,8 +344,9 @@ class BrowseView(QAbstractScrollArea):
                                   and self.sections[index + 1].top - top < MONTH_H):
             return
         band = QRect(0, 0, self.viewport().width(), MONTH_H - 8)
-        base = self.palette().color(QPalette.ColorRole.Base)
-        painter.fillRect(band, QColor(base.red(), base.green(), base.blue(), 230))
+        painter.fillRect(band, self.palette().color(QPalette.ColorRole.Base))
+        painter.setPen(self.palette().color(QPalette.ColorRole.Midlight))
+        painter.drawLine(band.bottomLeft(), band.bottomRight())
         painter.setFont(self._month_font)
         painter.setPen(self.palette().color(QPalette.ColorRole.Text))
         painter.drawText(band.adjusted(MARGIN, 0, -MARGIN, 0), Qt.AlignmentFlag.AlignVCenter,
