@@ -467,19 +467,29 @@ class Catalog:
         (YYYY-MM-DD, number of photos) in the same order: what a grid needs to lay out 100k photos without
         reading their rows (8 bytes and a day per photo)."""
         where, args = _filter_sql(*scope.sql_args, taken="p.effective_at")
-        rows = self.db.conn.execute(
+        cursor = self.db.conn.cursor()
+        # plain tuples read one by one: 100k sqlite3.Row objects held at once would outlive a few garbage
+        # collections and then cost the GUI full collections later (benchmarks/browse_grid.py)
+        cursor.row_factory = None
+        cursor.execute(
             f"""SELECT p.id, substr(p.effective_at, 1, 10) FROM photos p
                 WHERE p.status IN ('indexed', 'offline') {where} ORDER BY p.effective_at DESC, p.id DESC""",
             args,
-        ).fetchall()
-        ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+        )
+        ids: list[int] = []
         days: list[tuple[str, int]] = []
-        for _, day in rows:
-            if days and days[-1][0] == day:
-                days[-1] = (day, days[-1][1] + 1)
-            else:
-                days.append((day, 1))
-        return ids, days
+        day, n = None, 0
+        for photo_id, date in cursor:
+            ids.append(photo_id)
+            if date == day:
+                n += 1
+                continue
+            if day is not None:
+                days.append((day, n))
+            day, n = date, 1
+        if day is not None:
+            days.append((day, n))
+        return np.array(ids, np.int64), days
 
     # reclaiming space -----------------------------------------------------------------------------------
     def orphan_counts(self, cutoff: float) -> dict[str, OrphanCounts]:

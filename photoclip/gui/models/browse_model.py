@@ -39,9 +39,13 @@ class BrowseModel(QObject):
         self._service = service
         self._loader = loader
         self.cell = cell
+        loader.cover = cell
         self.timeline = Timeline(np.zeros(0, np.int64), [])
         self.request: BrowseRequest | None = None
-        self._rows: dict[int, PhotoRow] = {}  # photo id -> row, for the cached pages
+        # photo id -> the PhotoRow's fields, for the cached pages. Tuples of plain values are not tracked by the
+        # garbage collector: thousands of cached rows coming and going then trigger no full collections
+        # (one took up to 100 ms at 100k photos, measured by benchmarks/browse_grid.py)
+        self._rows: dict[int, tuple] = {}
         self._pages: OrderedDict[int, list[int]] = OrderedDict()  # page -> its photo ids (LRU)
         self._pending: set[int] = set()
         self._pixmaps: OrderedDict[str, QPixmap] = OrderedDict()
@@ -76,6 +80,11 @@ class BrowseModel(QObject):
     def row_of(self, photo_id: int) -> int | None:
         return self.timeline.row_of(photo_id)
 
+    def set_cell(self, side: int) -> None:
+        """Cells are ``side`` pixels square now: thumbnails come scaled to cover that (on the loader's thread)."""
+        self.cell = side
+        self._loader.cover = side
+
     # rows ----------------------------------------------------------------------------------------------------
     def photo(self, row: int) -> PhotoRow | None:
         """The row of the photo at ``row`` if it has arrived; otherwise asks for its page and returns None."""
@@ -84,7 +93,8 @@ class BrowseModel(QObject):
         found = self._rows.get(int(self.timeline.ids[row]))
         if found is None:
             self._want_page(row // PAGE_ROWS)
-        return found
+            return None
+        return PhotoRow(*found)
 
     def prefetch(self, first: int, last: int) -> None:
         """Ask for the pages of rows ``first..last`` and one page either side (scrolling on finds them)."""
@@ -110,8 +120,8 @@ class BrowseModel(QObject):
         if self.request is None or timeline_id != self.request.id:
             return
         self._pending.discard(page)
-        self._pages[page] = [r.id for r in rows]
-        self._rows.update((r.id, r) for r in rows)
+        self._pages[page] = [r[0] for r in rows]
+        self._rows.update((r[0], r) for r in rows)
         while len(self._pages) > MAX_PAGES:
             _, ids = self._pages.popitem(last=False)
             for photo_id in ids:
@@ -126,8 +136,8 @@ class BrowseModel(QObject):
         """Hits for ``rows`` (a selection), reading rows not cached yet at once: one primary-key read, for a
         right-click or Delete on a selection, not for painting."""
         ids = [self.photo_id(r) for r in rows if 0 <= r < len(self.timeline)]
-        missing = [i for i in ids if i not in self._rows]
-        found = dict(self._rows)
+        found = {i: PhotoRow(*self._rows[i]) for i in ids if i in self._rows}
+        missing = [i for i in ids if i not in found]
         if missing:
             found.update((p.id, p) for p in self._service.library.photos(missing))
         return [Hit(found[i], NO_SCORE) for i in ids if i in found]
@@ -182,10 +192,11 @@ class BrowseModel(QObject):
     def _on_thumbnail(self, content_hash: str, image: QImage) -> None:
         self._requested.discard(content_hash)  # (one asked for before a scroll is kept all the same)
         size = self.cell
-        # scaled once here, so painting only copies pixels (no scaling per frame)
-        scaled = image.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatioByExpanding,
-                              Qt.TransformationMode.SmoothTransformation)
-        self._pixmaps[content_hash] = QPixmap.fromImage(scaled)
+        if min(image.width(), image.height()) != size:  # the cells changed size since it was asked for
+            image = image.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+                                 Qt.TransformationMode.SmoothTransformation)
+        # the loader scaled it to cover a cell: painting copies pixels, nothing is resampled per frame
+        self._pixmaps[content_hash] = QPixmap.fromImage(image)
         while len(self._pixmaps) > PIXMAP_CACHE_SIZE:
             self._pixmaps.popitem(last=False)
         self.changed.emit()

@@ -146,7 +146,7 @@ class BrowseView(QAbstractScrollArea):
         self.cols = max(1, math.ceil(room / (self.base + GAP)))
         self.cell = max(32, room // self.cols)
         self.thumb = self.cell - GAP
-        self.model.cell = self.thumb
+        self.model.set_cell(self.thumb)
         sections: list[Section] = []
         y = MARGIN // 2
         previous_month = None

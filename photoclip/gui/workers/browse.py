@@ -22,7 +22,7 @@ class BrowseRequest:
 
 class BrowseWorker(QObject):
     timeline = Signal(object, object)  # BrowseRequest, Timeline
-    rows = Signal(int, int, list)  # timeline id, page number, [PhotoRow]
+    rows = Signal(int, int, list)  # timeline id, page number, [PhotoRow fields as a tuple]
     failed = Signal(object, object)  # BrowseRequest, PhotoclipError
     crashed = Signal(object, object)  # BrowseRequest, Exception
 
@@ -48,7 +48,8 @@ class BrowseWorker(QObject):
         if timeline_id != self.latest_id:
             return
         try:
-            rows = self._library.photos(ids)
+            # plain tuples: a cache of thousands of rows the garbage collector need not walk (PhotoRow(*row))
+            rows = [tuple(vars(photo).values()) for photo in self._library.photos(ids)]
         except Exception as exc:  # the grid keeps placeholders; the next paint asks again
             emit_failure(BrowseRequest(timeline_id), exc, self.failed, self.crashed)
             return
@@ -61,7 +62,7 @@ class BrowseService(QObject):
     _submit = Signal(object)
     _submit_fetch = Signal(int, int, object)
     timeline_ready = Signal(object, object)  # BrowseRequest, Timeline
-    rows_ready = Signal(int, int, list)  # timeline id, page, rows
+    rows_ready = Signal(int, int, list)  # timeline id, page, [PhotoRow fields as a tuple]
     failed = Signal(object, object)
     crashed = Signal(object, object)
 
