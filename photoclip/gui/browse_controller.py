@@ -132,7 +132,6 @@ class BrowseController(QObject):
         self.show()
 
     def _on_filters(self, filters: Filters) -> None:
-        self.window.library_panel.all_button.setChecked(not (filters.folder or filters.album))
         self.reload()
 
     def reload(self, keep_place: bool = False) -> BrowseRequest:
@@ -148,6 +147,7 @@ class BrowseController(QObject):
             self.view.remember_place()
         self.view.keep_place_on_reset = self._keep_place
         self.view.empty_text = self._empty_text(request.filters)
+        self.window.library_panel.all_button.setChecked(not (request.filters.folder or request.filters.album))
         self.model.set_timeline(request, timeline)
         if self.visible:
             self._show_caption()

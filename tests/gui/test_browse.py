@@ -257,3 +257,25 @@ def test_empty_library_and_empty_scope_say_so(qtbot, window, shots):
     window.search_filters.set_dates("2000-01-01", "2000-12-31")
     wait_browse(qtbot, window, 0)
     assert window.browse.view.empty_text == "No photos taken 2000-01-01 – 2000-12-31."
+
+
+def test_a_sensitive_photo_is_blurred_in_the_library_view_until_clicked(qtbot, opened, shots):
+    from photoclip.core.tagging import Label, LabelSet, Tagger
+
+    window = opened
+    private = LabelSet("private", (Label("Sensitive|Red", prompts=("red",)),), sensitive=True)
+    tagger = Tagger(window.library)
+    tagger.save_label_set(private)
+    tagger.suggest(private)
+    window.tags.refresh_blur()
+    qtbot.waitUntil(lambda: window.tags.blur.hides(window.browse.hits()[0].photo.id), timeout=5000)
+    model, view = window.browse.model, window.browse.view
+    assert window.browse.names()[0] == "kite.jpg"  # red: sensitive
+    window.browse.page.grab()
+    qtbot.waitUntil(lambda: model.has_thumbnail(0) and model.has_thumbnail(1), timeout=5000)
+    kite, lake = window.browse.hits()[:2]
+    assert model.pixmap(0) is not model.thumbnail(kite.photo.content_hash)  # the blurred copy
+    assert model.pixmap(1) is model.thumbnail(lake.photo.content_hash)  # blue: as it is
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.row_rect(0).center())
+    assert model.pixmap(0) is model.thumbnail(kite.photo.content_hash)
+    assert view.selected_rows() == [0]

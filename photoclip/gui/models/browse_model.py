@@ -59,17 +59,16 @@ class BrowseModel(QObject):
 
     # the timeline ------------------------------------------------------------------------------------------
     def set_timeline(self, request: BrowseRequest, timeline: Timeline) -> None:
-        """A new timeline; rows still cached for photos in it stay (a reload after indexing keeps them)."""
+        """A new timeline. Every page is read again (a photo may have changed), but the rows cached so far are
+        painted meanwhile, so a reload while indexing does not flash placeholders."""
         self.request = request
         self.timeline = timeline
         self._pages.clear()
         self._pending.clear()
-        self._rows_keep(set(timeline.ids.tolist()) if len(timeline) < 200_000 else set())
+        if len(self._rows) > 2 * MAX_PAGES * PAGE_ROWS:
+            self._rows.clear()
         self._shown_range = None
         self.reset.emit()
-
-    def _rows_keep(self, ids: set[int]) -> None:
-        self._rows = {i: row for i, row in self._rows.items() if i in ids}
 
     def __len__(self) -> int:
         return len(self.timeline)
@@ -87,14 +86,14 @@ class BrowseModel(QObject):
 
     # rows ----------------------------------------------------------------------------------------------------
     def photo(self, row: int) -> PhotoRow | None:
-        """The row of the photo at ``row`` if it has arrived; otherwise asks for its page and returns None."""
+        """The row of the photo at ``row`` if it has arrived (asking for its page when it is not cached)."""
         if not 0 <= row < len(self.timeline):
             return None
+        page = row // PAGE_ROWS
+        if page not in self._pages:
+            self._want_page(page)
         found = self._rows.get(int(self.timeline.ids[row]))
-        if found is None:
-            self._want_page(row // PAGE_ROWS)
-            return None
-        return PhotoRow(*found)
+        return None if found is None else PhotoRow(*found)
 
     def prefetch(self, first: int, last: int) -> None:
         """Ask for the pages of rows ``first..last`` and one page either side (scrolling on finds them)."""
