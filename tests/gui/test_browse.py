@@ -107,8 +107,9 @@ def test_clicking_a_folder_shows_just_it_and_typing_narrows_it(qtbot, opened, sh
 
     qtbot.keyClicks(window.search_box, "red")  # only this folder's photos are searched
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.results_view, timeout=5000)
-    assert grid_names(window) == ["poppy.jpg", "sea.jpg"]
-    assert window.result_label.text() == "2 results for “red” · in Phone"
+    assert grid_names(window) == ["poppy.jpg"]  # the match; the folder's other photo is a weaker one
+    assert window.results_model.weaker_count() == 1
+    assert window.result_label.text() == "1 match for “red” · in Phone · 1 weaker"
 
     window.search_box.clear()
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.browse.page, timeout=5000)
@@ -143,12 +144,12 @@ def test_clicking_an_album_shows_it_and_a_search_looks_only_there(qtbot, opened,
 
     window.search_box.setText("orange")
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.results_view, timeout=5000)
-    assert sorted(grid_names(window)) == ["lake.jpg", "sea.jpg", "sunset.jpg"]  # ranked, but only the album
-    assert grid_names(window)[0] == "sunset.jpg"
-    assert window.result_label.text() == "3 results for “orange” · in album “Water”"
+    assert grid_names(window) == ["sunset.jpg"]  # only the album's photos are ranked
+    assert window.results_model.weaker_count() == 2
+    assert window.result_label.text() == "1 match for “orange” · in album “Water” · 2 weaker"
 
     window.search_filters.album_chip.click()  # the chip takes the album away: the search widens
-    qtbot.waitUntil(lambda: len(grid_names(window)) == 9, timeout=5000)
+    qtbot.waitUntil(lambda: window.result_label.text().endswith("for “orange” · 8 weaker"), timeout=5000)
     window.search_box.clear()
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.browse.page, timeout=5000)
     wait_browse(qtbot, window, 9)
