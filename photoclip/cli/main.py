@@ -70,9 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
     model_commands.add_parsers(sub)
 
     tag_commands.add_parsers(sub, _iso_date)
-    from photoclip.cli import cleanup_command
+    from photoclip.cli import cleanup_command, list_command
 
     cleanup_command.add_parsers(sub)
+    list_command.add_parsers(sub, _iso_date)
     from photoclip.cli import duplicates_command
 
     duplicates_command.add_parsers(sub)
@@ -95,9 +96,16 @@ def main(argv: list[str] | None = None) -> int:
     settings: Settings | None = None
     try:
         settings = Settings.from_env()
-        from photoclip.cli import cleanup_command, commands, duplicates_command, model_commands, tag_commands
+        from photoclip.cli import (
+            cleanup_command,
+            commands,
+            duplicates_command,
+            list_command,
+            model_commands,
+            tag_commands,
+        )
 
-        modules = (tag_commands, cleanup_command, model_commands, duplicates_command)
+        modules = (tag_commands, cleanup_command, model_commands, duplicates_command, list_command)
         module = next((m for m in modules if args.command in m.COMMANDS), commands)
         return getattr(module, f"cmd_{args.command}")(args, settings)
     except KeyboardInterrupt:

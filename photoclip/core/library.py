@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from photoclip.core import model_switch
+from photoclip.core.browse import BrowsePage, Cursor, DatedPhoto, Timeline
 from photoclip.core.control import JobControl
 from photoclip.core.embed.base import Embedder
 from photoclip.core.embed.query_cache import QueryVectors
@@ -37,7 +38,7 @@ from photoclip.core.reclaim import GRACE_DAYS, ReclaimReport, ReclaimResult
 from photoclip.core.relevance import Relevance
 from photoclip.core.search import CutText, Filters, Hit, Searcher, SearchResults, cut_texts, query_terms
 from photoclip.core.settings import Settings
-from photoclip.core.store.catalog import Catalog, FolderRow, PhotoRow
+from photoclip.core.store.catalog import BrowseScope, Catalog, FolderRow, PhotoRow
 from photoclip.core.store.db import Database
 
 if TYPE_CHECKING:
@@ -285,7 +286,7 @@ class Library:
     def search_results(self, query: str, limit: int = 20, filters: Filters | None = None,
                        threshold: float | None = None) -> SearchResults:
         """Matches and the ranking of one query at once (what the app shows: matches, then the weaker ones)."""
-        return self._searcher().text_results(query, limit, filters, threshold)
+        return self._searcher().text_results(query, limit, self.scoped(filters), threshold)
 
     def cut_query_terms(self, query: str) -> list[CutText]:
         """The terms of ``query`` longer than the model reads (the CLI warns, the app shows a hint)."""
@@ -309,7 +310,7 @@ class Library:
             raise QueryError("No photo to compare with.", "Give the path of a photo.")
         targets = [Path(p).expanduser().resolve() for p in paths]
         references = [(str(t), self._vector_of(t)) for t in dict.fromkeys(targets)]
-        return self._searcher().similar_results(references, limit, filters, threshold)
+        return self._searcher().similar_results(references, limit, self.scoped(filters), threshold)
 
     def _background(self, model_id: str) -> np.ndarray:
         """The neutral prompts' vector ("a photo", ...), shared with tagging and smart albums (cached there in
@@ -351,6 +352,35 @@ class Library:
         from photoclip.core.duplicates import move_others_to_trash
 
         return move_others_to_trash(self, choices)
+
+    def scoped(self, filters: Filters | None) -> Filters | None:
+        """``filters`` with an album's photo ids filled in (AlbumError if there is no such album)."""
+        if filters is None or filters.album is None or filters.photo_ids is not None:
+            return filters
+        from photoclip.core.tagging import Albums
+
+        return replace(filters, photo_ids=Albums(self).photo_ids(filters.album))
+
+    # browsing --------------------------------------------------------------------------------------------
+    def browse(self, filters: Filters | None = None, after: Cursor | None = None, limit: int = 200) -> BrowsePage:
+        """A page of the library newest first by date taken (EXIF, else file time), after the cursor of the
+        previous page. Reads the catalog only: never loads the model."""
+        rows = self.catalog.browse_page(self._browse_scope(filters), after, limit)
+        photos = [DatedPhoto(photo, taken) for photo, taken in rows]
+        last = photos[-1] if photos and len(photos) == limit else None
+        return BrowsePage(photos, (last.taken, last.photo.id) if last else None)
+
+    def timeline(self, filters: Filters | None = None) -> Timeline:
+        """Every photo of the scope in browse order (ids and days only): the grid's layout."""
+        return Timeline(*self.catalog.timeline(self._browse_scope(filters)))
+
+    def photos(self, ids: list[int]) -> list[PhotoRow]:
+        """The rows of these photos (any number), in no particular order."""
+        return [p for start in range(0, len(ids), 500) for p in self.catalog.photos_by_ids(ids[start:start + 500])]
+
+    def _browse_scope(self, filters: Filters | None) -> BrowseScope:
+        f = self.scoped(filters) or Filters()
+        return BrowseScope(f.folder, f.date_from, f.date_to, f.photo_ids)
 
     # status --------------------------------------------------------------------------------------------
     def status(self) -> LibraryStatus:

@@ -25,10 +25,14 @@ class Filters:
     folder: str | None = None
     date_from: str | None = None  # ISO date or date-time, inclusive
     date_to: str | None = None
+    #: an album's name: only its photos (``Library`` resolves it into ``photo_ids``)
+    album: str | None = None
+    #: the album's photo ids, filled in by ``Library.scoped``; not part of a filter's identity
+    photo_ids: frozenset[int] | None = field(default=None, compare=False, repr=False)
 
     @property
     def active(self) -> bool:
-        return bool(self.folder or self.date_from or self.date_to)
+        return bool(self.folder or self.date_from or self.date_to or self.album or self.photo_ids is not None)
 
 
 @dataclass(frozen=True)
@@ -271,10 +275,10 @@ class Searcher:
         filters = filters or Filters()
         model_id = self.embedder.model_id
         if filters.active and self.catalog.count_filtered(
-            model_id, filters.folder, filters.date_from, filters.date_to
+            model_id, filters.folder, filters.date_from, filters.date_to, filters.photo_ids
         ) <= EXACT_SCAN_LIMIT:
             ids, vectors = self.catalog.filtered_embeddings(model_id, filters.folder, filters.date_from,
-                                                            filters.date_to)
+                                                            filters.date_to, filters.photo_ids)
             scores = vectors @ query if len(ids) else np.zeros(0, np.float32)
             order = np.argsort(-scores)[: limit * 2 + len(exclude_paths)]
             return self._hits(ids[order], scores[order], limit, filters, exclude_paths)
@@ -300,6 +304,8 @@ class Searcher:
 
 def _matches(photo: PhotoRow, filters: Filters) -> bool:
     """Re-check filters on HNSW candidates (the exact-scan path filtered in SQL already)."""
+    if filters.photo_ids is not None and photo.id not in filters.photo_ids:
+        return False
     if filters.folder:
         prefix = filters.folder.rstrip("/\\")
         if not (photo.path == prefix or photo.path.startswith(prefix + "/") or photo.path.startswith(prefix + "\\")):

@@ -1,10 +1,11 @@
-"""Albums in the window: the library panel's album list, an album shown in the grid, smart albums saved from
-the search on screen, and the grid's album actions (context menu; Delete / Backspace take photos out of the
-manual album on screen, never the files). Album calls run on the tagging worker it shares with the tags
-controller, which owns it."""
+"""Albums in the window: the library panel's album list, an album as the window's scope (the library view shows
+it and a search looks only in it: browse_controller.py), smart albums saved from the search on screen, and the
+grids' album actions (context menu; Delete / Backspace take photos out of the manual album on screen, never the
+files). Album calls run on the tagging worker it shares with the tags controller, which owns it."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import shiboken6
@@ -26,15 +27,6 @@ def _albums(ctx: TagContext) -> list[AlbumEntry]:
     return [AlbumEntry(album, ctx.albums.count(album.name)) for album in ctx.albums.list()]
 
 
-def _album_hits(ctx: TagContext, name: str) -> list[Hit]:
-    members = ctx.albums.members(name)
-    photos = {}
-    ids = [m.photo_id for m in members]
-    for start in range(0, len(ids), 500):  # SQLite caps the parameters of one query
-        photos.update((p.id, p) for p in ctx.library.catalog.photos_by_ids(ids[start:start + 500]))
-    return [Hit(photos[m.photo_id], m.score if m.score is not None else 0.0) for m in members if m.photo_id in photos]
-
-
 def _rename(ctx: TagContext, old: str, new: str) -> None:
     new = new.strip()
     if not new:
@@ -52,8 +44,6 @@ class AlbumsController(QObject):
         super().__init__(window)
         self.window = window
         self.service = service
-        #: the album shown in the grid (None when the grid shows a search)
-        self.shown_album: str | None = None
         self.panel = AlbumsPanel()
         window.library_panel.add_section(self.panel)
         self._connect()
@@ -64,17 +54,21 @@ class AlbumsController(QObject):
         self.panel.create_requested.connect(lambda: self.album_from_search())
         self.panel.rename_requested.connect(lambda name: self.rename_album(name))
         self.panel.delete_requested.connect(lambda name: self.delete_album(name))
-        w.results_view.extra_actions = self.album_actions
-        w.results_view.delete_requested.connect(self._on_grid_delete)
+        for grid in (w.results_view, w.browse.view):
+            grid.extra_actions = self.album_actions
+            grid.delete_requested.connect(self._on_grid_delete)
         w.query.results.connect(self._on_search_results)
         w.query.cleared.connect(lambda: self.panel.set_can_save_search(False))
         w.indexing.job_finished.connect(self._after_indexing)
 
+    @property
+    def shown_album(self) -> str | None:
+        """The album the window is scoped to (the library view shows it; a search looks only there)."""
+        return self.window.search_filters.filters().album
+
     def _after_indexing(self, job, summary: dict) -> None:
-        """New photos join smart albums on read: recount, and re-show an album on screen."""
+        """New photos join smart albums on read: recount (the library view reloads itself)."""
         self.refresh_albums()
-        if self.shown_album is not None:
-            self.show_album(self.shown_album, keep_place=True)
 
     def refresh_albums(self) -> None:
         self.service.submit("albums", _albums, self._show_albums, key="albums")
@@ -83,15 +77,9 @@ class AlbumsController(QObject):
         self.panel.set_albums(entries)
         self.listed.emit([e.album.name for e in entries])
 
-    def show_album(self, name: str, keep_place: bool = False) -> None:
-        self.shown_album = name
-        self.service.submit("album photos", lambda ctx: _album_hits(ctx, name),
-                            lambda hits: self._show_album_hits(name, hits, keep_place), key="album photos")
-
-    def _show_album_hits(self, name: str, hits: list[Hit], keep_place: bool) -> None:
-        if self.shown_album != name:
-            return  # a search took the grid meanwhile
-        self.window.show_photos(hits, f"{count(len(hits), 'photo')} in album “{name}”", keep_place=keep_place)
+    def show_album(self, name: str) -> None:
+        """The album in the library view, newest first; a search then looks only in it."""
+        self.window.browse.show_album(name)
 
     def album_from_search(self, name: str | None = None, threshold: float | None = None) -> SaveSearchDialog | None:
         """A smart album from the search on screen: its query and folder/date filters, and a threshold (the
@@ -100,9 +88,11 @@ class AlbumsController(QObject):
         latest = self.window.query.latest
         if latest is None or latest.kind != "text":
             return None
+        # a smart album keeps a folder and dates, not another album: an album scope is not saved with it
+        filters = dataclasses.replace(latest.filters, album=None, photo_ids=None)
         if name is None:
-            return self._ask_save_search(latest.query, latest.filters)
-        self._create_smart(name, latest.query, latest.filters, threshold)
+            return self._ask_save_search(latest.query, filters)
+        self._create_smart(name, latest.query, filters, threshold)
         return None
 
     def _ask_save_search(self, query: str, f) -> SaveSearchDialog:
@@ -189,16 +179,21 @@ class AlbumsController(QObject):
     def _after_album_edit(self, name: str) -> None:
         self.refresh_albums()
         if self.shown_album == name:
-            self.show_album(name, keep_place=True)
+            self.window.browse.reload(keep_place=True)
+            if self.window.query.latest is not None:
+                self.window.query.repeat()
 
     def rename_album(self, old: str, new: str | None = None) -> None:
         if new is None:
             new, ok = QInputDialog.getText(self.window, "Rename album", "New name:", text=old)
             if not ok:
                 return
-        if self.shown_album == old:
-            self.shown_album = new.strip()
-        self.service.submit("rename album", lambda ctx: _rename(ctx, old, new), lambda _: self.refresh_albums())
+        def renamed(_) -> None:
+            self.refresh_albums()
+            if self.shown_album == old:
+                self.window.search_filters.set_album(new.strip())
+
+        self.service.submit("rename album", lambda ctx: _rename(ctx, old, new), renamed)
 
     def delete_album(self, name: str, confirm: bool = True) -> None:
         if confirm:
@@ -206,11 +201,12 @@ class AlbumsController(QObject):
                                           f"Delete the album “{name}”?\nIts photos are not touched.")
             if answer != QMessageBox.StandardButton.Yes:
                 return
-        if self.shown_album == name:
-            self.shown_album = None
-        self.service.submit("delete album", lambda ctx: ctx.albums.delete(name), lambda _: self.refresh_albums())
+        def deleted(_) -> None:
+            self.refresh_albums()
+            if self.shown_album == name:
+                self.window.search_filters.set_album(None)
+
+        self.service.submit("delete album", lambda ctx: ctx.albums.delete(name), deleted)
 
     def _on_search_results(self, request, hits: list) -> None:
-        self.shown_album = None
-        self.panel.tree.clearSelection()
         self.panel.set_can_save_search(request.kind == "text")

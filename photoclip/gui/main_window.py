@@ -37,6 +37,7 @@ from photoclip.core.library import Library, LibraryStatus
 from photoclip.core.search import SearchResults
 from photoclip.formatting import count
 from photoclip.gui.bridge import EventBridge
+from photoclip.gui.browse_controller import BrowseController
 from photoclip.gui.crash_reporter import CrashReporter
 from photoclip.gui.dialogs.about import AboutDialog
 from photoclip.gui.dialogs.crash_dialog import CrashDialog
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
         self._build_ui()
         self._build_menu()
         self._connect()
+        self.browse = BrowseController(self)  # the library view: gui/browse_controller.py
         self.tags = TagsController(self)  # tags dock, albums, blurring: gui/tags_controller.py
         self._build_tools_menu()  # after the View menu, which the tags controller adds
         self.status_timer = QTimer(self)
@@ -298,8 +300,8 @@ class MainWindow(QMainWindow):
             self.progress_panel.set_idle(f"Up to date · {count(photos, 'photo')}" if status.folders else "Ready")
         else:
             self._refresh_results_while_indexing(photos)
-        if self.pages.currentIndex() == PAGE_MESSAGE:
-            self._show_message_page()
+        if self.pages.currentWidget() in (self.message, self.browse.page) and self.query.latest is None:
+            self._show_message_page()  # the library view, or how to start when there is no folder
 
     def _refresh_results_while_indexing(self, photos: int) -> None:
         """An open search follows the indexing (every few seconds, while the user is not picking results)."""
@@ -491,25 +493,6 @@ class MainWindow(QMainWindow):
         self.result_label.setText("")
         self.show_error(error)
 
-    def show_photos(self, hits: list, caption: str, keep_place: bool = False) -> None:
-        """Photos chosen elsewhere (an album) in the grid instead of a search."""
-        self.search_box.blockSignals(True)
-        self.search_box.clear()
-        self.search_box.blockSignals(False)
-        self.query.forget()
-        self._shown_query = None
-        scroll = self.results_view.verticalScrollBar().value()
-        self.results_model.set_hits(hits)
-        self.result_label.setText(caption)
-        if not hits:
-            self.message.setText(f"{caption}.")
-            self.pages.setCurrentIndex(PAGE_MESSAGE)
-            return
-        self.pages.setCurrentIndex(PAGE_RESULTS)
-        if keep_place:
-            self.results_view.doItemsLayout()
-            self.results_view.verticalScrollBar().setValue(scroll)
-
     def _on_query_cleared(self) -> None:
         self._shown_query = None
         self.results_model.set_hits([])
@@ -523,7 +506,8 @@ class MainWindow(QMainWindow):
         elif no_results:
             text = f"No photos match {no_results}."
         else:
-            text = "Type what you are looking for — “a dog on the beach”, “red car at night”…"
+            self.browse.show()  # nothing searched: the library itself
+            return
         self.message.setText(text)
         self.pages.setCurrentIndex(PAGE_MESSAGE)
 
@@ -702,6 +686,7 @@ class MainWindow(QMainWindow):
         stopped = self.query.shutdown() and stopped
         stopped = self.status_service.shutdown() and stopped
         stopped = self.tags.shutdown() and stopped
+        stopped = self.browse.shutdown() and stopped
         self.loader.stop()
         self.bridge.detach()
         self._stopped = stopped

@@ -34,6 +34,7 @@ class TagsController(QObject):
         enabled = window.store.value(BLUR_SETTING, True, type=bool)
         self.blur = SensitiveBlur(enabled, self)
         window.results_model.set_blur(self.blur)
+        window.browse.model.set_blur(self.blur)
 
         self.panel = TagsPanel(self.service, window.loader, self.blur)
         self.queue = ReviewQueue(self.service, window.loader, self.blur)
@@ -81,6 +82,7 @@ class TagsController(QObject):
         self.queue.open_requested.connect(self.open_viewer)
         self.album_control.listed.connect(self._on_albums_listed)
         w.results_view.clicked.connect(self._on_grid_clicked)
+        w.browse.view.photo_clicked.connect(lambda hit: self.blur.reveal(hit.photo.id))
 
     # dock ------------------------------------------------------------------------------------------------
     def _on_dock_visible(self, visible: bool) -> None:

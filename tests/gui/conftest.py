@@ -124,6 +124,13 @@ def grid_names(window) -> list[str]:
     return [Path(h.path).name for h in window.results_model.hits()]
 
 
+def browse_names(window) -> list[str]:
+    """File names in the library view (a folder, an album or everything, newest first), once it has loaded."""
+    if window.browse.loading or window.pages.currentWidget() is not window.browse.page:
+        return []
+    return window.browse.names()
+
+
 def slow_library(root, delay: float = 0.08):
     from photoclip.core.library import Library
 

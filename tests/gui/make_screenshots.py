@@ -67,7 +67,8 @@ def make_photos(root: Path) -> list[Path]:
         for name, colour in items:
             path = root / folder / f"{name}.jpg"
             path.parent.mkdir(parents=True, exist_ok=True)
-            taken = f"2023:0{1 + seed % 9}:{10 + seed:02d} {8 + seed % 10:02d}:{seed * 7 % 60:02d}:00"
+            # four photos a day, as on a trip (the library view groups them under one day's header)
+            taken = f"2023:0{1 + (seed // 4) % 9}:{10 + seed // 4:02d} {8 + seed % 10:02d}:{seed * 7 % 60:02d}:00"
             exif = make_exif(taken_at=taken,
                              make="Fujifilm" if folder == "Garden" else "Canon",
                              model="X-T30" if folder == "Garden" else "EOS R6")
@@ -95,6 +96,17 @@ def wait_thumbnails(app: QApplication, window: MainWindow, rows: int) -> None:
     model = window.results_model
     photo_rows = [r for r in range(min(model.rowCount(), rows)) if not model.is_header(r)]
     wait(app, lambda: all(model.has_thumbnail(r) for r in photo_rows))
+
+
+def browse_shot(app: QApplication, window: MainWindow) -> None:
+    """The library view: nothing searched, newest first under month and day headers, the date scrubber."""
+    window.search_box.clear()
+    browse = window.browse
+    wait(app, lambda: browse.visible and not browse.loading and len(browse.model) > 0)
+    browse.page.grab()  # a paint asks for the thumbnails on screen
+    wait(app, lambda: all(browse.model.has_thumbnail(r) for r in browse.view.visible_rows()))
+    app.processEvents()
+    window.grab().save(str(OUT / "browse.png"))
 
 
 def main() -> int:
@@ -143,6 +155,7 @@ def main() -> int:
         app.processEvents()
         viewer.grab().save(str(OUT / "viewer.png"))
         viewer.close()
+        browse_shot(app, window)
         window.shutdown()
         library.close()
     finally:

@@ -1,5 +1,5 @@
 """Manual albums from the results grid: right-click ▸ Add to album ▸ New album… / an album (the selection or
-the photo clicked), and Remove from album while the album is on screen."""
+the photo clicked), and Remove from album (or Delete) while the album is on screen in the library view."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QMenu
 
 from photoclip.core.tagging import Albums
 from photoclip.gui.widgets.results_view import build_menu
-from tests.gui.conftest import grid_names
+from tests.gui.conftest import browse_names, grid_names
 
 pytestmark = pytest.mark.gui
 
@@ -68,18 +68,27 @@ def test_add_selected_photos_to_albums_and_remove_them(qtbot, indexed):
     qtbot.waitUntil(lambda: len(albums.rows()) == 2, timeout=5000)
     assert list(view.context_actions(0)["Add to album"]) == ["Picked reds", "New album…"]
 
-    # viewing the album: Remove from album takes the selected photos out, the grid and count follow
+    # viewing the album (the library view, newest first): Remove from album takes the selected photos out,
+    # the grid and count follow
     window.tags.album_control.show_album("Picked reds")
-    qtbot.waitUntil(lambda: grid_names(window) == ["blue.jpg", "red.jpg", "mostly-red.png"], timeout=5000)
-    select_rows(window, [0, 2])
-    view.context_actions(2)["Remove from album"]()
-    qtbot.waitUntil(lambda: grid_names(window) == ["red.jpg"], timeout=5000)
+    qtbot.waitUntil(lambda: sorted(browse_names(window)) == ["blue.jpg", "mostly-red.png", "red.jpg"],
+                    timeout=5000)
+    grid = window.browse.view
+    shown = browse_names(window)
+    keep = shown.index("red.jpg")
+    others = [row for row in range(3) if row != keep]
+    grid.select_rows(others)
+    menu = build_menu(QMenu(grid), grid.context_actions(others[1]))
+    assert [a.text() for a in menu.actions()] == ["Open", "More like this", "Show in folder", "Add to album",
+                                                  "Remove from album"]
+    grid.context_actions(others[1])["Remove from album"]()
+    qtbot.waitUntil(lambda: browse_names(window) == ["red.jpg"], timeout=5000)
     qtbot.waitUntil(lambda: ("Picked reds", "manual", 1) in albums.rows(), timeout=5000)
     assert album_names(window, "Picked reds") == ["red.jpg"]
 
     window.tags.album_control.show_album("Blues")
-    qtbot.waitUntil(lambda: grid_names(window) == ["blue.jpg"], timeout=5000)
-    assert "Remove from album" not in view.context_actions(0)
+    qtbot.waitUntil(lambda: browse_names(window) == ["blue.jpg"], timeout=5000)
+    assert "Remove from album" not in grid.context_actions(0)
 
 
 def test_delete_key_takes_selected_photos_out_of_the_album_on_screen(qtbot, indexed):
@@ -98,19 +107,22 @@ def test_delete_key_takes_selected_photos_out_of_the_album_on_screen(qtbot, inde
     qtbot.waitUntil(lambda: ("Reds", "manual", 3) in window.tags.albums.rows(), timeout=5000)
     assert grid_names(window)[:3] == shown
 
-    window.tags.album_control.show_album("Reds")
-    qtbot.waitUntil(lambda: sorted(grid_names(window)) == sorted(shown), timeout=5000)
-    hits = window.results_model.hits()
+    window.tags.album_control.show_album("Reds")  # the library view, newest first
+    qtbot.waitUntil(lambda: sorted(browse_names(window)) == sorted(shown), timeout=5000)
+    grid = window.browse.view
+    hits = window.browse.hits()
     gone = [Path(hits[0].path), Path(hits[2].path)]
-    select_rows(window, [0, 2])
-    qtbot.keyClick(view, Qt.Key.Key_Delete)
-    qtbot.waitUntil(lambda: len(grid_names(window)) == 1, timeout=5000)
+    grid.select_rows([0, 2])
+    qtbot.keyClick(grid, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: len(browse_names(window)) == 1, timeout=5000)
     qtbot.waitUntil(lambda: ("Reds", "manual", 1) in window.tags.albums.rows(), timeout=5000)
-    assert album_names(window, "Reds") == grid_names(window)
+    assert album_names(window, "Reds") == browse_names(window)
     assert window.statusBar().currentMessage().startswith("Removed 2 photos from album “Reds”; the files are not")
     assert all(path.is_file() for path in gone)  # out of the album, still on disk
 
-    select_rows(window, [0])
-    qtbot.keyClick(view, Qt.Key.Key_Backspace)  # the Mac's delete key
-    qtbot.waitUntil(lambda: grid_names(window) == [], timeout=5000)
+    grid.select_rows([0])
+    qtbot.keyClick(grid, Qt.Key.Key_Backspace)  # the Mac's delete key
+    qtbot.waitUntil(lambda: window.browse.model.request is not None and len(window.browse.model) == 0
+                    and not window.browse.loading, timeout=5000)
     assert album_names(window, "Reds") == []
+    assert window.browse.view.empty_text == "No photos in album “Reds”."

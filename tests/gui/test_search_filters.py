@@ -8,7 +8,7 @@ from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from photoclip.core.tagging import Albums
-from tests.gui.conftest import grid_names, wait_idle
+from tests.gui.conftest import browse_names, grid_names, wait_idle
 from tests.support.library_fixtures import write_photo
 
 pytestmark = pytest.mark.gui
@@ -104,8 +104,9 @@ def test_save_search_keeps_query_filters_and_threshold(qtbot, indexed, photos):
     window.tags.album_control.album_from_search("Trip reds")
     qtbot.waitUntil(lambda: ("Trip reds", "smart", 1) in albums.rows(), timeout=5000)
     assert Albums(window.library).get("Trip reds").folder == str(photos / "trip")
-    window.tags.album_control.show_album("Old reds")
-    wait_grid(qtbot, window, ["red-2019.jpg", "red-2021.jpg"])
+    window.tags.album_control.show_album("Old reds")  # the library view of the album, newest first
+    qtbot.waitUntil(lambda: browse_names(window) == ["red-2021.jpg", "red-2019.jpg"], timeout=5000)
+    assert window.search_filters.filters().folder is None  # the album is the scope now, not the folder
 
 
 def open_calendar(field):

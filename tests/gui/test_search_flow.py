@@ -135,14 +135,14 @@ def test_dropping_a_folder_on_the_window_adds_and_indexes_it(qtbot, window, phot
     assert window.library.status().counts == {"indexed": 8}
 
 
-def test_clearing_the_search_shows_the_hint_again(qtbot, indexed):
+def test_clearing_the_search_shows_the_library_again(qtbot, indexed):
     window = indexed
     window.search_box.setText("red")
     qtbot.waitUntil(lambda: window.results_model.rowCount() > 0, timeout=5000)
     window.search_box.clear()
     qtbot.waitUntil(lambda: window.results_model.rowCount() == 0, timeout=3000)
-    assert window.pages.currentWidget() is window.message
-    assert "Type what you are looking for" in window.message.text()
+    assert window.pages.currentWidget() is window.browse.page
+    assert window.result_label.text() == "8 photos"
 
 
 def test_escape_clears_the_search(qtbot, indexed):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import sqlite3
 import time
 import uuid
@@ -46,6 +47,21 @@ class FolderRow:
     path: str
     state: str
     last_scan_at: float | None
+
+
+@dataclass(frozen=True)
+class BrowseScope:
+    """Which photos the library view shows: a folder (path prefix), dates taken, a set of photo ids (an
+    album's), each optional."""
+
+    folder: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    photo_ids: frozenset[int] | None = None
+
+    @property
+    def sql_args(self) -> tuple:
+        return self.folder, self.date_from, self.date_to, self.photo_ids
 
 
 @dataclass(frozen=True)
@@ -405,10 +421,11 @@ class Catalog:
         return found
 
     def filtered_embeddings(
-        self, model_id: str, folder: str | None, date_from: str | None, date_to: str | None
+        self, model_id: str, folder: str | None, date_from: str | None, date_to: str | None,
+        photo_ids: frozenset[int] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(ids, vectors) of searchable photos matching the filters, for an exact search over a subset."""
-        where, args = _filter_sql(folder, date_from, date_to)
+        where, args = _filter_sql(folder, date_from, date_to, photo_ids)
         rows = self.db.conn.execute(
             f"""SELECT DISTINCT e.id, e.vector FROM embeddings e JOIN photos p ON p.content_hash = e.content_hash
                 WHERE e.model_id = ? AND p.status IN ('indexed', 'offline') {where}""",
@@ -420,13 +437,59 @@ class Catalog:
         vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
         return ids, vectors
 
-    def count_filtered(self, model_id: str, folder: str | None, date_from: str | None, date_to: str | None) -> int:
-        where, args = _filter_sql(folder, date_from, date_to)
+    def count_filtered(self, model_id: str, folder: str | None, date_from: str | None, date_to: str | None,
+                       photo_ids: frozenset[int] | None = None) -> int:
+        where, args = _filter_sql(folder, date_from, date_to, photo_ids)
         return self.db.conn.execute(
             f"""SELECT COUNT(DISTINCT e.id) FROM embeddings e JOIN photos p ON p.content_hash = e.content_hash
                 WHERE e.model_id = ? AND p.status IN ('indexed', 'offline') {where}""",
             (model_id, *args),
         ).fetchone()[0]
+
+    # browsing by date -------------------------------------------------------------------------------------
+    def browse_page(self, scope: BrowseScope, after: tuple[str, int] | None = None,
+                    limit: int = 200) -> list[tuple[PhotoRow, str]]:
+        """Up to ``limit`` shown photos of ``scope``, newest first by effective date (then id), after the
+        (date, id) cursor ``after``: an index range of ``photos_timeline`` (schema v6), never a sort."""
+        where, args = _filter_sql(*scope.sql_args, taken="p.effective_at")
+        if after is not None:
+            where += " AND (p.effective_at, p.id) < (?, ?)"
+            args += list(after)
+        rows = self.db.conn.execute(
+            f"""SELECT p.* FROM photos p WHERE p.status IN ('indexed', 'offline') {where}
+                ORDER BY p.effective_at DESC, p.id DESC LIMIT ?""",
+            (*args, limit),
+        ).fetchall()
+        return [(_photo(r), r["effective_at"]) for r in rows]
+
+    def timeline(self, scope: BrowseScope) -> tuple[np.ndarray, list[tuple[str, int]]]:
+        """Every shown photo of ``scope`` as ids in browse order (newest first), and the days they fall on as
+        (YYYY-MM-DD, number of photos) in the same order: what a grid needs to lay out 100k photos without
+        reading their rows (8 bytes and a day per photo)."""
+        where, args = _filter_sql(*scope.sql_args, taken="p.effective_at")
+        cursor = self.db.conn.cursor()
+        # plain tuples read one by one: 100k sqlite3.Row objects held at once would outlive a few garbage
+        # collections and then cost the GUI full collections later (benchmarks/browse_grid.py)
+        cursor.row_factory = None
+        cursor.execute(
+            f"""SELECT p.id, substr(p.effective_at, 1, 10) FROM photos p
+                WHERE p.status IN ('indexed', 'offline') {where} ORDER BY p.effective_at DESC, p.id DESC""",
+            args,
+        )
+        ids: list[int] = []
+        days: list[tuple[str, int]] = []
+        day, n = None, 0
+        for photo_id, date in cursor:
+            ids.append(photo_id)
+            if date == day:
+                n += 1
+                continue
+            if day is not None:
+                days.append((day, n))
+            day, n = date, 1
+        if day is not None:
+            days.append((day, n))
+        return np.array(ids, np.int64), days
 
     # reclaiming space -----------------------------------------------------------------------------------
     def orphan_counts(self, cutoff: float) -> dict[str, OrphanCounts]:
@@ -664,8 +727,11 @@ class Catalog:
 _TAKEN = "COALESCE(p.taken_at, strftime('%Y-%m-%dT%H:%M:%S', p.mtime_ns / 1000000000, 'unixepoch', 'localtime'))"
 
 
-def _filter_sql(folder: str | None, date_from: str | None, date_to: str | None) -> tuple[str, list]:
-    """Folder is a path prefix; dates compare against EXIF taken-at, else the file's modification time."""
+def _filter_sql(folder: str | None, date_from: str | None, date_to: str | None,
+                photo_ids: frozenset[int] | None = None, taken: str = _TAKEN) -> tuple[str, list]:
+    """Folder is a path prefix; dates compare against EXIF taken-at, else the file's modification time
+    (``taken``: that date in SQL; browsing passes the indexed ``effective_at`` column, schema v6); ``photo_ids``
+    (an album's photos) is one JSON parameter, so any number fits."""
     clauses: list[str] = []
     args: list = []
     if folder:
@@ -674,11 +740,14 @@ def _filter_sql(folder: str | None, date_from: str | None, date_to: str | None) 
         clauses.append("(p.path = ? OR substr(CAST(p.path AS BLOB), 1, ?) = ?)")
         args += [to_db(prefix), len(under), under]
     if date_from:
-        clauses.append(f"{_TAKEN} >= ?")
+        clauses.append(f"{taken} >= ?")
         args.append(date_from)
     if date_to:
-        clauses.append(f"{_TAKEN} <= ?")
+        clauses.append(f"{taken} <= ?")
         args.append(end_of(date_to))
+    if photo_ids is not None:
+        clauses.append("p.id IN (SELECT value FROM json_each(?))")
+        args.append(json.dumps(sorted(photo_ids)))
     return "".join(f" AND {c}" for c in clauses), args
 
 

@@ -100,13 +100,16 @@ def _backup(db: sqlite3.Connection, target: Path) -> None:
 
 
 class Database:
-    """Hands each thread its own connection; writes are serialised by ``write_lock``."""
+    """Hands each thread its own connection; writes are serialised by ``write_lock``.
+
+    Connections are keyed by the OS thread (``threading.get_ident``), not kept in a ``threading.local``: PySide
+    runs each queued slot of a QThread worker under a fresh Python thread state, so a thread-local is empty at
+    every call and each call opened (and kept) another connection, two file descriptors each."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.write_lock = threading.RLock()
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._by_thread: dict[int, sqlite3.Connection] = {}
         self._all_lock = threading.Lock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -129,18 +132,23 @@ class Database:
 
     @property
     def conn(self) -> sqlite3.Connection:
-        db = getattr(self._local, "conn", None)
+        ident = threading.get_ident()
+        db = self._by_thread.get(ident)
         if db is None:
+            # a thread that ended may leave its id to a new one, which then takes over its idle connection
             db = connect(self.path, self.read_only)
-            self._local.conn = db
             with self._all_lock:
-                self._all.append(db)
+                self._by_thread[ident] = db
         return db
+
+    @property
+    def connections(self) -> int:
+        """Connections open (one per thread that used the catalog)."""
+        return len(self._by_thread)
 
     def close(self) -> None:
         with self._all_lock:
-            for db in self._all:
+            for db in self._by_thread.values():
                 with contextlib.suppress(sqlite3.ProgrammingError):  # closed from another thread already
                     db.close()
-            self._all.clear()
-        self._local = threading.local()
+            self._by_thread.clear()

@@ -188,5 +188,34 @@ def _v5(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
+# The date a photo is shown under: EXIF DateTimeOriginal, else the file's modification time (local time, as
+# catalog._TAKEN computes it). 'localtime' is not deterministic, so SQLite cannot index the expression itself.
+_EFFECTIVE = ("COALESCE(taken_at, strftime('%Y-%m-%dT%H:%M:%S', mtime_ns / 1000000000, 'unixepoch', "
+              "'localtime'))")
+
+
+def _v6(db: sqlite3.Connection) -> None:
+    """The library browsed by date: each photo's effective date stored (``effective_at``) and indexed with its
+    id, so a page of the timeline is an index range (keyset pagination by (date, id)) and 100k photos never
+    sort. Triggers keep it exact whatever code path writes a photo; existing rows are filled here."""
+    statements = (
+        "ALTER TABLE photos ADD COLUMN effective_at TEXT",
+        f"UPDATE photos SET effective_at = {_EFFECTIVE}",
+        # partial: only what the grid shows (failed files have no thumbnail), and smaller
+        """CREATE INDEX photos_timeline ON photos(effective_at, id)
+           WHERE status IN ('indexed', 'offline')""",
+        f"""CREATE TRIGGER photos_date_inserted AFTER INSERT ON photos
+            BEGIN
+                UPDATE photos SET effective_at = {_EFFECTIVE} WHERE id = NEW.id;
+            END""",
+        f"""CREATE TRIGGER photos_date_changed AFTER UPDATE OF taken_at, mtime_ns ON photos
+            BEGIN
+                UPDATE photos SET effective_at = {_EFFECTIVE} WHERE id = NEW.id;
+            END""",
+    )
+    for statement in statements:
+        db.execute(statement)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)

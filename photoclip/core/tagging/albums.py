@@ -118,6 +118,14 @@ class Albums:
             return sorted((AlbumMember(p.id, p.path, None) for p in photos), key=lambda m: m.path)
         return self._smart_members(album, album.threshold if threshold is None else threshold)
 
+    def photo_ids(self, name: str) -> frozenset[int]:
+        """Ids of the album's photos: what scoping a search or the library view to the album needs (a manual
+        album's are read as they are; a smart album's are its members now)."""
+        album = self.get(name)
+        if album.kind == MANUAL:
+            return frozenset(self.store.album_photo_ids(album.id))
+        return frozenset(m.photo_id for m in self.members(name))
+
     def count(self, name: str) -> int:
         return len(self.members(name))
 

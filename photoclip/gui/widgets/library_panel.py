@@ -1,4 +1,5 @@
-"""The library panel: watched folders with their photo counts and state; add, remove, rescan."""
+"""The library panel: watched folders with their photo counts and state; add, remove, rescan. "All photos" and a
+click on a folder choose what the library view shows."""
 
 from __future__ import annotations
 
@@ -47,6 +48,10 @@ class LibraryPanel(QWidget):
     add_requested = Signal()
     remove_requested = Signal(object)  # path (object: a Qt string would drop bytes that are not UTF-8)
     rescan_requested = Signal()
+    #: a click on a folder: show just its photos (object: the exact path)
+    folder_clicked = Signal(object)
+    #: "All photos": the whole library
+    all_requested = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -64,6 +69,13 @@ class LibraryPanel(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.itemSelectionChanged.connect(self._update_buttons)
+        self.tree.itemClicked.connect(lambda item, _: self.folder_clicked.emit(item.data(0, PATH_ROLE).path))
+        self.all_button = QPushButton("All photos")
+        self.all_button.setToolTip("Show every photo of the library, newest first")
+        self.all_button.setFlat(True)
+        self.all_button.setCheckable(True)  # checked while the whole library is the scope
+        self.all_button.setStyleSheet("text-align: left; padding: 4px 6px;")
+        self.all_button.clicked.connect(self._on_all)
 
         self.add_button = QPushButton("Add folder…")
         self.remove_button = QPushButton("Remove")
@@ -83,6 +95,7 @@ class LibraryPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 4, 8)
         layout.addWidget(title)
+        layout.addWidget(self.all_button)
         layout.addWidget(self.tree, 1)
         layout.addLayout(buttons)
         layout.addWidget(hint)
@@ -124,6 +137,17 @@ class LibraryPanel(QWidget):
     def selected_path(self) -> str | None:
         items = self.tree.selectedItems()
         return items[0].data(0, PATH_ROLE).path if items else None
+
+    def item_for(self, path: str) -> QTreeWidgetItem | None:
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            if item.data(0, PATH_ROLE).path == path:
+                return item
+        return None
+
+    def _on_all(self) -> None:
+        self.tree.clearSelection()
+        self.all_requested.emit()
 
     def _remove_selected(self) -> None:
         path = self.selected_path()

@@ -1,7 +1,8 @@
-"""Filters under the search box: a folder of the library (or any folder inside one) and the dates taken, from
-and to. They apply to the search as you type and to "More like this", and *Save search…* keeps them in the
-smart album. A date box takes a typed date (widgets/date_field.py); empty reads "any": no bound. Its calendar
-opens on the date in the other box, else on the library's first (from) or last (until) date taken."""
+"""Filters under the search box: an album (chosen in the library panel), a folder of the library (or any folder
+inside one) and the dates taken, from and to. They scope the library view and apply to the search as you type
+and to "More like this"; *Save search…* keeps the folder and dates in the smart album. A date box takes a typed
+date (widgets/date_field.py); empty reads "any": no bound. Its calendar opens on the date in the other box, else
+on the library's first (from) or last (until) date taken."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ OTHER = "\0other"  # the combo's "Other folder…" entry
 def describe(filters: Filters) -> str:
     """``in trip · taken 2021-06-01 – …``; empty when no filter is set."""
     parts = [f"in {display(Path(filters.folder).name or filters.folder)}"] if filters.folder else []
+    if filters.album:
+        parts.append(f"in album “{filters.album}”")
     if filters.date_from or filters.date_to:
         parts.append(f"taken {filters.date_from or '…'} – {filters.date_to or '…'}")
     return " · ".join(parts)
@@ -39,11 +42,17 @@ class SearchFilters(QWidget):
         self._library_dates: tuple[QDate | None, QDate | None] = (None, None)
         self.date_from.calendar_start = lambda: _first(self.date_to.date(), self._library_dates[0])
         self.date_to.calendar_start = lambda: _first(self.date_from.date(), self._library_dates[1])
+        # an album chosen in the library panel: a chip that removes it when clicked
+        self.album_chip = QToolButton()
+        self.album_chip.setToolTip("Searching and showing only this album's photos; click to show every photo")
+        self.album_chip.clicked.connect(lambda: self.set_album(None))
+        self._album: str | None = None
         self.clear_button = QToolButton()
         self.clear_button.setText("Clear filters")
         self.clear_button.clicked.connect(self.clear)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.album_chip)
         row.addWidget(self.folder_combo)
         row.addWidget(QLabel("Taken"))
         row.addWidget(self.date_from)
@@ -64,7 +73,8 @@ class SearchFilters(QWidget):
     # what the filters are ---------------------------------------------------------------------------------
     def filters(self) -> Filters:
         folder = self._entry(self.folder_combo.currentIndex())
-        return Filters(folder if folder and folder != OTHER else None, self.date_from.iso(), self.date_to.iso())
+        return Filters(folder if folder and folder != OTHER else None, self.date_from.iso(), self.date_to.iso(),
+                       album=self._album)
 
     def set_folders(self, paths: list[str]) -> None:
         """The library's folders (the status refresh calls this often: unchanged lists are left alone)."""
@@ -79,6 +89,17 @@ class SearchFilters(QWidget):
         self._fill_folders(str(Path(path).resolve()) if path else None)
         self._after_change()
 
+    def set_album(self, name: str | None) -> None:
+        """Search and browse only this album's photos (None: no album)."""
+        self._album = name
+        self._after_change()
+
+    def set_scope(self, folder: str | None = None, album: str | None = None) -> None:
+        """What the library panel chose: a folder, an album or (both None) everything; dates stay."""
+        self._album = album
+        self._fill_folders(str(Path(folder).resolve()) if folder else None)
+        self._after_change()
+
     def set_dates(self, date_from: str | None, date_to: str | None) -> None:
         for field, value in ((self.date_from, date_from), (self.date_to, date_to)):
             field.set_date(QDate.fromString(value, ISO) if value else None)
@@ -90,6 +111,7 @@ class SearchFilters(QWidget):
                                QDate.fromString(last[:10], ISO) if last else None)
 
     def clear(self) -> None:
+        self._album = None
         self._fill_folders(None)
         self.set_dates(None, None)
 
@@ -123,6 +145,8 @@ class SearchFilters(QWidget):
     def _after_change(self, announce: bool = True) -> None:
         filters = self.filters()
         self.clear_button.setVisible(filters.active)
+        self.album_chip.setText(f"Album: {self._album}  ✕" if self._album else "")
+        self.album_chip.setVisible(self._album is not None)
         if announce:
             self.changed.emit(filters)
 

@@ -24,6 +24,13 @@ def to_qimage(image: Image.Image) -> QImage:
     return QImage(data, rgb.width, rgb.height, 3 * rgb.width, QImage.Format.Format_RGB888).copy()
 
 
+def cover_scaled(image: Image.Image, side: int) -> Image.Image:
+    """``image`` scaled so its shorter side is ``side`` (it then covers a ``side`` square)."""
+    scale = side / max(1, min(image.width, image.height))
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image if size == image.size else image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+
+
 def load_full(path: str, max_side: int) -> QImage:
     """The photo upright (EXIF orientation applied), no larger than ``max_side``; JPEGs decode DCT-scaled."""
     import photoclip.core.imaging.decode  # noqa: F401  # registers the HEIF opener
@@ -51,6 +58,9 @@ class ImageLoader(QObject):
         self._queued: set[tuple[str, str]] = set()
         self._cond = threading.Condition()
         self._stopped = False
+        #: when set, thumbnails are scaled here to cover a square cell of this many pixels (the library view:
+        #: its GUI thread then only wraps the pixels, it never resamples them)
+        self.cover: int | None = None
         self._thread = threading.Thread(target=self._serve, name="photoclip-images", daemon=True)
         self._thread.start()
 
@@ -103,6 +113,9 @@ class ImageLoader(QObject):
                 image = make_thumbnail(Path(path), THUMB_SIZE)
                 with contextlib.suppress(OSError):  # an unwritable cache still shows the photo
                     self._cache.save(content_hash, image)
+            cover = self.cover
+            if cover:
+                image = cover_scaled(image, cover)
             self.thumbnail_ready.emit(content_hash, to_qimage(image))
         except Exception:  # unreadable photo or cache: the grid shows a "broken" placeholder
             self.thumbnail_failed.emit(content_hash)
