@@ -67,12 +67,12 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
         return EXIT_OK
-    print(f"{'':2}{'model':44} {'family':8} {'params':>7} {'dim':>5} {'px':>4} {'tokens':>6} {'download':>9}"
+    print(f"{'':3}{'model':44} {'family':8} {'params':>7} {'dim':>5} {'px':>4} {'tokens':>6} {'download':>9}"
           f" {'ImageNet':>8} {'COCO R@1':>8}  languages")
     for row in rows:
-        mark = "*" if row["in_use"] else ">" if row["switching_to"] else "+" if row["recommended"] else " "
+        mark = ("*" if row["in_use"] else ">" if row["switching_to"] else " ") + ("+" if row["recommended"] else " ")
         q = row["quality"]
-        print(f"{mark:2}{row['hub_id']:44} {row['family']:8} {row['params_m']:>6}M {row['dim']:>5} "
+        print(f"{mark:3}{row['hub_id']:44} {row['family']:8} {row['params_m']:>6}M {row['dim']:>5} "
               f"{row['image_size']:>4} {row['max_text_tokens']:>6} {_mb(row['download_mb']):>9} "
               f"{_pct(q['imagenet_top1']):>8} {_pct(q['coco_t2i_r1']):>8}  {row['languages']}, {row['licence']}"
               + _speed_note(row["measured_here"]))

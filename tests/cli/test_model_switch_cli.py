@@ -116,7 +116,7 @@ def test_model_list_marks_the_model_in_use_and_the_recommendation_for_this_compu
     monkeypatch.setattr(model_catalog, "detect_hardware", lambda: model_catalog.Hardware())
     assert main(["model", "list"]) == 0
     table = capsys.readouterr().out
-    assert "+ google/siglip2-base-patch32-256" in table and "* openai/clip-vit-base-patch32" in table
+    assert " + google/siglip2-base-patch32-256" in table and "*  openai/clip-vit-base-patch32" in table
 
 
 def test_model_list_shows_speeds_measured_on_this_computer(tmp_path, monkeypatch, capsys, tiny_model_dir):
