@@ -300,8 +300,9 @@ class MainWindow(QMainWindow):
             self.progress_panel.set_idle(f"Up to date · {count(photos, 'photo')}" if status.folders else "Ready")
         else:
             self._refresh_results_while_indexing(photos)
-        if self.pages.currentWidget() in (self.message, self.browse.page) and self.query.latest is None:
-            self._show_message_page()  # the library view, or how to start when there is no folder
+        on_message = self.pages.currentWidget() in (self.message, self.browse.page)
+        if on_message and (self.query.latest is None or not status.folders):
+            self._show_message_page()  # the library view, or how to start when there is no folder (left)
 
     def _refresh_results_while_indexing(self, photos: int) -> None:
         """An open search follows the indexing (every few seconds, while the user is not picking results)."""
