@@ -381,6 +381,9 @@ class _Run:
 
     def _flush(self, embed: bool) -> None:
         batch, self.to_embed = (self.to_embed, []) if embed else ([], self.to_embed)
+        ensure_loaded = getattr(self.ix.embedder, "ensure_loaded", None)
+        if batch and ensure_loaded is not None:
+            ensure_loaded()  # the first photo to embed loads the model, before taking the writer lock (not inside it)
         # Embedding and committing a batch is one turn of the library's writer lock: another job's vectors
         # committed in between are seen before embedding, so no content is embedded twice.
         with self._writer() if batch else nullcontext():

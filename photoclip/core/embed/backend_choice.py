@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +39,12 @@ SAMPLE_PHOTOS = 48
 CALIBRATION_PHOTOS = 16
 #: Fewer photos than this say too little about a library: int8 waits until the library has more.
 MIN_GUARD_PHOTOS = 8
+#: A verdict another library's photos gave on this computer is adopted only if it checked this many photos.
+MIN_ADOPTED_PHOTOS = 32
+#: A library that adopted this computer's verdict runs its own check once it holds this many indexed photos.
+OWN_CHECK_PHOTOS = 500
+#: The verdict kept beside the int8 IR it judged (``<cache>/openvino/<model id>/int8/guard.json``).
+MACHINE_VERDICT = "guard.json"
 SPEED_BATCH = 16
 
 #: (prepare, min_side, count) -> (N, 3, S, S) prepared photos of the library being opened.
@@ -71,6 +79,8 @@ class LoadRequest:
     sample: SampleProvider | None = None
     store: MetaStore | None = None
     progress: StepReporter | None = None
+    #: indexed photos in the library (decides when an adopted guard verdict is checked on its own photos)
+    library_photos: Callable[[], int] | None = None
 
 
 def _step(req: LoadRequest, step: str) -> None:
@@ -102,9 +112,21 @@ def _torch(req: LoadRequest, backend: str) -> Embedder:
 
 
 def _cpu_only(device: str) -> bool:
+    if device == "cpu" or (device == "auto" and not may_have_accelerator()):
+        return True  # known without importing torch (~3 s): a cached OpenVINO model then loads without it
     from photoclip.core.embed.clip_hf import resolve_device
 
     return resolve_device(device) == "cpu"
+
+
+def may_have_accelerator() -> bool:
+    """False only where torch surely finds no GPU (no NVIDIA or ROCm driver, not a Mac), so ``auto`` is the CPU
+    without importing torch; True means "ask torch"."""
+    if "torch" in sys.modules or sys.platform == "darwin":  # already paid for; MPS
+        return True
+    if os.name == "nt":
+        return (Path(os.environ.get("SYSTEMROOT", r"C:\Windows")) / "System32" / "nvcuda.dll").exists()
+    return any(Path(p).exists() for p in ("/proc/driver/nvidia/version", "/dev/nvidiactl", "/dev/kfd", "/dev/dxg"))
 
 
 # --- OpenVINO ------------------------------------------------------------------------------------------------
@@ -129,14 +151,27 @@ def _quality_fallback(req: LoadRequest) -> Embedder:
 
 
 def _guarded_int8(req: LoadRequest, fallback: Callable[[LoadRequest], Any] | None = None) -> Any:
-    """OpenVINO int8 if the quality guard passes on this library's photos (checked once, kept in ``meta``),
-    else ``fallback(req)`` (default: the better-quality OpenVINO setting)."""
+    """OpenVINO int8 if the quality guard passed (checked once, kept in ``meta``), else ``fallback(req)``
+    (default: the better-quality OpenVINO setting).
+
+    The int8 model is calibrated once per model and computer (the IR cache); its verdict is kept beside it.
+    A library without a verdict of its own adopts that one (no wait, no extra decoding) until it holds
+    ``OWN_CHECK_PHOTOS`` indexed photos; its next load then checks int8 on a sample of its own photos, and
+    that verdict decides from then on. docs/architecture.md says why.
+    """
     fallback = fallback or _quality_fallback
     key = guard.meta_key(req.model_id, "openvino-int8")
     stored = guard.GuardResult.from_json(req.store.get_meta(key)) if req.store else None
     if stored is not None and stored.thresholds != guard.THRESHOLDS.__dict__:
         stored = None  # thresholds changed since: check again
-    int8_cached = ir.read_cached(ir.cache_dir(req.cache_root, req.model_id, "int8"), (ir.IMAGE_XML,)) is not None
+    int8_entry = ir.cache_dir(req.cache_root, req.model_id, "int8")
+    int8_cached = ir.read_cached(int8_entry, (ir.IMAGE_XML,)) is not None
+    if stored is not None and stored.adopted and _library_photos(req) >= OWN_CHECK_PHOTOS:
+        stored = None  # large enough now for a check on its own photos
+    if stored is None and int8_cached:
+        stored = _adopt_machine_verdict(req, int8_entry)
+        if stored is not None and req.store is not None:
+            req.store.set_meta(key, stored.to_json())
     if stored is not None and not stored.passed:
         return fallback(req)
     if stored is not None and int8_cached:
@@ -149,8 +184,27 @@ def _guarded_int8(req: LoadRequest, fallback: Callable[[LoadRequest], Any] | Non
     result, candidate, _reference = run_guard(req, photos)
     if req.store is not None:
         req.store.set_meta(key, result.to_json())
+    _write_json(int8_entry / MACHINE_VERDICT, result.as_dict())
     log.info("quality guard: %s", result.summary())
     return candidate if result.passed else fallback(req)
+
+
+def _library_photos(req: LoadRequest) -> int:
+    return req.library_photos() if req.library_photos is not None else 0
+
+
+def _adopt_machine_verdict(req: LoadRequest, int8_entry: Path) -> guard.GuardResult | None:
+    """This computer's verdict on the cached int8 model (another library's photos), for a library too small
+    for its own check to be worth its cost; None when there is none to adopt."""
+    if _library_photos(req) >= OWN_CHECK_PHOTOS:
+        return None
+    try:
+        result = guard.GuardResult(**json.loads((int8_entry / MACHINE_VERDICT).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+    if result.thresholds != guard.THRESHOLDS.__dict__ or result.photos < MIN_ADOPTED_PHOTOS:
+        return None
+    return guard.GuardResult(**{**result.as_dict(), "adopted": True})
 
 
 def run_guard(req: LoadRequest, photos: np.ndarray) -> tuple[guard.GuardResult, Embedder, Embedder]:
@@ -240,7 +294,31 @@ def _read_winner(path: Path) -> str | None:
 
 
 def _write_winner(path: Path, winner: str, speeds: dict[str, float]) -> None:
+    _write_json(path, {"winner": winner, "images_per_second": speeds})
+
+
+def _write_json(path: Path, value: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"winner": winner, "images_per_second": speeds}), encoding="utf-8")
+    tmp.write_text(json.dumps(value), encoding="utf-8")
     tmp.replace(path)
+
+
+# --- text only: a query in a cold process -------------------------------------------------------------------
+
+
+def load_text_embedder(req: LoadRequest) -> Embedder | None:
+    """What a text query needs and nothing more, where it can be had without torch: the cached fp32 OpenVINO
+    text tower (the text reference of every CPU backend) with the light tokenizer verified for this model.
+    None when the backend is a torch one by choice, or nothing is cached yet (the full load caches both)."""
+    if req.backend not in ("auto", *OPENVINO_BACKENDS) or req.device not in ("auto", "cpu"):
+        return None
+    from photoclip.core.embed.clip_hf import load_preprocess
+    from photoclip.core.embed.openvino_backend import OpenVinoTextEmbedder
+
+    try:
+        return OpenVinoTextEmbedder.load(req.folder, model_id=req.model_id, cache_root=req.cache_root,
+                                         threads=req.threads, input_size=load_preprocess(req.folder).size)
+    except Exception as exc:  # a damaged cache entry: the full load rebuilds it
+        log.info("text-only load failed (%s); loading the whole model", exc)
+        return None
