@@ -69,6 +69,8 @@ def main() -> None:
         seconds, rss, tail = run(checkout, ["index", str(folder)], envs[checkout])
         last = (tail.strip().splitlines() or [""])[-1]
         print(f"set-up {checkout}: first index {seconds:.1f} s, {rss:.0f} MB: {last}")
+        seconds, rss, _ = run(checkout, ["search", QUERY], envs[checkout])  # one-off steps a first search has
+        print(f"set-up {checkout}: first search {seconds:.1f} s, {rss:.0f} MB")
     results: dict[tuple[Path, str], list[tuple[float, float]]] = {}
     loads = []
     for _ in range(args.repeats):

@@ -129,6 +129,8 @@ class Library:
         self.model_use = FairLock()
         #: text vectors of recent queries (core/embed/query_cache.py)
         self.query_vectors = QueryVectors()
+        #: cores an index run leaves to the desktop (the app sets 1 while its window is in front)
+        self.desktop_reserve = 0
         #: index jobs share it, reclaiming space takes it alone; one job at a time writes a batch, across
         #: processes (core/job_lock.py)
         self.jobs = JobLock(settings.data_dir / "jobs.lock")
@@ -311,6 +313,8 @@ class Library:
             self.catalog, index, _LockedEmbedder(embedder, lock), self.thumbnails, self.events,
             batch_size=self.settings.batch_size, decode_workers=self.settings.decode_workers,
             max_pixels=self.settings.max_pixels, decode_mode=self.settings.decode_mode, writer=self.jobs.writing,
+            model_threads=self.settings.threads, start_threads=self.settings.start_threads,
+            reserve=lambda: self.desktop_reserve,
         )
 
     def _waiting_for_cleanup(self, holder: str) -> None:
@@ -585,6 +589,18 @@ class _LockedEmbedder:
         with self._lock:
             return self._inner.embed_prepared(batch)
 
+    @property
+    def threads(self) -> int | None:
+        return getattr(self._inner, "threads", None)
+
+    def set_threads(self, threads: int) -> bool:
+        """Run the model on ``threads`` threads from the next batch; False when it cannot change."""
+        set_threads = getattr(self._inner, "set_threads", None)
+        if set_threads is None:
+            return False
+        with self._lock:
+            return bool(set_threads(threads))
+
     def embed_texts(self, texts: list[str]) -> np.ndarray:
         if self._query_vectors is not None:  # a query seen before neither runs the text tower nor waits for it
             return self._query_vectors.embed(self.model_id, texts, self._embed_texts)
@@ -617,6 +633,15 @@ class _LazyEmbedder:
 
     def embed_prepared(self, batch: np.ndarray) -> np.ndarray:
         return self._library.embedder.embed_prepared(batch)
+
+    @property
+    def threads(self) -> int | None:
+        loaded = self._library.loaded_embedder
+        return getattr(loaded, "threads", None) if loaded is not None else None
+
+    def set_threads(self, threads: int) -> bool:
+        set_threads = getattr(self._library.embedder, "set_threads", None)
+        return bool(set_threads(threads)) if set_threads is not None else False
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
         return self._library.text_embedder.embed_texts(texts)
@@ -699,7 +724,8 @@ def _load_clip(settings: Settings, bus: EventBus, catalog: Catalog | None = None
 def _request(settings: Settings, folder: Path, model_id: str):
     from photoclip.core.embed.backend_choice import LoadRequest
 
-    return LoadRequest(folder, model_id, settings.backend, settings.device, settings.threads, settings.cache_dir)
+    return LoadRequest(folder, model_id, settings.backend, settings.device, settings.start_threads,
+                       settings.cache_dir)
 
 
 def _sampler(catalog: Catalog, settings: Settings):

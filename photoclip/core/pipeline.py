@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from photoclip.core.balance import Balancer
 from photoclip.core.control import JobControl
 from photoclip.core.decode_worker import DecodeJob, DecodeOutcome, decode_file, decode_in_process, init_process
 from photoclip.core.decode_worker import content_hash as content_hash
@@ -37,6 +38,9 @@ from photoclip.core.store.catalog import Catalog, FolderRow, PhotoRecord
 
 PROGRESS_INTERVAL = 0.2
 INDEX_SAVE_INTERVAL = 60.0
+#: Decoded photos waiting for the model are bounded by count (two batches ahead) and by memory: a 384 px
+#: model input is 1.7 MB a photo, so large models read ahead less.
+READ_AHEAD_BYTES = 64 << 20
 #: threads is the default: on 2 cores, 48 × 12 MP JPEGs with a tiny model (decode-bound), 2 threads indexed
 #: 47 photos/s and 2 low-priority spawned processes 35 (start-up, 600 KB arrays pickled per photo); with
 #: ViT-B/32 (model-bound) both gave 12 (docs/benchmarks.md). Pillow and numpy release the GIL while decoding.
@@ -85,11 +89,17 @@ class Indexer:
         bus: EventBus,
         *,
         batch_size: int = 16,
-        decode_workers: int = 1,
+        decode_workers: int | None = 1,
         max_pixels: int = DEFAULT_MAX_PIXELS,
         decode_mode: str = "threads",
         writer: WriterLock | None = None,
+        model_threads: int | None = None,
+        start_threads: int = 1,
+        reserve: Callable[[], int] | None = None,
     ) -> None:
+        """``decode_workers`` / ``model_threads``: fixed counts, or None to size them from the stage costs
+        measured while running (``core/balance.py``); ``start_threads``: the model's count before it is measured
+        (when the embedder does not say); ``reserve()``: cores to leave to the desktop now."""
         self.catalog = catalog
         self.index = index
         self.embedder = embedder
@@ -97,6 +107,9 @@ class Indexer:
         self.bus = bus
         self.batch_size = batch_size
         self.decode_workers = decode_workers
+        self.model_threads = model_threads
+        self.start_threads = start_threads
+        self.reserve = reserve or (lambda: 0)
         self.max_pixels = max_pixels
         self.decode_mode = decode_mode
         self.writer = writer
@@ -241,21 +254,28 @@ class _Run:
         self.job = DecodeJob(embedder.input_size, self.ix.max_pixels, self.ix.thumbnails.root,
                              getattr(embedder, "preprocess_config", None))
         self.prepare = self.job.preprocess or embedder.prepare
+        threads = indexer.model_threads or getattr(embedder, "threads", None) or indexer.start_threads
+        self.balancer = Balancer(workers=indexer.decode_workers, threads=indexer.model_threads,
+                                 start_threads=threads, reserve=indexer.reserve())
+        #: the next batch is the first at a new thread count (or after loading): not a fair measurement
+        self.warming = True
 
     def execute(self) -> None:
         todo = deque(self.plan.todo)
         pending: deque[tuple[WorkItem, Future]] = deque()
-        read_ahead = self.ix.batch_size * 2 + self.ix.decode_workers
         pool = self._start_pool(len(todo))
         try:
             while todo or pending:
-                while todo and len(pending) < read_ahead and not self.control.cancelled:
+                running = sum(1 for _, f in pending if not f.done())
+                while (todo and len(pending) < self._read_ahead() and running < self.balancer.workers
+                       and not self.control.cancelled):
                     try:
                         pending.append((todo[0], self._submit(pool, todo[0])))
                     except BrokenProcessPool:  # a broken pool refuses new work too
                         pool, pending = self._to_threads(pool, pending)
                         continue
                     todo.popleft()
+                    running += 1
                 if not self.control.wait_if_paused(timeout=None) or not pending:
                     break
                 item, future = pending.popleft()
@@ -288,7 +308,7 @@ class _Run:
         if wanted and job.preprocess is not None:
             try:
                 # spawn: safe beside the GUI's and the model's threads (fork would copy their locks)
-                pool = ProcessPoolExecutor(self.ix.decode_workers, mp_context=multiprocessing.get_context("spawn"),
+                pool = ProcessPoolExecutor(self._pool_size(), mp_context=multiprocessing.get_context("spawn"),
                                            initializer=init_process, initargs=(job, frozenset(self.known)))
                 self.in_processes = True
                 self.summary.decoded_in = "processes"
@@ -311,7 +331,17 @@ class _Run:
 
     def _thread_pool(self) -> ThreadPoolExecutor:
         self.in_processes = False
-        return ThreadPoolExecutor(self.ix.decode_workers, thread_name_prefix="photoclip-decode")
+        return ThreadPoolExecutor(self._pool_size(), thread_name_prefix="photoclip-decode")
+
+    def _pool_size(self) -> int:
+        """Workers the pool may start; how many decode at once is ``balancer.workers`` (it changes)."""
+        return self.ix.decode_workers or self.balancer.cores
+
+    def _read_ahead(self) -> int:
+        side = self.ix.embedder.input_size
+        photos = READ_AHEAD_BYTES // max(1, 3 * side * side * 4)
+        batch = self.ix.batch_size
+        return max(batch + self.balancer.workers, min(2 * batch + self.balancer.workers, photos))
 
     def _submit(self, pool: Executor, item: WorkItem) -> Future:
         if item.entry.problem is not None:  # a pipe, a device, a broken link, an unreadable folder: never opened
@@ -328,6 +358,8 @@ class _Run:
     # owner side (this thread) --------------------------------------------------------------------------
     def _accept(self, result: _Decoded) -> None:
         self.done += 1
+        if result.prepared is not None:
+            self.balancer.decoded(result.cpu_ms)
         if result.error is not None:
             self.records.append(self._record(result, status="failed"))
             self.summary.failed += 1
@@ -389,7 +421,9 @@ class _Run:
         with self._writer() if batch else nullcontext():
             batch = self._drop_embedded_elsewhere(batch) if batch else batch
             if batch:
+                started = time.perf_counter()
                 vectors = self.ix.embedder.embed_prepared(np.stack([d.prepared for d in batch]))
+                self._measured(len(batch), (time.perf_counter() - started) * 1000)
                 for decoded, vector in zip(batch, vectors, strict=True):
                     moved_from = self._claim_move(decoded)
                     if moved_from is None:
@@ -409,6 +443,24 @@ class _Run:
             self.ix.index.add(np.array([i for i, _ in added]), np.stack([v for _, v in added]))
             self.known.update(d.content_hash for d in batch)
         self.ix.index.save_if_due(INDEX_SAVE_INTERVAL)
+
+    def _measured(self, images: int, wall_ms: float) -> None:
+        """Feed the balancer one batch's model time, then apply its plan (model threads, decode workers)."""
+        if self.warming:  # the first batch at a thread count warms caches and kernels
+            self.warming = False
+            return
+        self.balancer.embedded(images, wall_ms, self.balancer.threads)
+        before = self.balancer.threads
+        plan = self.balancer.rebalance(self.ix.reserve())
+        if plan.threads != before:
+            set_threads = getattr(self.ix.embedder, "set_threads", None)
+            if set_threads is None or not set_threads(plan.threads):
+                self.balancer.threads = before
+                self.balancer.fixed_threads = before  # this embedder cannot change: stop proposing it
+            else:
+                self.warming = True
+            log.info("balance: %d decode workers, %d model threads (predicted %.1f photos/s)",
+                     self.balancer.workers, self.balancer.threads, plan.rate)
 
     def _writer(self) -> AbstractContextManager:
         return self.ix.writer(self._on_wait) if self.ix.writer is not None else nullcontext()

@@ -123,8 +123,11 @@ class OpenVinoEmbedder(_TextMethods):
     device = "cpu"
 
     def __init__(self, *, image: Any, text: TextTower, preprocess: PreprocessConfig, model_id: str,
-                 spec: ModelSpec, backend: str) -> None:
+                 spec: ModelSpec, backend: str, image_model: Any = None, threads: int | None = None) -> None:
         self._image = image.create_infer_request()
+        #: the image IR (kept to compile again at another thread count; read from the cache, so mapped)
+        self._image_model = image_model
+        self.threads = threads
         self._text = text
         self._preprocess = preprocess
         self.spec = spec
@@ -167,7 +170,7 @@ class OpenVinoEmbedder(_TextMethods):
         ov = ir.import_openvino()
         image = ov.Core().compile_model(image_model, "CPU", compile_config(threads, precision))
         return cls(image=image, text=text, preprocess=load_preprocess(folder), model_id=model_id, spec=spec,
-                   backend=f"openvino-{precision}")
+                   backend=f"openvino-{precision}", image_model=image_model, threads=threads)
 
     # --- Embedder protocol --------------------------------------------------------------------------------
 
@@ -183,6 +186,18 @@ class OpenVinoEmbedder(_TextMethods):
             return np.zeros((0, self.dim), dtype=np.float32)
         pixels = np.ascontiguousarray(batch, dtype=np.float32)
         return normalize_rows(self._image.infer([pixels])[0])
+
+    def set_threads(self, threads: int) -> bool:
+        """Compile the image tower again for ``threads`` inference threads (a fraction of a second for a base
+        model), used from the next batch. The caller holds the model lock."""
+        if self._image_model is None:
+            return False
+        if threads == self.threads:
+            return True
+        compiled = ir.import_openvino().Core().compile_model(
+            self._image_model, "CPU", compile_config(threads, self.backend.removeprefix("openvino-")))
+        self._image, self.threads = compiled.create_infer_request(), threads
+        return True
 
     def __repr__(self) -> str:
         return f"OpenVinoEmbedder({self.model_id!r}, backend={self.backend!r})"
