@@ -67,6 +67,9 @@ class IndexSummary:
     offline_folders: list[str] = field(default_factory=list)
     #: "threads", "processes", or how a run that lost a decode process went on
     decoded_in: str = "threads"
+    #: decode workers and model threads at the end of the run (core/balance.py sizes them)
+    decode_workers: int = 0
+    model_threads: int = 0
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -298,6 +301,7 @@ class _Run:
         # On cancel the half-filled batch is dropped (not committed), so the next run redoes just those files.
         self._flush(embed=not self.summary.cancelled)
         self._progress(force=True)
+        self.summary.decode_workers, self.summary.model_threads = self.balancer.workers, self.balancer.threads
 
     # worker side (decode threads or processes) ---------------------------------------------------------
     def _start_pool(self, files: int) -> Executor:

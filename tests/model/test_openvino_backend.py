@@ -283,3 +283,24 @@ def test_a_verdict_on_few_photos_is_not_adopted(tiny_model_dir, cache_root, tmp_
     load_embedder(request(tiny_model_dir, tmp_path, "openvino-int8", store=other,
                           sample=lambda *a: sampled.append(1) or photos))
     assert sampled == [1] and not guard.GuardResult.from_json(other[guard.meta_key("tiny@1", "openvino-int8")]).adopted
+
+
+def test_without_nncf_auto_races_openvinos_float_setting_and_again_once_int8_is_possible(
+        tiny_model_dir, cache_root, tmp_path, photos, monkeypatch):
+    from photoclip.core.embed.clip_hf import cpu_has_native_bf16
+
+    seed(cache_root, tmp_path, "fp32")
+    monkeypatch.setattr(ir, "nncf_available", lambda: False)  # openvino is installed, nncf is not
+    quantisations = counting(monkeypatch, ir, "quantize_image_tower")
+    first = load_embedder(request(tiny_model_dir, tmp_path, "auto", sample=lambda *a: photos, store=MetaDict()))
+    record = json.loads((ir.cache_dir(tmp_path, "tiny@1", "auto") / "speed-threads-1.json").read_text())
+    float_setting = "openvino-bf16" if cpu_has_native_bf16() else "openvino-fp32"
+    assert set(record["images_per_second"]) == {"int8", float_setting} and record["int8"] is False
+    assert first.backend in {"int8", float_setting} and not quantisations
+    # openvino-int8 asked for explicitly: the float setting, no error
+    assert load_embedder(request(tiny_model_dir, tmp_path, "openvino-int8", sample=lambda *a: photos,
+                                 store=MetaDict())).backend == float_setting
+    monkeypatch.setattr(ir, "nncf_available", lambda: True)  # installed since: int8 joins the race
+    load_embedder(request(tiny_model_dir, tmp_path, "auto", sample=lambda *a: photos, store=MetaDict()))
+    record = json.loads((ir.cache_dir(tmp_path, "tiny@1", "auto") / "speed-threads-1.json").read_text())
+    assert record["int8"] is True and "openvino-int8" in record["images_per_second"] and quantisations

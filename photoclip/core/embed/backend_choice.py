@@ -176,6 +176,9 @@ def _guarded_int8(req: LoadRequest, fallback: Callable[[LoadRequest], Any] | Non
         return fallback(req)
     if stored is not None and int8_cached:
         return _openvino(req, "int8")
+    if not int8_cached and not ir.nncf_available():
+        log.info("OpenVINO int8 needs nncf to calibrate (pip install 'photoclip[openvino]'); not using int8")
+        return fallback(req)
     _step(req, "sample")
     photos = _sample(req)
     if len(photos) < MIN_GUARD_PHOTOS:
@@ -234,26 +237,42 @@ def _sample(req: LoadRequest) -> np.ndarray:
 
 
 def _auto_cpu(req: LoadRequest) -> Embedder:
-    """torch's fast path or OpenVINO (guarded int8), whichever measured faster here (once per model/threads)."""
+    """torch's fast path or OpenVINO, whichever measured faster here (once per model and thread count).
+
+    OpenVINO's candidate is guarded int8 where it can be had (nncf installed, or the int8 model already
+    calibrated), else its better float setting (bf16 where the CPU has it natively, else fp32): openvino is in
+    every install, nncf only where int8 calibration pays (README). The race is run again once int8 becomes
+    possible where it was not when the winner was recorded.
+    """
     record = _speed_file(req)
-    winner = _read_winner(record)
-    if winner == "torch":
+    winner, raced_int8 = _read_record(record)
+    int8 = _int8_possible(req)
+    settled = winner is not None and (raced_int8 or not int8)
+    if settled and winner == "torch":
         return _torch(req, "auto")
-    openvino = _guarded_int8(req, fallback=lambda _req: None)
+    if settled and winner in ("openvino-bf16", "openvino-fp32"):
+        return _openvino(req, winner.split("-", 1)[1])
+    openvino = _guarded_int8(req, fallback=lambda _req: None) if int8 else _quality_fallback(req)
     if openvino is None:
         # int8 failed the guard here, or the library is too small to check it yet: torch's fast path, and
         # no race recorded (it is between the two fast paths)
         return _torch(req, "auto")
-    if winner is not None:
+    if winner is not None and winner == openvino.backend:
         return openvino
     _step(req, "race")
     torch_embedder = _torch(req, "auto")
     pixels = np.random.default_rng(0).standard_normal((SPEED_BATCH, 3, openvino.input_size, openvino.input_size))
     speeds = {e.backend: images_per_second(e, pixels.astype(np.float32)) for e in (torch_embedder, openvino)}
     best = max((torch_embedder, openvino), key=lambda e: speeds[e.backend])
-    _write_winner(record, "torch" if best is torch_embedder else best.backend, speeds)
+    _write_json(record, {"winner": "torch" if best is torch_embedder else best.backend, "images_per_second": speeds,
+                         "int8": openvino.backend == "openvino-int8"})
     log.info("auto backend: %s (images/s %s)", best.backend, speeds)
     return best
+
+
+def _int8_possible(req: LoadRequest) -> bool:
+    """Whether OpenVINO int8 can be had: calibrated already, or nncf installed to calibrate it."""
+    return ir.is_cached(ir.cache_dir(req.cache_root, req.model_id, "int8")) or ir.nncf_available()
 
 
 def images_per_second(embedder: Any, pixels: np.ndarray) -> float:
@@ -286,15 +305,14 @@ def recorded_speeds(cache_root: Path, model_id: str) -> dict[str, float]:
     return best
 
 
-def _read_winner(path: Path) -> str | None:
+def _read_record(path: Path) -> tuple[str | None, bool]:
+    """(the recorded winner, whether OpenVINO int8 was in that race), or (None, False)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8")).get("winner")
+        record = json.loads(path.read_text(encoding="utf-8"))
+        speeds = record.get("images_per_second") or {}
+        return record.get("winner"), bool(record.get("int8", "openvino-int8" in speeds))
     except (OSError, ValueError, AttributeError):
-        return None
-
-
-def _write_winner(path: Path, winner: str, speeds: dict[str, float]) -> None:
-    _write_json(path, {"winner": winner, "images_per_second": speeds})
+        return None, False
 
 
 def _write_json(path: Path, value: dict) -> None:

@@ -55,6 +55,16 @@ def openvino_available() -> bool:
     return True
 
 
+def nncf_available() -> bool:
+    """Whether nncf (int8 calibration) is installed, without importing it (that takes seconds)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("nncf") is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def cache_dir(cache_root: Path, model_id: str, precision: str) -> Path:
     """``<cache_root>/openvino/<model id made filename-safe>/<precision>``."""
     safe = re.sub(r"[^A-Za-z0-9._@-]+", "_", model_id)
