@@ -97,7 +97,7 @@ def pipeline_run(embedder, photos: Path, workers: int | None, mode: str, threads
         return sum(resource.getrusage(who).ru_utime + resource.getrusage(who).ru_stime
                    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
 
-    before = cpu()
+    before, busy = cpu(), machine_busy()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp) / "data", cache_dir=Path(tmp) / "cache", decode_workers=workers,
                             threads=threads, decode_mode=mode)
@@ -105,7 +105,19 @@ def pipeline_run(embedder, photos: Path, workers: int | None, mode: str, threads
             summary = library.index_folders([photos])
     assert summary.embedded == len(list(photos.glob("*.jpg"))), summary
     used = (cpu() - before) / summary.seconds
-    return summary.embedded / summary.seconds, summary.decode_workers, summary.model_threads, used
+    others = max(0.0, (machine_busy() - busy) / summary.seconds - used)  # cores other programs kept busy
+    return summary.embedded / summary.seconds, summary.decode_workers, summary.model_threads, used, others
+
+
+def machine_busy() -> float:
+    """CPU seconds all programs have used (Linux /proc/stat; 0 elsewhere)."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except (OSError, IndexError):
+        return 0.0
+    values = [int(v) for v in fields]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def floor_of(decode: float, model_ms: dict[int, float], cores: int) -> tuple[float, int]:
@@ -180,9 +192,11 @@ def main() -> None:
                 embedder.set_threads(threads or 1)  # each run starts where a fresh load would
                 load_avg.append(os.getloadavg()[0])
                 with full_decode() if naive else _nothing():
-                    pps, used_w, used_t, used = pipeline_run(embedder, photos, workers, mode, threads)
+                    pps, used_w, used_t, used, others = pipeline_run(embedder, photos, workers, mode, threads)
+                free = floor_of(dec, model_ms, max(0.5, cores - others))[0]
                 rows.append((labels[name], embedder.backend, mode, config, pps, f"{used_w} / {used_t}",
-                             1000 / model_ms[1], dec, model_ms, floor, floor_t, figures, used, model_cpu[1]))
+                             1000 / model_ms[1], dec, model_ms, floor, floor_t, figures, used, model_cpu[1],
+                             others, free))
         del embedder
 
     naive_pps = rows[0][4] if args.backends[0] == "naive" else None
@@ -190,16 +204,17 @@ def main() -> None:
           f"load average {min(load_avg):.2f}–{max(load_avg):.2f}\n")
     print("| setting | backend | decode in | workers, threads | photos/s end to end | × naive | used w / t "
           "| model-only img/s (1 thread) | decode ms/photo | model ms/img by threads | floor photos/s (at t) "
-          "| % of floor | cores it got | % of what that CPU time allows "
-          "| guard vs fp32: cos mean / min / recall@10 |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for label, backend, mode, config, pps, chosen, ips, dec, model_ms, floor, floor_t, figures, used, cpu1 in rows:
+          "| % of floor | cores other programs used | floor on the cores left | % of that | cores it got "
+          "| % of what that CPU time allows | guard vs fp32: cos mean / min / recall@10 |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for (label, backend, mode, config, pps, chosen, ips, dec, model_ms, floor, floor_t, figures, used, cpu1, others,
+         free) in rows:
         times = " / ".join(f"{m:.0f}" for m in model_ms.values())
         versus = f"{pps / naive_pps:.1f}×" if naive_pps else "—"
         got = used * 1000 / (dec + cpu1)  # what the CPU time it got allows (decode + model CPU ms a photo)
         print(f"| {label} | {backend} | {mode} | {config} | {pps:.1f} | {versus} | {chosen} | {ips:.1f} | {dec:.0f} "
-              f"| {times} | {floor:.1f} ({floor_t}) | {100 * pps / floor:.0f}% | {used:.2f} | "
-              f"{100 * pps / got:.0f}% | {figures or '—'} |")
+              f"| {times} | {floor:.1f} ({floor_t}) | {100 * pps / floor:.0f}% | {others:.2f} | {free:.1f} | "
+              f"{100 * pps / free:.0f}% | {used:.2f} | {100 * pps / got:.0f}% | {figures or '—'} |")
 
 
 @contextmanager

@@ -45,6 +45,16 @@ def test_text_only_gives_the_whole_models_vectors(model_dir, tmp_path):
     assert (text.model_id, text.dim, text.input_size) == (full.model_id, full.dim, full.input_size)
 
 
+def test_the_token_table_is_kept_out_of_the_text_tower_and_changes_nothing(model_dir, tmp_path):
+    from photoclip.core.embed import openvino_ir as ir
+
+    full = load_embedder(request(model_dir, tmp_path))
+    entry = ir.cache_dir(tmp_path, "m@1", "fp32")
+    assert ir.manifest(entry)["text_split"] and (entry / ir.TOKEN_TABLE).is_file()
+    torch_fp32 = load_embedder(request(model_dir, tmp_path, "fp32"))
+    assert np.abs(full.embed_texts(TEXTS) - torch_fp32.embed_texts(TEXTS)).max() < 1e-4
+
+
 def test_a_torch_backend_by_choice_keeps_torch(tiny_model_dir, tmp_path):
     load_embedder(request(tiny_model_dir, tmp_path)).embed_texts(["dog"])
     assert load_text_embedder(request(tiny_model_dir, tmp_path, "auto")) is not None

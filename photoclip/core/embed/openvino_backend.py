@@ -53,6 +53,9 @@ class TextTower:
         self._threads = threads
         self._tokenizer = tokenizer
         self._request: Any = None
+        self._inputs: set[str] = set()
+        #: the token-embedding table (memory-mapped) where the IR was saved without it
+        self._table: np.ndarray | None = None
         self._lock = threading.Lock()
         self.spec = spec
 
@@ -70,8 +73,14 @@ class TextTower:
                 ov = ir.import_openvino()
                 model = self._model if self._model is not None else _cached_text_model(self._ir_folder)
                 compiled = ov.Core().compile_model(model, "CPU", compile_config(self._threads, "fp32"))
+                self._inputs = {name for port in compiled.inputs for name in port.get_names()}
+                if ir.TOKEN_INPUT in self._inputs:  # the table is kept out of the IR: rows read from the file
+                    self._table = np.load(self._ir_folder / ir.TOKEN_TABLE, mmap_mode="r")
                 self._request, self._model = compiled.create_infer_request(), None
-            return self._request.infer(tokens)[0]
+            feed = {k: v for k, v in tokens.items() if k in self._inputs}
+            if self._table is not None:
+                feed[ir.TOKEN_INPUT] = np.ascontiguousarray(self._table[tokens["input_ids"]], dtype=np.float32)
+            return self._request.infer(feed)[0]
 
 
 def _cached_text_model(folder: Path | None) -> Any:
@@ -271,7 +280,9 @@ def fp32_towers(folder: Path, model_id: str, cache_root: Path,
 
     log.info("converting %s to OpenVINO (once)", model_id)
     towers = ir.convert_towers(load_fp32_model(Path(folder)), text_example())
-    ir.write_entry(entry, towers, {"model_id": model_id})
+    towers[ir.TEXT_XML], table = ir.split_token_embeddings(towers[ir.TEXT_XML])
+    ir.write_entry(entry, towers, {"model_id": model_id, "text_split": table is not None},
+                   {ir.TOKEN_TABLE: table} if table is not None else None)
     cached = ir.read_cached(entry, names)
     if cached is None:
         raise RuntimeError(f"the OpenVINO model written to {entry} does not read back")
