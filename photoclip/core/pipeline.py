@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -230,6 +231,31 @@ def stat_entry(path: str) -> FileEntry | None:
     return entry_for(path)
 
 
+class Slots:
+    """A semaphore whose size can change while threads wait on it (decode threads allowed to run at once)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = max(1, size)
+        self._taken = 0
+        self._changed = threading.Condition()
+
+    def resize(self, size: int) -> None:
+        with self._changed:
+            self._size = max(1, size)
+            self._changed.notify_all()
+
+    def __enter__(self) -> Slots:
+        with self._changed:
+            self._changed.wait_for(lambda: self._taken < self._size)
+            self._taken += 1
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with self._changed:
+            self._taken -= 1
+            self._changed.notify()
+
+
 class _Run:
     """State of one indexing run (kept out of Indexer so the Indexer stays reusable)."""
 
@@ -262,6 +288,8 @@ class _Run:
                                  start_threads=threads, reserve=indexer.reserve())
         #: the next batch is the first at a new thread count (or after loading): not a fair measurement
         self.warming = True
+        #: decode threads that may run at once (the balancer's count; the pool may hold more threads)
+        self.slots = Slots(self.balancer.workers)
 
     def execute(self) -> None:
         todo = deque(self.plan.todo)
@@ -269,16 +297,15 @@ class _Run:
         pool = self._start_pool(len(todo))
         try:
             while todo or pending:
-                running = sum(1 for _, f in pending if not f.done())
-                while (todo and len(pending) < self._read_ahead() and running < self.balancer.workers
-                       and not self.control.cancelled):
+                # files wait in the pool's queue, so a worker goes on while this thread embeds a batch; how many
+                # decode at once is the balancer's (``slots``: threads; processes: the pool's size)
+                while todo and len(pending) < self._read_ahead() and not self.control.cancelled:
                     try:
                         pending.append((todo[0], self._submit(pool, todo[0])))
                     except BrokenProcessPool:  # a broken pool refuses new work too
                         pool, pending = self._to_threads(pool, pending)
                         continue
                     todo.popleft()
-                    running += 1
                 if not self.control.wait_if_paused(timeout=None) or not pending:
                     break
                 item, future = pending.popleft()
@@ -312,7 +339,9 @@ class _Run:
         if wanted and job.preprocess is not None:
             try:
                 # spawn: safe beside the GUI's and the model's threads (fork would copy their locks)
-                pool = ProcessPoolExecutor(self._pool_size(), mp_context=multiprocessing.get_context("spawn"),
+                # the pool's size is how many decode at once: fixed for the run (processes cannot be told)
+                pool = ProcessPoolExecutor(self.ix.decode_workers or self.balancer.workers,
+                                           mp_context=multiprocessing.get_context("spawn"),
                                            initializer=init_process, initargs=(job, frozenset(self.known)))
                 self.in_processes = True
                 self.summary.decoded_in = "processes"
@@ -338,7 +367,7 @@ class _Run:
         return ThreadPoolExecutor(self._pool_size(), thread_name_prefix="photoclip-decode")
 
     def _pool_size(self) -> int:
-        """Workers the pool may start; how many decode at once is ``balancer.workers`` (it changes)."""
+        """Threads the pool may start; how many decode at once is ``balancer.workers`` (``slots``)."""
         return self.ix.decode_workers or self.balancer.cores
 
     def _read_ahead(self) -> int:
@@ -357,7 +386,8 @@ class _Run:
         return pool.submit(self._decode, item)
 
     def _decode(self, item: WorkItem) -> DecodeOutcome:
-        return decode_file(item.entry.path, self.job, self.known, self.prepare)
+        with self.slots:
+            return decode_file(item.entry.path, self.job, self.known, self.prepare)
 
     # owner side (this thread) --------------------------------------------------------------------------
     def _accept(self, result: _Decoded) -> None:
@@ -456,6 +486,7 @@ class _Run:
         self.balancer.embedded(images, wall_ms, self.balancer.threads)
         before = self.balancer.threads
         plan = self.balancer.rebalance(self.ix.reserve())
+        self.slots.resize(plan.workers)
         if plan.threads != before:
             set_threads = getattr(self.ix.embedder, "set_threads", None)
             if set_threads is None or not set_threads(plan.threads):
