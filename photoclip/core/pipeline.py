@@ -452,12 +452,13 @@ class _Run:
             ensure_loaded()  # the first photo to embed loads the model, before taking the writer lock (not inside it)
         # Embedding and committing a batch is one turn of the library's writer lock: another job's vectors
         # committed in between are seen before embedding, so no content is embedded twice.
+        measured: tuple[int, float] | None = None
         with self._writer() if batch else nullcontext():
             batch = self._drop_embedded_elsewhere(batch) if batch else batch
             if batch:
                 started = time.perf_counter()
                 vectors = self.ix.embedder.embed_prepared(np.stack([d.prepared for d in batch]))
-                self._measured(len(batch), (time.perf_counter() - started) * 1000)
+                measured = (len(batch), (time.perf_counter() - started) * 1000)
                 for decoded, vector in zip(batch, vectors, strict=True):
                     moved_from = self._claim_move(decoded)
                     if moved_from is None:
@@ -465,9 +466,11 @@ class _Run:
                     rec = self._record(decoded, "indexed", moved_from.id if moved_from else None)
                     self.records.append(PhotoRecord(**{**rec.__dict__, "vector": vector}))
                 self.summary.embedded += len(batch)
-            if not self.records:
-                return
-            result = self.ix.catalog.commit_batch(self.ix.embedder.model_id, self.records)
+            result = self.ix.catalog.commit_batch(self.ix.embedder.model_id, self.records) if self.records else None
+        if measured is not None:  # outside the writer lock: a new thread count means a recompile
+            self._measured(*measured)
+        if result is None:
+            return
         self.records = []
         for path, reason in result.failed:  # stored as failed with its reason; the rest of the batch committed
             self.summary.failed += 1
