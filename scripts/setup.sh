@@ -5,7 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras=""
-[[ "${1:-}" == "--test" ]] && extras="[test]"
+[[ "${1:-}" == "--test" ]] && extras="test"
+# OpenVINO is always installed; NNCF (its int8 calibration, ~250 MB with scipy and scikit-learn) only where int8
+# has the instructions that make it pay: VNNI or AMX (README "Install size"). PHOTOCLIP_INT8=0/1 overrides.
+if [[ "${PHOTOCLIP_INT8:-}" == 1 ]] || { [[ -z "${PHOTOCLIP_INT8:-}" ]] \
+        && grep -qwE 'avx512_vnni|avx_vnni|amx_int8' /proc/cpuinfo 2>/dev/null; }; then
+    extras="${extras:+$extras,}openvino"
+fi
+extras="${extras:+[$extras]}"
 python="${PYTHON:-python3}"
 if [[ ! -x .venv/bin/python ]]; then
     "$python" -m venv .venv

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,8 @@ class DecodeOutcome:
     error: str | None = None
     #: a problem that did not stop indexing (the thumbnail could not be cached), kept on the photo's row
     note: str | None = None
+    #: CPU ms this file cost its worker (what the pipeline's balancer sizes the decode workers by)
+    cpu_ms: float = 0.0
 
 
 def decode_file(path: str, job: DecodeJob, known: set[str] | frozenset[str], prepare=None) -> DecodeOutcome:
@@ -56,6 +59,7 @@ def decode_file(path: str, job: DecodeJob, known: set[str] | frozenset[str], pre
     of memory, a decoder bug) becomes that file's ``error``, and the run goes on.
     """
     digest = None
+    started = time.thread_time()
     try:
         with open_photo(path) as source:  # regular files only, size-capped, large ones streamed
             digest = source.content_hash
@@ -77,7 +81,8 @@ def decode_file(path: str, job: DecodeJob, known: set[str] | frozenset[str], pre
         ThumbnailCache(job.thumbnails_root).save(digest, photo.thumbnail)
     except Exception as exc:
         note = f"indexed, but its thumbnail could not be saved: {getattr(exc, 'strerror', None) or exc}"
-    return DecodeOutcome(digest, prepared, photo.width, photo.height, photo.taken_at, photo.camera, note=note)
+    return DecodeOutcome(digest, prepared, photo.width, photo.height, photo.taken_at, photo.camera, note=note,
+                         cpu_ms=(time.thread_time() - started) * 1000)
 
 
 # --- process workers ---------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The Library façade: the one object the CLI and the GUI talk to. It wires catalog, index, model and pipeline.
 
-The model is loaded lazily (first index or search), so opening a library and showing status never imports
-torch. Tests inject an embedder.
+The model is loaded lazily: opening a library and showing status never imports torch; an index run loads
+it only when a photo needs embedding (its identity comes from its folder: ``embed/model_info.py``), and a
+text query loads only the text tower where that can be had alone (``text_embedder``). Tests inject an
+embedder, or a factory (with ``describe`` to tell its model without loading it).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from photoclip.core import model_switch
 from photoclip.core.browse import BrowsePage, Cursor, DatedPhoto, Timeline
 from photoclip.core.control import JobControl
 from photoclip.core.embed.base import Embedder
+from photoclip.core.embed.model_info import ModelInfo
 from photoclip.core.embed.query_cache import QueryVectors
 from photoclip.core.errors import (
     READ_ONLY_HINT,
@@ -45,6 +48,10 @@ if TYPE_CHECKING:
     from photoclip.core.duplicates import Candidates, KeepChoice, TrashResult
 
 EmbedderFactory = Callable[[Settings, EventBus], Embedder]
+#: Which model the settings give, told without loading it (a factory may carry one as ``describe``).
+ModelDescriber = Callable[[Settings], ModelInfo]
+#: The text-only embedder for a model, or None where there is none to be had without the full load.
+TextLoader = Callable[[Settings, ModelInfo], "Embedder | None"]
 #: Build rounds a switch makes before giving up for now: photos the watcher adds during one round get a second.
 SWITCH_ROUNDS = 3
 
@@ -98,7 +105,8 @@ class LibraryStatus:
 
 class Library:
     def __init__(self, settings: Settings, catalog: Catalog, embedder_factory: EmbedderFactory,
-                 *, loads_models: bool = False, remember_model: bool = True) -> None:
+                 *, loads_models: bool = False, remember_model: bool = True,
+                 describe: ModelDescriber | None = None, text_loader: TextLoader | None = None) -> None:
         self.settings = settings
         self.catalog = catalog
         self.events = EventBus()
@@ -109,12 +117,20 @@ class Library:
         #: False while trying a model: it must not become the library's (model_id, model.spec untouched)
         self._remember_model = remember_model
         self._embedder: Embedder | None = None
+        #: which model, before it is loaded (None: loading it is the only way to tell)
+        self._describe = describe
+        self._info: ModelInfo | None = None
+        self._text_loader = text_loader
+        #: a text-only embedder (cold search), dropped once the whole model is loaded; False: none to be had
+        self._text_embedder: Embedder | bool | None = None
         self._index = None
         self._model_lock = threading.RLock()
         #: held while the model runs, so a query waits for one batch at most, not a whole run
         self.model_use = FairLock()
         #: text vectors of recent queries (core/embed/query_cache.py)
         self.query_vectors = QueryVectors()
+        #: cores an index run leaves to the desktop (the app sets 1 while its window is in front)
+        self.desktop_reserve = 0
         #: index jobs share it, reclaiming space takes it alone; one job at a time writes a batch, across
         #: processes (core/job_lock.py)
         self.jobs = JobLock(settings.data_dir / "jobs.lock")
@@ -128,13 +144,22 @@ class Library:
         (trying a model: ``photoclip model compare``)."""
         settings = settings or Settings.from_env()
         catalog = Catalog(Database(settings.catalog_path))
+        describe: ModelDescriber | None = None
+        text_loader: TextLoader | None = None
         if embedder is None:
-            factory: EmbedderFactory = lambda s, b: _load_clip(s, b, catalog, remember=remember_model)  # noqa: E731
+            hub = _FolderModel(catalog, remember_model)
+            factory: EmbedderFactory = hub.load
+            describe, text_loader = hub.describe, hub.load_text
         elif callable(embedder) and not hasattr(embedder, "embed_texts"):
             factory = embedder
+            describe, text_loader = getattr(embedder, "describe", None), getattr(embedder, "load_text", None)
         else:
             factory = lambda _s, _b, e=embedder: e  # noqa: E731
-        return cls(settings, catalog, factory, loads_models=embedder is None, remember_model=remember_model)
+        library = cls(settings, catalog, factory, loads_models=embedder is None, remember_model=remember_model,
+                      describe=describe, text_loader=text_loader)
+        if embedder is None:
+            hub.bus = library.events
+        return library
 
     @property
     def read_only(self) -> bool:
@@ -161,14 +186,37 @@ class Library:
     # model and index -----------------------------------------------------------------------------------
     @property
     def embedder(self) -> Embedder:
+        """The whole model, loaded now if it is not yet."""
         with self._model_lock:
             if self._embedder is None:
                 self._embedder = self._embedder_factory(self.settings, self.events)
+                self._info, self._text_embedder = ModelInfo.of(self._embedder), None  # the text-only one goes
                 # written only when it changed: a search must not need a write (a full or read-only disk)
                 if (self._remember_model and not self.read_only
                         and self.catalog.get_meta("model_id") != self._embedder.model_id):
                     self.catalog.set_meta("model_id", self._embedder.model_id)
             return self._embedder
+
+    @property
+    def model(self) -> ModelInfo:
+        """Which model the library runs (id, vector length, input), told from its folder without loading it."""
+        with self._model_lock:
+            if self._info is None:
+                self._info = self._describe(self.settings) if self._describe is not None \
+                    else ModelInfo.of(self.embedder)
+            return self._info
+
+    @property
+    def text_embedder(self) -> Embedder:
+        """What embedding texts needs: the whole model when loaded, else a text-only one where one can be had
+        without it (OpenVINO's text tower and a light tokenizer: no torch), else the whole model."""
+        with self._model_lock:
+            if self._embedder is not None:
+                return self._embedder
+            if self._text_embedder is None:
+                loaded = self._text_loader(self.settings, self.model) if self._text_loader is not None else None
+                self._text_embedder = loaded if loaded is not None else False
+            return self._text_embedder or self.embedder
 
     @property
     def loaded_embedder(self) -> Embedder | None:
@@ -178,13 +226,13 @@ class Library:
     @property
     def index(self):
         with self._model_lock:
-            if self._index is None or self._index.model_id != self.embedder.model_id:
+            if self._index is None or self._index.model_id != self.model.model_id:
                 from photoclip.core.index.hnsw import VectorIndex
 
                 if self._index is not None:  # opened by vector_index() for the catalog's last model
                     self._index.save()
-                embedder = self.embedder
-                index = VectorIndex(self.settings.index_dir, embedder.model_id, embedder.dim)
+                model = self.model
+                index = VectorIndex(self.settings.index_dir, model.model_id, model.dim)
                 index.sync(self.catalog)
                 self._index = index
             return self._index
@@ -258,13 +306,15 @@ class Library:
                 "into it.", READ_ONLY_HINT)
 
     def _indexer(self) -> Indexer:
-        return self._indexer_for(self.embedder, self.index, self.model_use)
+        return self._indexer_for(_LazyEmbedder(self), self.index, self.model_use)
 
     def _indexer_for(self, embedder: Embedder, index, lock: FairLock) -> Indexer:
         return Indexer(
             self.catalog, index, _LockedEmbedder(embedder, lock), self.thumbnails, self.events,
             batch_size=self.settings.batch_size, decode_workers=self.settings.decode_workers,
             max_pixels=self.settings.max_pixels, decode_mode=self.settings.decode_mode, writer=self.jobs.writing,
+            model_threads=self.settings.threads, start_threads=self.settings.start_threads,
+            reserve=lambda: self.desktop_reserve,
         )
 
     def _waiting_for_cleanup(self, holder: str) -> None:
@@ -272,8 +322,8 @@ class Library:
 
     # search --------------------------------------------------------------------------------------------
     def _searcher(self) -> Searcher:
-        return Searcher(self.catalog, self.index, _LockedEmbedder(self.embedder, self.model_use, self.query_vectors),
-                        self.relevance)
+        return Searcher(self.catalog, self.index,
+                        _LockedEmbedder(_LazyEmbedder(self), self.model_use, self.query_vectors), self.relevance)
 
     def search(self, query: str, limit: int = 20, filters: Filters | None = None, *, matches_only: bool = False,
                threshold: float | None = None) -> list[Hit]:
@@ -290,11 +340,11 @@ class Library:
 
     def cut_query_terms(self, query: str) -> list[CutText]:
         """The terms of ``query`` longer than the model reads (the CLI warns, the app shows a hint)."""
-        return cut_texts(self.embedder, query_terms(query))
+        return cut_texts(self.text_embedder, query_terms(query))
 
     def cut_texts(self, texts: list[str]) -> list[CutText]:
         """Of ``texts`` (e.g. label prompts), those longer than the model reads."""
-        return cut_texts(self.embedder, texts)
+        return cut_texts(self.text_embedder, texts)
 
     def similar(self, path: Path | str | list[Path | str], limit: int = 20, filters: Filters | None = None, *,
                 matches_only: bool = False, threshold: float | None = None) -> list[Hit]:
@@ -326,10 +376,10 @@ class Library:
 
         try:
             with open_photo(path) as source:  # never opens a pipe or a device; large files are streamed
-                stored = self.catalog.vector_for_hash(source.content_hash, self.embedder.model_id)
-                if stored is not None:
+                stored = self.catalog.vector_for_hash(source.content_hash, self.model.model_id)
+                if stored is not None:  # a photo of the library: no model needed
                     return stored
-                photo = decode_photo(source.data, min_side=self.embedder.input_size,
+                photo = decode_photo(source.data, min_side=self.model.input_size,
                                      max_pixels=self.settings.max_pixels, name=path.name)
         except DecodeError as exc:
             raise QueryError(
@@ -462,7 +512,7 @@ class Library:
         model_switch.remember_model(self.catalog, spec)
         if changed:
             with self._model_lock:  # loaded before the choice (nothing indexed with it): load the chosen one
-                self._embedder, self._index = None, None
+                self._embedder, self._index, self._info, self._text_embedder = None, None, None, None
 
     def cancel_switch(self) -> None:
         """Give up the switch under way; the current model stays (built vectors are reclaimable)."""
@@ -478,6 +528,7 @@ class Library:
         with self._model_lock:
             old = self._index
             self._embedder, self._index = embedder, index
+            self._info, self._text_embedder = ModelInfo.of(embedder), None
         if old is not None:
             old.save()
         index.save()
@@ -488,7 +539,7 @@ class Library:
         changes nothing and never loads the model."""
         from photoclip.core.reclaim import models_in_use, survey
 
-        loaded = self._embedder.model_id if self._embedder else None
+        loaded = self._embedder.model_id if self._embedder else self._info.model_id if self._info else None
         in_use = models_in_use(self.settings, self.catalog, loaded)
         return survey(self.settings, self.catalog, in_use, older_than_days, now)
 
@@ -528,9 +579,27 @@ class _LockedEmbedder:
     def prepare(self, image):
         return self._inner.prepare(image)
 
+    def ensure_loaded(self) -> None:
+        """Load the model now if it is not yet (the indexer does, before it takes the library's writer lock)."""
+        ensure = getattr(self._inner, "ensure_loaded", None)
+        if ensure is not None:
+            ensure()
+
     def embed_prepared(self, batch: np.ndarray) -> np.ndarray:
         with self._lock:
             return self._inner.embed_prepared(batch)
+
+    @property
+    def threads(self) -> int | None:
+        return getattr(self._inner, "threads", None)
+
+    def set_threads(self, threads: int) -> bool:
+        """Run the model on ``threads`` threads from the next batch; False when it cannot change."""
+        set_threads = getattr(self._inner, "set_threads", None)
+        if set_threads is None:
+            return False
+        with self._lock:
+            return bool(set_threads(threads))
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
         if self._query_vectors is not None:  # a query seen before neither runs the text tower nor waits for it
@@ -542,34 +611,121 @@ class _LockedEmbedder:
             return self._inner.embed_texts(texts)
 
 
+class _LazyEmbedder:
+    """The library's model as the pipeline and search use it: its identity at once (``Library.model``), the
+    model itself only when an image is embedded, and for texts only what texts need (``text_embedder``)."""
+
+    def __init__(self, library: Library) -> None:
+        info = library.model
+        self._library = library
+        self.model_id = info.model_id
+        self.dim = info.dim
+        self.input_size = info.input_size
+        self.preprocess_config = info.preprocess_config
+
+    def ensure_loaded(self) -> None:
+        self._library.embedder  # noqa: B018 - loads it
+
+    def prepare(self, image):
+        if self.preprocess_config is not None:
+            return self.preprocess_config(image)
+        return self._library.embedder.prepare(image)
+
+    def embed_prepared(self, batch: np.ndarray) -> np.ndarray:
+        return self._library.embedder.embed_prepared(batch)
+
+    @property
+    def threads(self) -> int | None:
+        loaded = self._library.loaded_embedder
+        return getattr(loaded, "threads", None) if loaded is not None else None
+
+    def set_threads(self, threads: int) -> bool:
+        set_threads = getattr(self._library.embedder, "set_threads", None)
+        return bool(set_threads(threads)) if set_threads is not None else False
+
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        return self._library.text_embedder.embed_texts(texts)
+
+
+class _FolderModel:
+    """The library's model from its folder: described cheaply (no torch), loaded when something needs it."""
+
+    def __init__(self, catalog: Catalog, remember: bool) -> None:
+        self._catalog = catalog
+        self._remember = remember
+        self._described: dict[str, ModelInfo] = {}
+        self._lock = threading.Lock()
+        #: the library's events (set once the library exists)
+        self.bus = EventBus()
+
+    def describe(self, settings: Settings) -> ModelInfo:
+        from photoclip.core.embed.model_info import describe_folder
+        from photoclip.core.embed.registry import resolve_model
+
+        spec = model_switch.library_model(settings, self._catalog)
+        with self._lock:
+            if spec not in self._described:
+                self.bus.emit(ModelLoading(spec, "resolving"))
+                folder, model_id = resolve_model(spec, settings.models_dir, allow_download=settings.allow_download,
+                                                 bundled_dir=settings.bundled_models_dir)
+                self._described = {spec: describe_folder(folder, model_id)}
+            return self._described[spec]
+
+    def load(self, settings: Settings, bus: EventBus) -> Embedder:
+        return _load_clip(settings, bus, self._catalog, remember=self._remember, info=self.describe(settings))
+
+    def load_text(self, settings: Settings, info: ModelInfo) -> Embedder | None:
+        from photoclip.core.embed.backend_choice import load_text_embedder
+
+        if info.folder is None:
+            return None
+        embedder = load_text_embedder(_request(settings, info.folder, info.model_id))
+        if embedder is not None:
+            spec = model_switch.library_model(settings, self._catalog)
+            self.bus.emit(ModelLoading(spec, "ready", f"{embedder.backend} on {embedder.device}"))
+        return embedder
+
+
 def _is_under(path: str, folder: str) -> bool:
     return path.startswith(folder.rstrip("/\\") + os.sep)
 
 
 def _load_clip(settings: Settings, bus: EventBus, catalog: Catalog | None = None, *,
-               remember: bool = True) -> Embedder:
+               remember: bool = True, info: ModelInfo | None = None) -> Embedder:
     """Resolve (and if allowed, download) the library's model, then load it with the configured backend.
 
     ``catalog``: the library's, for its model (``model_switch.library_model``), int8 calibration photos and the
-    quality guard's record. ``remember``: record the model as the library's once it loaded.
+    quality guard's record. ``remember``: record the model as the library's once it loaded. ``info``: the
+    model already resolved (``_FolderModel.describe``).
     """
-    from photoclip.core.embed.backend_choice import LoadRequest, load_embedder
+    from photoclip.core.embed.backend_choice import load_embedder
     from photoclip.core.embed.registry import resolve_model
 
     spec = model_switch.library_model(settings, catalog) if catalog is not None else settings.model
-    bus.emit(ModelLoading(spec, "resolving"))
-    folder, model_id = resolve_model(spec, settings.models_dir, allow_download=settings.allow_download,
-                                     bundled_dir=settings.bundled_models_dir)
+    if info is not None and info.folder is not None:
+        folder, model_id = info.folder, info.model_id
+    else:
+        bus.emit(ModelLoading(spec, "resolving"))
+        folder, model_id = resolve_model(spec, settings.models_dir, allow_download=settings.allow_download,
+                                         bundled_dir=settings.bundled_models_dir)
     bus.emit(ModelLoading(spec, "loading", str(folder)))
-    embedder = load_embedder(LoadRequest(
-        folder, model_id, settings.backend, settings.device, settings.threads, settings.cache_dir,
-        sample=_sampler(catalog, settings) if catalog is not None else None, store=catalog,
-        progress=lambda step, fraction: bus.emit(ModelLoading(spec, "optimising", step, fraction)),
-    ))
+    request = _request(settings, folder, model_id)
+    if catalog is not None:
+        request.sample, request.store = _sampler(catalog, settings), catalog
+        request.library_photos = lambda: catalog.status_counts().get("indexed", 0)
+    request.progress = lambda step, fraction: bus.emit(ModelLoading(spec, "optimising", step, fraction))
+    embedder = load_embedder(request)
     if remember and catalog is not None:
         model_switch.remember_model(catalog, spec)
     bus.emit(ModelLoading(spec, "ready", f"{embedder.backend} on {embedder.device}"))
     return embedder
+
+
+def _request(settings: Settings, folder: Path, model_id: str):
+    from photoclip.core.embed.backend_choice import LoadRequest
+
+    return LoadRequest(folder, model_id, settings.backend, settings.device, settings.start_threads,
+                       settings.cache_dir)
 
 
 def _sampler(catalog: Catalog, settings: Settings):

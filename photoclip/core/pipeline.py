@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from photoclip.core.balance import Balancer
 from photoclip.core.control import JobControl
 from photoclip.core.decode_worker import DecodeJob, DecodeOutcome, decode_file, decode_in_process, init_process
 from photoclip.core.decode_worker import content_hash as content_hash
@@ -37,6 +39,9 @@ from photoclip.core.store.catalog import Catalog, FolderRow, PhotoRecord
 
 PROGRESS_INTERVAL = 0.2
 INDEX_SAVE_INTERVAL = 60.0
+#: Decoded photos waiting for the model are bounded by count (two batches ahead) and by memory: a 384 px
+#: model input is 1.7 MB a photo, so large models read ahead less.
+READ_AHEAD_BYTES = 64 << 20
 #: threads is the default: on 2 cores, 48 × 12 MP JPEGs with a tiny model (decode-bound), 2 threads indexed
 #: 47 photos/s and 2 low-priority spawned processes 35 (start-up, 600 KB arrays pickled per photo); with
 #: ViT-B/32 (model-bound) both gave 12 (docs/benchmarks.md). Pillow and numpy release the GIL while decoding.
@@ -63,6 +68,9 @@ class IndexSummary:
     offline_folders: list[str] = field(default_factory=list)
     #: "threads", "processes", or how a run that lost a decode process went on
     decoded_in: str = "threads"
+    #: decode workers and model threads at the end of the run (core/balance.py sizes them)
+    decode_workers: int = 0
+    model_threads: int = 0
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -85,11 +93,17 @@ class Indexer:
         bus: EventBus,
         *,
         batch_size: int = 16,
-        decode_workers: int = 1,
+        decode_workers: int | None = 1,
         max_pixels: int = DEFAULT_MAX_PIXELS,
         decode_mode: str = "threads",
         writer: WriterLock | None = None,
+        model_threads: int | None = None,
+        start_threads: int = 1,
+        reserve: Callable[[], int] | None = None,
     ) -> None:
+        """``decode_workers`` / ``model_threads``: fixed counts, or None to size them from the stage costs
+        measured while running (``core/balance.py``); ``start_threads``: the model's count before it is measured
+        (when the embedder does not say); ``reserve()``: cores to leave to the desktop now."""
         self.catalog = catalog
         self.index = index
         self.embedder = embedder
@@ -97,6 +111,9 @@ class Indexer:
         self.bus = bus
         self.batch_size = batch_size
         self.decode_workers = decode_workers
+        self.model_threads = model_threads
+        self.start_threads = start_threads
+        self.reserve = reserve or (lambda: 0)
         self.max_pixels = max_pixels
         self.decode_mode = decode_mode
         self.writer = writer
@@ -214,6 +231,31 @@ def stat_entry(path: str) -> FileEntry | None:
     return entry_for(path)
 
 
+class Slots:
+    """A semaphore whose size can change while threads wait on it (decode threads allowed to run at once)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = max(1, size)
+        self._taken = 0
+        self._changed = threading.Condition()
+
+    def resize(self, size: int) -> None:
+        with self._changed:
+            self._size = max(1, size)
+            self._changed.notify_all()
+
+    def __enter__(self) -> Slots:
+        with self._changed:
+            self._changed.wait_for(lambda: self._taken < self._size)
+            self._taken += 1
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with self._changed:
+            self._taken -= 1
+            self._changed.notify()
+
+
 class _Run:
     """State of one indexing run (kept out of Indexer so the Indexer stays reusable)."""
 
@@ -241,15 +283,23 @@ class _Run:
         self.job = DecodeJob(embedder.input_size, self.ix.max_pixels, self.ix.thumbnails.root,
                              getattr(embedder, "preprocess_config", None))
         self.prepare = self.job.preprocess or embedder.prepare
+        threads = indexer.model_threads or getattr(embedder, "threads", None) or indexer.start_threads
+        self.balancer = Balancer(workers=indexer.decode_workers, threads=indexer.model_threads,
+                                 start_threads=threads, reserve=indexer.reserve())
+        #: the next batch is the first at a new thread count (or after loading): not a fair measurement
+        self.warming = True
+        #: decode threads that may run at once (the balancer's count; the pool may hold more threads)
+        self.slots = Slots(self.balancer.workers)
 
     def execute(self) -> None:
         todo = deque(self.plan.todo)
         pending: deque[tuple[WorkItem, Future]] = deque()
-        read_ahead = self.ix.batch_size * 2 + self.ix.decode_workers
         pool = self._start_pool(len(todo))
         try:
             while todo or pending:
-                while todo and len(pending) < read_ahead and not self.control.cancelled:
+                # files wait in the pool's queue, so a worker goes on while this thread embeds a batch; how many
+                # decode at once is the balancer's (``slots``: threads; processes: the pool's size)
+                while todo and len(pending) < self._read_ahead() and not self.control.cancelled:
                     try:
                         pending.append((todo[0], self._submit(pool, todo[0])))
                     except BrokenProcessPool:  # a broken pool refuses new work too
@@ -278,6 +328,7 @@ class _Run:
         # On cancel the half-filled batch is dropped (not committed), so the next run redoes just those files.
         self._flush(embed=not self.summary.cancelled)
         self._progress(force=True)
+        self.summary.decode_workers, self.summary.model_threads = self.balancer.workers, self.balancer.threads
 
     # worker side (decode threads or processes) ---------------------------------------------------------
     def _start_pool(self, files: int) -> Executor:
@@ -288,7 +339,9 @@ class _Run:
         if wanted and job.preprocess is not None:
             try:
                 # spawn: safe beside the GUI's and the model's threads (fork would copy their locks)
-                pool = ProcessPoolExecutor(self.ix.decode_workers, mp_context=multiprocessing.get_context("spawn"),
+                # the pool's size is how many decode at once: fixed for the run (processes cannot be told)
+                pool = ProcessPoolExecutor(self.ix.decode_workers or self.balancer.workers,
+                                           mp_context=multiprocessing.get_context("spawn"),
                                            initializer=init_process, initargs=(job, frozenset(self.known)))
                 self.in_processes = True
                 self.summary.decoded_in = "processes"
@@ -311,7 +364,17 @@ class _Run:
 
     def _thread_pool(self) -> ThreadPoolExecutor:
         self.in_processes = False
-        return ThreadPoolExecutor(self.ix.decode_workers, thread_name_prefix="photoclip-decode")
+        return ThreadPoolExecutor(self._pool_size(), thread_name_prefix="photoclip-decode")
+
+    def _pool_size(self) -> int:
+        """Threads the pool may start; how many decode at once is ``balancer.workers`` (``slots``)."""
+        return self.ix.decode_workers or self.balancer.cores
+
+    def _read_ahead(self) -> int:
+        side = self.ix.embedder.input_size
+        photos = READ_AHEAD_BYTES // max(1, 3 * side * side * 4)
+        batch = self.ix.batch_size
+        return max(batch + self.balancer.workers, min(2 * batch + self.balancer.workers, photos))
 
     def _submit(self, pool: Executor, item: WorkItem) -> Future:
         if item.entry.problem is not None:  # a pipe, a device, a broken link, an unreadable folder: never opened
@@ -323,11 +386,14 @@ class _Run:
         return pool.submit(self._decode, item)
 
     def _decode(self, item: WorkItem) -> DecodeOutcome:
-        return decode_file(item.entry.path, self.job, self.known, self.prepare)
+        with self.slots:
+            return decode_file(item.entry.path, self.job, self.known, self.prepare)
 
     # owner side (this thread) --------------------------------------------------------------------------
     def _accept(self, result: _Decoded) -> None:
         self.done += 1
+        if result.prepared is not None:
+            self.balancer.decoded(result.cpu_ms)
         if result.error is not None:
             self.records.append(self._record(result, status="failed"))
             self.summary.failed += 1
@@ -381,12 +447,18 @@ class _Run:
 
     def _flush(self, embed: bool) -> None:
         batch, self.to_embed = (self.to_embed, []) if embed else ([], self.to_embed)
+        ensure_loaded = getattr(self.ix.embedder, "ensure_loaded", None)
+        if batch and ensure_loaded is not None:
+            ensure_loaded()  # the first photo to embed loads the model, before taking the writer lock (not inside it)
         # Embedding and committing a batch is one turn of the library's writer lock: another job's vectors
         # committed in between are seen before embedding, so no content is embedded twice.
+        measured: tuple[int, float] | None = None
         with self._writer() if batch else nullcontext():
             batch = self._drop_embedded_elsewhere(batch) if batch else batch
             if batch:
+                started = time.perf_counter()
                 vectors = self.ix.embedder.embed_prepared(np.stack([d.prepared for d in batch]))
+                measured = (len(batch), (time.perf_counter() - started) * 1000)
                 for decoded, vector in zip(batch, vectors, strict=True):
                     moved_from = self._claim_move(decoded)
                     if moved_from is None:
@@ -394,9 +466,11 @@ class _Run:
                     rec = self._record(decoded, "indexed", moved_from.id if moved_from else None)
                     self.records.append(PhotoRecord(**{**rec.__dict__, "vector": vector}))
                 self.summary.embedded += len(batch)
-            if not self.records:
-                return
-            result = self.ix.catalog.commit_batch(self.ix.embedder.model_id, self.records)
+            result = self.ix.catalog.commit_batch(self.ix.embedder.model_id, self.records) if self.records else None
+        if measured is not None:  # outside the writer lock: a new thread count means a recompile
+            self._measured(*measured)
+        if result is None:
+            return
         self.records = []
         for path, reason in result.failed:  # stored as failed with its reason; the rest of the batch committed
             self.summary.failed += 1
@@ -406,6 +480,25 @@ class _Run:
             self.ix.index.add(np.array([i for i, _ in added]), np.stack([v for _, v in added]))
             self.known.update(d.content_hash for d in batch)
         self.ix.index.save_if_due(INDEX_SAVE_INTERVAL)
+
+    def _measured(self, images: int, wall_ms: float) -> None:
+        """Feed the balancer one batch's model time, then apply its plan (model threads, decode workers)."""
+        if self.warming:  # the first batch at a thread count warms caches and kernels
+            self.warming = False
+            return
+        self.balancer.embedded(images, wall_ms, self.balancer.threads)
+        before = self.balancer.threads
+        plan = self.balancer.rebalance(self.ix.reserve())
+        self.slots.resize(plan.workers)
+        if plan.threads != before:
+            set_threads = getattr(self.ix.embedder, "set_threads", None)
+            if set_threads is None or not set_threads(plan.threads):
+                self.balancer.threads = before
+                self.balancer.fixed_threads = before  # this embedder cannot change: stop proposing it
+            else:
+                self.warming = True
+            log.info("balance: %d decode workers, %d model threads (predicted %.1f photos/s)",
+                     self.balancer.workers, self.balancer.threads, plan.rate)
 
     def _writer(self) -> AbstractContextManager:
         return self.ix.writer(self._on_wait) if self.ix.writer is not None else nullcontext()

@@ -18,7 +18,8 @@ DEFAULT_MODEL = "google/siglip2-base-patch32-256"
 
 
 def _default_threads() -> int:
-    # On small machines one decode core plus one model thread beats two-thread matmuls (docs/benchmarks.md).
+    # On small machines one decode core plus one model thread beats two-thread matmuls (docs/benchmarks.md);
+    # an index run then sizes both from what it measures (core/balance.py).
     return 1 if (os.cpu_count() or 1) <= 2 else max(1, (os.cpu_count() or 2) // 2)
 
 
@@ -46,10 +47,11 @@ class Settings:
     backend: str = "auto"
     #: ``auto``, ``cpu``, ``cuda``, ``cuda:1``, ``mps``.
     device: str = "auto"
-    #: torch intra-op threads for the model.
-    threads: int = field(default_factory=_default_threads)
-    #: Decode workers feeding the model.
-    decode_workers: int = field(default_factory=lambda: max(1, (os.cpu_count() or 2) - 1))
+    #: Model threads (torch intra-op / OpenVINO inference); None: sized while indexing from measured stage
+    #: costs (core/balance.py), starting at ``start_threads``. A number (PHOTOCLIP_THREADS) is kept as it is.
+    threads: int | None = None
+    #: Decode workers feeding the model; None: sized while indexing (PHOTOCLIP_DECODE_WORKERS fixes it).
+    decode_workers: int | None = None
     #: ``threads`` (measured faster here, see pipeline.DECODE_MODES) or ``processes`` (spawned, low priority).
     decode_mode: str = "threads"
     batch_size: int = 16
@@ -60,6 +62,11 @@ class Settings:
     max_pixels: int = 250_000_000
     #: Read-only models shipped with an installed app (see ``bundled_models_dir``); None when run from source.
     bundled_models_dir: Path | None = field(default_factory=bundled_models_dir)
+
+    @property
+    def start_threads(self) -> int:
+        """The model's thread count when it loads: the user's, else a default the pipeline then adjusts."""
+        return self.threads or _default_threads()
 
     @property
     def catalog_path(self) -> Path:

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -660,6 +660,12 @@ class MainWindow(QMainWindow):
         self.store.setValue("window/state", self.saveState())
         self.store.setValue("window/splitter", self.splitter.saveState())
         self.store.sync()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.ActivationChange:
+            # in front: indexing leaves a core to the desktop (core/balance.py); behind, it may use them all
+            self.library.desktop_reserve = 1 if self.isActiveWindow() else 0
+        super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._closed and not self.tags.may_close():

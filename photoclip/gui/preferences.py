@@ -21,6 +21,7 @@ DEVICES = ("auto", "cpu", "cuda")
 class ModelPreferences:
     model: str
     device: str
+    #: model threads; 0: automatic (sized while indexing from measured stage costs, core/balance.py)
     threads: int
 
     @classmethod
@@ -29,7 +30,7 @@ class ModelPreferences:
         return cls(
             model=str(store.value("model/id", defaults.model) or defaults.model),
             device=device if device in DEVICES else "auto",
-            threads=_as_int(store.value("model/threads", defaults.threads), defaults.threads),
+            threads=_as_count(store.value("model/threads", defaults.threads or 0)),
         )
 
     def save(self, store: QSettings) -> None:
@@ -41,7 +42,7 @@ class ModelPreferences:
     @classmethod
     def of(cls, settings: Settings) -> ModelPreferences:
         """What is in effect now (what the settings dialog shows)."""
-        return cls(settings.model, settings.device, settings.threads)
+        return cls(settings.model, settings.device, settings.threads or 0)
 
     def apply_to(self, settings: Settings, env: Mapping[str, str] | None = None) -> None:
         """Saved preferences over the defaults; an environment variable set for this launch wins over both."""
@@ -51,11 +52,12 @@ class ModelPreferences:
         if not env.get("PHOTOCLIP_DEVICE"):
             settings.device = self.device
         if not env.get("PHOTOCLIP_THREADS"):
-            settings.threads = max(1, self.threads)
+            settings.threads = self.threads or None
 
 
-def _as_int(value: object, default: int) -> int:
+def _as_count(value: object) -> int:
+    """A saved thread count, 0 (automatic) when absent or not a number."""
     try:
-        return max(1, int(value))  # type: ignore[arg-type]  # INI files hand back strings
+        return max(0, int(value))  # type: ignore[arg-type]  # INI files hand back strings
     except (TypeError, ValueError):
-        return default
+        return 0

@@ -73,7 +73,8 @@ def test_good_values_are_taken_as_given(tmp_path):
     assert (settings.decode_workers, settings.decode_mode, settings.model) == (MAX_COUNT, "processes", "org/some-model")
     assert settings.allow_download  # "0" is off (it used to mean offline: any value did)
     assert not Settings.from_env({**env, "PHOTOCLIP_OFFLINE": "yes"}).allow_download
-    assert Settings.from_env({**env, "PHOTOCLIP_THREADS": ""}).threads >= 1  # empty = unset: the default
+    unset = Settings.from_env({**env, "PHOTOCLIP_THREADS": ""})  # empty = unset: sized while indexing
+    assert unset.threads is None and unset.start_threads >= 1
 
 
 def test_the_error_is_typed_for_the_gui_too(tmp_path):

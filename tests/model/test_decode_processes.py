@@ -34,7 +34,7 @@ def pictures(tmp_path_factory) -> Path:
 
 def index(root: Path, pictures: Path, model: Path, mode: str) -> tuple[dict[str, np.ndarray], Library]:
     settings = Settings(data_dir=root / "data", cache_dir=root / "cache", model=str(model), backend="fp32",
-                        threads=1, decode_workers=2, decode_mode=mode, allow_download=False)
+                        threads=1, decode_mode=mode, allow_download=False)  # decode workers: balanced
     library = Library.open(settings)
     summary = library.index_folders([pictures])
     assert (summary.embedded, summary.reused, summary.failed) == (10, 1, 1)

@@ -57,6 +57,9 @@ def test_first_load_announces_each_optimising_step_in_order_then_never_again(tin
     seen: list[ModelLoading] = []
     with Library.open(settings) as library:
         library.events.subscribe(lambda e: seen.append(e) if isinstance(e, ModelLoading) else None)
-        library.search("a red photo")
-    assert [e.stage for e in seen] == ["resolving", "loading", "ready"]
+        library.search("a red photo")  # a query needs the text tower only
+        assert library.loaded_embedder is None
+        library.embedder  # noqa: B018 - the whole model, as a photo to embed loads it
+    assert [e.stage for e in seen] == ["resolving", "ready", "loading", "ready"]
+    assert seen[1].detail == "openvino-fp32 (text only) on cpu"
     assert seen[-1].detail == events[-1].detail  # the same backend as the first load chose

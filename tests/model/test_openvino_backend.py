@@ -222,3 +222,85 @@ def test_library_status_shows_the_guard(tiny_model_dir, cache_root, tmp_path, mo
     assert "Quality guard: openvino-int8 vs openvino-fp32 on 12 of your photos" in capsys.readouterr().out
     assert main(["status", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["quality_guard"][0]["recall_at_k"] == result["recall_at_k"]
+
+
+@pytest.fixture(scope="module")
+def sample48(photos) -> np.ndarray:
+    """A full library sample: 16 photos calibrate int8, 32 are checked (enough for other libraries to adopt)."""
+    from photoclip.core.embed.preprocess import PreprocessConfig
+
+    prep = PreprocessConfig()
+    return np.concatenate([photos, np.stack([prep(photo_like((320, 240), seed=100 + i)) for i in range(8)])])
+
+
+def test_a_new_library_adopts_this_computers_verdict_until_it_is_large(tiny_model_dir, cache_root, tmp_path,
+                                                                       sample48):
+    from photoclip.core.embed.backend_choice import OWN_CHECK_PHOTOS
+
+    seed(cache_root, tmp_path, "fp32")
+    key = guard.meta_key("tiny@1", "openvino-int8")
+    first = MetaDict()
+    load_embedder(request(tiny_model_dir, tmp_path, "openvino-int8", sample=lambda *a: sample48, store=first))
+    assert guard.GuardResult.from_json(first[key]).photos == 32
+    sampled: list[int] = []
+
+    def sample(prepare, min_side, count):
+        sampled.append(count)
+        return sample48
+
+    second = MetaDict()  # another library on the same computer, small: no photos read, no check run
+    embedder = load_embedder(request(tiny_model_dir, tmp_path, "openvino-int8", sample=sample, store=second,
+                                     library_photos=lambda: 40))
+    adopted = guard.GuardResult.from_json(second[key])
+    assert embedder.backend == "openvino-int8" and not sampled
+    assert adopted.adopted and adopted.passed and adopted.photos == 32
+    assert "photos of another library on this computer" in adopted.summary()
+    # large enough now: the library's own photos decide, once
+    load_embedder(request(tiny_model_dir, tmp_path, "openvino-int8", sample=sample, store=second,
+                          library_photos=lambda: OWN_CHECK_PHOTOS))
+    own = guard.GuardResult.from_json(second[key])
+    assert sampled == [48] and own.passed and not own.adopted
+    load_embedder(request(tiny_model_dir, tmp_path, "openvino-int8", sample=sample, store=second,
+                          library_photos=lambda: OWN_CHECK_PHOTOS))
+    assert sampled == [48]
+
+
+def test_a_verdict_that_failed_here_is_adopted_too(tiny_model_dir, cache_root, tmp_path, sample48, monkeypatch):
+    seed(cache_root, tmp_path, "fp32", "int8")
+    monkeypatch.setattr(guard, "THRESHOLDS", guard.Thresholds(min_mean_cosine=1.01))  # impossible
+    load_embedder(request(tiny_model_dir, tmp_path, "openvino", sample=lambda *a: sample48, store=MetaDict()))
+    other = MetaDict()
+    embedder = load_embedder(request(tiny_model_dir, tmp_path, "openvino", sample=None, store=other))
+    result = guard.GuardResult.from_json(other[guard.meta_key("tiny@1", "openvino-int8")])
+    assert embedder.backend != "openvino-int8" and result.adopted and not result.passed
+
+
+def test_a_verdict_on_few_photos_is_not_adopted(tiny_model_dir, cache_root, tmp_path, photos):
+    seed(cache_root, tmp_path, "fp32")
+    load_embedder(request(tiny_model_dir, tmp_path, "openvino-int8", sample=lambda *a: photos, store=MetaDict()))
+    sampled: list[int] = []
+    other = MetaDict()
+    load_embedder(request(tiny_model_dir, tmp_path, "openvino-int8", store=other,
+                          sample=lambda *a: sampled.append(1) or photos))
+    assert sampled == [1] and not guard.GuardResult.from_json(other[guard.meta_key("tiny@1", "openvino-int8")]).adopted
+
+
+def test_without_nncf_auto_races_openvinos_float_setting_and_again_once_int8_is_possible(
+        tiny_model_dir, cache_root, tmp_path, photos, monkeypatch):
+    from photoclip.core.embed.clip_hf import cpu_has_native_bf16
+
+    seed(cache_root, tmp_path, "fp32")
+    monkeypatch.setattr(ir, "nncf_available", lambda: False)  # openvino is installed, nncf is not
+    quantisations = counting(monkeypatch, ir, "quantize_image_tower")
+    first = load_embedder(request(tiny_model_dir, tmp_path, "auto", sample=lambda *a: photos, store=MetaDict()))
+    record = json.loads((ir.cache_dir(tmp_path, "tiny@1", "auto") / "speed-threads-1.json").read_text())
+    float_setting = "openvino-bf16" if cpu_has_native_bf16() else "openvino-fp32"
+    assert set(record["images_per_second"]) == {"int8", float_setting} and record["int8"] is False
+    assert first.backend in {"int8", float_setting} and not quantisations
+    # openvino-int8 asked for explicitly: the float setting, no error
+    assert load_embedder(request(tiny_model_dir, tmp_path, "openvino-int8", sample=lambda *a: photos,
+                                 store=MetaDict())).backend == float_setting
+    monkeypatch.setattr(ir, "nncf_available", lambda: True)  # installed since: int8 joins the race
+    load_embedder(request(tiny_model_dir, tmp_path, "auto", sample=lambda *a: photos, store=MetaDict()))
+    record = json.loads((ir.cache_dir(tmp_path, "tiny@1", "auto") / "speed-threads-1.json").read_text())
+    assert record["int8"] is True and "openvino-int8" in record["images_per_second"] and quantisations

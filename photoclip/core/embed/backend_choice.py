@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +39,12 @@ SAMPLE_PHOTOS = 48
 CALIBRATION_PHOTOS = 16
 #: Fewer photos than this say too little about a library: int8 waits until the library has more.
 MIN_GUARD_PHOTOS = 8
+#: A verdict another library's photos gave on this computer is adopted only if it checked this many photos.
+MIN_ADOPTED_PHOTOS = 32
+#: A library that adopted this computer's verdict runs its own check once it holds this many indexed photos.
+OWN_CHECK_PHOTOS = 500
+#: The verdict kept beside the int8 IR it judged (``<cache>/openvino/<model id>/int8/guard.json``).
+MACHINE_VERDICT = "guard.json"
 SPEED_BATCH = 16
 
 #: (prepare, min_side, count) -> (N, 3, S, S) prepared photos of the library being opened.
@@ -71,6 +79,8 @@ class LoadRequest:
     sample: SampleProvider | None = None
     store: MetaStore | None = None
     progress: StepReporter | None = None
+    #: indexed photos in the library (decides when an adopted guard verdict is checked on its own photos)
+    library_photos: Callable[[], int] | None = None
 
 
 def _step(req: LoadRequest, step: str) -> None:
@@ -102,9 +112,21 @@ def _torch(req: LoadRequest, backend: str) -> Embedder:
 
 
 def _cpu_only(device: str) -> bool:
+    if device == "cpu" or (device == "auto" and not may_have_accelerator()):
+        return True  # known without importing torch (~3 s): a cached OpenVINO model then loads without it
     from photoclip.core.embed.clip_hf import resolve_device
 
     return resolve_device(device) == "cpu"
+
+
+def may_have_accelerator() -> bool:
+    """False only where torch surely finds no GPU (no NVIDIA or ROCm driver, not a Mac), so ``auto`` is the CPU
+    without importing torch; True means "ask torch"."""
+    if "torch" in sys.modules or sys.platform == "darwin":  # already paid for; MPS
+        return True
+    if os.name == "nt":
+        return (Path(os.environ.get("SYSTEMROOT", r"C:\Windows")) / "System32" / "nvcuda.dll").exists()
+    return any(Path(p).exists() for p in ("/proc/driver/nvidia/version", "/dev/nvidiactl", "/dev/kfd", "/dev/dxg"))
 
 
 # --- OpenVINO ------------------------------------------------------------------------------------------------
@@ -129,18 +151,34 @@ def _quality_fallback(req: LoadRequest) -> Embedder:
 
 
 def _guarded_int8(req: LoadRequest, fallback: Callable[[LoadRequest], Any] | None = None) -> Any:
-    """OpenVINO int8 if the quality guard passes on this library's photos (checked once, kept in ``meta``),
-    else ``fallback(req)`` (default: the better-quality OpenVINO setting)."""
+    """OpenVINO int8 if the quality guard passed (checked once, kept in ``meta``), else ``fallback(req)``
+    (default: the better-quality OpenVINO setting).
+
+    The int8 model is calibrated once per model and computer (the IR cache); its verdict is kept beside it.
+    A library without a verdict of its own adopts that one (no wait, no extra decoding) until it holds
+    ``OWN_CHECK_PHOTOS`` indexed photos; its next load then checks int8 on a sample of its own photos, and
+    that verdict decides from then on. docs/architecture.md says why.
+    """
     fallback = fallback or _quality_fallback
     key = guard.meta_key(req.model_id, "openvino-int8")
     stored = guard.GuardResult.from_json(req.store.get_meta(key)) if req.store else None
     if stored is not None and stored.thresholds != guard.THRESHOLDS.__dict__:
         stored = None  # thresholds changed since: check again
-    int8_cached = ir.read_cached(ir.cache_dir(req.cache_root, req.model_id, "int8"), (ir.IMAGE_XML,)) is not None
+    int8_entry = ir.cache_dir(req.cache_root, req.model_id, "int8")
+    int8_cached = ir.read_cached(int8_entry, (ir.IMAGE_XML,)) is not None
+    if stored is not None and stored.adopted and _library_photos(req) >= OWN_CHECK_PHOTOS:
+        stored = None  # large enough now for a check on its own photos
+    if stored is None and int8_cached:
+        stored = _adopt_machine_verdict(req, int8_entry)
+        if stored is not None and req.store is not None:
+            req.store.set_meta(key, stored.to_json())
     if stored is not None and not stored.passed:
         return fallback(req)
     if stored is not None and int8_cached:
         return _openvino(req, "int8")
+    if not int8_cached and not ir.nncf_available():
+        log.info("OpenVINO int8 needs nncf to calibrate (pip install 'photoclip[openvino]'); not using int8")
+        return fallback(req)
     _step(req, "sample")
     photos = _sample(req)
     if len(photos) < MIN_GUARD_PHOTOS:
@@ -149,8 +187,27 @@ def _guarded_int8(req: LoadRequest, fallback: Callable[[LoadRequest], Any] | Non
     result, candidate, _reference = run_guard(req, photos)
     if req.store is not None:
         req.store.set_meta(key, result.to_json())
+    _write_json(int8_entry / MACHINE_VERDICT, result.as_dict())
     log.info("quality guard: %s", result.summary())
     return candidate if result.passed else fallback(req)
+
+
+def _library_photos(req: LoadRequest) -> int:
+    return req.library_photos() if req.library_photos is not None else 0
+
+
+def _adopt_machine_verdict(req: LoadRequest, int8_entry: Path) -> guard.GuardResult | None:
+    """This computer's verdict on the cached int8 model (another library's photos), for a library too small
+    for its own check to be worth its cost; None when there is none to adopt."""
+    if _library_photos(req) >= OWN_CHECK_PHOTOS:
+        return None
+    try:
+        result = guard.GuardResult(**json.loads((int8_entry / MACHINE_VERDICT).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+    if result.thresholds != guard.THRESHOLDS.__dict__ or result.photos < MIN_ADOPTED_PHOTOS:
+        return None
+    return guard.GuardResult(**{**result.as_dict(), "adopted": True})
 
 
 def run_guard(req: LoadRequest, photos: np.ndarray) -> tuple[guard.GuardResult, Embedder, Embedder]:
@@ -180,26 +237,42 @@ def _sample(req: LoadRequest) -> np.ndarray:
 
 
 def _auto_cpu(req: LoadRequest) -> Embedder:
-    """torch's fast path or OpenVINO (guarded int8), whichever measured faster here (once per model/threads)."""
+    """torch's fast path or OpenVINO, whichever measured faster here (once per model and thread count).
+
+    OpenVINO's candidate is guarded int8 where it can be had (nncf installed, or the int8 model already
+    calibrated), else its better float setting (bf16 where the CPU has it natively, else fp32): openvino is in
+    every install, nncf only where int8 calibration pays (README). The race is run again once int8 becomes
+    possible where it was not when the winner was recorded.
+    """
     record = _speed_file(req)
-    winner = _read_winner(record)
-    if winner == "torch":
+    winner, raced_int8 = _read_record(record)
+    int8 = _int8_possible(req)
+    settled = winner is not None and (raced_int8 or not int8)
+    if settled and winner == "torch":
         return _torch(req, "auto")
-    openvino = _guarded_int8(req, fallback=lambda _req: None)
+    if settled and winner in ("openvino-bf16", "openvino-fp32"):
+        return _openvino(req, winner.split("-", 1)[1])
+    openvino = _guarded_int8(req, fallback=lambda _req: None) if int8 else _quality_fallback(req)
     if openvino is None:
         # int8 failed the guard here, or the library is too small to check it yet: torch's fast path, and
         # no race recorded (it is between the two fast paths)
         return _torch(req, "auto")
-    if winner is not None:
+    if winner is not None and winner == openvino.backend:
         return openvino
     _step(req, "race")
     torch_embedder = _torch(req, "auto")
     pixels = np.random.default_rng(0).standard_normal((SPEED_BATCH, 3, openvino.input_size, openvino.input_size))
     speeds = {e.backend: images_per_second(e, pixels.astype(np.float32)) for e in (torch_embedder, openvino)}
     best = max((torch_embedder, openvino), key=lambda e: speeds[e.backend])
-    _write_winner(record, "torch" if best is torch_embedder else best.backend, speeds)
+    _write_json(record, {"winner": "torch" if best is torch_embedder else best.backend, "images_per_second": speeds,
+                         "int8": openvino.backend == "openvino-int8"})
     log.info("auto backend: %s (images/s %s)", best.backend, speeds)
     return best
+
+
+def _int8_possible(req: LoadRequest) -> bool:
+    """Whether OpenVINO int8 can be had: calibrated already, or nncf installed to calibrate it."""
+    return ir.is_cached(ir.cache_dir(req.cache_root, req.model_id, "int8")) or ir.nncf_available()
 
 
 def images_per_second(embedder: Any, pixels: np.ndarray) -> float:
@@ -232,15 +305,38 @@ def recorded_speeds(cache_root: Path, model_id: str) -> dict[str, float]:
     return best
 
 
-def _read_winner(path: Path) -> str | None:
+def _read_record(path: Path) -> tuple[str | None, bool]:
+    """(the recorded winner, whether OpenVINO int8 was in that race), or (None, False)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8")).get("winner")
+        record = json.loads(path.read_text(encoding="utf-8"))
+        speeds = record.get("images_per_second") or {}
+        return record.get("winner"), bool(record.get("int8", "openvino-int8" in speeds))
     except (OSError, ValueError, AttributeError):
-        return None
+        return None, False
 
 
-def _write_winner(path: Path, winner: str, speeds: dict[str, float]) -> None:
+def _write_json(path: Path, value: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"winner": winner, "images_per_second": speeds}), encoding="utf-8")
+    tmp.write_text(json.dumps(value), encoding="utf-8")
     tmp.replace(path)
+
+
+# --- text only: a query in a cold process -------------------------------------------------------------------
+
+
+def load_text_embedder(req: LoadRequest) -> Embedder | None:
+    """What a text query needs and nothing more, where it can be had without torch: the cached fp32 OpenVINO
+    text tower (the text reference of every CPU backend) with the light tokenizer verified for this model.
+    None when the backend is a torch one by choice, or nothing is cached yet (the full load caches both)."""
+    if req.backend not in ("auto", *OPENVINO_BACKENDS) or req.device not in ("auto", "cpu"):
+        return None
+    from photoclip.core.embed.clip_hf import load_preprocess
+    from photoclip.core.embed.openvino_backend import OpenVinoTextEmbedder
+
+    try:
+        return OpenVinoTextEmbedder.load(req.folder, model_id=req.model_id, cache_root=req.cache_root,
+                                         threads=req.threads, input_size=load_preprocess(req.folder).size)
+    except Exception as exc:  # a damaged cache entry: the full load rebuilds it
+        log.info("text-only load failed (%s); loading the whole model", exc)
+        return None

@@ -80,6 +80,8 @@ class ClipEmbedder:
         self.backend = backend
         self.device = device
         self.max_text_tokens = spec.max_text_tokens
+        #: torch's intra-op threads (process-wide)
+        self.threads = torch.get_num_threads()
 
     # --- construction -------------------------------------------------------------------------------------
 
@@ -147,6 +149,14 @@ class ClipEmbedder:
     def embed_texts(self, texts: list[str]) -> np.ndarray:
         """Texts -> (N, dim) float32 L2-normalised, in input order."""
         return embed_texts_by_length(texts, self.dim, TEXT_CHUNK, self._embed_text_chunk)
+
+    def set_threads(self, threads: int) -> bool:
+        """Use ``threads`` intra-op threads from the next call (the pipeline's balancer); CPU only."""
+        if self.device != "cpu":
+            return False
+        self._torch.set_num_threads(max(1, int(threads)))
+        self.threads = self._torch.get_num_threads()
+        return True
 
     # --- helpers ------------------------------------------------------------------------------------------
 

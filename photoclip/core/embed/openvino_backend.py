@@ -14,12 +14,15 @@ Vectors live in the same space as the torch embedder's (same ``model_id``). Back
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
+from photoclip.core.embed import fast_tokenizer
 from photoclip.core.embed import openvino_ir as ir
 from photoclip.core.embed.base import TEXT_CHUNK, embed_texts_by_length, normalize_rows
 from photoclip.core.embed.families import ModelSpec, read_spec
@@ -34,16 +37,107 @@ class CalibrationNeededError(RuntimeError):
     """int8 is not cached for this model yet and no calibration photos were given."""
 
 
-class OpenVinoEmbedder:
+class TextTower:
+    """The text half of a model on OpenVINO: compiled on first use (an index run never embeds text, and the
+    SigLIP 2 text tower alone holds 256,000 × 768 fp32 embeddings, ~0.8 GB once compiled), with the light
+    tokenizer where one was verified for this model (``fast_tokenizer``: no transformers, no torch), else
+    transformers' own."""
+
+    def __init__(self, model: Any, *, folder: Path, spec: ModelSpec, entry: Path, threads: int | None,
+                 tokenizer: Any = None, ir_folder: Path | None = None) -> None:
+        #: the text IR (ov.Model), or None: read from ``ir_folder`` when first needed
+        self._model = model
+        self._ir_folder = ir_folder
+        self._folder = Path(folder)
+        self._entry = entry
+        self._threads = threads
+        self._tokenizer = tokenizer
+        self._request: Any = None
+        self._inputs: set[str] = set()
+        #: the token-embedding table (memory-mapped) where the IR was saved without it
+        self._table: np.ndarray | None = None
+        self._lock = threading.Lock()
+        self.spec = spec
+
+    @property
+    def tokenizer(self) -> Any:
+        with self._lock:
+            if self._tokenizer is None:
+                self._tokenizer = fast_tokenizer.load_verified(self._folder, self._entry) or \
+                    verified_transformers_tokenizer(self._folder, self.spec, self._entry)
+            return self._tokenizer
+
+    def infer(self, tokens: dict[str, np.ndarray]) -> np.ndarray:
+        with self._lock:
+            if self._request is None:
+                ov = ir.import_openvino()
+                model = self._model if self._model is not None else _cached_text_model(self._ir_folder)
+                compiled = ov.Core().compile_model(model, "CPU", compile_config(self._threads, "fp32"))
+                self._inputs = {name for port in compiled.inputs for name in port.get_names()}
+                if ir.TOKEN_INPUT in self._inputs:  # the table is kept out of the IR: rows read from the file
+                    self._table = np.load(self._ir_folder / ir.TOKEN_TABLE, mmap_mode="r")
+                self._request, self._model = compiled.create_infer_request(), None
+            feed = {k: v for k, v in tokens.items() if k in self._inputs}
+            if self._table is not None:
+                feed[ir.TOKEN_INPUT] = np.ascontiguousarray(self._table[tokens["input_ids"]], dtype=np.float32)
+            return self._request.infer(feed)[0]
+
+
+def _cached_text_model(folder: Path | None) -> Any:
+    cached = ir.read_cached(folder, (ir.TEXT_XML,)) if folder is not None else None
+    if cached is None:
+        raise RuntimeError(f"the OpenVINO text tower in {folder} cannot be read")
+    return cached[ir.TEXT_XML]
+
+
+def verified_transformers_tokenizer(folder: Path, spec: ModelSpec, entry: Path) -> Any:
+    """transformers' tokenizer for ``folder``; its light copy is checked and kept for later cold starts."""
+    from photoclip.core.embed.clip_hf import load_tokenizer
+
+    tokenizer = load_tokenizer(Path(folder))
+    if not fast_tokenizer.is_verified(folder, entry):
+        fast_tokenizer.save_verified(folder, entry, spec, tokenizer)
+    return tokenizer
+
+
+def tokenizer_entry(cache_root: Path, model_id: str) -> Path:
+    """Where the light tokenizer of ``model_id`` is kept, beside its OpenVINO IR (removed with it)."""
+    return ir.cache_dir(cache_root, model_id, "tokenizer")
+
+
+class _TextMethods:
+    """Text embedding through a ``TextTower`` (shared by the full embedder and the text-only one)."""
+
+    _text: TextTower
+    dim: int
+
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        return embed_texts_by_length(texts, self.dim, TEXT_CHUNK, self._embed_text_chunk)
+
+    def tokenize(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """Token inputs by the family's rules (as the torch embedder's ``tokenize``), int64."""
+        tokens = self.spec.tokenize(self._text.tokenizer, list(texts), "np")
+        return {k: np.asarray(v, dtype=np.int64) for k, v in tokens.items()}
+
+    def token_counts(self, texts: list[str]) -> list[int]:
+        return self.spec.token_counts(self._text.tokenizer, list(texts))
+
+    def _embed_text_chunk(self, texts: list[str]) -> np.ndarray:
+        return normalize_rows(self._text.infer(self.tokenize(texts)))
+
+
+class OpenVinoEmbedder(_TextMethods):
     """A model compiled by OpenVINO for the CPU, implementing the ``Embedder`` protocol."""
 
     device = "cpu"
 
-    def __init__(self, *, image: Any, text: Any, tokenizer: Any, preprocess: PreprocessConfig, model_id: str,
-                 spec: ModelSpec, backend: str) -> None:
+    def __init__(self, *, image: Any, text: TextTower, preprocess: PreprocessConfig, model_id: str,
+                 spec: ModelSpec, backend: str, image_model: Any = None, threads: int | None = None) -> None:
         self._image = image.create_infer_request()
-        self._text = text.create_infer_request()
-        self._tokenizer = tokenizer
+        #: the image IR (kept to compile again at another thread count; read from the cache, so mapped)
+        self._image_model = image_model
+        self.threads = threads
+        self._text = text
         self._preprocess = preprocess
         self.spec = spec
         self.model_id = model_id
@@ -59,26 +153,33 @@ class OpenVinoEmbedder:
 
         ``calibration``: (N, 3, S, S) prepared photos, needed only when int8 is not cached yet.
         Raises ImportError without openvino, ``CalibrationNeededError`` for an uncached int8 without photos.
+        From the cache, neither transformers nor torch is imported (the text tower compiles on first use).
         """
         if precision not in PRECISIONS:
             raise ValueError(f"unknown OpenVINO precision {precision!r}")
-        from photoclip.core.embed.clip_hf import cpu_has_native_bf16, load_preprocess, load_tokenizer
+        from photoclip.core.embed.clip_hf import cpu_has_native_bf16, load_preprocess
 
         if precision == "bf16" and not cpu_has_native_bf16():
             log.warning("this CPU has no native bf16; OpenVINO runs fp32")
             precision = "fp32"
-        spec = read_spec(Path(folder))
-        tokenizer = load_tokenizer(Path(folder))
-        towers = fp32_towers(folder, model_id, cache_root, spec.tokenize(tokenizer, ["a photo of a dog"], "np"))
+        folder = Path(folder)
+        spec = read_spec(folder)
+        entry = tokenizer_entry(cache_root, model_id)
+        # the text IR is read again when first needed: nothing of it stays in memory for an index run
+        text = TextTower(None, folder=folder, spec=spec, entry=entry, threads=threads,
+                         ir_folder=ir.cache_dir(cache_root, model_id, "fp32"))
+
+        def text_example() -> dict[str, Any]:
+            return spec.tokenize(text.tokenizer, ["a photo of a dog"], "np")
+
+        towers = fp32_towers(folder, model_id, cache_root, text_example)
         image_model = towers[ir.IMAGE_XML]
         if precision == "int8":
             image_model = int8_image_tower(image_model, model_id, cache_root, calibration)
         ov = ir.import_openvino()
-        core = ov.Core()
-        image = core.compile_model(image_model, "CPU", compile_config(threads, precision))
-        text = core.compile_model(towers[ir.TEXT_XML], "CPU", compile_config(threads, "fp32"))
-        return cls(image=image, text=text, tokenizer=tokenizer, preprocess=load_preprocess(Path(folder)),
-                   model_id=model_id, spec=spec, backend=f"openvino-{precision}")
+        image = ov.Core().compile_model(image_model, "CPU", compile_config(threads, precision))
+        return cls(image=image, text=text, preprocess=load_preprocess(folder), model_id=model_id, spec=spec,
+                   backend=f"openvino-{precision}", image_model=image_model, threads=threads)
 
     # --- Embedder protocol --------------------------------------------------------------------------------
 
@@ -95,22 +196,62 @@ class OpenVinoEmbedder:
         pixels = np.ascontiguousarray(batch, dtype=np.float32)
         return normalize_rows(self._image.infer([pixels])[0])
 
-    def embed_texts(self, texts: list[str]) -> np.ndarray:
-        return embed_texts_by_length(texts, self.dim, TEXT_CHUNK, self._embed_text_chunk)
-
-    def tokenize(self, texts: list[str]) -> dict[str, np.ndarray]:
-        """Token inputs by the family's rules (as the torch embedder's ``tokenize``), int64."""
-        tokens = self.spec.tokenize(self._tokenizer, list(texts), "np")
-        return {k: np.asarray(v, dtype=np.int64) for k, v in tokens.items()}
-
-    def token_counts(self, texts: list[str]) -> list[int]:
-        return self.spec.token_counts(self._tokenizer, list(texts))
-
-    def _embed_text_chunk(self, texts: list[str]) -> np.ndarray:
-        return normalize_rows(self._text.infer(self.tokenize(texts))[0])
+    def set_threads(self, threads: int) -> bool:
+        """Compile the image tower again for ``threads`` inference threads (a fraction of a second for a base
+        model), used from the next batch. The caller holds the model lock."""
+        if self._image_model is None:
+            return False
+        if threads == self.threads:
+            return True
+        compiled = ir.import_openvino().Core().compile_model(
+            self._image_model, "CPU", compile_config(threads, self.backend.removeprefix("openvino-")))
+        self._image, self.threads = compiled.create_infer_request(), threads
+        return True
 
     def __repr__(self) -> str:
         return f"OpenVinoEmbedder({self.model_id!r}, backend={self.backend!r})"
+
+
+class OpenVinoTextEmbedder(_TextMethods):
+    """Only what a text query needs: the cached fp32 text tower and the verified light tokenizer. Loads in a
+    fraction of a second with neither transformers nor torch imported (a cold ``photoclip search``)."""
+
+    device = "cpu"
+    backend = "openvino-fp32 (text only)"
+
+    def __init__(self, text: TextTower, model_id: str, input_size: int) -> None:
+        self._text = text
+        self.spec = text.spec
+        self.model_id = model_id
+        self.dim = text.spec.dim
+        self.input_size = input_size
+        self.max_text_tokens = text.spec.max_text_tokens
+
+    @classmethod
+    def load(cls, folder: Path, *, model_id: str, cache_root: Path, threads: int | None = None,
+             input_size: int = 224) -> OpenVinoTextEmbedder | None:
+        """The text-only embedder, or None when the text tower is not converted yet or no light tokenizer was
+        verified for this model (the full load does both, once)."""
+        folder = Path(folder)
+        entry = tokenizer_entry(cache_root, model_id)
+        if not ir.openvino_available():
+            return None
+        tokenizer = fast_tokenizer.load_verified(folder, entry)
+        ir_folder = ir.cache_dir(cache_root, model_id, "fp32")
+        if tokenizer is None or not ir.is_cached(ir_folder):
+            return None
+        text = TextTower(None, folder=folder, spec=read_spec(folder), entry=entry, threads=threads,
+                         tokenizer=tokenizer, ir_folder=ir_folder)
+        return cls(text, model_id, input_size)
+
+    def prepare(self, image: Image.Image) -> np.ndarray:
+        raise NotImplementedError("the text-only embedder has no image tower")
+
+    def embed_prepared(self, batch: np.ndarray) -> np.ndarray:
+        raise NotImplementedError("the text-only embedder has no image tower")
+
+    def __repr__(self) -> str:
+        return f"OpenVinoTextEmbedder({self.model_id!r})"
 
 
 def compile_config(threads: int | None, precision: str) -> dict[str, Any]:
@@ -126,8 +267,10 @@ def compile_config(threads: int | None, precision: str) -> dict[str, Any]:
     return config
 
 
-def fp32_towers(folder: Path, model_id: str, cache_root: Path, text_example: dict[str, Any]) -> dict[str, Any]:
-    """The fp32 image and text IR from the cache, converted from ``folder`` (torch) when not cached."""
+def fp32_towers(folder: Path, model_id: str, cache_root: Path,
+                text_example: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The fp32 image and text IR from the cache, converted from ``folder`` (torch) when not cached
+    (``text_example()``: token inputs the text tower is traced with, asked for only then)."""
     entry = ir.cache_dir(cache_root, model_id, "fp32")
     names = (ir.IMAGE_XML, ir.TEXT_XML)
     cached = ir.read_cached(entry, names)
@@ -136,8 +279,10 @@ def fp32_towers(folder: Path, model_id: str, cache_root: Path, text_example: dic
     from photoclip.core.embed.clip_hf import load_fp32_model
 
     log.info("converting %s to OpenVINO (once)", model_id)
-    towers = ir.convert_towers(load_fp32_model(Path(folder)), text_example)
-    ir.write_entry(entry, towers, {"model_id": model_id})
+    towers = ir.convert_towers(load_fp32_model(Path(folder)), text_example())
+    towers[ir.TEXT_XML], table = ir.split_token_embeddings(towers[ir.TEXT_XML])
+    ir.write_entry(entry, towers, {"model_id": model_id, "text_split": table is not None},
+                   {ir.TOKEN_TABLE: table} if table is not None else None)
     cached = ir.read_cached(entry, names)
     if cached is None:
         raise RuntimeError(f"the OpenVINO model written to {entry} does not read back")

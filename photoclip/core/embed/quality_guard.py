@@ -44,6 +44,8 @@ class GuardResult:
     passed: bool
     thresholds: dict
     checked_at: float
+    #: True when this library took the verdict another library's photos gave on this computer (same int8 model)
+    adopted: bool = False
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -62,7 +64,8 @@ class GuardResult:
         # what runs instead depends on the CPU (OpenVINO bf16 where it is native, else fp32) or, for auto, on
         # torch's fast path: the record says only what it knows
         verdict = "passed" if self.passed else f"failed, {self.backend} is not used"
-        return (f"{self.backend} vs {self.reference} on {self.photos} of your photos: cosine mean "
+        whose = "photos of another library on this computer" if self.adopted else "of your photos"
+        return (f"{self.backend} vs {self.reference} on {self.photos} {whose}: cosine mean "
                 f"{self.cosine_mean:.4f} / min {self.cosine_min:.4f}, recall@{self.k} {self.recall_at_k:.3f} "
                 f"— {verdict}")
 

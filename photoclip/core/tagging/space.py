@@ -79,7 +79,7 @@ class VectorSpace:
                 self._text.update({(model_id, t): v for t, v in stored.items()})
                 missing = [t for t in missing if t not in stored]
             if missing:
-                embedder = self.library.embedder
+                embedder = self.library.text_embedder  # labels need the text tower only
                 if embedder.model_id != model_id:
                     raise TaggingError(
                         f"The photos were indexed with {model_id}, but the model now is {embedder.model_id}.",

@@ -59,7 +59,8 @@ class SettingsDialog(QDialog):
             self.device.addItem(_DEVICE_LABELS[device], device)
         self.device.setCurrentIndex(DEVICES.index(prefs.device) if prefs.device in DEVICES else 0)
         self.threads = QSpinBox()
-        self.threads.setRange(1, max(1, max_threads))
+        self.threads.setRange(0, max(1, max_threads))
+        self.threads.setSpecialValueText("automatic (measured while indexing)")  # 0
         self.threads.setValue(min(prefs.threads, self.threads.maximum()))
         form = QFormLayout()
         form.addRow("Model", model_row)

@@ -1,0 +1,90 @@
+"""The balancer's choices from stage costs: decode workers and model threads sized to what was measured, the
+user's explicit settings kept, a core left to the desktop on request, figures retaken when the load jumps."""
+
+from __future__ import annotations
+
+import pytest
+
+from photoclip.core import balance
+from photoclip.core.balance import Balancer
+
+
+def measured(balancer: Balancer, decode_ms: float, model_ms: dict[int, float]) -> Balancer:
+    for _ in range(5):
+        balancer.decoded(decode_ms)
+        for threads, ms in model_ms.items():
+            balancer.embedded(16, ms * 16, threads)
+    return balancer
+
+
+@pytest.fixture(autouse=True)
+def steady_load(monkeypatch):
+    monkeypatch.setattr(balance, "_load_average", lambda: 1.0)
+
+
+def test_a_fast_model_gets_every_core_for_decoding():
+    # AVX-512 VNNI: OpenVINO int8 14 ms a photo, decoding 36 ms: one worker would leave the model idle
+    plan = measured(Balancer(2), 36, {1: 14}).plan()
+    assert (plan.workers, plan.threads) == (2, 1)
+    assert plan.rate == pytest.approx(2000 / (36 + 14))  # all of both cores busy
+
+
+def test_a_slow_model_keeps_one_thread_on_two_cores_and_gets_more_on_eight():
+    # AVX2: torch int8 65 ms, decoding 39 ms. Two model threads beside a decode worker would crowd 2 cores.
+    two = measured(Balancer(2), 39, {1: 65}).plan()
+    assert two.threads == 1 and two.rate == pytest.approx(1000 / 65)
+    eight = measured(Balancer(8), 39, {1: 65}).plan()
+    assert eight.threads > 2 and eight.workers + eight.threads <= 8
+    assert eight.rate > 3 * two.rate
+
+
+def test_a_thread_count_measured_slower_than_estimated_is_given_up():
+    balancer = measured(Balancer(8), 39, {1: 65})
+    tried = balancer.rebalance()
+    assert tried.threads > 1
+    # under other load the extra threads bought nothing: the measurement replaces the estimate
+    measured(balancer, 39, {tried.threads: 65})
+    assert balancer.rebalance().threads == 1
+
+
+def test_the_users_settings_are_kept():
+    balancer = measured(Balancer(8, workers=1, threads=4), 36, {4: 14})
+    for _ in range(3):
+        plan = balancer.rebalance()
+        assert (plan.workers, plan.threads) == (1, 4)
+    only_workers = measured(Balancer(8, workers=3), 39, {1: 65}).plan()
+    assert only_workers.workers == 3 and only_workers.threads > 1
+    only_threads = measured(Balancer(2, threads=2), 36, {2: 9}).plan()
+    assert only_threads.threads == 2
+
+
+def test_a_core_is_left_to_the_desktop_while_the_app_is_in_front():
+    balancer = measured(Balancer(4), 36, {1: 14})
+    behind = balancer.rebalance(reserve=0)
+    assert behind.workers == 3 and behind.rate == pytest.approx(1000 / 14)  # the model is the limit
+    front = balancer.rebalance(reserve=1)
+    assert front.workers + front.threads <= 3 and front.rate < behind.rate  # one core stays free
+    assert balancer.rebalance(reserve=0) == behind  # behind other windows again: every core
+    assert Balancer(2, reserve=1).workers == 1  # from the start, before anything is measured
+
+
+def test_small_gains_do_not_change_the_model_threads():
+    balancer = measured(Balancer(4), 10, {1: 20, 2: 19.6})  # 2 threads: 2% faster, not worth a recompile
+    assert balancer.plan().threads > 1 and balancer.plan().rate < 1.08 * balancer.rate(4, 1)
+    assert balancer.rebalance().threads == 1
+    balancer.model_ms[2] = 15  # 33% faster: worth it
+    assert balancer.rebalance().threads >= 2
+
+
+def test_nothing_measured_keeps_the_start(monkeypatch):
+    balancer = Balancer(6, start_threads=3)
+    assert (balancer.plan().workers, balancer.plan().threads, balancer.plan().rate) == (6, 3, 0.0)
+
+
+def test_a_busier_machine_means_measuring_again(monkeypatch):
+    balancer = measured(Balancer(4), 36, {1: 14, 2: 8})
+    balancer.threads = 2
+    monkeypatch.setattr(balance, "_load_average", lambda: 4.0)  # something else started
+    assert balancer.check_load()
+    assert set(balancer.model_ms) == {2} and balancer.decode_ms is not None
+    assert not balancer.check_load()  # steady again
