@@ -7,7 +7,7 @@ import json
 import os
 import sys
 
-from photoclip.cli.main import EXIT_INTERRUPTED, EXIT_OK, run_in_thread
+from photoclip.cli.main import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, run_in_thread
 from photoclip.cli.notes import warn_cut
 from photoclip.cli.progress import TerminalProgress
 from photoclip.core.control import JobControl
@@ -15,7 +15,7 @@ from photoclip.core.filenames import display, json_safe
 from photoclip.core.library import Library
 from photoclip.core.search import Filters, Hit, SearchResults
 from photoclip.core.settings import Settings
-from photoclip.formatting import explain
+from photoclip.formatting import count, explain
 
 
 def _emit_json(value: object) -> None:
@@ -42,9 +42,17 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         )
         for folder in summary.offline_folders:
             print(f"offline (kept, not rescanned): {display(folder)}")
-        for failure in progress.failures:
+        for failure in progress.failures if not summary.model_missing else ():
             print(f"skipped {display(failure.path)}: {failure.reason}", file=sys.stderr)
-    return EXIT_INTERRUPTED if summary.cancelled else EXIT_OK
+    if summary.cancelled:
+        return EXIT_INTERRUPTED
+    if summary.model_missing:  # catalogued, not searchable: one line on stderr and the error code (the contract)
+        skipped = f", {summary.failed} skipped: 'photoclip status' says why" if summary.failed else ""
+        print(f"photoclip: photos catalogued without a model ({count(summary.catalogued, 'photo')} read now{skipped}; "
+              f"dates and thumbnails, shown by date in the app); search needs the model. {summary.model_missing}",
+              file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK
 
 
 def _filters(args: argparse.Namespace) -> Filters:
@@ -121,6 +129,10 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Catalog: {status['catalog']}")
     print(f"Photos:  {status['photos']} ({counts})")
     print(f"Model:   {status['model'] or 'not loaded yet'}   vectors: {status['index_size'] or 0}")
+    if status["embedded"] < status["catalogued"]:
+        then = "'photoclip index' embeds the rest" if status["model_available"] else \
+            "the rest wait for the model ('photoclip model download' or 'photoclip model import DIR')"
+        print(f"         {status['catalogued']} photos catalogued, {status['embedded']} embedded (searchable); {then}")
     if status.get("model_switch"):
         switch = status["model_switch"]
         print(f"Switching to {switch['to']}: {switch['done']} of {switch['total']} photos done; search uses the "

@@ -27,6 +27,7 @@ from photoclip.core.embed.query_cache import QueryVectors
 from photoclip.core.errors import (
     READ_ONLY_HINT,
     FolderNotFoundError,
+    ModelNotAvailableError,
     QueryError,
     ReadOnlyCatalogError,
     StorageError,
@@ -85,11 +86,23 @@ class LibraryStatus:
     switch: dict | None = None
     #: the first and last EXIF dates taken (ISO), where the date filter's calendars open
     taken_range: tuple[str | None, str | None] = (None, None)
+    #: photos with a vector for the library's model (searchable); the rest are catalogued only (browsable)
+    embedded: int = 0
+    #: whether the library's model is on this computer (search and tagging wait for it otherwise)
+    model_available: bool = True
+
+    @property
+    def catalogued(self) -> int:
+        """Photos read into the catalog (dates, thumbnails), with or without a vector."""
+        return sum(n for status, n in self.counts.items() if status != "failed")
 
     def as_dict(self) -> dict:
         return {
             "photos": sum(self.counts.values()),
             "counts": self.counts,
+            "catalogued": self.catalogued,
+            "embedded": self.embedded,
+            "model_available": self.model_available,
             "model": self.model_id,
             "model_spec": self.model_spec,
             "model_switch": self.switch,
@@ -136,6 +149,9 @@ class Library:
         self.jobs = JobLock(settings.data_dir / "jobs.lock")
         #: which hits are matches: the library sample each query is calibrated on (core/relevance.py)
         self.relevance = Relevance(catalog, self._background)
+        #: False: a model the library needs is never downloaded on the way (the app downloads it in its first-run
+        #: dialog, with progress and Cancel); an index run without it catalogues the photos instead
+        self.downloads_model = True
 
     @classmethod
     def open(cls, settings: Settings | None = None, embedder: Embedder | EmbedderFactory | None = None,
@@ -159,6 +175,7 @@ class Library:
                       describe=describe, text_loader=text_loader)
         if embedder is None:
             hub.bus = library.events
+            hub.may_download = lambda: library.downloads_model
         return library
 
     @property
@@ -280,7 +297,9 @@ class Library:
         self._check_writable()
         folders = [self.add_folder(p) for p in paths] if paths else self.catalog.folders()
         with self.jobs.indexing(self._waiting_for_cleanup):
-            summary = self._indexer().run(folders, control)
+            indexer, missing = self._indexer_or_catalog()
+            summary = indexer.run(folders, control)
+        summary.model_missing = missing
         self.events.emit(IndexFinished(summary.as_dict()))
         return summary
 
@@ -295,7 +314,9 @@ class Library:
             if folder is not None:
                 items.append((folder.id, path))
         with self.jobs.indexing(self._waiting_for_cleanup):
-            summary = self._indexer().run_paths(items, control)
+            indexer, missing = self._indexer_or_catalog()
+            summary = indexer.run_paths(items, control)
+        summary.model_missing = missing
         self.events.emit(IndexFinished(summary.as_dict()))
         return summary
 
@@ -308,9 +329,29 @@ class Library:
     def _indexer(self) -> Indexer:
         return self._indexer_for(_LazyEmbedder(self), self.index, self.model_use)
 
-    def _indexer_for(self, embedder: Embedder, index, lock: FairLock) -> Indexer:
+    def _indexer_or_catalog(self) -> tuple[Indexer, str | None]:
+        """The model's indexer; without a model on this computer (offline, not downloaded yet), a catalog pass
+        (core/pipeline.py) and why: the photos are browsable now, and the first run with the model embeds them."""
+        try:
+            return self._indexer(), None
+        except ModelNotAvailableError as exc:
+            log.info("no model (%s): cataloguing without vectors", exc.user_message)
+            return self._indexer_for(None, None, self.model_use), f"{exc.user_message} {exc.hint}".strip()
+
+    def has_model(self) -> bool:
+        """Whether the library's model is on this computer (or loaded, or given by a test); looks at files
+        only: no download, no load."""
+        if self._embedder is not None or not self._loads_models:
+            return True
+        from photoclip.core.embed.registry import find_local_model
+
+        return find_local_model(self.model_spec, self.settings.models_dir,
+                                bundled_dir=self.settings.bundled_models_dir) is not None
+
+    def _indexer_for(self, embedder: Embedder | None, index, lock: FairLock) -> Indexer:
         return Indexer(
-            self.catalog, index, _LockedEmbedder(embedder, lock), self.thumbnails, self.events,
+            self.catalog, index, _LockedEmbedder(embedder, lock) if embedder is not None else None,
+            self.thumbnails, self.events,
             batch_size=self.settings.batch_size, decode_workers=self.settings.decode_workers,
             max_pixels=self.settings.max_pixels, decode_mode=self.settings.decode_mode, writer=self.jobs.writing,
             model_threads=self.settings.threads, start_threads=self.settings.start_threads,
@@ -437,8 +478,10 @@ class Library:
         """Counts and failures from the catalog alone: never loads the model."""
         model_id = self._embedder.model_id if self._embedder else self.catalog.get_meta("model_id")
         index_size = None
+        embedded = 0
         if model_id:
             index_size, _ = self.catalog.embedding_stats(model_id)
+            embedded = self.catalog.vector_coverage(model_id)[0]
         switch = self.switch_progress()
         return LibraryStatus(
             counts=self.catalog.status_counts(), model_id=model_id, index_size=index_size,
@@ -446,6 +489,7 @@ class Library:
             failures=self.catalog.failures(), backend=getattr(self._embedder, "backend", None),
             quality_guard=self._guard_results(model_id), model_spec=self.model_spec,
             switch=switch.as_dict() if switch else None, taken_range=self.catalog.taken_range(),
+            embedded=embedded, model_available=self.has_model(),
         )
 
     # switching models ----------------------------------------------------------------------------------
@@ -498,9 +542,10 @@ class Library:
     def needs_switch(self, spec: str) -> bool:
         """Whether making ``spec`` the library's model means building vectors (photos are indexed with another
         model) rather than just recording it (a new library, or ``spec`` already the library's)."""
-        if spec == self.model_spec:
+        model_id = self.catalog.get_meta("model_id")
+        if spec == self.model_spec or not model_id:  # never embedded (at most catalogued): nothing to switch from
             return False
-        return self.catalog.vector_coverage(self.catalog.get_meta("model_id") or "")[1] > 0
+        return self.catalog.vector_coverage(model_id)[1] > 0
 
     def set_model(self, spec: str) -> None:
         """Make ``spec`` the model of a library that has nothing indexed yet (first run); with indexed photos
@@ -655,6 +700,8 @@ class _FolderModel:
         self._remember = remember
         self._described: dict[str, ModelInfo] = {}
         self._lock = threading.Lock()
+        #: whether a missing model may be downloaded now (``Library.downloads_model``)
+        self.may_download: Callable[[], bool] = lambda: True
         #: the library's events (set once the library exists)
         self.bus = EventBus()
 
@@ -666,7 +713,8 @@ class _FolderModel:
         with self._lock:
             if spec not in self._described:
                 self.bus.emit(ModelLoading(spec, "resolving"))
-                folder, model_id = resolve_model(spec, settings.models_dir, allow_download=settings.allow_download,
+                folder, model_id = resolve_model(spec, settings.models_dir,
+                                                 allow_download=settings.allow_download and self.may_download(),
                                                  bundled_dir=settings.bundled_models_dir)
                 self._described = {spec: describe_folder(folder, model_id)}
             return self._described[spec]

@@ -4,6 +4,11 @@ The calling thread owns the model and the catalog writer; decode workers only re
 and prepare model input. Read-ahead is bounded so memory stays flat on a 100k-photo folder. Other index jobs
 may write to the same library (the app, ``watch``, a second ``photoclip index``): each batch is embedded and
 committed under the library's writer lock, after dropping what they embedded meanwhile (``core/job_lock.py``).
+
+Without a model (offline, still downloading, the first-run dialog cancelled) the same pipeline runs as a
+*catalog pass* (``embedder=None``): each photo is read, hashed, dated and thumbnailed and recorded without a
+vector, so the library can be browsed at once. The next run with the model reads and decodes each catalogued
+photo once more, to embed it (its row, date and thumbnail stay).
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ READ_AHEAD_BYTES = 64 << 20
 #: 47 photos/s and 2 low-priority spawned processes 35 (start-up, 600 KB arrays pickled per photo); with
 #: ViT-B/32 (model-bound) both gave 12 (docs/benchmarks.md). Pillow and numpy release the GIL while decoding.
 DECODE_MODES = ("threads", "processes")
+#: a catalog pass decodes at the default model's scale: the same draft decode and thumbnail as a model pass
+CATALOG_MIN_SIDE = 224
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +70,10 @@ class IndexSummary:
     failed: int = 0
     embedded: int = 0
     reused: int = 0
+    #: photos a catalog pass recorded without a vector (no model yet): browsable, not yet searchable
+    catalogued: int = 0
+    #: why this run could not embed (no model on this computer): the model error's message and hint
+    model_missing: str | None = None
     seconds: float = 0.0
     cancelled: bool = False
     offline_folders: list[str] = field(default_factory=list)
@@ -87,8 +98,8 @@ class Indexer:
     def __init__(
         self,
         catalog: Catalog,
-        index: VectorIndex,
-        embedder: Embedder,
+        index: VectorIndex | None,
+        embedder: Embedder | None,
         thumbnails: ThumbnailCache,
         bus: EventBus,
         *,
@@ -103,7 +114,8 @@ class Indexer:
     ) -> None:
         """``decode_workers`` / ``model_threads``: fixed counts, or None to size them from the stage costs
         measured while running (``core/balance.py``); ``start_threads``: the model's count before it is measured
-        (when the embedder does not say); ``reserve()``: cores to leave to the desktop now."""
+        (when the embedder does not say); ``reserve()``: cores to leave to the desktop now. ``embedder`` and
+        ``index`` None: a catalog pass (see the module's doc)."""
         self.catalog = catalog
         self.index = index
         self.embedder = embedder
@@ -155,11 +167,11 @@ class Indexer:
         """Full reconcile of whole folders: new, changed, moved and deleted files."""
         summary = IndexSummary()
         started = time.monotonic()
-        seen = self.catalog.embedding_stats(self.embedder.model_id)[1]  # before the hashes: see _Run.seen_id
-        known = self.catalog.known_hashes(self.embedder.model_id)
+        seen, known = self._known()
         plan = self.plan(folders, known, summary)
         self._execute(plan, known, summary, control or JobControl(), started, seen)
-        self.index.save()
+        if self.index is not None:
+            self.index.save()
         if not summary.cancelled:
             for folder in folders:
                 if folder.path not in summary.offline_folders:
@@ -170,11 +182,18 @@ class Indexer:
         """Index or remove just these files; a delete and a create of the same content become a move."""
         summary = IndexSummary()
         started = time.monotonic()
-        seen = self.catalog.embedding_stats(self.embedder.model_id)[1]
-        known = self.catalog.known_hashes(self.embedder.model_id)
+        seen, known = self._known()
         plan = self.plan_paths(items, known, summary)
         self._execute(plan, known, summary, control or JobControl(), started, seen)
         return summary
+
+    def _known(self) -> tuple[int, set[str]]:
+        """(highest embedding id seen, content hashes needing no work): the model's vectors; for a catalog
+        pass, the content already catalogued (its thumbnail, date and size are stored)."""
+        if self.embedder is None:
+            return 0, self.catalog.catalogued_hashes()
+        seen = self.catalog.embedding_stats(self.embedder.model_id)[1]  # before the hashes: see _Run.seen_id
+        return seen, self.catalog.known_hashes(self.embedder.model_id)
 
     def _execute(self, plan: Plan, known: set[str], summary: IndexSummary, control: JobControl,
                  started: float, seen_id: int) -> None:
@@ -182,7 +201,8 @@ class Indexer:
         _Run(self, plan, known, summary, control, started, seen_id).execute()
         if not summary.cancelled:
             summary.removed = self.catalog.delete_photos(plan.missing)
-        self.index.save_if_due(INDEX_SAVE_INTERVAL)
+        if self.index is not None:
+            self.index.save_if_due(INDEX_SAVE_INTERVAL)
         summary.seconds = round(time.monotonic() - started, 3)
 
 
@@ -221,6 +241,11 @@ def _stop_workers(pool: Executor) -> None:
 
 def _succeeded(future: Future) -> bool:
     return future.done() and not future.cancelled() and future.exception() is None
+
+
+def _no_model_input(image) -> None:
+    """A catalog pass prepares no model input (there is no model yet)."""
+    return None
 
 
 def stat_entry(path: str) -> FileEntry | None:
@@ -279,10 +304,12 @@ class _Run:
         self.seen_id = seen_id
         self.waited = False
         embedder = self.ix.embedder
+        #: no model: record photos without vectors (a catalog pass)
+        self.catalog_only = embedder is None
         #: what every decode (thread or process) needs; built once per run
-        self.job = DecodeJob(embedder.input_size, self.ix.max_pixels, self.ix.thumbnails.root,
+        self.job = DecodeJob(self._input_size(), self.ix.max_pixels, self.ix.thumbnails.root,
                              getattr(embedder, "preprocess_config", None))
-        self.prepare = self.job.preprocess or embedder.prepare
+        self.prepare = _no_model_input if embedder is None else (self.job.preprocess or embedder.prepare)
         threads = indexer.model_threads or getattr(embedder, "threads", None) or indexer.start_threads
         self.balancer = Balancer(workers=indexer.decode_workers, threads=indexer.model_threads,
                                  start_threads=threads, reserve=indexer.reserve())
@@ -370,8 +397,12 @@ class _Run:
         """Threads the pool may start; how many decode at once is ``balancer.workers`` (``slots``)."""
         return self.ix.decode_workers or self.balancer.cores
 
+    def _input_size(self) -> int:
+        """The model's input side; a catalog pass decodes as the default model would (thumbnails alike)."""
+        return self.ix.embedder.input_size if self.ix.embedder is not None else CATALOG_MIN_SIDE
+
     def _read_ahead(self) -> int:
-        side = self.ix.embedder.input_size
+        side = self._input_size()
         photos = READ_AHEAD_BYTES // max(1, 3 * side * side * 4)
         batch = self.ix.batch_size
         return max(batch + self.balancer.workers, min(2 * batch + self.balancer.workers, photos))
@@ -398,6 +429,8 @@ class _Run:
             self.records.append(self._record(result, status="failed"))
             self.summary.failed += 1
             self.ix.bus.emit(FileFailed(result.item.entry.path, result.error))
+        elif self.catalog_only and result.content_hash not in self.known and result.width is not None:
+            self._catalogue(result)
         elif (result.prepared is None or result.content_hash in self.known
               or any(d.content_hash == result.content_hash for d in self.to_embed)):
             # known: embedded earlier in this run (a decode process only knows the hashes from the start)
@@ -406,6 +439,14 @@ class _Run:
             self.to_embed.append(result)
         if len(self.to_embed) >= self.ix.batch_size or len(self.records) >= 4 * self.ix.batch_size:
             self._flush(embed=True)
+
+    def _catalogue(self, result: _Decoded) -> None:
+        """A catalog pass's photo: its row with date, size and thumbnail, no vector (the model pass adds it)."""
+        moved_from = self._claim_move(result)
+        if moved_from is None:
+            self._count_new(result)
+        self.summary.catalogued += 1
+        self.records.append(self._record(result, "indexed", moved_from.id if moved_from else None))
 
     def _reuse(self, result: _Decoded) -> None:
         """A file whose content already has a vector: a move keeps its row (and tags), a copy gets one."""
@@ -466,11 +507,14 @@ class _Run:
                     rec = self._record(decoded, "indexed", moved_from.id if moved_from else None)
                     self.records.append(PhotoRecord(**{**rec.__dict__, "vector": vector}))
                 self.summary.embedded += len(batch)
-            result = self.ix.catalog.commit_batch(self.ix.embedder.model_id, self.records) if self.records else None
+            model_id = self.ix.embedder.model_id if self.ix.embedder is not None else None
+            result = self.ix.catalog.commit_batch(model_id, self.records) if self.records else None
         if measured is not None:  # outside the writer lock: a new thread count means a recompile
             self._measured(*measured)
         if result is None:
             return
+        if self.catalog_only:  # their copies later in this run need no decode
+            self.known.update(r.content_hash for r in self.records if r.status == "indexed" and r.content_hash)
         self.records = []
         for path, reason in result.failed:  # stored as failed with its reason; the rest of the batch committed
             self.summary.failed += 1
@@ -479,7 +523,8 @@ class _Run:
             added = result.added
             self.ix.index.add(np.array([i for i, _ in added]), np.stack([v for _, v in added]))
             self.known.update(d.content_hash for d in batch)
-        self.ix.index.save_if_due(INDEX_SAVE_INTERVAL)
+        if self.ix.index is not None:
+            self.ix.index.save_if_due(INDEX_SAVE_INTERVAL)
 
     def _measured(self, images: int, wall_ms: float) -> None:
         """Feed the balancer one batch's model time, then apply its plan (model threads, decode workers)."""
@@ -522,10 +567,12 @@ class _Run:
         return [d for d in batch if d.content_hash not in self.known]
 
     def _count_new(self, decoded: _Decoded) -> None:
-        if decoded.item.existing is None:
+        existing, entry = decoded.item.existing, decoded.item.entry
+        if existing is None:
             self.summary.added += 1
-        else:
+        elif (existing.size, existing.mtime_ns, existing.status) != (entry.size, entry.mtime_ns, "indexed"):
             self.summary.updated += 1
+        # else: the same file, catalogued (or indexed with another model) before: now only embedded
 
     def _progress(self, force: bool = False) -> None:
         now = time.monotonic()

@@ -241,9 +241,10 @@ class Catalog:
         with self.transaction() as db:
             db.execute("UPDATE photos SET status = ? WHERE folder_id = ? AND status != 'failed'", (status, folder_id))
 
-    def commit_batch(self, model_id: str, records: list[PhotoRecord]) -> BatchResult:
+    def commit_batch(self, model_id: str | None, records: list[PhotoRecord]) -> BatchResult:
         """Write a batch in one transaction. A record that cannot be written (``_RECORD_ERRORS``) is stored as
-        a failed photo with the reason instead and listed in the result; the rest of the batch commits."""
+        a failed photo with the reason instead and listed in the result; the rest of the batch commits.
+        ``model_id`` None: a catalog pass's photos, recorded without vectors (no model yet)."""
         result = BatchResult()
         records = list(records)  # a record whose vector fails is replaced by a failed one below
         now = time.time()
@@ -264,7 +265,8 @@ class Catalog:
                     if cur.rowcount:
                         result.added.append((cur.lastrowid, rec.vector))
             for rec in records:
-                if rec.vector is None and rec.status == "indexed" and not _has_vector(db, rec.content_hash, model_id):
+                if (model_id is not None and rec.vector is None and rec.status == "indexed"
+                        and not _has_vector(db, rec.content_hash, model_id)):
                     # Its vector was reclaimed since the run began (a backstop: reclaiming waits for indexing
                     # to finish). No indexed photo without a vector: the next run embeds it again.
                     if rec.replaces_id is not None:
@@ -312,6 +314,12 @@ class Catalog:
                  status=excluded.status, error=excluded.error, updated_at=excluded.updated_at""",
             values,
         )
+
+    def catalogued_hashes(self) -> set[str]:
+        """Content already read into the catalog (date, size, thumbnail): what a catalog pass need not decode."""
+        rows = self.db.conn.execute("SELECT DISTINCT content_hash FROM photos WHERE status IN ('indexed', 'offline') "
+                                    "AND content_hash IS NOT NULL AND width IS NOT NULL")
+        return {r[0] for r in rows}
 
     # embeddings ----------------------------------------------------------------------------------------
     def known_hashes(self, model_id: str) -> set[str]:
