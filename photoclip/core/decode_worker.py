@@ -78,7 +78,9 @@ def decode_file(path: str, job: DecodeJob, known: set[str] | frozenset[str], pre
     # the grid makes a missing thumbnail again: never fail indexing over the cache, but say why it is missing
     note = None
     try:
-        ThumbnailCache(job.thumbnails_root).save(digest, photo.thumbnail)
+        cache = ThumbnailCache(job.thumbnails_root)
+        if not cache.has(digest):  # a catalog pass (or a copy) made it already: same content, same picture
+            cache.save(digest, photo.thumbnail)
     except Exception as exc:
         note = f"indexed, but its thumbnail could not be saved: {getattr(exc, 'strerror', None) or exc}"
     return DecodeOutcome(digest, prepared, photo.width, photo.height, photo.taken_at, photo.camera, note=note,

@@ -429,7 +429,7 @@ class _Run:
             self.records.append(self._record(result, status="failed"))
             self.summary.failed += 1
             self.ix.bus.emit(FileFailed(result.item.entry.path, result.error))
-        elif self.catalog_only and result.content_hash not in self.known and result.width is not None:
+        elif self.catalog_only and result.width is not None and not self._catalogued(result.content_hash):
             self._catalogue(result)
         elif (result.prepared is None or result.content_hash in self.known
               or any(d.content_hash == result.content_hash for d in self.to_embed)):
@@ -439,6 +439,10 @@ class _Run:
             self.to_embed.append(result)
         if len(self.to_embed) >= self.ix.batch_size or len(self.records) >= 4 * self.ix.batch_size:
             self._flush(embed=True)
+
+    def _catalogued(self, digest: str | None) -> bool:
+        """Content a catalog pass has recorded already (a copy decoded at the same time as its twin)."""
+        return digest in self.known or any(r.content_hash == digest and r.status == "indexed" for r in self.records)
 
     def _catalogue(self, result: _Decoded) -> None:
         """A catalog pass's photo: its row with date, size and thumbnail, no vector (the model pass adds it)."""

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -55,7 +56,7 @@ from photoclip.gui.widgets.error_banner import ErrorBanner
 from photoclip.gui.widgets.library_panel import LibraryPanel
 from photoclip.gui.widgets.progress_panel import ProgressPanel
 from photoclip.gui.widgets.results_view import ResultsView
-from photoclip.gui.widgets.search_box import SearchBox
+from photoclip.gui.widgets.search_box import SEARCH_HINT, SearchBox
 from photoclip.gui.widgets.search_filters import SearchFilters, describe
 from photoclip.gui.workers.images import ImageLoader
 from photoclip.gui.workers.indexing import IndexingService, IndexJob
@@ -71,6 +72,9 @@ STATUS_REFRESH_MS = 1500
 #: an open search re-runs at most this often while indexing adds photos
 LIVE_REFRESH_S = 3.0
 PAGE_MESSAGE, PAGE_RESULTS = 0, 1
+GET_MODEL = "Get a model…"
+#: the search box's hint while the model is not on this computer (the photos are browsable meanwhile)
+NEEDS_MODEL = "Search needs a model: click “Get a model…” (download it, or use a model folder)"
 
 
 class MainWindow(QMainWindow):
@@ -78,6 +82,9 @@ class MainWindow(QMainWindow):
                  result_limit: int = PAGE) -> None:
         super().__init__()
         self.library = library
+        # the app downloads a model only in its first-run dialog (progress, Cancel, the folder button); meanwhile
+        # indexing catalogues the photos without one (browsable by date) and search says it waits for the model
+        library.downloads_model = False
         self.store = store
         self.reporter = reporter or CrashReporter(self)
         self.model_loaded = False
@@ -91,6 +98,7 @@ class MainWindow(QMainWindow):
         self.watcher: Watcher | None = None
         self._watch_options: WatchOptions | None = None
         self._photos_at_query = -1
+        self._model_shown = True  # the search box as built: the model is here
         self._live_refresh_at = 0.0
         self.live_refresh_s = LIVE_REFRESH_S
         self.setWindowTitle("photoclip")
@@ -122,6 +130,11 @@ class MainWindow(QMainWindow):
         self.library_panel = LibraryPanel()
         self.banner = ErrorBanner()
         self.search_box = SearchBox()
+        self.get_model_button = QPushButton(GET_MODEL)
+        self.get_model_button.setToolTip("Download the model that finds photos by what is in them, or use a "
+                                         "model folder copied from another computer")
+        self.get_model_button.clicked.connect(self.get_model)
+        self.get_model_button.hide()
         self.search_filters = SearchFilters()
         self.result_label = QLabel()
         self.result_label.setStyleSheet("color: palette(placeholder-text);")
@@ -142,6 +155,7 @@ class MainWindow(QMainWindow):
 
         search_row = QHBoxLayout()
         search_row.addWidget(self.search_box, 1)
+        search_row.addWidget(self.get_model_button)
         search_row.addWidget(self.result_label)
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -288,21 +302,51 @@ class MainWindow(QMainWindow):
         self.search_filters.set_folders([f.path for f in status.folders])
         self.search_filters.set_date_range(*status.taken_range)
         self.progress_panel.set_skipped(len(status.failures))
-        photos = sum(n for s, n in status.counts.items() if s != "failed")
+        photos = status.catalogued
         model = status.model_id or status.model_spec or self.library.settings.model
         switching = ""
         if status.switch:
             done, total = status.switch["done"], status.switch["total"]
             switching = f" · switching to {status.switch['to']}: {100 * done // max(1, total)}%"
-        self.status_label.setText(f"{count(photos, 'photo')} · {count(len(status.folders), 'folder')} · "
+        searchable = f" ({status.embedded:,} searchable)" if status.embedded < photos and not status.switch else ""
+        self.status_label.setText(f"{count(photos, 'photo')}{searchable} · {count(len(status.folders), 'folder')} · "
                                   f"model {model}{switching}")
+        self._show_model_state(status.model_available)
         if not self.indexing.busy:
-            self.progress_panel.set_idle(f"Up to date · {count(photos, 'photo')}" if status.folders else "Ready")
+            waiting = "" if status.model_available else " · search waits for a model"
+            self.progress_panel.set_idle(f"Up to date · {count(photos, 'photo')}{waiting}" if status.folders
+                                         else "Ready")
         else:
             self._refresh_results_while_indexing(photos)
         on_message = self.pages.currentWidget() in (self.message, self.browse.page)
         if on_message and (self.query.latest is None or not status.folders):
             self._show_message_page()  # the library view, or how to start when there is no folder (left)
+
+    def _show_model_state(self, available: bool) -> None:
+        """Without the model the photos are browsable, but the search box says search waits for it and offers
+        the first-run dialog (download, or a model folder)."""
+        if available == self._model_shown:
+            return
+        self._model_shown = available
+        self.search_box.setEnabled(available)
+        self.search_box.setPlaceholderText(SEARCH_HINT if available else NEEDS_MODEL)
+        self.get_model_button.setVisible(not available)
+
+    def get_model(self):
+        """The first-run dialog (download, or use a model folder); None when the model is here already."""
+        from photoclip.gui.dialogs.first_run import offer_model_setup
+
+        dialog = offer_model_setup(self)
+        if dialog is None:
+            self.refresh_status()
+        return dialog
+
+    def model_arrived(self) -> IndexJob | None:
+        """The model is on this computer now: photos catalogued without it are embedded (then searchable)."""
+        self.refresh_status()
+        if self.status is not None and self.status.embedded < self.status.catalogued and self.library.folders():
+            return self.rescan_all()
+        return None
 
     def _refresh_results_while_indexing(self, photos: int) -> None:
         """An open search follows the indexing (every few seconds, while the user is not picking results)."""
@@ -606,7 +650,9 @@ class MainWindow(QMainWindow):
         self.banner.show_error(error, self._action_for(error))
 
     def _action_for(self, error: PhotoclipError):
-        if isinstance(error, ModelNotAvailableError | ModelFormatError):
+        if isinstance(error, ModelNotAvailableError):
+            return (GET_MODEL, self.get_model)
+        if isinstance(error, ModelFormatError):
             return ("Settings…", self.open_settings)
         if isinstance(error, FolderNotFoundError):
             return ("Add folder…", self.choose_folder)

@@ -271,4 +271,4 @@ def _use_model(window: MainWindow, spec: str) -> None:
     prefs.model = spec
     window.apply_preferences(prefs)
     window.statusBar().showMessage(f"Model {spec} is ready", 8000)
-    window.refresh_status()
+    window.model_arrived()  # photos catalogued without a model are embedded now

@@ -9,13 +9,15 @@ from PySide6.QtWidgets import QLineEdit
 
 from photoclip.gui.widgets.drops import dropped_paths
 
+SEARCH_HINT = "Describe a photo… (e.g. “red car at night”), or drop a photo here"
+
 
 class SearchBox(QLineEdit):
     photo_dropped = Signal(object)  # path (object: a Qt string would drop bytes that are not UTF-8)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.setPlaceholderText("Describe a photo… (e.g. “red car at night”), or drop a photo here")
+        self.setPlaceholderText(SEARCH_HINT)
         self.setClearButtonEnabled(True)
         self.setAcceptDrops(True)
         self.setMinimumHeight(34)
