@@ -383,7 +383,8 @@ class MainWindow(QMainWindow):
         elif job.kind == "switch":
             self.progress_panel.set_busy("Building the new model's vectors (search keeps using the current model)…")
         else:
-            self.progress_panel.set_busy("Scanning folders…" if self.model_loaded else "Loading model…")
+            loading = not self.model_loaded and self._model_shown  # without a model: a catalog pass, no load
+            self.progress_panel.set_busy("Loading model…" if loading else "Scanning folders…")
         if job.control.paused:
             self.progress_panel.pause_button.setChecked(True)
         self._redraw_activity()
@@ -391,7 +392,7 @@ class MainWindow(QMainWindow):
     def _on_job_finished(self, job: IndexJob, summary: dict) -> None:
         if job.kind == "switch" and job.outcome is not None:
             self._on_switch_finished(job.outcome)
-        if job.kind != "remove" and not summary.get("cancelled"):
+        if job.kind != "remove" and not summary.get("cancelled") and not summary.get("model_missing"):
             self.model_loaded = True
         if self.query.latest is not None:
             self.query.repeat()  # show newly indexed photos (and drop removed ones)
