@@ -11,7 +11,7 @@ from photoclip.core.errors import ModelNotAvailableError
 from photoclip.core.library import Library
 from photoclip.gui.crash_reporter import CrashReporter
 from photoclip.gui.dialogs.crash_dialog import CrashDialog
-from photoclip.gui.dialogs.settings_dialog import SettingsDialog
+from photoclip.gui.dialogs.first_run import FirstRunDialog
 from tests.gui.conftest import wait_idle
 from tests.support.color_embedder import ColorEmbedder
 from tests.support.library_fixtures import make_settings
@@ -29,24 +29,27 @@ class BuggyEmbedder(ColorEmbedder):
         raise RuntimeError("boom in the text tower")
 
 
-def test_model_missing_shows_a_banner_with_a_settings_action(qtbot, make_window, libraries, tmp_path, photos):
-    library = Library.open(make_settings(tmp_path / "lib"), embedder=no_model)
+def test_model_missing_catalogues_and_a_search_shows_a_banner_with_a_way_to_a_model(qtbot, make_window, libraries,
+                                                                                   tmp_path, photos):
+    settings = make_settings(tmp_path / "lib")
+    settings.model = "acme/not-downloaded-yet"  # what the first-run dialog offers to get
+    library = Library.open(settings, embedder=no_model)
     libraries.append(library)
     window = make_window(library)
     window.add_folders([str(photos)])
     wait_idle(qtbot, window)
-    assert window.banner.isVisible()
+    assert not window.banner.isVisible()  # indexing catalogued the photos: browsable, not an error
+    qtbot.waitUntil(lambda: len(window.browse.names()) == 8, timeout=10_000)
+
+    window.query.search_text("red")  # a search needs the model: a banner, no crash dialog
+    qtbot.waitUntil(window.banner.isVisible, timeout=5000)
     assert "offline" in window.banner.message.text()
-    assert "import a model folder" in window.banner.message.text()
-    assert window.banner.action.text() == "Settings…"
+    assert window.banner.action.text() == "Get a model…"
+    assert not window.findChildren(CrashDialog)
     window.banner.action.click()
     assert not window.banner.isVisible()
-    qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(SettingsDialog)), timeout=3000)
-    next(d for d in window.findChildren(SettingsDialog) if d.isVisible()).reject()
-
-    window.query.search_text("red")  # a search hits the same problem: same banner, no crash dialog
-    qtbot.waitUntil(window.banner.isVisible, timeout=5000)
-    assert not window.findChildren(CrashDialog)
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(FirstRunDialog)), timeout=3000)
+    next(d for d in window.findChildren(FirstRunDialog) if d.isVisible()).reject()
 
 
 def test_a_bug_in_a_worker_opens_a_copyable_report_and_the_app_keeps_working(qtbot, make_window, libraries, tmp_path,
