@@ -344,7 +344,9 @@ class MainWindow(QMainWindow):
     def model_arrived(self) -> IndexJob | None:
         """The model is on this computer now: photos catalogued without it are embedded (then searchable)."""
         self.refresh_status()
-        if self.status is not None and self.status.embedded < self.status.catalogued and self.library.folders():
+        rescanning = any(j.kind == "index" and j.paths is None for j in self.indexing.pending_jobs)
+        if (not rescanning and self.status is not None and self.status.embedded < self.status.catalogued
+                and self.library.folders() and self.library.has_model()):
             return self.rescan_all()
         return None
 
@@ -626,8 +628,7 @@ class MainWindow(QMainWindow):
             return None
         if not self.library.needs_switch(spec):
             self.library.set_model(spec)
-            self.refresh_status()
-            return None
+            return self.model_arrived()  # photos catalogued without a model are embedded with this one
         job = self.indexing.switch_model(spec)
         self.statusBar().showMessage(f"Switching to {spec}: search keeps using the current model meanwhile", 8000)
         self._redraw_activity()
