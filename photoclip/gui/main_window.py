@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -54,10 +54,12 @@ from photoclip.gui.tags_controller import TagsController
 from photoclip.gui.widgets.drops import dropped_paths
 from photoclip.gui.widgets.error_banner import ErrorBanner
 from photoclip.gui.widgets.library_panel import LibraryPanel
+from photoclip.gui.widgets.narrow import ElidedLabel, fit_buttons_to_text
 from photoclip.gui.widgets.progress_panel import ProgressPanel
-from photoclip.gui.widgets.results_view import ResultsView
+from photoclip.gui.widgets.results_view import CELL_EXTRA, ResultsView
 from photoclip.gui.widgets.search_box import SEARCH_HINT, SearchBox
 from photoclip.gui.widgets.search_filters import SearchFilters, describe
+from photoclip.gui.widgets.thumb_size import DEFAULT_SIZE, ThumbSizeSlider, clamp_size
 from photoclip.gui.workers.images import ImageLoader
 from photoclip.gui.workers.indexing import IndexingService, IndexJob
 from photoclip.gui.workers.query import PAGE, QueryRequest, QueryService
@@ -67,7 +69,11 @@ from photoclip.gui.workers.watching import RoutedLibrary, WatchProblem
 if TYPE_CHECKING:
     from photoclip.core.scan.watcher import Watcher, WatchOptions
 
-THUMB_SIZE = 160
+THUMB_SIZE = DEFAULT_SIZE
+THUMB_SETTING = "view/thumb_size"
+#: while the grid has room for fewer thumbnails a row than this, the library panel gives up width (down to
+#: its minimum) when the window narrows or the Tags panel opens, as Lightroom's and digiKam's side panels do
+GRID_COMFORT_COLUMNS = 3
 STATUS_REFRESH_MS = 1500
 #: an open search re-runs at most this often while indexing adds photos
 LIVE_REFRESH_S = 3.0
@@ -92,6 +98,8 @@ class MainWindow(QMainWindow):
         self._crash_dialog: CrashDialog | None = None
         self._closed = False
         self._stopped = False
+        self._shown_once = False
+        self._fit_panels_on = True  # False while a saved splitter comes back: the user's width is kept at start
         self._shown_query: tuple | None = None  # (kind, query, filters) of the results on screen
         self._cut_notes: dict[int, str] = {}  # query id -> what the model cut of it, shown with its results
         self._fetching_more = False
@@ -118,6 +126,10 @@ class MainWindow(QMainWindow):
         self.browse = BrowseController(self)  # the library view: gui/browse_controller.py
         self.tags = TagsController(self)  # tags dock, albums, blurring: gui/tags_controller.py
         self._build_tools_menu()  # after the View menu, which the tags controller adds
+        self._build_thumb_size()
+        # after the albums and the Tags panel exist: their buttons may shrink to their words at small widths
+        fit_buttons_to_text(self.library_panel)
+        fit_buttons_to_text(self.tags.dock)
         self.status_timer = QTimer(self)
         self.status_timer.setInterval(STATUS_REFRESH_MS)
         self.status_timer.timeout.connect(self.refresh_status)
@@ -136,7 +148,7 @@ class MainWindow(QMainWindow):
         self.get_model_button.clicked.connect(self.get_model)
         self.get_model_button.hide()
         self.search_filters = SearchFilters()
-        self.result_label = QLabel()
+        self.result_label = ElidedLabel()  # a long caption is cut with "…", never the search box
         self.result_label.setStyleSheet("color: palette(placeholder-text);")
         self.results_view = ResultsView(THUMB_SIZE)
         self.results_view.setModel(self.results_model)
@@ -148,7 +160,7 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.message)
         self.pages.addWidget(self.results_view)
         self.progress_panel = ProgressPanel()
-        self.status_label = QLabel()
+        self.status_label = ElidedLabel()  # a long model name must not hold the window wider than the screen
         self.statusBar().addWidget(self.status_label)  # hidden while a transient message shows, then back
         self.watch_label = QLabel("Not watching folders")
         self.statusBar().addPermanentWidget(self.watch_label)
@@ -157,7 +169,7 @@ class MainWindow(QMainWindow):
         search_row.addWidget(self.search_box, 1)
         search_row.addWidget(self.get_model_button)
         search_row.addWidget(self.result_label)
-        right = QWidget()
+        right = self.grid_area = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(4, 8, 8, 4)
         right_layout.addWidget(self.banner)
@@ -176,6 +188,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.progress_panel)
         self.setCentralWidget(central)
+        central.installEventFilter(self)  # its width changes with the window and the Tags panel: _fit_panels
 
     def _build_menu(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -201,6 +214,52 @@ class MainWindow(QMainWindow):
         about = QAction("&About photoclip", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
+
+    def _build_thumb_size(self) -> None:
+        """The thumbnail-size slider in the status bar and View ▸ Larger / Smaller thumbnails (Ctrl+= / Ctrl+-, as
+        in Lightroom and digiKam); the size is kept for the next start."""
+        self.thumb_slider = ThumbSizeSlider(clamp_size(self.store.value(THUMB_SETTING, DEFAULT_SIZE)))
+        self.statusBar().addPermanentWidget(self.thumb_slider)
+        self.thumb_slider.changed.connect(self.set_thumb_size)
+        menu = self.tags.view_menu
+        menu.addSeparator()
+        for text, keys, direction in (("&Larger thumbnails", ("Ctrl+=", "Ctrl++"), 1),
+                                      ("&Smaller thumbnails", ("Ctrl+-",), -1)):
+            action = QAction(text, self)
+            action.setShortcuts([QKeySequence(k) for k in keys])
+            action.triggered.connect(lambda _=False, d=direction: self.thumb_slider.step(d))
+            menu.addAction(action)
+        self.set_thumb_size(self.thumb_slider.value(), save=False)
+
+    def set_thumb_size(self, size: int, save: bool = True) -> None:
+        """Both grids: the results and the library view."""
+        self.results_view.set_thumb_size(size)
+        self.browse.view.set_thumb_size(size)
+        if self.thumb_slider.value() != size:
+            self.thumb_slider.set_value(size)  # (announces the clamped value, which comes back here once)
+        if save:
+            self.store.setValue(THUMB_SETTING, self.thumb_slider.value())
+
+    def thumb_size(self) -> int:
+        return self.thumb_slider.value()
+
+    def eventFilter(self, watched, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.Resize and watched is self.centralWidget() and self._fit_panels_on
+                and hasattr(self, "thumb_slider")):
+            self._fit_panels()
+        return super().eventFilter(watched, event)
+
+    def _fit_panels(self) -> None:
+        """A narrow window (1024 px, a screen scaled 1.5×) or the Tags panel opening: the library panel gives
+        the grid room for ``GRID_COMFORT_COLUMNS`` thumbnails, down to the panel's minimum width. Only the
+        window's and the dock's changes get here, so a width the user drags the panel to is left alone."""
+        left, right = self.splitter.sizes()
+        cell = self.thumb_size() + CELL_EXTRA + self.results_view.spacing()
+        short = GRID_COMFORT_COLUMNS * cell + 40 - right  # + the margins and the scroll bar
+        spare = left - self.library_panel.minimumSizeHint().width()
+        if short > 0 and spare > 0 and left > 0:
+            give = min(short, spare)
+            self.splitter.setSizes([left - give, right + give])
 
     def _connect(self) -> None:
         self.library_panel.add_requested.connect(self.choose_folder)
@@ -699,9 +758,40 @@ class MainWindow(QMainWindow):
         state = self.store.value("window/state")
         if state is not None:
             self.restoreState(state)
+            self.tags.dock_sized = True  # the user's width for it came back with the state
         splitter = self.store.value("window/splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
+            self._fit_panels_on = False  # until the window is up (showEvent): the sizes at start are the user's
+        self.fit_to_screen()  # Qt clamps the geometry, but the Tags panel coming back afterwards can widen it
+
+    def fit_to_screen(self) -> None:
+        """Keep the window inside the available area of its screen: a geometry saved on a larger (or unscaled)
+        screen came back larger than a screen at scale 1.5."""
+        if self.isMaximized() or self.isFullScreen():
+            return
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        frame = self.frameGeometry()
+        extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()  # title bar, borders
+        width = max(self.minimumWidth(), min(self.width(), area.width() - extra_w))
+        height = max(self.minimumHeight(), min(self.height(), area.height() - extra_h))
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        frame = self.frameGeometry()
+        x = max(area.left(), min(frame.left(), area.right() + 1 - frame.width()))
+        y = max(area.top(), min(frame.top(), area.bottom() + 1 - frame.height()))
+        if (x, y) != (frame.left(), frame.top()):
+            self.move(x, y)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:  # the frame (title bar) is known now
+            self._shown_once = True
+            self.fit_to_screen()
+            QTimer.singleShot(0, lambda: setattr(self, "_fit_panels_on", True))
 
     def save_geometry(self) -> None:
         self.store.setValue("window/geometry", self.saveGeometry())

@@ -24,6 +24,11 @@ if TYPE_CHECKING:
     from photoclip.gui.main_window import MainWindow
 
 BLUR_SETTING = "view/blur_sensitive"
+#: the Tags panel's width: its threshold slider, buttons and review grid stay usable at the minimum; opened
+#: the first time it takes about a third of the window between these, so the grid beside it keeps its columns
+DOCK_MIN_WIDTH = 300
+DOCK_PREFERRED_WIDTH = 380
+DOCK_MAX_WIDTH = 640
 
 
 class TagsController(QObject):
@@ -44,7 +49,10 @@ class TagsController(QObject):
         self.dock = QDockWidget("Tags", window)
         self.dock.setObjectName("tags-dock")  # saveState/restoreState find it by name
         self.dock.setWidget(self.tabs)
-        self.dock.setMinimumWidth(360)
+        self.dock.setMinimumWidth(DOCK_MIN_WIDTH)
+        self.dock.setMaximumWidth(DOCK_MAX_WIDTH)
+        #: the dock has had its first width (or its saved one came back with the window's state)
+        self.dock_sized = False
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()
         self.album_control = AlbumsController(window, self.service)
@@ -86,6 +94,10 @@ class TagsController(QObject):
 
     # dock ------------------------------------------------------------------------------------------------
     def _on_dock_visible(self, visible: bool) -> None:
+        if visible and not self.dock_sized and not self.dock.isFloating():
+            self.dock_sized = True
+            width = max(DOCK_MIN_WIDTH, min(DOCK_PREFERRED_WIDTH, self.window.width() * 3 // 10))
+            self.window.resizeDocks([self.dock], [width], Qt.Orientation.Horizontal)
         if visible:
             self.panel.set_scopes([f.path for f in self.window.library.folders()],
                                   [name for name, _, _ in self.albums.rows()])

@@ -35,7 +35,7 @@ from photoclip.core.browse import Day
 from photoclip.core.search import Hit
 from photoclip.formatting import count
 from photoclip.gui.models.browse_model import BrowseModel, cover_source
-from photoclip.gui.widgets.results_view import Actions, build_menu
+from photoclip.gui.widgets.results_view import Actions, build_menu, grid_columns
 
 GAP = 4
 MARGIN = 10
@@ -143,7 +143,7 @@ class BrowseView(QAbstractScrollArea):
 
     def _relayout(self) -> None:
         room = self.viewport().width() - 2 * MARGIN + GAP
-        self.cols = max(1, math.ceil(room / (self.base + GAP)))
+        self.cols = grid_columns(room, self.base + GAP)
         self.cell = max(32, room // self.cols)
         self.thumb = self.cell - GAP
         self.model.set_cell(self.thumb)
@@ -169,6 +169,17 @@ class BrowseView(QAbstractScrollArea):
     def resizeEvent(self, event: QResizeEvent) -> None:
         self.remember_place()
         super().resizeEvent(event)
+        self._relayout_in_place()
+
+    def set_thumb_size(self, size: int) -> None:
+        """The thumbnail-size control: cells at most ``size`` wide; the photo at the top stays there."""
+        if size != self.base:
+            self.remember_place()
+            self.base = size
+            self._relayout_in_place()
+            self.viewport().update()
+
+    def _relayout_in_place(self) -> None:
         anchor = self._anchor
         self._relayout()
         if anchor is not None and (row := self.model.row_of(anchor[0])) is not None:

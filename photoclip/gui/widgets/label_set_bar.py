@@ -16,6 +16,7 @@ class LabelSetBar(QWidget):
         super().__init__(parent)
         self.combo = QComboBox()
         self.combo.setAccessibleName("Label set")
+        self.combo.setMinimumWidth(64)  # a long set name is elided: the bar fits the narrowest Tags panel
         self.combo.currentIndexChanged.connect(self._on_index)
         self.new_button = QPushButton("New set…")
         self.new_button.clicked.connect(self.new_requested)
@@ -27,6 +28,8 @@ class LabelSetBar(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.combo, 1)
         for button in (self.new_button, self.import_button, self.export_button):
+            # no wider than their words: in a narrow Tags panel the set's name keeps the room
+            button.setMaximumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 16)
             row.addWidget(button)
 
     def fill(self, saved: list[str], presets: list[str], select: str | None) -> str | None:

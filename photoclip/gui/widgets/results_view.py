@@ -3,17 +3,28 @@ search's weaker matches sit behind a header cell ("Weaker matches (N)") that a c
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPalette, QPen, QPixmap
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPalette, QPen, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from photoclip.core.search import Hit
 from photoclip.gui.models.results_model import HEADER_ROLE, HIT_ROLE, SCORE_ROLE, WEAKER_ROLE
 
 CAPTION_HEIGHT = 34
+#: a cell's frame around its thumbnail (the delegate's sizeHint)
+CELL_EXTRA = 16
+#: the smallest a thumbnail gets while cells shrink to fill a row
+MIN_THUMB = 48
+
+
+def grid_columns(room: int, base: int) -> int:
+    """Columns for ``room`` pixels when a cell is at most ``base`` wide: as many as fit, plus one more that the
+    cells shrink a little to make room for (both grids fill their rows this way, as photo apps do)."""
+    return max(1, math.ceil(room / max(1, base)))
 
 #: a context menu: text -> action, or text -> a submenu of the same shape
 Actions = dict[str, "Callable[[], object] | Actions"]
@@ -98,6 +109,7 @@ class ResultsView(QListView):
 
     def __init__(self, thumb_size: int = 160, parent=None) -> None:
         super().__init__(parent)
+        self.base = thumb_size  # the thumbnail size chosen; cells shrink a little from it to fill a row
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setMovement(QListView.Movement.Static)
@@ -107,7 +119,9 @@ class ResultsView(QListView):
         self.setMouseTracking(True)
         self.setSpacing(4)
         self.setWordWrap(False)
-        self.setItemDelegate(ThumbnailDelegate(thumb_size, self))
+        self.delegate = ThumbnailDelegate(thumb_size, self)
+        self.setItemDelegate(self.delegate)
+        self.setIconSize(QSize(thumb_size, thumb_size))
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._context_menu)
         # activated = double-click or Enter (or a single click where the platform style says so); also
@@ -117,6 +131,38 @@ class ResultsView(QListView):
         #: more context-menu entries for the photos it applies to (the albums' entries come from the tags
         #: controller, so the grid knows nothing about albums)
         self.extra_actions: Callable[[list[Hit]], Actions] | None = None
+
+    # cell size -----------------------------------------------------------------------------------------------
+    def set_thumb_size(self, size: int) -> None:
+        """The thumbnail-size control: cells at most ``size`` wide (plus their frame), as many as fit a row."""
+        self.base = size
+        self._fit_cells()
+
+    def columns(self) -> int:
+        """Thumbnails a row holds now."""
+        cell = self.delegate.thumb_size + CELL_EXTRA + self.spacing()
+        return max(1, (self._room() - self.spacing()) // cell)
+
+    def _room(self) -> int:
+        # measured as if the scroll bar showed: the bar coming and going then cannot flip the column count
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        return self.width() - 2 * self.frameWidth() - bar
+
+    def _fit_cells(self) -> None:
+        space = self.spacing()
+        room = self._room() - space  # the list puts ``space`` before the first cell and after each one
+        cols = grid_columns(room, self.base + CELL_EXTRA + space)
+        thumb = max(MIN_THUMB, room // cols - space - CELL_EXTRA - 1)  # 1: the list wraps a row that fits exactly
+        if thumb != self.delegate.thumb_size:
+            self.delegate.thumb_size = thumb
+            self.setIconSize(QSize(thumb, thumb))
+            # the list caches its uniform item size: toggling the flag drops the cache and lays out again
+            self.setUniformItemSizes(False)
+            self.setUniformItemSizes(True)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._fit_cells()
+        super().resizeEvent(event)
 
     def _on_activated(self, index: QModelIndex) -> None:
         if not index.data(HEADER_ROLE):  # the header folds on a click (and Enter/Space), it opens nothing

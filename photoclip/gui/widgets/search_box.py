@@ -10,6 +10,9 @@ from PySide6.QtWidgets import QLineEdit
 from photoclip.gui.widgets.drops import dropped_paths
 
 SEARCH_HINT = "Describe a photo… (e.g. “red car at night”), or drop a photo here"
+#: never narrower than this, whatever the caption beside it or a docked panel needs: the start of the
+#: placeholder and a typical query ("red car at night") stay readable (it shrank to ~130 px beside the Tags panel)
+SEARCH_MIN_WIDTH = 250
 
 
 class SearchBox(QLineEdit):
@@ -21,6 +24,7 @@ class SearchBox(QLineEdit):
         self.setClearButtonEnabled(True)
         self.setAcceptDrops(True)
         self.setMinimumHeight(34)
+        self.setMinimumWidth(SEARCH_MIN_WIDTH)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape and self.text():

@@ -14,8 +14,11 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QTool
 from photoclip.core.filenames import display
 from photoclip.core.search import Filters
 from photoclip.gui.widgets.date_field import ISO, DateField
+from photoclip.gui.widgets.tag_chips import FlowLayout
 
 OTHER = "\0other"  # the combo's "Other folder…" entry
+#: a long folder name is elided in the combo rather than widening the filter row past the window
+FOLDER_COMBO_MAX_WIDTH = 240
 
 
 def describe(filters: Filters) -> str:
@@ -36,6 +39,7 @@ class SearchFilters(QWidget):
         self.folder_combo = QComboBox()
         self.folder_combo.setAccessibleName("Search in folder")
         self.folder_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.folder_combo.setMaximumWidth(FOLDER_COMBO_MAX_WIDTH)
         self.folder_combo.activated.connect(self._on_folder_activated)
         self.date_from = self._date_field("Taken from", end=False)
         self.date_to = self._date_field("Taken until", end=True)
@@ -50,16 +54,16 @@ class SearchFilters(QWidget):
         self.clear_button = QToolButton()
         self.clear_button.setText("Clear filters")
         self.clear_button.clicked.connect(self.clear)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.album_chip)
-        row.addWidget(self.folder_combo)
-        row.addWidget(QLabel("Taken"))
-        row.addWidget(self.date_from)
-        row.addWidget(QLabel("–"))
-        row.addWidget(self.date_to)
-        row.addWidget(self.clear_button)
-        row.addStretch(1)
+        dates = QWidget()  # "Taken [from] – [until]" stays together on one line
+        date_row = QHBoxLayout(dates)
+        date_row.setContentsMargins(0, 0, 0, 0)
+        for part in (QLabel("Taken"), self.date_from, QLabel("–"), self.date_to):
+            date_row.addWidget(part)
+        # a row that wraps: in a narrow window (1024 px beside the Tags panel) the dates go under the folder
+        # instead of squeezing the search box and the grid
+        row = FlowLayout(self, spacing=6)
+        for part in (self.album_chip, self.folder_combo, dates, self.clear_button):
+            row.addWidget(part)
         self._folders: list[str] = []
         self._entries: list[str | None] = []
         self.set_folders([])

@@ -101,7 +101,8 @@ class TagsPanel(QWidget):
         self.run_status.setWordWrap(True)
         self.run_status.setStyleSheet("color: palette(placeholder-text);")
         self.queue_button = QPushButton("Send suggestions to the review queue")
-        self.xmp_box = QCheckBox("Write accepted tags to XMP sidecars (digiKam, Lightroom)")
+        self.xmp_box = QCheckBox("Write accepted tags to XMP sidecars")  # one line in a narrow panel
+        self.xmp_box.setToolTip("digiKam, Lightroom and darktable read the tags from the .xmp file beside each photo")
         self.xmp_status = QLabel("")
         self.xmp_status.setWordWrap(True)
         self.xmp_status.setStyleSheet("color: palette(placeholder-text);")
