@@ -767,7 +767,8 @@ class MainWindow(QMainWindow):
 
     def fit_to_screen(self) -> None:
         """Keep the window inside the available area of its screen: a geometry saved on a larger (or unscaled)
-        screen came back larger than a screen at scale 1.5."""
+        screen came back larger than a screen at scale 1.5. Where even the window's smallest layout with the
+        Tags panel docked is wider than the screen, the panel closes (View ▸ Tags panel opens it again)."""
         if self.isMaximized() or self.isFullScreen():
             return
         screen = self.screen() or QGuiApplication.primaryScreen()
@@ -775,11 +776,16 @@ class MainWindow(QMainWindow):
             return
         area = screen.availableGeometry()
         frame = self.frameGeometry()
-        extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()  # title bar, borders
-        width = max(self.minimumWidth(), min(self.width(), area.width() - extra_w))
-        height = max(self.minimumHeight(), min(self.height(), area.height() - extra_h))
+        room_w = area.width() - (frame.width() - self.width())  # less the title bar and borders
+        room_h = area.height() - (frame.height() - self.height())
+        dock = self.tags.dock
+        if self.minimumSizeHint().width() > room_w and not dock.isHidden() and not dock.isFloating():
+            dock.hide()
+            self.statusBar().showMessage("The Tags panel is closed: this screen is too narrow for it beside the "
+                                         "photos (View ▸ Tags panel opens it)", 15_000)
+        width, height = min(self.width(), room_w), min(self.height(), room_h)
         if (width, height) != (self.width(), self.height()):
-            self.resize(width, height)
+            self.resize(width, height)  # (never below the layout's minimum size)
         frame = self.frameGeometry()
         x = max(area.left(), min(frame.left(), area.right() + 1 - frame.width()))
         y = max(area.top(), min(frame.top(), area.bottom() + 1 - frame.height()))

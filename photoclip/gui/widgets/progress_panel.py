@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QWidget
 
 from photoclip import formatting
 from photoclip.core.events import IndexProgress
+from photoclip.gui.widgets.narrow import ElidedLabel
 
 
 class ProgressPanel(QWidget):
@@ -16,7 +17,7 @@ class ProgressPanel(QWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.label = QLabel("Ready")
+        self.label = ElidedLabel("Ready")  # a long progress line must not hold the window wider than its screen
         self.bar = QProgressBar()
         self.bar.setTextVisible(True)
         self.bar.setMinimumWidth(200)

@@ -5,7 +5,7 @@ cells a little so a row fills the width."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QWidget
 
 #: the stored thumbnails are 256 px (core/imaging/thumbnails.py): larger cells would only blur them
 MAX_SIZE = 256
@@ -29,6 +29,7 @@ class ThumbSizeSlider(QWidget):
 
     def __init__(self, size: int = DEFAULT_SIZE, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)  # the label beside the slider
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setAccessibleName("Thumbnail size")
         self.slider.setToolTip("Thumbnail size (Ctrl+= larger, Ctrl+- smaller)")
