@@ -233,12 +233,14 @@ class MainWindow(QMainWindow):
 
     def set_thumb_size(self, size: int, save: bool = True) -> None:
         """Both grids: the results and the library view."""
+        size = clamp_size(size)
+        if self.thumb_slider.value() != size:
+            self.thumb_slider.set_value(size)  # announces it: back here with the same size
+            return
         self.results_view.set_thumb_size(size)
         self.browse.view.set_thumb_size(size)
-        if self.thumb_slider.value() != size:
-            self.thumb_slider.set_value(size)  # (announces the clamped value, which comes back here once)
         if save:
-            self.store.setValue(THUMB_SETTING, self.thumb_slider.value())
+            self.store.setValue(THUMB_SETTING, size)
 
     def thumb_size(self) -> int:
         return self.thumb_slider.value()
@@ -797,7 +799,7 @@ class MainWindow(QMainWindow):
         if not self._shown_once:  # the frame (title bar) is known now
             self._shown_once = True
             self.fit_to_screen()
-            QTimer.singleShot(0, lambda: setattr(self, "_fit_panels_on", True))
+            QTimer.singleShot(0, self, lambda: setattr(self, "_fit_panels_on", True))
 
     def save_geometry(self) -> None:
         self.store.setValue("window/geometry", self.saveGeometry())
