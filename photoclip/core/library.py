@@ -42,7 +42,16 @@ from photoclip.core.reclaim import GRACE_DAYS, ReclaimReport, ReclaimResult
 from photoclip.core.relevance import Relevance
 from photoclip.core.search import CutText, Filters, Hit, Searcher, SearchResults, cut_texts, query_terms
 from photoclip.core.settings import Settings
-from photoclip.core.store.catalog import BrowseScope, Catalog, FolderRow, PhotoRow
+from photoclip.core.store.catalog import (
+    WATCH_MODE_PREFIX,
+    BrowseScope,
+    Catalog,
+    FolderPlacement,
+    FolderRow,
+    PhotoRow,
+    SubfolderCount,
+    path_inside,
+)
 from photoclip.core.store.db import Database
 
 if TYPE_CHECKING:
@@ -171,6 +180,8 @@ class Library:
             describe, text_loader = getattr(embedder, "describe", None), getattr(embedder, "load_text", None)
         else:
             factory = lambda _s, _b, e=embedder: e  # noqa: E731
+        if not catalog.db.read_only:
+            catalog.fold_nested_roots()  # a catalog from before roots could not nest (cheap when none do)
         library = cls(settings, catalog, factory, loads_models=embedder is None, remember_model=remember_model,
                       describe=describe, text_loader=text_loader)
         if embedder is None:
@@ -277,10 +288,35 @@ class Library:
 
     # folders -------------------------------------------------------------------------------------------
     def add_folder(self, path: Path | str) -> FolderRow:
+        """The library folder (root) that holds ``path`` from now on: see ``place_folder``."""
+        return self.place_folder(path).root
+
+    def place_folder(self, path: Path | str) -> FolderPlacement:
+        """Add a folder the way photo apps do: a folder inside a library folder is already part of it (nothing
+        added, outcome "inside"); a folder that holds library folders becomes one and takes them in as its
+        sub-folders ("added" with ``folded``: photos, tags and albums kept, nothing re-embedded)."""
         folder = Path(path).expanduser().resolve()
         if not folder.is_dir():
             raise FolderNotFoundError(f"{folder} is not a folder.", "Check the path and that the drive is connected.")
-        return self.catalog.add_folder(folder)
+        if self.read_only:
+            known = self._covering(str(folder))
+            if known is not None:  # nothing to write: a read-only catalog can still say where it is
+                return known
+            self._check_writable()
+        placement = self.catalog.place_folder(folder)
+        if placement.folded:
+            _carry_polling(self.catalog, placement)
+        return placement
+
+    def _covering(self, path: str) -> FolderPlacement | None:
+        for root in self.catalog.folders():
+            if root.path == path or path_inside(path, root.path):
+                return FolderPlacement(root, path, "known" if root.path == path else "inside")
+        return None
+
+    def subfolders(self, path: str) -> list[SubfolderCount]:
+        """The sub-folders of a library folder (or of a folder inside one) that hold photos, with counts."""
+        return self.catalog.subfolders(path)
 
     def remove_folder(self, path: Path | str) -> int:
         folder = self.catalog.folder_by_path(Path(path).expanduser().resolve())
@@ -295,7 +331,12 @@ class Library:
     def index_folders(self, paths: list[Path | str] | None = None, control: JobControl | None = None) -> IndexSummary:
         """Add the given folders (all known folders when None) and bring the index up to date."""
         self._check_writable()
-        folders = [self.add_folder(p) for p in paths] if paths else self.catalog.folders()
+        if paths:
+            placed = [self.place_folder(p) for p in paths]
+            # where each landed once all are placed: a later one may have folded an earlier one's root
+            folders = _scan_scopes([self._covering(p.path) or p for p in placed])
+        else:
+            folders = self.catalog.folders()
         with self.jobs.indexing(self._waiting_for_cleanup):
             indexer, missing = self._indexer_or_catalog()
             summary = indexer.run(folders, control)
@@ -732,6 +773,37 @@ class _FolderModel:
             spec = model_switch.library_model(settings, self._catalog)
             self.bus.emit(ModelLoading(spec, "ready", f"{embedder.backend} on {embedder.device}"))
         return embedder
+
+
+def _scan_scopes(placements: list[FolderPlacement]) -> list[FolderRow]:
+    """What to scan for the folders asked for: a whole root, or just a folder inside one (``FolderRow.scope``;
+    the whole root when it was offline, so all of it is checked). Each root or folder is scanned once."""
+    whole = {p.root.id for p in placements if p.outcome != "inside" or p.root.state == "offline"}
+    rows: list[FolderRow] = []
+    roots: set[int] = set()
+    scopes: set[str] = set()
+    for p in placements:
+        if p.root.id in whole:
+            if p.root.id not in roots:
+                roots.add(p.root.id)
+                rows.append(p.root)
+            continue
+        others = [q.path for q in placements if q.root.id == p.root.id and q.path != p.path]
+        if p.path not in scopes and not any(path_inside(p.path, other) for other in others):
+            scopes.add(p.path)
+            rows.append(replace(p.root, scope=p.path))
+    return rows
+
+
+def _carry_polling(catalog: Catalog, placement: FolderPlacement) -> None:
+    """A folded sub-folder that was polled because of where it lives (a network share inside the new root)
+    still needs polling: the root is polled then, unless the user chose its mode (the catalog already carried
+    explicit overrides up, ``catalog._fold``)."""
+    from photoclip.core.scan.volumes import choose_mode
+
+    key = WATCH_MODE_PREFIX + placement.root.path
+    if catalog.get_meta(key) is None and any(choose_mode(p) == "poll" for p in placement.folded):
+        catalog.set_meta(key, "poll")
 
 
 def _is_under(path: str, folder: str) -> bool:

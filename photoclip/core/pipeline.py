@@ -144,8 +144,9 @@ class Indexer:
             remember_if_mount(self.catalog, folder.path)
             if folder.state == "offline":
                 self.catalog.set_photos_status(folder.id, "indexed")
-            rows = self.catalog.photos_in_folder(folder.id)
-            reconcile(plan, folder.id, list(walk(root)), rows, known)
+            # a scan of one folder inside the root compares just that part of it
+            rows = self.catalog.photos_in_folder(folder.id, folder.scope)
+            reconcile(plan, folder.id, list(walk(Path(folder.scope) if folder.scope else root)), rows, known)
         summary.unchanged = plan.unchanged
         return plan
 

@@ -43,12 +43,12 @@ from photoclip.core.scan.availability import is_available, remember_if_mount, wa
 from photoclip.core.scan.queue import DELETE, RESCAN, UPSERT, Entry, WorkQueue
 from photoclip.core.scan.volumes import choose_mode
 from photoclip.core.scan.walker import SYSTEM_DIRS, is_photo_name
-from photoclip.core.store.catalog import FolderRow
+from photoclip.core.store.catalog import WATCH_MODE_PREFIX, FolderRow, path_inside
 
 DELETE_DIR = "delete_dir"
 #: errors that stop the watcher: nothing can be indexed until the user acts
 FATAL = (ModelNotAvailableError, ModelFormatError, CatalogError, ReadOnlyCatalogError)
-MODE_META_PREFIX = "watch_mode:"
+MODE_META_PREFIX = WATCH_MODE_PREFIX
 INSTANCES_FIX = "sudo sysctl fs.inotify.max_user_instances=1024"
 #: watchdog's event for lost events (a kernel queue overflow), by name: older watchdogs lack the class
 EVENTS_LOST = "events_lost"
@@ -203,8 +203,11 @@ class Watcher:
         return not self._busy and self._raw.empty() and len(self.work) == 0 and self._state == "watching"
 
     def set_mode(self, path: str | Path, mode: str) -> None:
-        """Remember "auto", "native" or "poll" for a folder; applies when the folder is next (re)started."""
-        self.library.catalog.set_meta(MODE_META_PREFIX + str(Path(path).expanduser().resolve()), mode)
+        """Remember "auto", "native" or "poll" for a folder (for the root that holds it: roots are what is
+        watched); applies when the folder is next (re)started."""
+        folder = str(Path(path).expanduser().resolve())
+        root = next((r.path for r in self.library.catalog.folders() if path_inside(folder, r.path)), folder)
+        self.library.catalog.set_meta(MODE_META_PREFIX + root, mode)
 
     # worker thread -------------------------------------------------------------------------------------
     def _run(self) -> None:
@@ -376,9 +379,12 @@ class Watcher:
 
     # folders -------------------------------------------------------------------------------------------
     def _refresh_folders(self, startup: bool = False) -> None:
-        rows = [r for r in self.library.catalog.folders() if self._only is None or r.path in self._only]
+        rows = _outermost(self.library.catalog.folders())
+        if self._only is not None:  # a folder asked for inside a root: the root is watched
+            rows = [r for r in rows if any(p == r.path or path_inside(p, r.path) for p in self._only)]
         ids = {r.id for r in rows}
-        for folder_id in [i for i in self._folders if i not in ids]:  # removed from the library
+        for folder_id in [i for i in self._folders if i not in ids]:  # removed, or folded into a new root
+            self.work.drop_folder(folder_id)  # the new root's own rescan covers its files
             self._stop_observer(self._folders.pop(folder_id))
         for row in rows:
             folder = self._folders.get(row.id)
@@ -509,6 +515,12 @@ class Watcher:
         if status != self._last_status:
             self._last_status = status
             self.library.events.emit(status)
+
+
+def _outermost(rows: list[FolderRow]) -> list[FolderRow]:
+    """Roots not inside another root: one observer per tree, never two over the same files (a read-only
+    catalog from before roots could not nest may still list nested ones)."""
+    return [r for r in rows if not any(path_inside(r.path, o.path) for o in rows)]
 
 
 def _reader_thread(observer: BaseObserver | None) -> int | None:

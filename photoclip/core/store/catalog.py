@@ -43,10 +43,41 @@ class PhotoRow:
 
 @dataclass(frozen=True)
 class FolderRow:
+    """A library root (roots never nest: see ``Catalog.place_folder``)."""
+
     id: int
     path: str
     state: str
     last_scan_at: float | None
+    #: a folder inside the root to scan alone (None: the whole root); set for a scan, never stored
+    scope: str | None = None
+
+
+@dataclass(frozen=True)
+class FolderPlacement:
+    """Where a folder added to the library landed. Roots never nest: a folder inside a root is already part
+    of it; a folder that holds roots becomes the root and takes them in as sub-folders."""
+
+    root: FolderRow
+    #: the folder asked for
+    path: str
+    #: "added": a new root; "known": already a root; "inside": inside ``root`` already (nothing added)
+    outcome: str
+    #: roots that became sub-folders of the new root (their photos, tags and albums kept, nothing re-embedded)
+    folded: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SubfolderCount:
+    """A sub-folder that holds shown photos (at any depth), as the library panel lists it."""
+
+    path: str
+    #: shown photos (indexed or offline) in it and its sub-folders
+    photos: int
+    #: files that could not be indexed, in it and its sub-folders
+    failed: int
+    #: whether any of its photos lie deeper (it has sub-folders of its own to list)
+    has_subfolders: bool
 
 
 @dataclass(frozen=True)
@@ -179,11 +210,40 @@ class Catalog:
 
     # folders -------------------------------------------------------------------------------------------
     def add_folder(self, path: Path) -> FolderRow:
+        """The root that holds ``path`` from now on (``place_folder``)."""
+        return self.place_folder(path).root
+
+    def place_folder(self, path: Path | str) -> FolderPlacement:
+        """Add a folder without ever nesting roots: a folder inside a root is already covered (nothing is
+        added); a folder holding roots becomes the root and folds them in (``_fold``). One transaction, so two
+        processes adding folders at once cannot make nested roots either."""
+        wanted = str(path)
         with self.transaction() as db:
-            db.execute("INSERT OR IGNORE INTO folders(path, added_at) VALUES (?, ?)", (to_db(str(path)), time.time()))
-        folder = self.folder_by_path(path)
-        assert folder is not None
-        return folder
+            roots = [_folder(r) for r in db.execute("SELECT * FROM folders ORDER BY path")]
+            for root in roots:
+                if root.path == wanted:
+                    return FolderPlacement(root, wanted, "known")
+                if path_inside(wanted, root.path):
+                    return FolderPlacement(root, wanted, "inside")
+            new_id = db.execute("INSERT INTO folders(path, added_at) VALUES (?, ?)",
+                                (to_db(wanted), time.time())).lastrowid
+            new = FolderRow(new_id, wanted, "ok", None)
+            children = [r for r in roots if path_inside(r.path, wanted)]
+            _fold(db, new, children)
+        return FolderPlacement(new, wanted, "added", tuple(c.path for c in children))
+
+    def fold_nested_roots(self) -> dict[str, list[str]]:
+        """Repair a catalog made before roots could not nest (a sub-folder added as a root of its own, its
+        photos' folder flipping between the two at each scan): each nested root becomes part of the outermost
+        root holding it. Returns {outer root: roots folded into it}; without nested roots it writes nothing."""
+        if not _nesting(self.folders()):
+            return {}
+        with self.transaction() as db:
+            roots = [_folder(r) for r in db.execute("SELECT * FROM folders ORDER BY path")]
+            nesting = _nesting(roots)  # read again under the write lock: another process may have folded them
+            for outer, children in nesting.items():
+                _fold(db, outer, children)
+        return {outer.path: [c.path for c in children] for outer, children in nesting.items()}
 
     def folder_by_path(self, path: Path) -> FolderRow | None:
         row = self.db.conn.execute("SELECT * FROM folders WHERE path = ?", (to_db(str(path)),)).fetchone()
@@ -208,9 +268,39 @@ class Catalog:
             else:
                 db.execute("UPDATE folders SET state = ? WHERE id = ?", (state, folder_id))
 
+    def subfolders(self, folder: str) -> list[SubfolderCount]:
+        """The sub-folders of ``folder`` (a root or a folder inside one) that hold photos, with their counts
+        including their own sub-folders, by name. SQL does the work: one range of the path index and a GROUP
+        BY on the next path component, so a root of a million photos never reaches Python row by row."""
+        sep = _sep(folder)
+        prefix = folder.rstrip("/\\") + sep
+        upper = prefix[:-1] + chr(ord(sep) + 1)  # every path that starts with prefix sorts below this
+        start = len(db_bytes(prefix)) + 1
+        # text paths and byte paths (names that are not UTF-8) are two ranges of the same index
+        rows = self.db.conn.execute(
+            """SELECT child, SUM(status != 'failed'), SUM(status = 'failed'), MAX(deeper) FROM (
+                   SELECT status, substr(rest, 1, cut - 1) AS child, instr(substr(rest, cut + 1), :sep) > 0 AS deeper
+                   FROM (SELECT status, rest, instr(rest, :sep) AS cut FROM (
+                         SELECT status, substr(CAST(path AS BLOB), :start) AS rest FROM photos
+                         WHERE (path >= :lo AND path < :hi) OR (path >= :blo AND path < :bhi)))
+                   WHERE cut > 1)
+               GROUP BY child HAVING SUM(status != 'failed') > 0""",
+            {"sep": db_bytes(sep), "start": start, "lo": prefix, "hi": upper, "blo": db_bytes(prefix),
+             "bhi": db_bytes(upper)},
+        ).fetchall()
+        found = [SubfolderCount(prefix + from_db(bytes(r[0])), r[1], r[2], bool(r[3])) for r in rows]
+        return sorted(found, key=lambda f: (f.path.casefold(), f.path))
+
     # photos --------------------------------------------------------------------------------------------
-    def photos_in_folder(self, folder_id: int) -> dict[str, PhotoRow]:
-        rows = self.db.conn.execute("SELECT * FROM photos WHERE folder_id = ?", (folder_id,)).fetchall()
+    def photos_in_folder(self, folder_id: int, under: str | None = None) -> dict[str, PhotoRow]:
+        """A root's photos; ``under``: only those inside that folder of it (a scan of one sub-folder)."""
+        if under is None:
+            rows = self.db.conn.execute("SELECT * FROM photos WHERE folder_id = ?", (folder_id,)).fetchall()
+        else:
+            prefix = db_bytes(under.rstrip("/\\") + _sep(under))
+            rows = self.db.conn.execute(
+                "SELECT * FROM photos WHERE folder_id = ? AND substr(CAST(path AS BLOB), 1, ?) = ?",
+                (folder_id, len(prefix), prefix)).fetchall()
         return {photo.path: photo for photo in map(_photo, rows)}
 
     def photo_by_path(self, path: str) -> PhotoRow | None:
@@ -700,8 +790,10 @@ class Catalog:
         if not entries:
             return
         with self.transaction() as db:
+            # an entry of a root removed or folded into another since (the watcher drops those) is skipped
             db.executemany(
-                """INSERT INTO queue(path, folder_id, kind, enqueued_at, not_before) VALUES (?,?,?,?,?)
+                """INSERT INTO queue(path, folder_id, kind, enqueued_at, not_before)
+                   SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM folders WHERE id = ?2)
                    ON CONFLICT(path) DO UPDATE SET folder_id=excluded.folder_id, kind=excluded.kind,
                      enqueued_at=excluded.enqueued_at, not_before=excluded.not_before""",
                 [(to_db(path), *rest) for path, *rest in entries],
@@ -729,6 +821,48 @@ class Catalog:
             "SELECT path FROM photos WHERE substr(CAST(path AS BLOB), 1, ?) = ?", (len(prefix), prefix)
         ).fetchall()
         return [from_db(r[0]) for r in rows]
+
+
+def path_inside(path: str, folder: str) -> bool:
+    """Whether ``path`` lies inside ``folder`` (at any depth; not the folder itself)."""
+    return path != folder and path.startswith(folder.rstrip("/\\") + _sep(folder))
+
+
+#: catalog meta key of a folder's watch mode override ("auto", "native", "poll"; core/scan/watcher.py)
+WATCH_MODE_PREFIX = "watch_mode:"
+
+
+def _nesting(roots: list[FolderRow]) -> dict[FolderRow, list[FolderRow]]:
+    """Each outermost root that holds other roots, with the roots inside it (few rows: the folder table)."""
+    nesting: dict[FolderRow, list[FolderRow]] = {}
+    for root in roots:
+        outer = [r for r in roots if path_inside(root.path, r.path)]
+        if outer:
+            nesting.setdefault(min(outer, key=lambda r: len(r.path)), []).append(root)
+    return nesting
+
+
+def _fold(db: sqlite3.Connection, root: FolderRow, children: list[FolderRow]) -> None:
+    """Make ``children`` (roots inside ``root``) sub-folders of ``root``: their photos and queued work move to
+    it by folder id alone (paths, content hashes, tags, albums and vectors stay: nothing is re-embedded), then
+    their rows go. A child's photos take the root's state: offline with an offline root, else indexed (a child
+    that was offline is checked by the root's next scan). A child's polling override carries up: one that had
+    to be polled (a network share inside the root) is still polled as part of the root; other overrides of
+    the children are dropped, the root's own override wins."""
+    if not children:
+        return
+    ids = [c.id for c in children]
+    marks = ",".join("?" * len(ids))
+    status, old = ("offline", "indexed") if root.state == "offline" else ("indexed", "offline")
+    db.execute(f"UPDATE photos SET status = ? WHERE folder_id IN ({marks}) AND status = ?", (status, *ids, old))
+    db.execute(f"UPDATE photos SET folder_id = ? WHERE folder_id IN ({marks})", (root.id, *ids))
+    db.execute(f"UPDATE queue SET folder_id = ? WHERE folder_id IN ({marks})", (root.id, *ids))
+    keys = [to_db(WATCH_MODE_PREFIX + c.path) for c in children]
+    modes = {r[0] for r in db.execute(f"SELECT value FROM meta WHERE key IN ({marks})", keys)}
+    if "poll" in modes:
+        db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, 'poll')", (to_db(WATCH_MODE_PREFIX + root.path),))
+    db.execute(f"DELETE FROM meta WHERE key IN ({marks})", keys)
+    db.execute(f"DELETE FROM folders WHERE id IN ({marks})", ids)
 
 
 # ISO strings sort as dates; photos without EXIF dates (screenshots, scans) fall back to their file time.
