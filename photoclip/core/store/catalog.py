@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from photoclip.core.filenames import db_bytes, from_db, to_db
+from photoclip.core.filenames import db_bytes, from_db, is_text, to_db
 from photoclip.core.store.db import PAGE_SIZE, Database
 
 SEARCHABLE = ("indexed", "offline")
@@ -268,28 +268,49 @@ class Catalog:
             else:
                 db.execute("UPDATE folders SET state = ? WHERE id = ?", (state, folder_id))
 
-    def subfolders(self, folder: str) -> list[SubfolderCount]:
+    def subfolders(self, folder: str, failed: Iterable[str] | None = None) -> list[SubfolderCount]:
         """The sub-folders of ``folder`` (a root or a folder inside one) that hold photos, with their counts
-        including their own sub-folders, by name. SQL does the work: one range of the path index and a GROUP
-        BY on the next path component, so a root of a million photos never reaches Python row by row."""
+        including their own sub-folders, by name. ``failed``: the paths of the files that could not be indexed
+        where the caller has them (the library status does), else they are read here.
+
+        A skip scan of the path index, never a row per photo in Python: SQLite finds the first path of the next
+        sub-folder, counts its range of the index (index only), and jumps past it; a million photos in 25
+        sub-folders take 25 short steps (benchmark in docs/benchmarks.md)."""
         sep = _sep(folder)
         prefix = folder.rstrip("/\\") + sep
-        upper = prefix[:-1] + chr(ord(sep) + 1)  # every path that starts with prefix sorts below this
+        failed_paths = [from_db(r[0]) for r in self.db.conn.execute(
+            "SELECT path FROM photos WHERE status = 'failed'")] if failed is None else failed
+        found = [self._subfolder(prefix + name, failed_paths) for name in self._child_names(prefix)]
+        return sorted((f for f in found if f.photos > 0), key=lambda f: (f.path.casefold(), f.path))
+
+    def _child_names(self, prefix: str) -> Iterator[str]:
+        """Names of the folders directly inside ``prefix`` (ending in the separator) that hold any file."""
+        sep = prefix[-1]
         start = len(db_bytes(prefix)) + 1
         # text paths and byte paths (names that are not UTF-8) are two ranges of the same index
-        rows = self.db.conn.execute(
-            """SELECT child, SUM(status != 'failed'), SUM(status = 'failed'), MAX(deeper) FROM (
-                   SELECT status, substr(rest, 1, cut - 1) AS child, instr(substr(rest, cut + 1), :sep) > 0 AS deeper
-                   FROM (SELECT status, rest, instr(rest, :sep) AS cut FROM (
-                         SELECT status, substr(CAST(path AS BLOB), :start) AS rest FROM photos
-                         WHERE (path >= :lo AND path < :hi) OR (path >= :blo AND path < :bhi)))
-                   WHERE cut > 1)
-               GROUP BY child HAVING SUM(status != 'failed') > 0""",
-            {"sep": db_bytes(sep), "start": start, "lo": prefix, "hi": upper, "blo": db_bytes(prefix),
-             "bhi": db_bytes(upper)},
-        ).fetchall()
-        found = [SubfolderCount(prefix + from_db(bytes(r[0])), r[1], r[2], bool(r[3])) for r in rows]
-        return sorted(found, key=lambda f: (f.path.casefold(), f.path))
+        for low, high in _ranges(prefix):
+            while True:
+                row = self.db.conn.execute(
+                    """SELECT path FROM photos WHERE path >= ? AND path < ?
+                       AND instr(substr(CAST(path AS BLOB), ?), ?) > 0 ORDER BY path LIMIT 1""",
+                    (low, high, start, db_bytes(sep)),
+                ).fetchone()
+                if row is None:
+                    break
+                rest = from_db(row[0])[len(prefix):]
+                name = rest[:rest.index(sep)]
+                yield name
+                after = prefix + name + chr(ord(sep) + 1)  # past every path of that sub-folder
+                low = after if isinstance(low, str) else db_bytes(after)
+
+    def _subfolder(self, path: str, failed: Iterable[str]) -> SubfolderCount:
+        sep = _sep(path)
+        inner = path + sep
+        files = sum(self.db.conn.execute("SELECT COUNT(*) FROM photos WHERE path >= ? AND path < ?",
+                                         (low, high)).fetchone()[0] for low, high in _ranges(inner))
+        broken = sum(1 for p in failed if p.startswith(inner))
+        deeper = next(self._child_names(inner), None) is not None
+        return SubfolderCount(path, files - broken, broken, deeper)
 
     # photos --------------------------------------------------------------------------------------------
     def photos_in_folder(self, folder_id: int, under: str | None = None) -> dict[str, PhotoRow]:
@@ -821,6 +842,15 @@ class Catalog:
             "SELECT path FROM photos WHERE substr(CAST(path AS BLOB), 1, ?) = ?", (len(prefix), prefix)
         ).fetchall()
         return [from_db(r[0]) for r in rows]
+
+
+def _ranges(prefix: str) -> list[tuple[str | bytes, str | bytes]]:
+    """The ranges of the path index that hold every path starting with ``prefix`` (which ends in the
+    separator): as text, and as bytes for names stored as BLOBs (SQLite sorts all text before all blobs;
+    under a prefix that is not text itself every path is a BLOB)."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    as_bytes = (db_bytes(prefix), db_bytes(upper))
+    return [(prefix, upper), as_bytes] if is_text(prefix) else [as_bytes]
 
 
 def path_inside(path: str, folder: str) -> bool:
