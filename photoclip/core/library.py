@@ -314,9 +314,10 @@ class Library:
                 return FolderPlacement(root, path, "known" if root.path == path else "inside")
         return None
 
-    def subfolders(self, path: str) -> list[SubfolderCount]:
-        """The sub-folders of a library folder (or of a folder inside one) that hold photos, with counts."""
-        return self.catalog.subfolders(path)
+    def subfolders(self, path: str, failed: list[str] | None = None) -> list[SubfolderCount]:
+        """The sub-folders of a library folder (or of a folder inside one) that hold photos, with counts;
+        ``failed``: the paths of the files that could not be indexed, where the caller has them (the status)."""
+        return self.catalog.subfolders(path, failed)
 
     def remove_folder(self, path: Path | str) -> int:
         folder = self.catalog.folder_by_path(Path(path).expanduser().resolve())

@@ -36,6 +36,7 @@ from photoclip.core.events import IndexProgress, ModelLoading, ScanFinished, Wat
 from photoclip.core.filenames import display
 from photoclip.core.library import Library, LibraryStatus
 from photoclip.core.search import SearchResults
+from photoclip.core.store.catalog import FolderPlacement
 from photoclip.formatting import count
 from photoclip.gui.bridge import EventBridge
 from photoclip.gui.browse_controller import BrowseController
@@ -264,6 +265,7 @@ class MainWindow(QMainWindow):
             self.splitter.setSizes([left - give, right + give])
 
     def _connect(self) -> None:
+        self.library_panel.subfolders = self.library.subfolders  # read on the GUI thread: index-only, fast
         self.library_panel.add_requested.connect(self.choose_folder)
         self.library_panel.remove_requested.connect(self.remove_folder)
         self.library_panel.rescan_requested.connect(self.rescan_all)
@@ -307,20 +309,47 @@ class MainWindow(QMainWindow):
             self.add_folders([folder])
 
     def add_folders(self, paths: list[str]) -> IndexJob | None:
+        """Add folders (the dialog, a drop): a folder inside a library folder is not added again but shown
+        (selected in the panel, its photos in the view) and checked for changes; a folder holding library
+        folders takes them in as its sub-folders. Roots never nest (core: ``Library.place_folder``)."""
         added: list[str] = []
+        placements = []
         for path in paths:
             try:
-                added.append(self.library.add_folder(path).path)  # one quick row; the indexing runs on the worker
+                placement = self.library.place_folder(path)  # one quick row; the indexing runs on the worker
             except Exception as exc:  # a missing folder, a read-only catalog: a banner; a bug: the crash report
                 known = user_error_for(exc)
                 if known is None:
                     raise
                 self.show_error(known)
+                continue
+            placements.append(placement)
+            added.append(placement.path)  # a folder inside a root: only that part of it is checked
         if not added:
             return None
+        self._tell_placed(placements)
         job = self.indexing.index(added)
         self._redraw_activity()
         return job
+
+    def _tell_placed(self, placements: list[FolderPlacement]) -> None:
+        """Say where a folder that was already covered, or that took library folders in, landed."""
+        notes = []
+        for placement in placements:
+            name, root = display(Path(placement.path).name), display(Path(placement.root.path).name)
+            if placement.outcome == "inside":
+                notes.append(f"“{name}” is already in the library, inside “{root}”: showing its photos.")
+            elif placement.outcome == "known":
+                notes.append(f"“{name}” is already in the library: checking it for changes.")
+            elif placement.folded:
+                notes.append(f"Added “{name}”: it takes in {count(len(placement.folded), 'library folder')} as "
+                             "sub-folders (their photos, tags and albums kept).")
+        if notes:
+            self.statusBar().showMessage(" ".join(notes), 10000)
+        shown = next((p for p in reversed(placements) if p.outcome == "inside"), None)
+        if shown is not None:
+            self.browse.show_folder(shown.path)
+            self.library_panel.select_path(shown.path)
 
     def rescan_all(self) -> IndexJob | None:
         if not self.library.folders():
