@@ -15,6 +15,7 @@ from photoclip.core.filenames import display, json_safe
 from photoclip.core.library import Library
 from photoclip.core.search import Filters, Hit, SearchResults
 from photoclip.core.settings import Settings
+from photoclip.core.store.catalog import FolderPlacement
 from photoclip.formatting import count, explain
 
 
@@ -27,6 +28,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     progress = TerminalProgress(enabled=False if args.json else None, notices=not args.json)
     control = JobControl()
     with Library.open(settings) as library:
+        for placement in [library.place_folder(p) for p in args.paths or []]:
+            _tell_placed(placement)
         library.events.subscribe(progress)
         try:
             summary = run_in_thread(lambda: library.index_folders(args.paths or None, control), control.cancel)
@@ -53,6 +56,17 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
               file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK
+
+
+def _tell_placed(placement: FolderPlacement) -> None:
+    """Library folders never nest: say so when a folder named is inside one, or took some in (stderr: stdout
+    stays the result)."""
+    if placement.outcome == "inside":
+        print(f"{display(placement.path)} is inside the library folder {display(placement.root.path)}: "
+              "indexing it as part of that folder.", file=sys.stderr)
+    for folded in placement.folded:
+        print(f"{display(folded)} is now a sub-folder of the library folder {display(placement.root.path)} "
+              "(its photos, tags and albums kept).", file=sys.stderr)
 
 
 def _filters(args: argparse.Namespace) -> Filters:

@@ -322,6 +322,11 @@ class Library:
     def remove_folder(self, path: Path | str) -> int:
         folder = self.catalog.folder_by_path(Path(path).expanduser().resolve())
         if folder is None:
+            covering = self._covering(str(Path(path).expanduser().resolve()))
+            if covering is not None:  # a sub-folder is part of its library folder: removed only with it
+                raise FolderNotFoundError(
+                    f"{path} is inside the library folder {covering.root.path}: only whole library folders can be "
+                    "removed.", f"Remove {covering.root.path}, or move these photos out of it.")
             raise FolderNotFoundError(f"{path} is not in the library.", "Run 'photoclip status' to list folders.")
         return self.catalog.remove_folder(folder.id)
 
