@@ -52,6 +52,11 @@ def _holds(folder: str, path: str) -> bool:
     return path == folder or path_inside(path, folder)
 
 
+def _activity_in(activity: dict[str, str], root: str) -> str | None:
+    """What happens to a library folder: to it, or to a folder inside it (a dropped sub-folder's scan)."""
+    return activity.get(root) or next((word for path, word in activity.items() if path_inside(path, root)), None)
+
+
 class _ExactPath:
     """A folder's path kept as Python's ``str`` inside a Qt item (core/filenames.py)."""
 
@@ -151,7 +156,7 @@ class LibraryPanel(QWidget):
             counts = status.folder_counts.get(folder.id, {})
             photos = sum(n for s, n in counts.items() if s != "failed")
             item = self._item(folder.path, display(Path(folder.path).name or folder.path), photos,
-                              folder_state(folder.state, counts, activity.get(folder.path)), icon)
+                              folder_state(folder.state, counts, _activity_in(activity, folder.path)), icon)
             known = self._children.get(folder.path)
             item.setChildIndicatorPolicy(
                 _NO_CHILDREN if self.subfolders is None or known == [] else _CHILDREN)
