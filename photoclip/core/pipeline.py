@@ -37,10 +37,10 @@ from photoclip.core.events import EventBus, FileFailed, IndexProgress, IndexWait
 from photoclip.core.imaging.decode import DEFAULT_MAX_PIXELS
 from photoclip.core.imaging.thumbnails import ThumbnailCache
 from photoclip.core.index.hnsw import VectorIndex
-from photoclip.core.scan.availability import is_available, remember_if_mount, was_mount
+from photoclip.core.scan.availability import is_available, mounts_inside, remember_if_mount, was_mount
 from photoclip.core.scan.reconcile import Plan, WorkItem, reconcile
 from photoclip.core.scan.walker import FileEntry, entry_for, is_photo_name, walk
-from photoclip.core.store.catalog import Catalog, FolderRow, PhotoRecord
+from photoclip.core.store.catalog import Catalog, FolderRow, PhotoRecord, PhotoRow, path_inside
 
 PROGRESS_INTERVAL = 0.2
 INDEX_SAVE_INTERVAL = 60.0
@@ -146,9 +146,21 @@ class Indexer:
                 self.catalog.set_photos_status(folder.id, "indexed")
             # a scan of one folder inside the root compares just that part of it
             rows = self.catalog.photos_in_folder(folder.id, folder.scope)
+            for mount in mounts_inside(self.catalog, folder.path):  # a share inside it, unmounted: offline
+                rows = self._share_inside(mount, rows, summary)
             reconcile(plan, folder.id, list(walk(Path(folder.scope) if folder.scope else root)), rows, known)
         summary.unchanged = plan.unchanged
         return plan
+
+    def _share_inside(self, mount: str, rows: dict[str, PhotoRow], summary: IndexSummary) -> dict[str, PhotoRow]:
+        """A share mounted inside a root (it was a root of its own): unmounted, its photos are kept offline and
+        left out of the reconcile, as an unmounted root's are; mounted again, they are back."""
+        if is_available(mount, mounted_before=True):
+            self.catalog.set_status_under(mount, "offline", "indexed")
+            return rows
+        self.catalog.set_status_under(mount, "indexed", "offline")
+        summary.offline_folders.append(mount)
+        return {path: row for path, row in rows.items() if not path_inside(path, mount)}
 
     def plan_paths(self, items: list[tuple[int, str]], known: set[str], summary: IndexSummary) -> Plan:
         """Plan for single files (watcher events): (folder id, path) pairs; a vanished path is a removal."""

@@ -4,9 +4,17 @@ from SQL and stay the same across a reopen. Real SQLite, real files."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import sqlite3
+import subprocess
+import sys
+import textwrap
 import time
 from pathlib import Path
+
+import pytest
 
 from photoclip.core.library import Library
 from photoclip.core.scan.watcher import Watcher, WatchOptions
@@ -16,6 +24,8 @@ from photoclip.core.tagging.tagger import Tagger
 from tests.support.color_embedder import ColorEmbedder
 from tests.support.library_fixtures import make_settings, open_library, write_photo
 from tests.support.watching import wait_for
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _tree(photos: Path) -> Path:
@@ -170,3 +180,61 @@ def test_a_parent_added_while_watching_replaces_the_child_observer(tmp_path):
             status = watcher.status()
             assert status.watched + status.polled == 1
         assert watcher.error is None
+
+
+SHARE_CHILD = textwrap.dedent(
+    """
+    import json, subprocess, sys
+    from pathlib import Path
+    from tests.support.color_embedder import ColorEmbedder
+    from tests.support.library_fixtures import open_library, write_photo
+
+    data, photos = Path(sys.argv[1]), Path(sys.argv[2])
+    share = photos / "nas"
+
+    def mount():
+        subprocess.run(["mount", "-t", "tmpfs", "share", str(share)], check=True)
+        for colour in ("red", "green", "blue"):
+            write_photo(share / "trip" / f"{colour}.png", colour)
+
+    def run(library, *paths):
+        summary = library.index_folders(list(paths) or None)
+        return {"removed": summary.removed, "embedded": summary.embedded, "offline": summary.offline_folders,
+                "counts": library.status().counts, "folders": [f.path for f in library.folders()]}
+
+    embedder = ColorEmbedder()
+    mount()
+    with open_library(data, embedder) as library:
+        report = {"share": run(library, share)}  # the share alone first: a root, remembered as a mount
+        write_photo(photos / "home.png", "yellow")
+        report["parent"] = run(library, photos)  # takes the share in
+        subprocess.run(["umount", "-l", str(share)], check=True)  # its empty mount point stays
+        report["unmounted"] = run(library)
+        mount()
+        report["remounted"] = run(library)
+    print(json.dumps(report))
+    """
+)
+
+
+def test_a_share_folded_into_a_parent_goes_offline_when_unmounted_not_deleted(tmp_path):
+    unshare = shutil.which("unshare")
+    prefix = [unshare, "--user", "--map-root-user", "--mount"] if unshare else []
+    if not prefix or subprocess.run([*prefix, "true"], capture_output=True, timeout=10).returncode != 0:
+        pytest.skip("cannot create a private mount namespace here")
+    photos = tmp_path / "Photos"
+    (photos / "nas").mkdir(parents=True)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONDONTWRITEBYTECODE": "1"}
+    result = subprocess.run([*prefix, sys.executable, "-c", SHARE_CHILD, str(tmp_path), str(photos)], cwd=REPO,
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+
+    assert report["share"]["embedded"] == 3
+    assert report["parent"]["folders"] == [str(photos)] and report["parent"]["embedded"] == 1
+    unmounted = report["unmounted"]
+    assert unmounted["removed"] == 0 and unmounted["offline"] == [str(photos / "nas")]
+    assert unmounted["counts"] == {"indexed": 1, "offline": 3}  # kept, still searchable
+    remounted = report["remounted"]
+    assert (remounted["removed"], remounted["embedded"], remounted["offline"]) == (0, 0, [])
+    assert remounted["counts"] == {"indexed": 4}

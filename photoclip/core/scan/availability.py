@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from photoclip.core.store.catalog import Catalog
+from photoclip.core.store.catalog import Catalog, path_inside
 
 #: catalog meta key set for a folder that is itself a mount point (a NAS share, a card)
 MOUNT_META_PREFIX = "watch_mount:"
@@ -26,3 +26,12 @@ def remember_if_mount(catalog: Catalog, path: str) -> bool:
 
 def is_available(path: str, mounted_before: bool) -> bool:
     return os.path.isdir(path) and (not mounted_before or os.path.ismount(path))
+
+
+def mounts_inside(catalog: Catalog, root: str) -> list[str]:
+    """Remembered mount points inside a library folder: shares that were library folders of their own before
+    a folder holding them was added (catalog._fold keeps their record), so an unmounted one still reads as
+    offline rather than as every photo on it deleted."""
+    found = catalog.meta_with_prefix(MOUNT_META_PREFIX + root)
+    paths = (key[len(MOUNT_META_PREFIX):] for key, value in found.items() if value == "1")
+    return [path for path in paths if path_inside(path, root)]

@@ -348,6 +348,13 @@ class Catalog:
         with self.transaction() as db:
             return db.executemany("DELETE FROM photos WHERE id = ?", [(i,) for i in ids]).rowcount
 
+    def set_status_under(self, folder: str, old: str, new: str) -> int:
+        """Photos inside ``folder`` (a share mounted inside a root) from status ``old`` to ``new``."""
+        prefix = db_bytes(folder.rstrip("/\\") + _sep(folder))
+        with self.transaction() as db:
+            return db.execute("UPDATE photos SET status = ? WHERE status = ? AND substr(CAST(path AS BLOB), 1, ?) = ?",
+                              (new, old, len(prefix), prefix)).rowcount
+
     def set_photos_status(self, folder_id: int, status: str) -> None:
         with self.transaction() as db:
             db.execute("UPDATE photos SET status = ? WHERE folder_id = ? AND status != 'failed'", (status, folder_id))
@@ -878,7 +885,8 @@ def _fold(db: sqlite3.Connection, root: FolderRow, children: list[FolderRow]) ->
     their rows go. A child's photos take the root's state: offline with an offline root, else indexed (a child
     that was offline is checked by the root's next scan). A child's polling override carries up: one that had
     to be polled (a network share inside the root) is still polled as part of the root; other overrides of
-    the children are dropped, the root's own override wins."""
+    the children are dropped, the root's own override wins. A child's record that it is a mount point stays:
+    the root's scans then keep an unmounted share offline (scan/availability.mounts_inside)."""
     if not children:
         return
     ids = [c.id for c in children]
