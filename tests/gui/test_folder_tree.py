@@ -107,3 +107,18 @@ def test_adding_a_parent_shows_the_old_folders_inside_it(qtbot, make_window, lib
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: window.library_panel.rows() == [(str(tree), "5", "done, 1 skipped")], timeout=10_000)
     assert [row[0] for row in window.library_panel.child_rows(str(tree))] == [str(tree / "Cats"), str(tree / "Trip")]
+
+
+def test_an_open_folder_stays_open_and_its_counts_follow_indexing(qtbot, make_window, library, tree):
+    library.index_folders([tree])
+    window = make_window(library)
+    panel = window.library_panel
+    panel.refresh_s = 0.2  # counts of open folders are read again at most this often while they change
+    assert (str(tree / "Trip"), "3", "") in panel.child_rows(str(tree))
+    write_photo(tree / "Trip" / "new.jpg", "white")
+    window.rescan_all()
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: panel.item_for(str(tree / "Trip")) is not None
+                    and panel.item_for(str(tree / "Trip")).text(1) == "4", timeout=10_000)
+    assert panel.item_for(str(tree)).isExpanded()
+    assert panel.rows() == [(str(tree), "6", "done, 1 skipped")]

@@ -147,7 +147,7 @@ class LibraryPanel(QWidget):
         self._status, self._activity = status, activity
         self._failed = [p.path for p in status.failures]
         self._note_changes(status)
-        selected = self.selected_path() or self._pending_select
+        selected = self.selected_path()
         expanded = sorted(self._expanded_paths(), key=len)
         icon = self.style().standardIcon(QStyle.StandardPixmap.SP_DirIcon)
         self.tree.blockSignals(True)  # a refill is not the user collapsing or choosing anything
@@ -166,9 +166,12 @@ class LibraryPanel(QWidget):
             item = self.item_for(path)
             if item is not None:
                 item.setExpanded(True)  # -> _on_expanded: its sub-folders, from the cache while it is fresh
-        self._pending_select = None
-        if selected:
-            self._select(selected, pending=False)
+        shown = self.item_for(selected) if selected else None
+        if shown is not None:  # inside a folder the user closed it is not listed: nothing to re-open
+            shown.setSelected(True)
+        if self._pending_select:
+            pending, self._pending_select = self._pending_select, None
+            self._select(pending, pending=False)
         self._update_buttons()
 
     def select_path(self, path: str) -> str | None:
