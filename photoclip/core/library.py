@@ -161,13 +161,21 @@ class Library:
         #: False: a model the library needs is never downloaded on the way (the app downloads it in its first-run
         #: dialog, with progress and Cancel); an index run without it catalogues the photos instead
         self.downloads_model = True
+        #: the embedder's importable name when ``open`` was given one (another process can build it too)
+        self.embedder_name: str | None = None
 
     @classmethod
-    def open(cls, settings: Settings | None = None, embedder: Embedder | EmbedderFactory | None = None,
+    def open(cls, settings: Settings | None = None, embedder: Embedder | EmbedderFactory | str | None = None,
              *, remember_model: bool = True) -> Library:
         """``remember_model=False`` runs the model the settings name without making it the library's model
-        (trying a model: ``photoclip model compare``)."""
+        (trying a model: ``photoclip model compare``). ``embedder`` may be named ("module:callable", a test
+        embedder): the app's indexing process then builds the same one (core/index_process.py)."""
         settings = settings or Settings.from_env()
+        name = embedder if isinstance(embedder, str) else None
+        if name is not None:
+            from photoclip.core.index_process import build_embedder
+
+            embedder = build_embedder(name)
         catalog = Catalog(Database(settings.catalog_path))
         describe: ModelDescriber | None = None
         text_loader: TextLoader | None = None
@@ -187,6 +195,7 @@ class Library:
         if embedder is None:
             hub.bus = library.events
             hub.may_download = lambda: library.downloads_model
+        library.embedder_name = name
         return library
 
     @property
@@ -245,6 +254,17 @@ class Library:
                 loaded = self._text_loader(self.settings, self.model) if self._text_loader is not None else None
                 self._text_embedder = loaded if loaded is not None else False
             return self._text_embedder or self.embedder
+
+    @property
+    def loads_models(self) -> bool:
+        """True when the model comes from its folder (not an embedder a test injected)."""
+        return self._loads_models
+
+    def model_changed(self) -> None:
+        """Another process switched this library's model (the app's indexing process): tell, load and index
+        with the new one from the next use."""
+        with self._model_lock:
+            self._embedder, self._index, self._info, self._text_embedder = None, None, None, None
 
     @property
     def loaded_embedder(self) -> Embedder | None:

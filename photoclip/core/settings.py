@@ -60,6 +60,9 @@ class Settings:
     #: Images above this many pixels are refused (decompression-bomb guard); 200 MP phone photos pass (see
     #: imaging/decode.py DEFAULT_MAX_PIXELS).
     max_pixels: int = 250_000_000
+    #: The app indexes in a child process, so its window never holds the model (PHOTOCLIP_INDEX_PROCESS=0:
+    #: in a thread of the window's process, as the CLI does; gui/workers/index_process.py).
+    index_process: bool = True
     #: Read-only models shipped with an installed app (see ``bundled_models_dir``); None when run from source.
     bundled_models_dir: Path | None = field(default_factory=bundled_models_dir)
 
@@ -109,6 +112,8 @@ class Settings:
         settings.threads = _count(env, "PHOTOCLIP_THREADS") or settings.threads
         settings.decode_mode = _choice(env, "PHOTOCLIP_DECODE_MODE", DECODE_MODES) or settings.decode_mode
         settings.decode_workers = _count(env, "PHOTOCLIP_DECODE_WORKERS") or settings.decode_workers
+        if env.get("PHOTOCLIP_INDEX_PROCESS"):
+            settings.index_process = _flag(env, "PHOTOCLIP_INDEX_PROCESS")
         if _flag(env, "PHOTOCLIP_OFFLINE") or env.get("HF_HUB_OFFLINE") in {"1", "true", "TRUE"}:
             settings.allow_download = False
         return settings

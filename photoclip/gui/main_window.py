@@ -62,7 +62,8 @@ from photoclip.gui.widgets.search_box import SEARCH_HINT, SearchBox
 from photoclip.gui.widgets.search_filters import SearchFilters, describe
 from photoclip.gui.widgets.thumb_size import DEFAULT_SIZE, ThumbSizeSlider, clamp_size
 from photoclip.gui.workers.images import ImageLoader
-from photoclip.gui.workers.indexing import IndexingService, IndexJob
+from photoclip.gui.workers.index_process import make_indexing_service
+from photoclip.gui.workers.indexing import IndexJob
 from photoclip.gui.workers.query import PAGE, QueryRequest, QueryService
 from photoclip.gui.workers.status import StatusService
 from photoclip.gui.workers.watching import RoutedLibrary, WatchProblem
@@ -116,7 +117,7 @@ class MainWindow(QMainWindow):
         # services: all heavy work happens on their threads
         self.bridge = EventBridge(library.events, self)
         self.loader = ImageLoader(library.thumbnails, self)
-        self.indexing = IndexingService(library, self)
+        self.indexing = make_indexing_service(library, self)  # in a child process: gui/workers/index_process.py
         self.query = QueryService(library, limit=result_limit, parent=self)
         self.results_model = ResultsModel(self.loader, THUMB_SIZE, self)
         self.status_service = StatusService(library, self)

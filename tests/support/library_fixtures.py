@@ -36,7 +36,9 @@ def write_photo(path: Path, colour: str, *, second: str | None = None, share: fl
 
 
 def make_settings(root: Path) -> Settings:
-    return Settings(data_dir=root / "data", cache_dir=root / "cache", decode_workers=2, batch_size=4)
+    # index_process=False: the app's tests index in the window's process unless they test the indexing process
+    return Settings(data_dir=root / "data", cache_dir=root / "cache", decode_workers=2, batch_size=4,
+                    index_process=False)
 
 
 def gated_settings(root: Path) -> Settings:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from photoclip.core.control import JobControl
+from photoclip.core.index_process import run_job
 from photoclip.core.library import Library
 from photoclip.core.pipeline import IndexSummary
 from photoclip.gui.workers.known_errors import as_user_error
@@ -58,16 +59,7 @@ class IndexWorker(QObject):
         job.started = True
         self.job_started.emit(job)
         try:
-            if job.kind == "remove":
-                removed = sum(self._library.remove_folder(p) for p in job.paths or [])
-                job.summary = IndexSummary(removed=removed)
-            elif job.kind == "paths":
-                job.summary = self._library.index_paths(job.paths or [], job.control)
-            elif job.kind == "switch":
-                job.outcome = self._library.switch_model(job.paths[0] if job.paths else None, job.control)
-                job.summary = IndexSummary(cancelled=not job.outcome.switched)
-            else:
-                job.summary = self._library.index_folders(job.paths, job.control)
+            job.summary, job.outcome = run_job(self._library, job.kind, job.paths, job.control)
         except Exception as exc:  # a bug must not kill the worker: report it, keep serving jobs
             known = as_user_error(exc)
             job.error = known if known is not None else exc
@@ -97,13 +89,17 @@ class IndexingService(QObject):
         self._pending: list[IndexJob] = []
         self._paused = False
         self.current: IndexJob | None = None
+        self._from_other_thread.connect(self._queue)  # queued: the job list is only touched on the GUI thread
+        self._closing = False
+        self._start(library)
+
+    def _start(self, library: Library) -> None:
+        """Start what runs the jobs: here a thread of this process (``ProcessIndexingService``: a process)."""
         self._thread = QThread()
         self._thread.setObjectName("photoclip-indexer")
         self._worker = IndexWorker(library)
         self._worker.moveToThread(self._thread)
         self._submit.connect(self._worker.run)
-        self._from_other_thread.connect(self._queue)  # queued: the job list is only touched on the GUI thread
-        self._closing = False
         self._worker.job_started.connect(self._on_started)
         self._worker.job_finished.connect(self._on_finished)
         self._worker.job_failed.connect(self._on_failed)
@@ -180,10 +176,13 @@ class IndexingService(QObject):
             job.control.pause()
         was_busy = self.busy
         self._pending.append(job)
-        self._submit.emit(job)
+        self._send(job)
         if not was_busy:
             self.busy_changed.emit(True)
         return job
+
+    def _send(self, job: IndexJob) -> None:
+        self._submit.emit(job)
 
     def _on_started(self, job: IndexJob) -> None:
         self.current = job

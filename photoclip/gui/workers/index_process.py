@@ -1,0 +1,301 @@
+"""Indexing in a process of its own, so the window never holds the model stack (torch / transformers /
+OpenVINO, ~0.9 GB for even a tiny model: docs/benchmarks.md).
+
+``ProcessIndexingService`` is the ``IndexingService`` the window uses, with the jobs run by a spawned, low-priority
+child process (core/index_process.py) on the same library: the child commits batch by batch as the thread did,
+so the window's status timer and searches see photos as they land. Its events are re-emitted on the window's
+own library bus (so the EventBridge and everything after it work unchanged); pause / resume / cancel of a job's
+``JobControl`` here reach the child within a tick. The child is started at the first job, ends after a while
+without jobs (its model memory goes with it) and dies with the window. A child that dies mid-run (killed, out
+of memory) fails its running job with a message the window shows as a banner; the next run goes on where it
+stopped (one transaction per batch).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from photoclip.core import errors
+from photoclip.core.errors import PhotoclipError
+from photoclip.core.index_process import ProcessSpec, serve
+from photoclip.core.library import Library
+from photoclip.core.pipeline import IndexSummary
+from photoclip.gui.workers.indexing import IndexingService, IndexJob
+
+log = logging.getLogger(__name__)
+
+#: how often the jobs' pause / cancel state and the window's desktop reserve are passed on
+SYNC_MS = 100
+#: a child without jobs for this long ends (and frees its model); the next job starts another
+IDLE_QUIT_MS = 120_000
+#: how long a closing window waits for the child to end its batch before killing it (safe at any moment)
+QUIT_WAIT_S = 10.0
+
+
+class IndexProcessStopped(PhotoclipError):
+    """The indexing process ended in the middle of a job (killed, out of memory, a crash of a library)."""
+
+
+class IndexProcessCrash(Exception):
+    """A bug in the indexing process: its traceback, for the crash report."""
+
+
+def use_process(library: Library) -> bool:
+    """Index in a child process where the settings ask for it and the child can build the same model (from
+    its folder, or an embedder given by name): an embedder object a test injected stays in this process."""
+    return library.settings.index_process and (library.loads_models or library.embedder_name is not None)
+
+
+def make_indexing_service(library: Library, parent: QObject | None = None) -> IndexingService:
+    if use_process(library):
+        return ProcessIndexingService(library, parent)
+    return IndexingService(library, parent)
+
+
+class _Child:
+    """One spawned indexing process and the GUI side of its connection."""
+
+    def __init__(self, generation: int, process, conn, settings) -> None:
+        self.generation = generation
+        self.process = process
+        self.conn = conn
+        self.settings = settings
+        self.quitting = False
+
+    def send(self, message: tuple) -> bool:
+        try:
+            self.conn.send(message)
+            return True
+        except (OSError, EOFError, ValueError):  # it died: the reader thread says so
+            return False
+
+
+class ProcessIndexingService(IndexingService):
+    _message = Signal(int, object)  # child generation, message (from the reader thread)
+
+    def _start(self, library: Library) -> None:
+        self._library = library
+        self._child: _Child | None = None
+        self._generations = 0
+        self._in_child: dict[int, tuple[int, IndexJob]] = {}  # job id -> (generation, job) sent, not answered
+        self._sent_state: dict[int, tuple[bool, bool]] = {}
+        self._reserve_sent = library.desktop_reserve
+        self._message.connect(self._on_message)
+        self._sync = QTimer(self)
+        self._sync.setInterval(SYNC_MS)
+        self._sync.timeout.connect(self._sync_controls)
+        self._idle = QTimer(self)
+        self._idle.setSingleShot(True)
+        self._idle.setInterval(IDLE_QUIT_MS)
+        self._idle.timeout.connect(self._quit_idle_child)
+        self.busy_changed.connect(self._on_busy)
+
+    @property
+    def child_pid(self) -> int | None:
+        """The indexing process's id while it runs (tests, diagnostics)."""
+        child = self._child
+        return child.process.pid if child is not None and child.process.is_alive() else None
+
+    # commands (GUI thread) -------------------------------------------------------------------------------
+    def pause(self) -> None:
+        super().pause()
+        self._sync_controls()
+
+    def resume(self) -> None:
+        super().resume()
+        self._sync_controls()
+
+    def cancel(self) -> None:
+        super().cancel()
+        self._sync_controls()
+
+    def shutdown(self, timeout_ms: int = 30_000) -> bool:
+        """Cancel, let the child end its batch (it commits or drops it: both are safe), then make sure it is
+        gone. Always True: nothing of the window's library is in use by a thread of this process."""
+        self._closing = True
+        self.cancel()
+        self._sync.stop()
+        self._idle.stop()
+        child, self._child = self._child, None
+        if child is not None:
+            child.quitting = True
+            child.send(("quit",))
+            child.process.join(min(QUIT_WAIT_S, timeout_ms / 1000))
+            if child.process.is_alive():
+                child.process.kill()
+                child.process.join(5)
+        for job in self.pending_jobs:  # a watcher waiting on one returns
+            job.summary = job.summary or IndexSummary(cancelled=True)
+            job.done.set()
+        return True
+
+    # the child ---------------------------------------------------------------------------------------------
+    def _send(self, job: IndexJob) -> None:
+        if self._closing:
+            return
+        child = self._ensure_child()
+        self._in_child[job.id] = (child.generation, job)
+        self._sent_state[job.id] = (False, False)
+        child.send(("job", job.id, job.kind, job.paths))
+        self._sync_controls()
+
+    def _ensure_child(self) -> _Child:
+        child = self._child
+        if child is not None and not child.quitting and child.process.is_alive():
+            # settings changed in the window (threads, device) apply from the next child, when this one is idle
+            if child.settings == self._library.settings or self._jobs_of(child.generation):
+                return child
+            self._quit(child)
+        self._generations += 1
+        self._child = self._spawn(self._generations)
+        return self._child
+
+    def _spawn(self, generation: int) -> _Child:
+        # spawn, not fork: the window has threads (Qt, queries) whose locks a fork would copy. A frozen app runs
+        # the child through multiprocessing.freeze_support() at its entry (installers/entry).
+        context = multiprocessing.get_context("spawn")
+        ours, theirs = context.Pipe()
+        settings = self._library.settings
+        spec = ProcessSpec(settings, self._library.embedder_name, os.getpid(), self._library.desktop_reserve)
+        process = context.Process(target=serve, args=(theirs, spec), name="photoclip-indexer")
+        process.start()
+        theirs.close()  # only the child holds its end: its death reads as the end of the connection
+        self._reserve_sent = spec.desktop_reserve
+        child = _Child(generation, process, ours, settings)
+        threading.Thread(target=self._read, args=(child,), name="photoclip-index-reader", daemon=True).start()
+        self._sync.start()
+        return child
+
+    def _read(self, child: _Child) -> None:  # reader thread: one per child
+        while True:
+            try:
+                message = child.conn.recv()
+            except (EOFError, OSError):
+                break
+            except Exception:  # a message that does not unpickle: a bug, reported; the connection goes on
+                log.exception("unreadable message from the indexing process")
+                continue
+            self._message.emit(child.generation, message)
+        child.process.join()
+        child.conn.close()
+        self._message.emit(child.generation, ("exited", child.process.exitcode))
+
+    def _quit(self, child: _Child) -> None:
+        child.quitting = True
+        child.send(("quit",))
+
+    def _quit_idle_child(self) -> None:
+        if self._child is not None and not self.busy:
+            self._quit(self._child)
+            self._child = None
+
+    def _on_busy(self, busy: bool) -> None:
+        if busy:
+            self._idle.stop()
+        elif not self._closing:
+            self._idle.start()
+
+    def _jobs_of(self, generation: int) -> list[IndexJob]:
+        return [job for gen, job in self._in_child.values() if gen == generation]
+
+    def _sync_controls(self) -> None:
+        """Pass on each job's pause / cancel (whoever changed its JobControl) and the window's desktop reserve."""
+        child = self._child
+        if child is None:
+            return
+        for job_id, (generation, job) in list(self._in_child.items()):
+            state = (job.control.paused, job.control.cancelled)
+            if generation == child.generation and state != self._sent_state.get(job_id):
+                self._sent_state[job_id] = state
+                child.send(("control", job_id, *state))
+        if self._library.desktop_reserve != self._reserve_sent:
+            self._reserve_sent = self._library.desktop_reserve
+            child.send(("reserve", self._reserve_sent))
+
+    # messages (GUI thread) ---------------------------------------------------------------------------------
+    def _on_message(self, generation: int, message: tuple) -> None:
+        kind = message[0]
+        if kind == "event":
+            self._on_event(message[1])
+        elif kind == "exited":
+            self._on_exited(generation, message[1])
+        else:
+            entry = self._in_child.get(message[1])
+            if entry is None:
+                return
+            job = entry[1]
+            if kind == "started":
+                job.started = True
+                self._on_started(job)
+            elif kind == "finished":
+                job.summary, job.outcome = message[2], message[3]
+                self._answered(job)
+                self._on_finished(job, job.summary.as_dict())
+            elif kind == "failed":
+                job.error = _user_error(*message[2:])
+                self._answered(job)
+                self._on_failed(job, job.error)
+            elif kind == "crashed":
+                job.error = IndexProcessCrash(f"in the indexing process:\n{message[2]}")
+                self._answered(job)
+                self._on_crashed(job, job.error)
+
+    def _on_event(self, event: object) -> None:
+        from photoclip.core.events import ModelSwitched
+
+        if isinstance(event, ModelSwitched):
+            self._library.model_changed()  # the window's searches use the new model from now on
+        self._library.events.emit(event)
+
+    def _answered(self, job: IndexJob) -> None:
+        self._in_child.pop(job.id, None)
+        self._sent_state.pop(job.id, None)
+        job.done.set()
+
+    def _on_exited(self, generation: int, exitcode: int | None) -> None:
+        if self._child is not None and self._child.generation == generation:
+            self._child = None
+        left = [job for job in self._jobs_of(generation)]
+        if not left or self._closing:
+            return
+        # what it was running fails with a message; what it had not started yet goes to a new child
+        for job in left:
+            self._in_child.pop(job.id, None)
+            self._sent_state.pop(job.id, None)
+        for job in left:
+            if job.started:
+                job.error = IndexProcessStopped(
+                    f"Indexing stopped unexpectedly: its process ended ({_exit_reason(exitcode)}).",
+                    "Photos indexed so far are kept. Rescan to go on where it stopped.")
+                job.done.set()
+                self._on_failed(job, job.error)
+            else:
+                self._send(job)
+
+
+def _user_error(name: str, message: str, hint: str) -> PhotoclipError:
+    """The child's PhotoclipError as the same class here (built without its own __init__, whose arguments
+    differ between classes), so the banner's actions (Settings…, Add folder…) follow it."""
+    cls = getattr(errors, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, PhotoclipError)):
+        cls = PhotoclipError
+    error = cls.__new__(cls)
+    PhotoclipError.__init__(error, message, hint)
+    return error
+
+
+def _exit_reason(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        import signal
+
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return "killed, perhaps for lack of memory" if name == "SIGKILL" else f"stopped by {name}"
+    return f"exit status {exitcode}"

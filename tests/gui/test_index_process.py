@@ -1,0 +1,202 @@
+"""The app's indexing in a child process (gui/workers/index_process.py): progress and results reach the window,
+pause and cancel cross the process boundary, a killed child is a message and the next run resumes, and the
+child never outlives the window. Real processes, a real catalog and the colour embedder, built by name in the
+child."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from photoclip.core.library import Library
+from tests.gui.conftest import wait_idle
+from tests.support.library_fixtures import make_settings, write_photo
+from tests.support.process_gate import EMBED_LOG_ENV, GATE_FILE_ENV, allow, embedded
+
+pytestmark = pytest.mark.gui
+
+ROOT = Path(__file__).resolve().parents[2]
+N_PHOTOS = 24
+GATED = "tests.support.process_gate:FileGatedColorEmbedder"
+CHILD_START_MS = 60_000  # a spawned interpreter on a loaded 2-core machine
+
+
+@pytest.fixture
+def many_photos(tmp_path):
+    root = tmp_path / "Many"
+    colours = ("red", "green", "blue", "yellow")
+    for i in range(N_PHOTOS):  # distinct content: every photo is embedded
+        write_photo(root / f"p{i:03d}.jpg", colours[i % 4], second="white", share=i / 100, size=(64, 48))
+    return root
+
+
+@pytest.fixture
+def gate(tmp_path, monkeypatch):
+    """The gate and embed log files; the child inherits the environment naming them."""
+    files = tmp_path / "gate", tmp_path / "embedded.log"
+    monkeypatch.setenv(GATE_FILE_ENV, str(files[0]))
+    monkeypatch.setenv(EMBED_LOG_ENV, str(files[1]))
+    return files
+
+
+@pytest.fixture
+def proc_library(tmp_path, libraries, gate):
+    settings = dataclasses.replace(make_settings(tmp_path / "lib"), index_process=True, decode_workers=1)
+    library = Library.open(settings, embedder=GATED)
+    libraries.append(library)
+    return library
+
+
+def indexed_count(window) -> int:
+    return window.library.status().counts.get("indexed", 0)
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its parent to read its exit counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def test_indexing_runs_in_a_child_with_progress_and_results(qtbot, make_window, proc_library, many_photos, gate):
+    window = make_window(proc_library)
+    window.status_timer.setInterval(100)
+    assert type(window.indexing).__name__ == "ProcessIndexingService"
+    window.add_folders([str(many_photos)])
+    allow(gate[0], 8)
+    qtbot.waitUntil(lambda: indexed_count(window) == 8 and window.progress_panel.bar.value() > 0,
+                    timeout=CHILD_START_MS)
+    assert "photos/s" in window.progress_panel.label.text()
+    assert window.library_panel.rows()[0][2] == "indexing"
+    child = window.indexing.child_pid
+    assert child is not None and child != os.getpid()
+
+    allow(gate[0], N_PHOTOS)
+    wait_idle(qtbot, window, timeout=30_000)
+    assert indexed_count(window) == N_PHOTOS
+    assert window.progress_panel.label.text() == f"Up to date · {N_PHOTOS} photos"
+    assert set(embedded(gate[1])) == {child}  # every photo was embedded in the child, none in the window
+    assert window.library.loaded_embedder is None  # the window never loaded a model to index
+    window.query.search_text("red")
+    qtbot.waitUntil(lambda: window.results_model.ranked_count() == N_PHOTOS, timeout=10_000)
+    first = [Path(h.path).name for h in window.results_model.hits()[:N_PHOTOS // 4]]
+    assert set(first) == {f"p{i:03d}.jpg" for i in range(0, N_PHOTOS, 4)}  # the red ones first
+
+
+def test_pause_resume_and_cancel_reach_the_child(qtbot, make_window, proc_library, many_photos, gate):
+    window = make_window(proc_library)
+    window.add_folders([str(many_photos)])
+    allow(gate[0], 8)
+    qtbot.waitUntil(lambda: indexed_count(window) == 8, timeout=CHILD_START_MS)
+
+    window.progress_panel.pause_button.click()
+    assert window.indexing.paused
+    allow(gate[0], 4)  # a photo could be decoded now, but the paused run takes none
+    qtbot.wait(800)
+    assert indexed_count(window) == 8 and window.indexing.busy
+    window.progress_panel.pause_button.click()
+    qtbot.waitUntil(lambda: indexed_count(window) == 12, timeout=10_000)
+
+    finished = []
+    window.indexing.job_finished.connect(lambda job, summary: finished.append(summary))
+    window.progress_panel.cancel_button.click()
+    allow(gate[0], N_PHOTOS)  # lets a decode in flight end; the cancelled run takes no more
+    wait_idle(qtbot, window, timeout=20_000)
+    assert finished and finished[0].get("cancelled")
+    assert indexed_count(window) == 12
+    window.rescan_all()
+    wait_idle(qtbot, window, timeout=20_000)
+    assert indexed_count(window) == N_PHOTOS
+
+
+def test_a_killed_child_is_a_message_and_the_next_run_resumes(qtbot, make_window, proc_library, many_photos, gate):
+    window = make_window(proc_library)
+    window.add_folders([str(many_photos)])
+    allow(gate[0], 8)
+    qtbot.waitUntil(lambda: indexed_count(window) == 8, timeout=CHILD_START_MS)
+    child = window.indexing.child_pid
+    os.kill(child, signal.SIGKILL)  # as the kernel's OOM killer would
+
+    qtbot.waitUntil(lambda: not window.indexing.busy, timeout=10_000)
+    assert window.banner.isVisible()
+    assert "Indexing stopped unexpectedly" in window.banner.message.text()
+    assert window.banner.action.text() == "Retry"  # a rescan
+    assert window._crash_dialog is None  # a message, not a crash report
+    allow(gate[0], N_PHOTOS)
+    window.rescan_all()
+    wait_idle(qtbot, window, timeout=CHILD_START_MS)
+    assert indexed_count(window) == N_PHOTOS
+    by_process = embedded(gate[1])
+    assert len(by_process) == N_PHOTOS  # the 8 committed before the kill were not embedded again
+    assert window.indexing.child_pid not in (None, child)
+
+
+def test_closing_the_window_stops_the_child(qtbot, make_window, proc_library, many_photos, gate):
+    window = make_window(proc_library)
+    window.add_folders([str(many_photos)])
+    allow(gate[0], 4)
+    qtbot.waitUntil(lambda: indexed_count(window) == 4, timeout=CHILD_START_MS)
+    child = window.indexing.child_pid  # waiting for the gate, in the middle of the run
+    window.shutdown()
+    assert not _alive(child)
+
+
+KILLED_WINDOW = textwrap.dedent("""
+    import dataclasses, sys
+    from pathlib import Path
+    from PySide6.QtCore import QSettings, QTimer
+    from photoclip.core.library import Library
+    from photoclip.gui.app import create_app
+    from photoclip.gui.main_window import MainWindow
+    from tests.support.library_fixtures import make_settings
+
+    app = create_app([])
+    root, photos = Path(sys.argv[1]), sys.argv[2]
+    settings = dataclasses.replace(make_settings(root), index_process=True, decode_workers=1)
+    window = MainWindow(Library.open(settings, embedder=sys.argv[3]), QSettings(str(root / "gui.ini"),
+                        QSettings.Format.IniFormat))
+    window.add_folders([photos])
+
+    def report():
+        if window.indexing.child_pid:
+            print(f"CHILD={window.indexing.child_pid}", flush=True)
+        else:
+            QTimer.singleShot(50, report)
+
+    QTimer.singleShot(0, report)
+    app.exec()
+""")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads process states from /proc (Linux)")
+def test_killing_the_window_process_leaves_no_child(tmp_path, many_photos, gate):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    app = subprocess.Popen([sys.executable, "-c", KILLED_WINDOW, str(tmp_path / "app"), str(many_photos), GATED],
+                           cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = None
+    try:
+        line = app.stdout.readline()  # the child runs, waiting at the gate
+        assert line.startswith("CHILD="), app.stderr.read() if app.poll() is not None else line
+        child = int(line.split("=")[1])
+        assert _alive(child)
+        app.kill()
+        app.wait(10)
+        deadline = time.monotonic() + 10
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(child)
+    finally:
+        if app.poll() is None:
+            app.kill()
+        if child is not None and _alive(child):
+            os.kill(child, signal.SIGKILL)
