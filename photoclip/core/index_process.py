@@ -7,10 +7,11 @@ many processes") — runs the jobs it is sent one after another and sends back w
 over a ``multiprocessing`` connection:
 
 - to the process: ``("job", id, kind, paths)``, ``("control", id, paused, cancelled)``, ``("reserve", cores)``,
-  ``("quit",)``
+  ``("call", id, what, args)`` (the window's queries that need the whole model: ``MODEL_CALLS``), ``("quit",)``
 - from it: ``("event", Event)`` (every event of its library), ``("started", id)``,
   ``("finished", id, IndexSummary, outcome)``, ``("failed", id, error class name, user_message, hint)``,
-  ``("crashed", id, traceback text)``
+  ``("crashed", id, traceback text)``, ``("reply", id, value, error)`` (error: None, or as "failed" /
+  "crashed" give it, without the id)
 
 It dies with the app: the kernel kills it when the app's process ends (Linux), and a closed connection (the
 app is gone, anywhere) cancels its jobs and ends it. A kill at any moment is safe: one transaction per batch.
@@ -28,6 +29,8 @@ import threading
 import traceback
 from dataclasses import dataclass
 
+import numpy as np
+
 from photoclip.core.control import JobControl
 from photoclip.core.errors import user_error_for
 from photoclip.core.pipeline import IndexSummary
@@ -35,6 +38,8 @@ from photoclip.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
+#: what the window may ask of the model here (its own process never loads it)
+MODEL_CALLS = ("embed_texts", "token_counts", "max_text_tokens", "embed_images")
 #: below the window (a desktop's own work comes first), like decode processes
 PROCESS_NICENESS = 5
 _PR_SET_PDEATHSIG = 1
@@ -104,6 +109,7 @@ class _Server:
         self._jobs: queue.Queue = queue.Queue()
         self._controls: dict[int, JobControl] = {}
         self._library = None
+        self._open_lock = threading.Lock()
         self._reserve = spec.desktop_reserve
 
     def run(self) -> None:
@@ -142,6 +148,9 @@ class _Server:
                         control.pause()
                     else:
                         control.resume()
+            elif kind == "call":
+                threading.Thread(target=self._answer, args=message[1:], name="photoclip-model-call",
+                                 daemon=True).start()
             elif kind == "reserve":
                 self._reserve = message[1]
                 if self._library is not None:
@@ -157,14 +166,24 @@ class _Server:
                 log.exception("cannot send %s to the app", message[0])
 
     def _open(self):
-        if self._library is None:
-            from photoclip.core.library import Library
+        with self._open_lock:  # the job thread and a model call may both be first
+            if self._library is None:
+                from photoclip.core.library import Library
 
-            spec = self._spec
-            self._library = Library.open(spec.settings, spec.embedder)
-            self._library.desktop_reserve = self._reserve
-            self._library.events.subscribe(lambda event: self._send(("event", event)))
-        return self._library
+                spec = self._spec
+                library = Library.open(spec.settings, spec.embedder)
+                library.desktop_reserve = self._reserve
+                library.events.subscribe(lambda event: self._send(("event", event)))
+                self._library = library
+            return self._library
+
+    def _answer(self, call_id: int, what: str, args: tuple) -> None:
+        try:
+            value = _model_call(self._open(), what, *args)
+        except Exception as exc:
+            self._send(("reply", call_id, None, _error_message(exc)))
+        else:
+            self._send(("reply", call_id, value, None))
 
     def _work(self) -> None:
         while (item := self._jobs.get()) is not None:
@@ -181,10 +200,36 @@ class _Server:
         try:
             summary, outcome = run_job(self._open(), kind, paths, control)
         except Exception as exc:  # errors become messages in one place: the app's banner or crash report
-            known = user_error_for(exc)
-            if known is not None:
-                self._send(("failed", job_id, type(known).__name__, known.user_message, known.hint))
-            else:
-                self._send(("crashed", job_id, "".join(traceback.format_exception(exc))))
+            kind, *details = _error_message(exc)
+            self._send((kind, job_id, *details))
         else:
             self._send(("finished", job_id, summary, outcome))
+
+
+def _error_message(exc: BaseException) -> tuple:
+    """("failed", class name, user_message, hint) for a problem the user can fix, else ("crashed", traceback)."""
+    known = user_error_for(exc)
+    if known is not None:
+        return ("failed", type(known).__name__, known.user_message, known.hint)
+    return ("crashed", "".join(traceback.format_exception(exc)))
+
+
+def _model_call(library, what: str, *args):
+    """One of ``MODEL_CALLS``: texts need only what texts need (the text-only embedder where one can be had),
+    photos the whole model; either waits for the batch being embedded at most (``Library.model_use``)."""
+    if what not in MODEL_CALLS:
+        raise ValueError(f"unknown model call {what!r}")
+    if what == "embed_images":
+        from PIL import Image
+
+        embedder = library.embedder
+        with library.model_use:
+            return embedder.embed_prepared(np.stack([embedder.prepare(Image.fromarray(a)) for a in args[0]]))
+    embedder = library.text_embedder
+    if what == "max_text_tokens":
+        return getattr(embedder, "max_text_tokens", None)
+    if what == "token_counts":
+        counter = getattr(embedder, "token_counts", None)
+        return list(counter(list(args[0]))) if counter is not None else None
+    with library.model_use:
+        return embedder.embed_texts(list(args[0]))

@@ -163,6 +163,10 @@ class Library:
         self.downloads_model = True
         #: the embedder's importable name when ``open`` was given one (another process can build it too)
         self.embedder_name: str | None = None
+        #: the whole model in another process (the app's indexing process, gui/workers/index_process.py): texts
+        #: the text-only path cannot serve and photos from outside the library are embedded there, so this
+        #: process never loads it
+        self.model_elsewhere: Embedder | None = None
 
     @classmethod
     def open(cls, settings: Settings | None = None, embedder: Embedder | EmbedderFactory | str | None = None,
@@ -250,10 +254,11 @@ class Library:
         with self._model_lock:
             if self._embedder is not None:
                 return self._embedder
-            if self._text_embedder is None:
+            # with the model elsewhere, try again each time: that process's first full load caches the text tower
+            if self._text_embedder is None or (self._text_embedder is False and self.model_elsewhere is not None):
                 loaded = self._text_loader(self.settings, self.model) if self._text_loader is not None else None
                 self._text_embedder = loaded if loaded is not None else False
-            return self._text_embedder or self.embedder
+            return self._text_embedder or self.model_elsewhere or self.embedder
 
     @property
     def loads_models(self) -> bool:
@@ -493,8 +498,9 @@ class Library:
             raise QueryError(
                 f"Cannot use {path} as a query: {exc.reason}.", "Pick a JPEG, PNG, HEIC or WebP photo."
             ) from exc
+        embedder = self._embedder or self.model_elsewhere or self.embedder
         with self.model_use:
-            return self.embedder.embed_prepared(self.embedder.prepare(photo.image)[None])[0]
+            return embedder.embed_prepared(embedder.prepare(photo.image)[None])[0]
 
     # near-duplicates -----------------------------------------------------------------------------------
     def find_duplicates(self, floor: float | None = None, control: JobControl | None = None) -> Candidates:

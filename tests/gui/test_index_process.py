@@ -18,6 +18,7 @@ import pytest
 
 from photoclip.core.library import Library
 from tests.gui.conftest import wait_idle
+from tests.model.conftest import clip_vocab_files, tiny_model_dir  # noqa: F401  (session fixtures)
 from tests.support.library_fixtures import make_settings, write_photo
 from tests.support.process_gate import EMBED_LOG_ENV, GATE_FILE_ENV, allow, embedded
 
@@ -200,3 +201,57 @@ def test_killing_the_window_process_leaves_no_child(tmp_path, many_photos, gate)
             app.kill()
         if child is not None and _alive(child):
             os.kill(child, signal.SIGKILL)
+
+
+SMALL_WINDOW = textwrap.dedent("""
+    import dataclasses, json, sys, time
+    from pathlib import Path
+    from PySide6.QtCore import QSettings
+    from photoclip.core.library import Library
+    from photoclip.gui.app import create_app
+    from photoclip.gui.main_window import MainWindow
+    from tests.support.library_fixtures import make_settings
+
+    def until(condition, timeout=120):
+        deadline = time.monotonic() + timeout
+        while not condition():
+            assert time.monotonic() < deadline, "timed out"
+            app.processEvents()
+            time.sleep(0.02)
+
+    app = create_app([])
+    root, model, photos, outside = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+    # fp32 by name: torch, so there is no text-only path; every query needs the whole model
+    settings = dataclasses.replace(make_settings(root), index_process=True, model=model, backend="fp32",
+                                   threads=1, allow_download=False)
+    library = Library.open(settings)
+    window = MainWindow(library, QSettings(str(root / "gui.ini"), QSettings.Format.IniFormat))
+    window.add_folders([photos])
+    until(lambda: not window.indexing.busy and library.status().counts.get("indexed") == 8)
+    answers = []
+    window.query.results.connect(lambda request, results: answers.append(len(results.ranking)))
+    window.query.search_text("a red photo")
+    until(lambda: len(answers) == 1)
+    window.query.search_similar(outside)  # a photo from outside the library: its vector comes from the model
+    until(lambda: len(answers) == 2)
+    heavy = sorted(m for m in ("torch", "transformers") if m in sys.modules)
+    print("RESULT=" + json.dumps({"heavy": heavy, "answers": answers, "loaded": library.loaded_embedder is not None}))
+    window.shutdown()
+    library.close()
+""")
+
+
+@pytest.mark.model
+def test_queries_that_need_the_whole_model_are_answered_by_the_child(tmp_path, photos, tiny_model_dir):  # noqa: F811
+    import json
+
+    outside = write_photo(tmp_path / "elsewhere" / "red.jpg", "red")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-c", SMALL_WINDOW, str(tmp_path / "app"), str(tiny_model_dir),
+                             str(photos), str(outside)], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=600)
+    line = next((ln for ln in result.stdout.splitlines() if ln.startswith("RESULT=")), None)
+    assert line is not None, result.stderr[-3000:]
+    outcome = json.loads(line[len("RESULT="):])
+    assert outcome["answers"] == [8, 8]  # the whole library ranked, for the text and for the outside photo
+    assert outcome["heavy"] == [] and not outcome["loaded"]  # the window never loaded the model

@@ -9,15 +9,25 @@ own library bus (so the EventBridge and everything after it work unchanged); pau
 without jobs (its model memory goes with it) and dies with the window. A child that dies mid-run (killed, out
 of memory) fails its running job with a message the window shows as a banner; the next run goes on where it
 stopped (one transaction per batch).
+
+Queries: a text query is embedded in the window by the text-only path (OpenVINO's text tower and a light
+tokenizer: no torch) wherever that can serve it — the child's first full load caches what it needs. What it
+cannot serve (a torch backend chosen by name, a query before any full load, a photo from outside the library
+dropped on the search box) is asked of the child (``ChildModel``: ``Library.model_elsewhere``), which loads the
+whole model there if it has not yet, so the window never does.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing
 import os
 import threading
+import time
+from concurrent.futures import Future
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from photoclip.core import errors
@@ -31,8 +41,8 @@ log = logging.getLogger(__name__)
 
 #: how often the jobs' pause / cancel state and the window's desktop reserve are passed on
 SYNC_MS = 100
-#: a child without jobs for this long ends (and frees its model); the next job starts another
-IDLE_QUIT_MS = 120_000
+#: a child without jobs or queries for this long ends (and frees its model); the next one starts another
+IDLE_QUIT_S = 120.0
 #: how long a closing window waits for the child to end its batch before killing it (safe at any moment)
 QUIT_WAIT_S = 10.0
 
@@ -66,13 +76,53 @@ class _Child:
         self.conn = conn
         self.settings = settings
         self.quitting = False
+        self._send_lock = threading.Lock()  # the GUI thread and the query thread both send
 
     def send(self, message: tuple) -> bool:
-        try:
-            self.conn.send(message)
-            return True
-        except (OSError, EOFError, ValueError):  # it died: the reader thread says so
-            return False
+        with self._send_lock:
+            try:
+                self.conn.send(message)
+                return True
+            except (OSError, EOFError, ValueError):  # it died: the reader thread says so
+                return False
+
+
+class ChildModel:
+    """The library's whole model as the window's queries see it: each call answered by the indexing process
+    (``Library.model_elsewhere``). Any thread but the GUI's; a call blocks until the child answers."""
+
+    def __init__(self, service: ProcessIndexingService, library: Library) -> None:
+        self._service = service
+        self._library = library
+
+    @property
+    def model_id(self) -> str:
+        return self._library.model.model_id
+
+    @property
+    def dim(self) -> int:
+        return self._library.model.dim
+
+    @property
+    def input_size(self) -> int:
+        return self._library.model.input_size
+
+    @property
+    def max_text_tokens(self) -> int | None:
+        return self._service.call("max_text_tokens")
+
+    def token_counts(self, texts: list[str]) -> list[int]:
+        counts = self._service.call("token_counts", list(texts))
+        return counts if counts is not None else [0] * len(texts)
+
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        return self._service.call("embed_texts", list(texts))
+
+    def prepare(self, image) -> np.ndarray:
+        return np.asarray(image.convert("RGB"))  # the child prepares it for its model
+
+    def embed_prepared(self, batch) -> np.ndarray:
+        return self._service.call("embed_images", list(batch))
 
 
 class ProcessIndexingService(IndexingService):
@@ -80,20 +130,21 @@ class ProcessIndexingService(IndexingService):
 
     def _start(self, library: Library) -> None:
         self._library = library
+        self._lock = threading.RLock()  # the child and its bookkeeping: the GUI thread and a query thread
         self._child: _Child | None = None
         self._generations = 0
         self._in_child: dict[int, tuple[int, IndexJob]] = {}  # job id -> (generation, job) sent, not answered
         self._sent_state: dict[int, tuple[bool, bool]] = {}
+        self._calls: dict[int, tuple[int, Future]] = {}  # call id -> (generation, answer)
+        self._call_ids = itertools.count(1)
+        self._last_use = time.monotonic()
         self._reserve_sent = library.desktop_reserve
         self._message.connect(self._on_message)
         self._sync = QTimer(self)
         self._sync.setInterval(SYNC_MS)
-        self._sync.timeout.connect(self._sync_controls)
-        self._idle = QTimer(self)
-        self._idle.setSingleShot(True)
-        self._idle.setInterval(IDLE_QUIT_MS)
-        self._idle.timeout.connect(self._quit_idle_child)
-        self.busy_changed.connect(self._on_busy)
+        self._sync.timeout.connect(self._tick)
+        self._sync.start()
+        library.model_elsewhere = ChildModel(self, library)
 
     @property
     def child_pid(self) -> int | None:
@@ -120,8 +171,8 @@ class ProcessIndexingService(IndexingService):
         self._closing = True
         self.cancel()
         self._sync.stop()
-        self._idle.stop()
-        child, self._child = self._child, None
+        with self._lock:
+            child, self._child = self._child, None
         if child is not None:
             child.quitting = True
             child.send(("quit",))
@@ -132,15 +183,35 @@ class ProcessIndexingService(IndexingService):
         for job in self.pending_jobs:  # a watcher waiting on one returns
             job.summary = job.summary or IndexSummary(cancelled=True)
             job.done.set()
+        self._fail_calls(None)
         return True
+
+    def call(self, what: str, *args):
+        """Ask the child's model (``core.index_process.MODEL_CALLS``); any thread but the GUI's. Raises what
+        the child raised (a PhotoclipError as itself), or IndexProcessStopped when it ended first."""
+        future: Future = Future()
+        with self._lock:
+            if self._closing:
+                raise _stopped("the app is closing")
+            child = self._ensure_child()
+            call_id = next(self._call_ids)
+            self._calls[call_id] = (child.generation, future)
+            self._last_use = time.monotonic()
+        child.send(("call", call_id, what, args))
+        try:
+            return future.result()
+        finally:
+            self._last_use = time.monotonic()
 
     # the child ---------------------------------------------------------------------------------------------
     def _send(self, job: IndexJob) -> None:
         if self._closing:
             return
-        child = self._ensure_child()
-        self._in_child[job.id] = (child.generation, job)
-        self._sent_state[job.id] = (False, False)
+        with self._lock:
+            child = self._ensure_child()
+            self._in_child[job.id] = (child.generation, job)
+            self._sent_state[job.id] = (False, False)
+            self._last_use = time.monotonic()
         child.send(("job", job.id, job.kind, job.paths))
         self._sync_controls()
 
@@ -148,7 +219,7 @@ class ProcessIndexingService(IndexingService):
         child = self._child
         if child is not None and not child.quitting and child.process.is_alive():
             # settings changed in the window (threads, device) apply from the next child, when this one is idle
-            if child.settings == self._library.settings or self._jobs_of(child.generation):
+            if child.settings == self._library.settings or self._in_use(child.generation):
                 return child
             self._quit(child)
         self._generations += 1
@@ -157,7 +228,8 @@ class ProcessIndexingService(IndexingService):
 
     def _spawn(self, generation: int) -> _Child:
         # spawn, not fork: the window has threads (Qt, queries) whose locks a fork would copy. A frozen app runs
-        # the child through multiprocessing.freeze_support() at its entry (installers/entry).
+        # the child through multiprocessing.freeze_support() at its entry (installers/entry). Started from the
+        # GUI thread or the query thread: both live as long as the window (the child dies with its starter).
         context = multiprocessing.get_context("spawn")
         ours, theirs = context.Pipe()
         settings = self._library.settings
@@ -168,7 +240,6 @@ class ProcessIndexingService(IndexingService):
         self._reserve_sent = spec.desktop_reserve
         child = _Child(generation, process, ours, settings)
         threading.Thread(target=self._read, args=(child,), name="photoclip-index-reader", daemon=True).start()
-        self._sync.start()
         return child
 
     def _read(self, child: _Child) -> None:  # reader thread: one per child
@@ -180,42 +251,70 @@ class ProcessIndexingService(IndexingService):
             except Exception:  # a message that does not unpickle: a bug, reported; the connection goes on
                 log.exception("unreadable message from the indexing process")
                 continue
-            self._message.emit(child.generation, message)
+            if message[0] == "reply":  # a query thread waits for it: answered here, not through the GUI thread
+                self._answer(*message[1:])
+            else:
+                self._message.emit(child.generation, message)
         child.process.join()
         child.conn.close()
+        self._fail_calls(child.generation, child.process.exitcode)
         self._message.emit(child.generation, ("exited", child.process.exitcode))
+
+    def _answer(self, call_id: int, value, error: tuple | None) -> None:
+        with self._lock:
+            entry = self._calls.pop(call_id, None)
+        if entry is None:
+            return
+        if error is None:
+            entry[1].set_result(value)
+        elif error[0] == "failed":
+            entry[1].set_exception(_user_error(*error[1:]))
+        else:
+            entry[1].set_exception(IndexProcessCrash(f"in the indexing process:\n{error[1]}"))
+
+    def _fail_calls(self, generation: int | None, exitcode: int | None = None) -> None:
+        with self._lock:
+            ended = [i for i, (gen, _) in self._calls.items() if generation is None or gen == generation]
+            futures = [self._calls.pop(i)[1] for i in ended]
+        for future in futures:
+            future.set_exception(_stopped(_exit_reason(exitcode) if generation is not None else "the app is closing"))
 
     def _quit(self, child: _Child) -> None:
         child.quitting = True
         child.send(("quit",))
 
-    def _quit_idle_child(self) -> None:
-        if self._child is not None and not self.busy:
-            self._quit(self._child)
-            self._child = None
-
-    def _on_busy(self, busy: bool) -> None:
-        if busy:
-            self._idle.stop()
-        elif not self._closing:
-            self._idle.start()
+    def _in_use(self, generation: int) -> bool:
+        return bool(self._jobs_of(generation)) or any(gen == generation for gen, _ in self._calls.values())
 
     def _jobs_of(self, generation: int) -> list[IndexJob]:
         return [job for gen, job in self._in_child.values() if gen == generation]
 
+    def _tick(self) -> None:
+        self._sync_controls()
+        with self._lock:  # a child left without jobs or queries for a while ends: its model memory goes with it
+            child = self._child
+            if (child is not None and not self.busy and not self._in_use(child.generation)
+                    and time.monotonic() - self._last_use > IDLE_QUIT_S):
+                self._quit(child)
+                self._child = None
+
     def _sync_controls(self) -> None:
         """Pass on each job's pause / cancel (whoever changed its JobControl) and the window's desktop reserve."""
-        child = self._child
-        if child is None:
-            return
-        for job_id, (generation, job) in list(self._in_child.items()):
-            state = (job.control.paused, job.control.cancelled)
-            if generation == child.generation and state != self._sent_state.get(job_id):
-                self._sent_state[job_id] = state
-                child.send(("control", job_id, *state))
-        if self._library.desktop_reserve != self._reserve_sent:
-            self._reserve_sent = self._library.desktop_reserve
-            child.send(("reserve", self._reserve_sent))
+        with self._lock:
+            child = self._child
+            if child is None:
+                return
+            messages = []
+            for job_id, (generation, job) in list(self._in_child.items()):
+                state = (job.control.paused, job.control.cancelled)
+                if generation == child.generation and state != self._sent_state.get(job_id):
+                    self._sent_state[job_id] = state
+                    messages.append(("control", job_id, *state))
+            if self._library.desktop_reserve != self._reserve_sent:
+                self._reserve_sent = self._library.desktop_reserve
+                messages.append(("reserve", self._reserve_sent))
+        for message in messages:
+            child.send(message)
 
     # messages (GUI thread) ---------------------------------------------------------------------------------
     def _on_message(self, generation: int, message: tuple) -> None:
@@ -253,29 +352,35 @@ class ProcessIndexingService(IndexingService):
         self._library.events.emit(event)
 
     def _answered(self, job: IndexJob) -> None:
-        self._in_child.pop(job.id, None)
-        self._sent_state.pop(job.id, None)
+        with self._lock:
+            self._in_child.pop(job.id, None)
+            self._sent_state.pop(job.id, None)
+            self._last_use = time.monotonic()
         job.done.set()
 
     def _on_exited(self, generation: int, exitcode: int | None) -> None:
-        if self._child is not None and self._child.generation == generation:
-            self._child = None
-        left = [job for job in self._jobs_of(generation)]
+        with self._lock:
+            if self._child is not None and self._child.generation == generation:
+                self._child = None
+            left = self._jobs_of(generation)
+            for job in left:
+                self._in_child.pop(job.id, None)
+                self._sent_state.pop(job.id, None)
         if not left or self._closing:
             return
         # what it was running fails with a message; what it had not started yet goes to a new child
         for job in left:
-            self._in_child.pop(job.id, None)
-            self._sent_state.pop(job.id, None)
-        for job in left:
             if job.started:
-                job.error = IndexProcessStopped(
-                    f"Indexing stopped unexpectedly: its process ended ({_exit_reason(exitcode)}).",
-                    "Photos indexed so far are kept. Rescan to go on where it stopped.")
+                job.error = _stopped(_exit_reason(exitcode))
                 job.done.set()
                 self._on_failed(job, job.error)
             else:
                 self._send(job)
+
+
+def _stopped(reason: str) -> IndexProcessStopped:
+    return IndexProcessStopped(f"Indexing stopped unexpectedly: its process ended ({reason}).",
+                               "Photos indexed so far are kept. Rescan to go on where it stopped.")
 
 
 def _user_error(name: str, message: str, hint: str) -> PhotoclipError:
