@@ -28,6 +28,7 @@ BAD = {
     "PHOTOCLIP_DECODE_WORKERS": ("-3", f"1 to {MAX_COUNT}"),
     "PHOTOCLIP_DECODE_MODE": ("fork", "threads, processes"),
     "PHOTOCLIP_OFFLINE": ("maybe", "true"),
+    "PHOTOCLIP_INDEX_PROCESS": ("sometimes", "true"),
 }
 #: the same numbers out of range
 OUT_OF_RANGE = {"PHOTOCLIP_THREADS": ("0", "1 to"), "PHOTOCLIP_DECODE_WORKERS": (str(MAX_COUNT + 1), "1 to")}
@@ -75,6 +76,9 @@ def test_good_values_are_taken_as_given(tmp_path):
     assert not Settings.from_env({**env, "PHOTOCLIP_OFFLINE": "yes"}).allow_download
     unset = Settings.from_env({**env, "PHOTOCLIP_THREADS": ""})  # empty = unset: sized while indexing
     assert unset.threads is None and unset.start_threads >= 1
+    assert settings.index_process  # the app indexes in a child process unless told otherwise
+    assert not Settings.from_env({**env, "PHOTOCLIP_INDEX_PROCESS": "0"}).index_process
+    assert Settings.from_env({**env, "PHOTOCLIP_INDEX_PROCESS": "on"}).index_process
 
 
 def test_the_error_is_typed_for_the_gui_too(tmp_path):

@@ -255,3 +255,36 @@ def test_queries_that_need_the_whole_model_are_answered_by_the_child(tmp_path, p
     outcome = json.loads(line[len("RESULT="):])
     assert outcome["answers"] == [8, 8]  # the whole library ranked, for the text and for the outside photo
     assert outcome["heavy"] == [] and not outcome["loaded"]  # the window never loaded the model
+
+
+def test_a_bug_in_the_child_is_a_crash_report_and_the_window_goes_on(qtbot, make_window, tmp_path, libraries,
+                                                                      photos):
+    settings = dataclasses.replace(make_settings(tmp_path / "lib"), index_process=True)
+    library = Library.open(settings, embedder="tests.support.process_gate:BrokenColorEmbedder")
+    libraries.append(library)
+    window = make_window(library)
+    with qtbot.waitSignal(window.reporter.report_ready, timeout=CHILD_START_MS) as report:
+        window.add_folders([str(photos)])
+    assert "in the indexing process" in report.args[0] and "a bug in the model code" in report.args[0]
+    qtbot.waitUntil(lambda: window._crash_dialog is not None and window._crash_dialog.isVisible(), timeout=5000)
+    wait_idle(qtbot, window)  # the window is not hung: the job is over, and the next one may start
+
+
+def test_the_watcher_s_jobs_run_in_the_child(qtbot, make_window, tmp_path, libraries, photos, gate):
+    from photoclip.core.scan.watcher import WatchOptions
+
+    settings = dataclasses.replace(make_settings(tmp_path / "lib"), index_process=True)
+    library = Library.open(settings, embedder="tests.support.process_gate:LoggingColorEmbedder")
+    libraries.append(library)
+    window = make_window(library)
+    window.add_folders([str(photos)])
+    wait_idle(qtbot, window, timeout=CHILD_START_MS)
+    watcher = window.start_watching(WatchOptions(settle=0.2, health_interval=0.2, poll_interval=0.3, modes={}))
+    qtbot.waitUntil(lambda: watcher.idle(), timeout=20_000)
+    window.query.search_text("purple")
+    qtbot.waitUntil(lambda: window.results_model.ranked_count() > 0, timeout=10_000)
+    write_photo(photos / "new" / "violet.png", "purple")
+    qtbot.waitUntil(lambda: str(photos / "new" / "violet.png") in [h.path for h in window.results_model.hits()[:2]],
+                    timeout=20_000)
+    assert set(embedded(gate[1])) == {window.indexing.child_pid}  # the new photo too was embedded in the child
+    assert window.shutdown() and not watcher.running

@@ -71,3 +71,10 @@ def _allowed(gate: Path) -> int:
         return int(gate.read_text() or 0)
     except (OSError, ValueError):
         return 0
+
+
+class BrokenColorEmbedder(ColorEmbedder):
+    """A bug in the model code: every image batch raises."""
+
+    def embed_prepared(self, batch):
+        raise RuntimeError("a bug in the model code")

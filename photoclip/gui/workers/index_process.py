@@ -19,6 +19,7 @@ whole model there if it has not yet, so the window never does.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import multiprocessing
@@ -232,7 +233,7 @@ class ProcessIndexingService(IndexingService):
         # GUI thread or the query thread: both live as long as the window (the child dies with its starter).
         context = multiprocessing.get_context("spawn")
         ours, theirs = context.Pipe()
-        settings = self._library.settings
+        settings = dataclasses.replace(self._library.settings)  # a copy: the window's may change in place
         spec = ProcessSpec(settings, self._library.embedder_name, os.getpid(), self._library.desktop_reserve)
         process = context.Process(target=serve, args=(theirs, spec), name="photoclip-indexer")
         process.start()
