@@ -288,3 +288,39 @@ def test_the_watcher_s_jobs_run_in_the_child(qtbot, make_window, tmp_path, libra
                     timeout=20_000)
     assert set(embedded(gate[1])) == {window.indexing.child_pid}  # the new photo too was embedded in the child
     assert window.shutdown() and not watcher.running
+
+
+# No `if __name__ == "__main__"` guard: a spawned child re-runs this file and dies before it starts indexing.
+UNSTARTABLE = textwrap.dedent("""
+    import dataclasses, sys, time
+    from pathlib import Path
+    from PySide6.QtWidgets import QApplication
+    from photoclip.core.library import Library
+    from photoclip.gui.workers.index_process import ProcessIndexingService
+    from tests.support.library_fixtures import make_settings
+
+    app = QApplication.instance() or QApplication([])
+    root = Path(sys.argv[1])
+    library = Library.open(dataclasses.replace(make_settings(root), index_process=True),
+                           "tests.support.color_embedder:ColorEmbedder")
+    service = ProcessIndexingService(library)
+    failed = []
+    service.job_failed.connect(lambda job, error: failed.append(error.user_message))
+    job = service.index([sys.argv[2]])
+    deadline = time.monotonic() + 60
+    while not job.done.is_set() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    print("FAILED=" + " | ".join(failed), flush=True)
+    service.shutdown()
+""")
+
+
+def test_a_child_that_cannot_start_fails_the_job_instead_of_starting_others(tmp_path, photos):
+    script = tmp_path / "unguarded.py"
+    script.write_text(UNSTARTABLE)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, str(script), str(tmp_path / "app"), str(photos)], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    line = next((ln for ln in result.stdout.splitlines() if ln.startswith("FAILED=")), "")
+    assert "it could not start" in line, result.stdout + result.stderr[-2000:]

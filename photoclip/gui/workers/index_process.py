@@ -77,6 +77,8 @@ class _Child:
         self.conn = conn
         self.settings = settings
         self.quitting = False
+        #: it sent something: it started, so a job it had not begun may go to the next one
+        self.heard = False
         self._send_lock = threading.Lock()  # the GUI thread and the query thread both send
 
     def send(self, message: tuple) -> bool:
@@ -252,6 +254,7 @@ class ProcessIndexingService(IndexingService):
             except Exception:  # a message that does not unpickle: a bug, reported; the connection goes on
                 log.exception("unreadable message from the indexing process")
                 continue
+            child.heard = True
             if message[0] == "reply":  # a query thread waits for it: answered here, not through the GUI thread
                 self._answer(*message[1:])
             else:
@@ -259,7 +262,7 @@ class ProcessIndexingService(IndexingService):
         child.process.join()
         child.conn.close()
         self._fail_calls(child.generation, child.process.exitcode)
-        self._message.emit(child.generation, ("exited", child.process.exitcode))
+        self._message.emit(child.generation, ("exited", child.process.exitcode, child.heard))
 
     def _answer(self, call_id: int, value, error: tuple | None) -> None:
         with self._lock:
@@ -323,7 +326,7 @@ class ProcessIndexingService(IndexingService):
         if kind == "event":
             self._on_event(message[1])
         elif kind == "exited":
-            self._on_exited(generation, message[1])
+            self._on_exited(generation, *message[1:])
         else:
             entry = self._in_child.get(message[1])
             if entry is None:
@@ -359,7 +362,7 @@ class ProcessIndexingService(IndexingService):
             self._last_use = time.monotonic()
         job.done.set()
 
-    def _on_exited(self, generation: int, exitcode: int | None) -> None:
+    def _on_exited(self, generation: int, exitcode: int | None, heard: bool) -> None:
         with self._lock:
             if self._child is not None and self._child.generation == generation:
                 self._child = None
@@ -369,10 +372,12 @@ class ProcessIndexingService(IndexingService):
                 self._sent_state.pop(job.id, None)
         if not left or self._closing:
             return
-        # what it was running fails with a message; what it had not started yet goes to a new child
+        # what it was running fails with a message; what it had not started yet goes to a new child, unless
+        # this one never started (a broken install would start children for ever)
         for job in left:
-            if job.started:
-                job.error = _stopped(_exit_reason(exitcode))
+            if job.started or not heard:
+                reason = _exit_reason(exitcode) if heard else f"it could not start: {_exit_reason(exitcode)}"
+                job.error = _stopped(reason)
                 job.done.set()
                 self._on_failed(job, job.error)
             else:
