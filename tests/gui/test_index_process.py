@@ -324,3 +324,18 @@ def test_a_child_that_cannot_start_fails_the_job_instead_of_starting_others(tmp_
                             capture_output=True, text=True, timeout=120)
     line = next((ln for ln in result.stdout.splitlines() if ln.startswith("FAILED=")), "")
     assert "it could not start" in line, result.stdout + result.stderr[-2000:]
+
+
+def test_an_open_search_follows_the_child_s_batches(qtbot, make_window, proc_library, many_photos, gate):
+    window = make_window(proc_library)
+    window.status_timer.setInterval(100)
+    window.live_refresh_s = 0.1
+    window.add_folders([str(many_photos)])
+    allow(gate[0], 8)  # two batches of 4, then the child waits on the gate
+    qtbot.waitUntil(lambda: indexed_count(window) == 8, timeout=CHILD_START_MS)
+    window.query.search_text("red")
+    qtbot.waitUntil(lambda: window.results_model.ranked_count() == 8, timeout=10_000)
+    allow(gate[0], 8)  # nobody types: the open search re-runs as the child's batches land
+    qtbot.waitUntil(lambda: window.results_model.ranked_count() == 16, timeout=10_000)
+    allow(gate[0], N_PHOTOS)
+    wait_idle(qtbot, window, timeout=20_000)
