@@ -8,6 +8,7 @@ OpenVINO — is what costs, not the weights), then one text search. The window p
 one-off optimisation for this computer is done first, by a warm-up run into a shared cache, so neither mode pays it.
 
     .venv/bin/python benchmarks/window_memory.py [--photos 5000] [--size 320x240] [--modes thread,process]
+        [--backend auto]   (fp32: torch, where the window's text-only path cannot serve a query)
 """
 
 from __future__ import annotations
@@ -116,9 +117,9 @@ def small_photos(n: int, size: tuple[int, int]) -> Path:
     return folder
 
 
-def run_window(mode: str, photos: Path, model: Path, cache: Path, work: Path) -> dict:
+def run_window(mode: str, photos: Path, model: Path, cache: Path, work: Path, backend: str) -> dict:
     data = work / f"data-{mode}"
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO), "PHOTOCLIP_DATA_DIR": str(data),
+    env = {**os.environ, "PHOTOCLIP_BACKEND": backend, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO), "PHOTOCLIP_DATA_DIR": str(data),
            "PHOTOCLIP_CACHE_DIR": str(cache), "PHOTOCLIP_MODEL": str(model), "PHOTOCLIP_OFFLINE": "1",
            "PHOTOCLIP_INDEX_PROCESS": "1" if mode == "process" else "0"}
     result = subprocess.run([sys.executable, "-c", WINDOW, str(photos), str(work / f"{mode}.ini")], env=env,
@@ -129,10 +130,10 @@ def run_window(mode: str, photos: Path, model: Path, cache: Path, work: Path) ->
     return json.loads(line[len("RESULT="):])
 
 
-def warm_up(model: Path, cache: Path, work: Path) -> None:
+def warm_up(model: Path, cache: Path, work: Path, backend: str) -> None:
     """The model's one-off optimisation for this computer (OpenVINO conversion, int8 check), into ``cache``."""
     photos = small_photos(48, (320, 240))
-    env = {**os.environ, "PHOTOCLIP_DATA_DIR": str(work / "warm"), "PHOTOCLIP_CACHE_DIR": str(cache),
+    env = {**os.environ, "PHOTOCLIP_BACKEND": backend, "PHOTOCLIP_DATA_DIR": str(work / "warm"), "PHOTOCLIP_CACHE_DIR": str(cache),
            "PHOTOCLIP_MODEL": str(model), "PHOTOCLIP_OFFLINE": "1"}
     subprocess.run([sys.executable, "-m", "photoclip", "index", str(photos)], env=env, check=True,
                    capture_output=True, timeout=1800)
@@ -152,6 +153,7 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=5000)
     parser.add_argument("--size", default="320x240")
     parser.add_argument("--modes", default="thread,process")
+    parser.add_argument("--backend", default="auto")
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
     model = tiny_clip()
@@ -159,14 +161,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="window-memory-") as tmp:
         work = Path(tmp)
         cache = work / "cache"
-        warm_up(model, cache, work)
+        warm_up(model, cache, work, args.backend)
         print(f"CPU: {cpu_name()} · {os.cpu_count()} cores · load {os.getloadavg()[0]:.1f} · "
-              f"{args.photos} photos {args.size} · tiny CLIP")
+              f"{args.photos} photos {args.size} · tiny CLIP · backend {args.backend}", flush=True)
         rows = []
         for mode in args.modes.split(","):
             started = time.monotonic()
-            rows.append((mode, run_window(mode, photos, model, cache, work)))
-            print(f"  {mode}: {time.monotonic() - started:.0f} s", flush=True)
+            rows.append((mode, run_window(mode, photos, model, cache, work, args.backend)))
+            print(f"  {mode}: {time.monotonic() - started:.0f} s · load {os.getloadavg()[0]:.1f}", flush=True)
     keys = ("rss_window_open", "hwm_index", "rss_after_index", "rss_after_query", "hwm_end", "child_peak", "index_s",
             "torch_in_window", "torch_in_window_after_query", "openvino_in_window", "indexed")
     print(f"{'':28}" + "".join(f"{mode:>14}" for mode, _ in rows))
