@@ -119,7 +119,8 @@ def small_photos(n: int, size: tuple[int, int]) -> Path:
 
 def run_window(mode: str, photos: Path, model: Path, cache: Path, work: Path, backend: str) -> dict:
     data = work / f"data-{mode}"
-    env = {**os.environ, "PHOTOCLIP_BACKEND": backend, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO), "PHOTOCLIP_DATA_DIR": str(data),
+    env = {**os.environ, "PHOTOCLIP_BACKEND": backend, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO),
+           "PHOTOCLIP_DATA_DIR": str(data),
            "PHOTOCLIP_CACHE_DIR": str(cache), "PHOTOCLIP_MODEL": str(model), "PHOTOCLIP_OFFLINE": "1",
            "PHOTOCLIP_INDEX_PROCESS": "1" if mode == "process" else "0"}
     result = subprocess.run([sys.executable, "-c", WINDOW, str(photos), str(work / f"{mode}.ini")], env=env,
@@ -133,7 +134,8 @@ def run_window(mode: str, photos: Path, model: Path, cache: Path, work: Path, ba
 def warm_up(model: Path, cache: Path, work: Path, backend: str) -> None:
     """The model's one-off optimisation for this computer (OpenVINO conversion, int8 check), into ``cache``."""
     photos = small_photos(48, (320, 240))
-    env = {**os.environ, "PHOTOCLIP_BACKEND": backend, "PHOTOCLIP_DATA_DIR": str(work / "warm"), "PHOTOCLIP_CACHE_DIR": str(cache),
+    env = {**os.environ, "PHOTOCLIP_BACKEND": backend, "PHOTOCLIP_DATA_DIR": str(work / "warm"),
+           "PHOTOCLIP_CACHE_DIR": str(cache),
            "PHOTOCLIP_MODEL": str(model), "PHOTOCLIP_OFFLINE": "1"}
     subprocess.run([sys.executable, "-m", "photoclip", "index", str(photos)], env=env, check=True,
                    capture_output=True, timeout=1800)
