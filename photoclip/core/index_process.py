@@ -70,6 +70,9 @@ class ProcessSpec:
     parent_pid: int
     #: cores an index run leaves to the desktop, until told otherwise
     desktop_reserve: int = 0
+    #: False: a missing model is never downloaded on the way (``Library.downloads_model``: the app's first-run
+    #: dialog downloads it); the run catalogues the photos without it
+    downloads_model: bool = True
 
 
 def build_embedder(name: str):
@@ -173,6 +176,7 @@ class _Server:
                 spec = self._spec
                 library = Library.open(spec.settings, spec.embedder)
                 library.desktop_reserve = self._reserve
+                library.downloads_model = spec.downloads_model
                 library.events.subscribe(lambda event: self._send(("event", event)))
                 self._library = library
             return self._library

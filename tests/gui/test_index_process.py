@@ -339,3 +339,27 @@ def test_an_open_search_follows_the_child_s_batches(qtbot, make_window, proc_lib
     qtbot.waitUntil(lambda: window.results_model.ranked_count() == 16, timeout=10_000)
     allow(gate[0], N_PHOTOS)
     wait_idle(qtbot, window, timeout=20_000)
+
+
+def test_settings_or_a_model_chosen_in_the_window_reach_the_next_child(qtbot, make_window, proc_library, tmp_path,
+                                                                       gate):
+    empty = tmp_path / "Empty"
+    empty.mkdir()
+    window = make_window(proc_library)
+    window.add_folders([str(empty)])
+    wait_idle(qtbot, window, timeout=CHILD_START_MS)
+    first = window.indexing.child_pid
+    window.rescan_all()
+    wait_idle(qtbot, window, timeout=CHILD_START_MS)
+    assert window.indexing.child_pid == first  # nothing changed: the same child
+
+    window.library.settings.threads = 1  # as the Settings dialog does (prefs.apply_to)
+    window.rescan_all()
+    wait_idle(qtbot, window, timeout=CHILD_START_MS)
+    second = window.indexing.child_pid
+    assert second not in (None, first)
+
+    window.library.set_model("acme/another-model")  # first run: nothing embedded yet, so it is just recorded
+    window.rescan_all()
+    wait_idle(qtbot, window, timeout=CHILD_START_MS)
+    assert window.indexing.child_pid not in (None, first, second)

@@ -71,11 +71,13 @@ def make_indexing_service(library: Library, parent: QObject | None = None) -> In
 class _Child:
     """One spawned indexing process and the GUI side of its connection."""
 
-    def __init__(self, generation: int, process, conn, settings) -> None:
+    def __init__(self, generation: int, process, conn, settings, model_spec: str) -> None:
         self.generation = generation
         self.process = process
         self.conn = conn
         self.settings = settings
+        #: the library's model as of its last job (the window may record another meanwhile: first run, Settings)
+        self.model_spec = model_spec
         self.quitting = False
         #: it sent something: it started, so a job it had not begun may go to the next one
         self.heard = False
@@ -221,8 +223,10 @@ class ProcessIndexingService(IndexingService):
     def _ensure_child(self) -> _Child:
         child = self._child
         if child is not None and not child.quitting and child.process.is_alive():
-            # settings changed in the window (threads, device) apply from the next child, when this one is idle
-            if child.settings == self._library.settings or self._in_use(child.generation):
+            # settings changed in the window (threads, device) and a model recorded there (first run) apply from
+            # the next child, when this one is idle
+            same = child.settings == self._library.settings and child.model_spec == self._library.model_spec
+            if same or self._in_use(child.generation):
                 return child
             self._quit(child)
         self._generations += 1
@@ -236,12 +240,14 @@ class ProcessIndexingService(IndexingService):
         context = multiprocessing.get_context("spawn")
         ours, theirs = context.Pipe()
         settings = dataclasses.replace(self._library.settings)  # a copy: the window's may change in place
-        spec = ProcessSpec(settings, self._library.embedder_name, os.getpid(), self._library.desktop_reserve)
+        library = self._library
+        spec = ProcessSpec(settings, library.embedder_name, os.getpid(), library.desktop_reserve,
+                           library.downloads_model)
         process = context.Process(target=serve, args=(theirs, spec), name="photoclip-indexer")
         process.start()
         theirs.close()  # only the child holds its end: its death reads as the end of the connection
         self._reserve_sent = spec.desktop_reserve
-        child = _Child(generation, process, ours, settings)
+        child = _Child(generation, process, ours, settings, library.model_spec)
         threading.Thread(target=self._read, args=(child,), name="photoclip-index-reader", daemon=True).start()
         return child
 
@@ -353,13 +359,19 @@ class ProcessIndexingService(IndexingService):
 
         if isinstance(event, ModelSwitched):
             self._library.model_changed()  # the window's searches use the new model from now on
+            with self._lock:
+                if self._child is not None:
+                    self._child.model_spec = self._library.model_spec  # the child runs it already
         self._library.events.emit(event)
 
     def _answered(self, job: IndexJob) -> None:
         with self._lock:
-            self._in_child.pop(job.id, None)
+            entry = self._in_child.pop(job.id, None)
             self._sent_state.pop(job.id, None)
             self._last_use = time.monotonic()
+            child = self._child
+            if entry is not None and child is not None and child.generation == entry[0]:
+                child.model_spec = self._library.model_spec  # what its run recorded is its own model
         job.done.set()
 
     def _on_exited(self, generation: int, exitcode: int | None, heard: bool) -> None:
