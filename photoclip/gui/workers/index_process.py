@@ -19,6 +19,7 @@ whole model there if it has not yet, so the window never does.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import logging
@@ -264,11 +265,15 @@ class ProcessIndexingService(IndexingService):
             if message[0] == "reply":  # a query thread waits for it: answered here, not through the GUI thread
                 self._answer(*message[1:])
             else:
-                self._message.emit(child.generation, message)
+                self._emit(child.generation, message)
         child.process.join()
         child.conn.close()
         self._fail_calls(child.generation, child.process.exitcode)
-        self._message.emit(child.generation, ("exited", child.process.exitcode, child.heard))
+        self._emit(child.generation, ("exited", child.process.exitcode, child.heard))
+
+    def _emit(self, generation: int, message: tuple) -> None:
+        with contextlib.suppress(RuntimeError):  # the window (and this service) is gone: nobody is left to tell
+            self._message.emit(generation, message)
 
     def _answer(self, call_id: int, value, error: tuple | None) -> None:
         with self._lock:
