@@ -102,6 +102,7 @@ def test_pause_resume_and_cancel_reach_the_child(qtbot, make_window, proc_librar
 
     window.progress_panel.pause_button.click()
     assert window.indexing.paused
+    qtbot.wait(500)  # the message reaches the child before the gate opens (it has no answer to wait for)
     allow(gate[0], 4)  # a photo could be decoded now, but the paused run takes none
     qtbot.wait(800)
     assert indexed_count(window) == 8 and window.indexing.busy
@@ -111,6 +112,7 @@ def test_pause_resume_and_cancel_reach_the_child(qtbot, make_window, proc_librar
     finished = []
     window.indexing.job_finished.connect(lambda job, summary: finished.append(summary))
     window.progress_panel.cancel_button.click()
+    qtbot.wait(500)  # as for the pause
     allow(gate[0], N_PHOTOS)  # lets a decode in flight end; the cancelled run takes no more
     wait_idle(qtbot, window, timeout=20_000)
     assert finished and finished[0].get("cancelled")
