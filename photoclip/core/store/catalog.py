@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import os
 import sqlite3
 import time
 import uuid
@@ -799,10 +800,12 @@ class Catalog:
             db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (to_db(key), value))
 
     def meta_with_prefix(self, prefix: str) -> dict[str, str]:
+        # compared as bytes: a key holding a path that is not UTF-8 is stored as a BLOB of its bytes (to_db)
+        raw = os.fsencode(prefix)
         rows = self.db.conn.execute(
-            "SELECT key, value FROM meta WHERE substr(key, 1, ?) = ? ORDER BY key", (len(prefix), prefix)
+            "SELECT key, value FROM meta WHERE substr(CAST(key AS BLOB), 1, ?) = ? ORDER BY key", (len(raw), raw)
         ).fetchall()
-        return {r[0]: r[1] for r in rows}
+        return {from_db(r[0]): r[1] for r in rows}
 
     def sample_photo_paths(self, limit: int) -> list[str]:
         """Up to ``limit`` indexed photos spread over the library (a fixed hash order, not the first folder)."""
