@@ -11,13 +11,17 @@ import numpy as np
 from photoclip.core.embed.base import Embedder
 from photoclip.core.errors import QueryError
 from photoclip.core.index.hnsw import VectorIndex
-from photoclip.core.store.catalog import Catalog, PhotoRow, effective_date, end_of
+from photoclip.core.index.recall import search_ef
+from photoclip.core.store.catalog import BrowseScope, Catalog, PhotoRow, effective_date, end_of
 
 if TYPE_CHECKING:  # relevance imports tagging, whose albums import this module
     from photoclip.core.relevance import Cutoff, Relevance
 
-#: Below this many candidate photos an exact scan of the filtered set is cheaper and exact.
+#: Up to this many photos in a filter's scope, an exact search of their vectors is cheaper than the index and
+#: exact (measured: benchmarks/scale_search.py)
 EXACT_SCAN_LIMIT = 20_000
+#: a larger scope is counted up to this share of the library (index entries only): enough to size the over-fetch
+SCOPE_COUNT_SHARE = 8
 
 
 @dataclass(frozen=True)
@@ -186,7 +190,8 @@ class Searcher:
         if cutoff is not None and len(ranking) >= fetch:  # (a shorter ranking holds every photo in scope)
             # inner products with (query - background) are margins: this ranking finds the matches a
             # generic-looking photo with a higher cosine pushed below the cosine ranking's end
-            ids, margins = self.index.query(query_vector - cutoff.background, fetch)
+            ids, margins = self.index.query(query_vector - cutoff.background, fetch,
+                                            ef=search_ef(len(self.index), True))
             known = {h.embedding_id for h in ranking}
             extra = [i for i, (eid, margin) in enumerate(zip(ids, margins, strict=True))
                      if margin >= cutoff.floor and int(eid) not in known]
@@ -213,7 +218,8 @@ class Searcher:
         if norm < 1e-9:
             raise QueryError("These photos cancel each other out.", "Pick photos that have something in common.")
         query_vector /= norm
-        ranking = self.vector(query_vector, limit, filters, exclude_paths=frozenset(p for p, _ in references))
+        ranking = self.vector(query_vector, limit, filters, exclude_paths=frozenset(p for p, _ in references),
+                              words=False)
         cutoff = self._cutoff(query_vector, False, threshold)
         stored = self._stored_vectors(ranking)
         scores = np.array([h.score for h in ranking], np.float32)
@@ -271,22 +277,34 @@ class Searcher:
         return SearchResults(ranking, matches, threshold, limit)
 
     def vector(self, query: np.ndarray, limit: int = 20, filters: Filters | None = None,
-               exclude_paths: frozenset[str] = frozenset()) -> list[Hit]:
+               exclude_paths: frozenset[str] = frozenset(), words: bool = True) -> list[Hit]:
+        """The ``limit`` best photos for ``query`` in the filters' scope. ``words``: a text query (searched wider:
+        index/recall.py). A scope of a few thousand photos is searched exactly from its vectors (SQL names them
+        from an index range, numpy scores them); a larger one through the index, asked for enough candidates
+        that the scope's share of them fills the page (a filter checked on each candidate)."""
         filters = filters or Filters()
-        model_id = self.embedder.model_id
-        if filters.active and self.catalog.count_filtered(
-            model_id, filters.folder, filters.date_from, filters.date_to, filters.photo_ids
-        ) <= EXACT_SCAN_LIMIT:
-            ids, vectors = self.catalog.filtered_embeddings(model_id, filters.folder, filters.date_from,
-                                                            filters.date_to, filters.photo_ids)
-            scores = vectors @ query if len(ids) else np.zeros(0, np.float32)
-            order = np.argsort(-scores)[: limit * 2 + len(exclude_paths)]
-            return self._hits(ids[order], scores[order], limit, filters, exclude_paths)
-        fetch = max(limit * 4, 64)
+        want = limit + len(exclude_paths)
+        size = len(self.index)
+        fetch = want + max(16, want // 4)  # room for stale vectors (photos deleted since) and copies
+        if filters.active:
+            scope = BrowseScope(filters.folder, filters.date_from, filters.date_to, filters.photo_ids)
+            bound = max(EXACT_SCAN_LIMIT + 1, size // SCOPE_COUNT_SHARE)
+            in_scope = self.catalog.count_in_scope(scope, bound)
+            if in_scope <= EXACT_SCAN_LIMIT:
+                ids, vectors = self.catalog.scope_embeddings(self.embedder.model_id, scope)
+                scores = vectors @ query if len(ids) else np.zeros(0, np.float32)
+                order = np.argsort(-scores, kind="stable")[: fetch + want]
+                return self._hits(ids[order], scores[order], limit, filters, exclude_paths)
+            # the scope's share of the index (a lower bound where counting stopped at ``bound``)
+            fetch = int(fetch * size / max(in_scope, 1) * 1.5) + 1
+        return self._ann(query, fetch, limit, filters, exclude_paths, search_ef(size, words))
+
+    def _ann(self, query: np.ndarray, fetch: int, limit: int, filters: Filters, exclude_paths: frozenset[str],
+             ef: int) -> list[Hit]:
         while True:
-            ids, scores = self.index.query(query, fetch + len(exclude_paths))
+            ids, scores = self.index.query(query, fetch, ef=ef)
             hits = self._hits(ids, scores, limit, filters, exclude_paths)
-            if len(hits) >= limit or len(ids) >= len(self.index) or len(ids) < fetch + len(exclude_paths):
+            if len(hits) >= limit or len(ids) >= len(self.index) or len(ids) < fetch:
                 return hits  # (fewer than asked for: there is nothing more to widen to)
             fetch *= 4  # stale vectors (deleted photos) or filters ate the over-fetch: widen
 

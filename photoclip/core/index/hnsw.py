@@ -252,15 +252,16 @@ class VectorIndex:
             self._dirty = self._dirty or marked > 0
         return marked
 
-    def query(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k (ids, cosine scores), best first. Vectors are normalised, so inner product = cosine."""
+    def query(self, vector: np.ndarray, k: int, ef: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (ids, cosine scores), best first. Vectors are normalised, so inner product = cosine. ``ef``:
+        how wide the graph search looks (never below k); search passes what recall needs (index/recall.py)."""
         self.refresh()
         with self._lock:
             n = len(self)
             if n == 0 or k <= 0:
                 return np.zeros(0, np.int64), np.zeros(0, np.float32)
             k = min(k, n)
-            self._index.set_ef(max(MIN_EF, k))
+            self._index.set_ef(max(ef or MIN_EF, k))
             try:
                 labels, distances = self._index.knn_query(np.asarray(vector, np.float32).reshape(1, -1), k=k)
             except RuntimeError:

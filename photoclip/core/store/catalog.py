@@ -573,6 +573,36 @@ class Catalog:
             (model_id, *args),
         ).fetchone()[0]
 
+    # filtered search (issue 18): index ranges of the path and the effective date, never a pass over every photo
+    def count_in_scope(self, scope: BrowseScope, bound: int) -> int:
+        """Shown photos of ``scope``, counted up to ``bound`` (reads index entries only, at most ``bound``).
+        Copies share one vector, so this is an upper bound on the vectors in scope."""
+        where, args = _scope_sql(scope)
+        return self.db.conn.execute(
+            f"""SELECT COUNT(*) FROM (SELECT 1 FROM photos p WHERE p.status IN ('indexed', 'offline') {where}
+                LIMIT ?)""", (*args, bound),
+        ).fetchone()[0]
+
+    def scope_embeddings(self, model_id: str, scope: BrowseScope) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of a model's vectors behind the shown photos of ``scope`` (each once), for an exact
+        search of a few thousand photos: the photos come from an index range, their vectors by key."""
+        where, args = _scope_sql(scope)
+        cursor = self.db.conn.cursor()
+        cursor.row_factory = None
+        rows = cursor.execute(
+            # CROSS JOIN: photos first (SQLite keeps that order), else it may walk every vector of the model
+            f"""SELECT e.id, e.vector FROM photos p CROSS JOIN embeddings e
+                  ON e.content_hash = p.content_hash AND e.model_id = ?
+                WHERE p.status IN ('indexed', 'offline') {where}""",
+            (model_id, *args),
+        ).fetchall()
+        if not rows:
+            return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+        ids, first = np.unique(ids, return_index=True)  # copies: one vector, several photos
+        return ids, vectors[first]
+
     # browsing by date -------------------------------------------------------------------------------------
     def browse_page(self, scope: BrowseScope, after: tuple[str, int] | None = None,
                     limit: int = 200) -> list[tuple[PhotoRow, str]]:
@@ -931,6 +961,35 @@ def _filter_sql(folder: str | None, date_from: str | None, date_to: str | None,
     if photo_ids is not None:
         clauses.append("p.id IN (SELECT value FROM json_each(?))")
         args.append(json.dumps(sorted(photo_ids)))
+    return "".join(f" AND {c}" for c in clauses), args
+
+
+def _scope_sql(scope: BrowseScope) -> tuple[str, list]:
+    """Search filters as conditions SQLite answers from an index: the folder as ranges of the path index
+    (``path >= prefix/ AND path < prefix0``: '0' follows '/'), once for paths stored as text and once for those
+    stored as bytes (BLOBs sort after all text, filenames.py), and dates on the stored ``effective_at``
+    (schema v6, the ``photos_timeline`` index)."""
+    clauses: list[str] = []
+    args: list = []
+    if scope.folder:
+        prefix = scope.folder.rstrip("/\\")
+        sep = _sep(prefix)
+        after = chr(ord(sep) + 1)
+        ranges = ["p.path = ?", "(p.path >= ? AND p.path < ?)"]
+        args += [to_db(prefix), db_bytes(prefix + sep), db_bytes(prefix + after)]
+        if is_text(prefix):  # a name that is not text holds only names that are not text either
+            ranges.append("(p.path >= ? AND p.path < ?)")
+            args += [prefix + sep, prefix + after]
+        clauses.append(f"({' OR '.join(ranges)})")
+    if scope.date_from:
+        clauses.append("p.effective_at >= ?")
+        args.append(scope.date_from)
+    if scope.date_to:
+        clauses.append("p.effective_at <= ?")
+        args.append(end_of(scope.date_to))
+    if scope.photo_ids is not None:
+        clauses.append("p.id IN (SELECT value FROM json_each(?))")
+        args.append(json.dumps(sorted(scope.photo_ids)))
     return "".join(f" AND {c}" for c in clauses), args
 
 
