@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -74,7 +73,7 @@ def synth(photos: int, clusters: int, folders: int, seed: int = 0):
     event_day = first_day + rng.integers(0, 12 * 365, folders).astype("timedelta64[D]")
     seconds = rng.integers(0, 4 * 86400, photos).astype("timedelta64[s]")
     dates = np.datetime_as_string(event_day[folder_of].astype("datetime64[s]") + seconds, unit="s")
-    names = [f"{str(event_day[f])} event {f:03d}" for f in range(folders)]
+    names = [f"{event_day[f]!s} event {f:03d}" for f in range(folders)]
     return vectors, folder_of, dates, names
 
 
@@ -135,10 +134,161 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
 
 
+class Truth:
+    """Every stored vector with its photo's folder and date, for exact answers (numpy over the whole matrix)."""
+
+    def __init__(self, library) -> None:
+        rows = library.catalog.db.conn.execute(
+            """SELECT e.id, e.vector, p.path, p.effective_at FROM photos p
+               JOIN embeddings e ON e.content_hash = p.content_hash AND e.model_id = ?
+               WHERE p.status = 'indexed' ORDER BY e.id""", (MODEL_ID,)).fetchall()
+        self.ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+        self.vectors = np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(len(rows), -1)
+        self.folder = np.array([r[2].rsplit("/", 1)[0] for r in rows])
+        self.date = np.array([r[3] for r in rows])
+
+    def mask(self, filters) -> np.ndarray:
+        keep = np.ones(len(self.ids), bool)
+        if filters is None:
+            return keep
+        if filters.folder:
+            keep &= self.folder == filters.folder
+        if filters.date_from:
+            keep &= self.date >= filters.date_from
+        if filters.date_to:
+            keep &= self.date <= filters.date_to + ("T23:59:59" if len(filters.date_to) == 10 else "")
+        return keep
+
+    def top(self, query: np.ndarray, k: int, mask: np.ndarray) -> np.ndarray:
+        scores = np.where(mask, self.vectors @ query, -np.inf)
+        best = np.argpartition(-scores, min(k, mask.sum()) - 1)[: min(k, mask.sum())]
+        return self.ids[best]
+
+
+def queries(truth: Truth, count: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """(text-like, photo-like) query vectors: core's synthetic off-distribution ones and stored vectors."""
+    from photoclip.core.index.recall import synthetic_text_queries
+
+    rng = np.random.default_rng(seed)
+    photos = truth.vectors[rng.choice(len(truth.ids), count, replace=False)]
+    return synthetic_text_queries(photos, rng), photos
+
+
+def filter_cases(truth: Truth) -> dict[str, object]:
+    """No filter, a small folder (~2,000 photos at 1M: 0.2 %), the largest folder, a month, folder + month."""
+    from photoclip.core.search import Filters
+
+    names, counts = np.unique(truth.folder, return_counts=True)
+    order = np.argsort(counts)
+    small = names[order[np.searchsorted(counts[order], max(50, len(truth.ids) // 500))]]
+    largest = names[order[-1]]
+    months, month_counts = np.unique(np.char.ljust(truth.date.astype("U7"), 7), return_counts=True)
+    month = months[np.argmax(month_counts)]
+    largest_dates = np.sort(truth.date[truth.folder == largest])
+    half = largest_dates[len(largest_dates) // 2][:10]
+    return {
+        "no filter": None,
+        "small folder": Filters(folder=str(small)),
+        "largest folder": Filters(folder=str(largest)),
+        "one month": Filters(date_from=f"{month}-01", date_to=f"{month}-31"),
+        "largest folder + dates": Filters(folder=str(largest), date_from=largest_dates[0][:10], date_to=half),
+    }
+
+
+def searcher_for(library, before: bool):
+    from photoclip.core.search import Searcher
+
+    searcher = Searcher(library.catalog, library.index, SyntheticEmbedder())
+    if before:
+        searcher.vector = lambda q, limit=20, filters=None, exclude_paths=frozenset(), words=True: \
+            vector_before(searcher, q, limit, filters, exclude_paths)
+    return searcher
+
+
+def vector_before(searcher, query: np.ndarray, limit: int, filters, exclude_paths: frozenset[str]):
+    """The search path as it was before issue 18: count and scan the filter over the whole catalog, ef =
+    max(64, k) with k = 4 x limit, widened 4x until the filter's share fills the page."""
+    from photoclip.core.search import Filters
+
+    filters = filters or Filters()
+    catalog, model_id = searcher.catalog, MODEL_ID
+    if filters.active and catalog.count_filtered(model_id, filters.folder, filters.date_from, filters.date_to,
+                                                 filters.photo_ids) <= 20_000:
+        ids, vectors = catalog.filtered_embeddings(model_id, filters.folder, filters.date_from, filters.date_to,
+                                                   filters.photo_ids)
+        scores = vectors @ query if len(ids) else np.zeros(0, np.float32)
+        order = np.argsort(-scores)[: limit * 2 + len(exclude_paths)]
+        return searcher._hits(ids[order], scores[order], limit, filters, exclude_paths)
+    fetch = max(limit * 4, 64)
+    while True:
+        ids, scores = searcher.index.query(query, fetch + len(exclude_paths))  # ef = max(64, k)
+        hits = searcher._hits(ids, scores, limit, filters, exclude_paths)
+        if len(hits) >= limit or len(ids) >= len(searcher.index) or len(ids) < fetch + len(exclude_paths):
+            return hits
+        fetch *= 4
+
+
+def measure_cases(library, truth: Truth, texts: np.ndarray, photos: np.ndarray, before: bool, k: int = 50,
+                  timed_queries: int = 10) -> dict[str, dict]:
+    """Per filter case: recall@k of text-like and photo-like queries through ``Searcher.vector`` against the
+    exact filtered answer (mean, min), and the query time p50/p95 of text-like queries (ms)."""
+    searcher = searcher_for(library, before)
+    out = {}
+    for name, filters in filter_cases(truth).items():
+        mask = truth.mask(filters)
+        row: dict = {"photos in scope": int(mask.sum())}
+        for kind, vectors, words in (("text", texts, True), ("photo", photos, False)):
+            recalls, times = [], []
+            for q in vectors:
+                started = time.perf_counter()
+                hits = searcher.vector(q, k, filters, words=words)
+                times.append((time.perf_counter() - started) * 1000)
+                exact = truth.top(q, k, mask)
+                recalls.append(len(np.intersect1d([h.embedding_id for h in hits], exact)) / len(exact))
+            row[f"{kind} recall mean"], row[f"{kind} recall min"] = float(np.mean(recalls)), float(np.min(recalls))
+            row[f"{kind} p50 ms"], row[f"{kind} p95 ms"] = percentile(times, 50), percentile(times, 95)
+        out[name] = row
+    return out
+
+
+def measure_pages(library, text: np.ndarray, sizes=(1000, 4000, 16000, 64000, 100_000)) -> list[tuple]:
+    """The GUI's scroll-to-load: (limit, filter, results, seconds) for ever larger pages, with and without a
+    filter (any error propagates: the point is that none comes)."""
+    from photoclip.core.search import Filters
+
+    searcher = searcher_for(library, before=False)
+    out = []
+    for limit in sizes:
+        for label, filters in (("none", None), ("dates", Filters(date_from="2012-01-01", date_to="2019-12-31"))):
+            started = time.perf_counter()
+            hits = searcher.vector(text, limit, filters)
+            out.append((limit, label, len(hits), time.perf_counter() - started))
+    return out
+
+
+def print_cases(after: dict, before: dict | None) -> None:
+    columns = ["photos in scope", "text recall mean", "text recall min", "photo recall mean", "photo recall min",
+               "text p50 ms", "text p95 ms"]
+    print("| filter | " + " | ".join(columns) + " |")
+    print("|---" * (len(columns) + 1) + "|")
+    for name, row in after.items():
+        cells = []
+        for column in columns:
+            now = row.get(column, float("nan"))
+            was = before[name].get(column) if before else None
+            fmt = (lambda v: f"{v:,}") if column == "photos in scope" else \
+                (lambda v: f"{v:.3f}") if "recall" in column else (lambda v: f"{v:.1f}")
+            cells.append(fmt(now) if was is None or column == "photos in scope" else f"{fmt(was)} → {fmt(now)}")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--photos", type=int, default=100_000)
     parser.add_argument("--root", type=Path, default=ROOT)
+    parser.add_argument("--queries", type=int, default=20)
+    parser.add_argument("--before", action="store_true", help="also measure the search path as it was")
+    parser.add_argument("--pages", action="store_true", help="also page to 100k results")
     parser.add_argument("--build-only", action="store_true")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -146,7 +296,21 @@ def main() -> None:
     print(f"library {data_dir} ready in {time.perf_counter() - started:.0f} s ({machine()})")
     if args.build_only:
         return
-    print(statistics.mean([1.0]))
+    with open_library(data_dir) as library:
+        started = time.perf_counter()
+        library.index  # noqa: B018
+        print(f"index loaded in {time.perf_counter() - started:.1f} s")
+        truth = Truth(library)
+        texts, photos = queries(truth, args.queries)
+        before = measure_cases(library, truth, texts, photos, before=True) if args.before else None
+        after = measure_cases(library, truth, texts, photos, before=False)
+        print(f"\n{len(truth.ids):,} photos, recall@50 against exact numpy, {args.queries} queries of each kind"
+              f" ({'before → after' if before else 'after'}); {machine()}\n")
+        print_cases(after, before)
+        if args.pages:
+            print()
+            for limit, label, n, seconds in measure_pages(library, texts[0]):
+                print(f"page of {limit:>7,} (filter: {label:<5}): {n:>7,} results in {seconds:6.2f} s")
 
 
 if __name__ == "__main__":

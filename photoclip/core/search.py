@@ -17,11 +17,17 @@ from photoclip.core.store.catalog import BrowseScope, Catalog, PhotoRow, effecti
 if TYPE_CHECKING:  # relevance imports tagging, whose albums import this module
     from photoclip.core.relevance import Cutoff, Relevance
 
-#: Up to this many photos in a filter's scope, an exact search of their vectors is cheaper than the index and
-#: exact (measured: benchmarks/scale_search.py)
-EXACT_SCAN_LIMIT = 20_000
+#: a filter's scope this small is always searched exactly from its vectors
+EXACT_SCAN_LIMIT = 2_000
 #: a larger scope is counted up to this share of the library (index entries only): enough to size the over-fetch
-SCOPE_COUNT_SHARE = 8
+SCOPE_COUNT_SHARE = 16
+
+
+def exact_scope_limit(fetch: int, size: int) -> int:
+    """Up to how many photos in scope an exact search beats the index. Exact reads every photo of the scope;
+    the index checks about fetch x size / scope candidates against the scope; both cost about one catalog
+    lookup per photo (measured: benchmarks/scale_search.py), so they break even near sqrt(fetch x size)."""
+    return max(EXACT_SCAN_LIMIT, int((1.5 * fetch * size) ** 0.5))
 
 
 @dataclass(frozen=True)
@@ -285,25 +291,28 @@ class Searcher:
         filters = filters or Filters()
         want = limit + len(exclude_paths)
         size = len(self.index)
-        fetch = want + max(16, want // 4)  # room for stale vectors (photos deleted since) and copies
+        room = want + max(16, want // 4)  # for stale vectors (photos deleted since) and copies
+        fetch, scope = room, None
         if filters.active:
             scope = BrowseScope(filters.folder, filters.date_from, filters.date_to, filters.photo_ids)
-            bound = max(EXACT_SCAN_LIMIT + 1, size // SCOPE_COUNT_SHARE)
-            in_scope = self.catalog.count_in_scope(scope, bound)
-            if in_scope <= EXACT_SCAN_LIMIT:
+            exact_up_to = exact_scope_limit(fetch, size)
+            in_scope = self.catalog.count_in_scope(scope, max(exact_up_to + 1, size // SCOPE_COUNT_SHARE))
+            if in_scope <= exact_up_to:
                 ids, vectors = self.catalog.scope_embeddings(self.embedder.model_id, scope)
                 scores = vectors @ query if len(ids) else np.zeros(0, np.float32)
-                order = np.argsort(-scores, kind="stable")[: fetch + want]
+                order = np.argsort(-scores, kind="stable")[:room]
                 return self._hits(ids[order], scores[order], limit, filters, exclude_paths)
-            # the scope's share of the index (a lower bound where counting stopped at ``bound``)
+            # the scope's share of the index (a lower bound where counting stopped)
             fetch = int(fetch * size / max(in_scope, 1) * 1.5) + 1
-        return self._ann(query, fetch, limit, filters, exclude_paths, search_ef(size, words))
-
-    def _ann(self, query: np.ndarray, fetch: int, limit: int, filters: Filters, exclude_paths: frozenset[str],
-             ef: int) -> list[Hit]:
+        ef = search_ef(size, words)
         while True:
             ids, scores = self.index.query(query, fetch, ef=ef)
-            hits = self._hits(ids, scores, limit, filters, exclude_paths)
+            kept_ids, kept = ids, scores
+            if scope is not None:  # which candidates are in scope (ids only), then rows for the best of them
+                kept_ids = self.catalog.in_scope(self.embedder.model_id, ids, scope)
+                kept = scores[np.isin(ids, kept_ids)]
+                kept_ids, kept = kept_ids[:room], kept[:room]
+            hits = self._hits(kept_ids, kept, limit, filters, exclude_paths)
             if len(hits) >= limit or len(ids) >= len(self.index) or len(ids) < fetch:
                 return hits  # (fewer than asked for: there is nothing more to widen to)
             fetch *= 4  # stale vectors (deleted photos) or filters ate the over-fetch: widen

@@ -30,9 +30,8 @@ def search_ef(size: int, words: bool) -> int:
     text-like queries need ef to grow with the library — at ef 200, recall@50 0.33 at 300k — while photo
     queries, which start inside the image vectors' cone, reach 0.95 at a small fraction of it."""
     if words:
-        ef = size // 40
-        return int(min(max(ef, 400), 25_000))
-    return int(min(max(size // 400, 128), 4_000))
+        return int(min(max(size // 64, 400), 20_000))
+    return int(min(max(size // 100, 256), 8_000))
 
 
 @dataclass(frozen=True)
@@ -92,10 +91,15 @@ def text_like_queries(catalog: Catalog, model_id: str, photos: np.ndarray, count
         "SELECT vector FROM text_vectors WHERE model_id = ? ORDER BY text LIMIT ?", (model_id, count)).fetchall()
     if len(rows) >= min(count, 5):
         return np.stack([np.frombuffer(r[0], np.float32) for r in rows]), "stored texts"
+    return synthetic_text_queries(photos, rng), "synthetic"
+
+
+def synthetic_text_queries(photos: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One text-like vector per photo vector: off the photos' distribution (see ``text_like_queries``)."""
     mean = normalize_rows(photos.mean(axis=0, keepdims=True))[0]
     own = normalize_rows(photos - np.outer(photos @ mean, mean))
     noise = normalize_rows(rng.standard_normal(photos.shape).astype(np.float32))
-    return normalize_rows(0.3 * own + 0.95 * noise).astype(np.float32), "synthetic"
+    return normalize_rows(0.3 * own + 0.95 * noise).astype(np.float32)
 
 
 def _exact_top(catalog: Catalog, model_id: str, queries: np.ndarray, k: int) -> list[np.ndarray]:

@@ -24,6 +24,8 @@ SEARCHABLE = ("indexed", "offline")
 
 #: ids bound per SQL statement (SQLite allows 32,766 variables)
 _ID_CHUNK = 10_000
+#: ids passed as one JSON array per statement (json_each): no variable limit, bounded memory per statement
+_JSON_CHUNK = 50_000
 
 
 @dataclass(frozen=True)
@@ -602,6 +604,21 @@ class Catalog:
         vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
         ids, first = np.unique(ids, return_index=True)  # copies: one vector, several photos
         return ids, vectors[first]
+
+    def in_scope(self, model_id: str, embedding_ids: np.ndarray, scope: BrowseScope) -> np.ndarray:
+        """Of these embedding ids (index candidates), those behind a shown photo of ``scope``, in their order.
+        Ids travel as one JSON parameter per chunk (no statement with thousands of variables) and only ids come
+        back: rows are read later for the few that make the page."""
+        where, args = _scope_sql(scope)
+        passing: set[int] = set()
+        for start in range(0, len(embedding_ids), _JSON_CHUNK):
+            chunk = [int(i) for i in embedding_ids[start:start + _JSON_CHUNK]]
+            passing.update(r[0] for r in self.db.conn.execute(
+                f"""SELECT e.id FROM embeddings e CROSS JOIN photos p ON p.content_hash = e.content_hash
+                    WHERE e.id IN (SELECT value FROM json_each(?)) AND e.model_id = ?
+                      AND p.status IN ('indexed', 'offline') {where}""",
+                (json.dumps(chunk), model_id, *args)))
+        return np.array([i for i in embedding_ids if int(i) in passing], np.int64)
 
     # browsing by date -------------------------------------------------------------------------------------
     def browse_page(self, scope: BrowseScope, after: tuple[str, int] | None = None,
