@@ -17,17 +17,11 @@ from photoclip.core.store.catalog import BrowseScope, Catalog, PhotoRow, effecti
 if TYPE_CHECKING:  # relevance imports tagging, whose albums import this module
     from photoclip.core.relevance import Cutoff, Relevance
 
-#: a filter's scope this small is always searched exactly from its vectors
-EXACT_SCAN_LIMIT = 2_000
-#: a larger scope is counted up to this share of the library (index entries only): enough to size the over-fetch
-SCOPE_COUNT_SHARE = 16
-
-
-def exact_scope_limit(fetch: int, size: int) -> int:
-    """Up to how many photos in scope an exact search beats the index. Exact reads every photo of the scope;
-    the index checks about fetch x size / scope candidates against the scope; both cost about one catalog
-    lookup per photo (measured: benchmarks/scale_search.py), so they break even near sqrt(fetch x size)."""
-    return max(EXACT_SCAN_LIMIT, int((1.5 * fetch * size) ** 0.5))
+#: Up to this many photos in a filter's scope, an exact search of their vectors (read by key from an index range
+#: of the catalog, scored by numpy: always right); a larger scope is an allow-list for the graph search, whose
+#: recall then stays that of an unfiltered search (an over-fetch checked afterwards lost it: measured in
+#: benchmarks/scale_search.py, docs/benchmarks.md)
+EXACT_SCAN_LIMIT = 20_000
 
 
 @dataclass(frozen=True)
@@ -285,37 +279,28 @@ class Searcher:
     def vector(self, query: np.ndarray, limit: int = 20, filters: Filters | None = None,
                exclude_paths: frozenset[str] = frozenset(), words: bool = True) -> list[Hit]:
         """The ``limit`` best photos for ``query`` in the filters' scope. ``words``: a text query (searched wider:
-        index/recall.py). A scope of a few thousand photos is searched exactly from its vectors (SQL names them
-        from an index range, numpy scores them); a larger one through the index, asked for enough candidates
-        that the scope's share of them fills the page (a filter checked on each candidate)."""
+        index/recall.py). A scope of up to ``EXACT_SCAN_LIMIT`` photos is searched exactly from its vectors (SQL
+        names them from an index range, numpy scores them); a larger one through the index with its vectors' ids
+        as the allow-list. Neither reads more than the scope."""
         filters = filters or Filters()
         want = limit + len(exclude_paths)
-        size = len(self.index)
-        room = want + max(16, want // 4)  # for stale vectors (photos deleted since) and copies
-        fetch, scope = room, None
+        fetch = want + max(16, want // 4)  # room for stale vectors (photos deleted since) and copies
+        allowed = None
         if filters.active:
             scope = BrowseScope(filters.folder, filters.date_from, filters.date_to, filters.photo_ids)
-            exact_up_to = exact_scope_limit(fetch, size)
-            in_scope = self.catalog.count_in_scope(scope, max(exact_up_to + 1, size // SCOPE_COUNT_SHARE))
-            if in_scope <= exact_up_to:
+            if self.catalog.count_in_scope(scope, EXACT_SCAN_LIMIT + 1) <= EXACT_SCAN_LIMIT:
                 ids, vectors = self.catalog.scope_embeddings(self.embedder.model_id, scope)
                 scores = vectors @ query if len(ids) else np.zeros(0, np.float32)
-                order = np.argsort(-scores, kind="stable")[:room]
+                order = np.argsort(-scores, kind="stable")[:fetch]
                 return self._hits(ids[order], scores[order], limit, filters, exclude_paths)
-            # the scope's share of the index (a lower bound where counting stopped)
-            fetch = int(fetch * size / max(in_scope, 1) * 1.5) + 1
-        ef = search_ef(size, words)
+            allowed = self.catalog.scope_embedding_ids(self.embedder.model_id, scope)
+        ef = search_ef(len(self.index), words)
         while True:
-            ids, scores = self.index.query(query, fetch, ef=ef)
-            kept_ids, kept = ids, scores
-            if scope is not None:  # which candidates are in scope (ids only), then rows for the best of them
-                kept_ids = self.catalog.in_scope(self.embedder.model_id, ids, scope)
-                kept = scores[np.isin(ids, kept_ids)]
-                kept_ids, kept = kept_ids[:room], kept[:room]
-            hits = self._hits(kept_ids, kept, limit, filters, exclude_paths)
+            ids, scores = self.index.query(query, fetch, ef=ef, allowed=allowed)
+            hits = self._hits(ids, scores, limit, filters, exclude_paths)
             if len(hits) >= limit or len(ids) >= len(self.index) or len(ids) < fetch:
                 return hits  # (fewer than asked for: there is nothing more to widen to)
-            fetch *= 4  # stale vectors (deleted photos) or filters ate the over-fetch: widen
+            fetch *= 4  # stale vectors (deleted photos) ate the over-fetch: widen
 
     def _hits(self, ids: np.ndarray, scores: np.ndarray, limit: int, filters: Filters,
               exclude_paths: frozenset[str]) -> list[Hit]:

@@ -252,23 +252,42 @@ class VectorIndex:
             self._dirty = self._dirty or marked > 0
         return marked
 
-    def query(self, vector: np.ndarray, k: int, ef: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def query(self, vector: np.ndarray, k: int, ef: int | None = None,
+              allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (ids, cosine scores), best first. Vectors are normalised, so inner product = cosine. ``ef``:
-        how wide the graph search looks (never below k); search passes what recall needs (index/recall.py)."""
+        how wide the graph search looks (never below k); search passes what recall needs (index/recall.py).
+        ``allowed``: the only labels the answer may hold (a filter's scope); the graph search passes over the
+        others and goes on until it holds ``ef`` allowed ones."""
         self.refresh()
+        members = None if allowed is None else set(np.asarray(allowed, np.int64).tolist())
         with self._lock:
-            n = len(self)
+            n = len(self) if members is None else min(len(self), len(members))
             if n == 0 or k <= 0:
                 return np.zeros(0, np.int64), np.zeros(0, np.float32)
             k = min(k, n)
             self._index.set_ef(max(ef or MIN_EF, k))
+            query = np.asarray(vector, np.float32).reshape(1, -1)
             try:
-                labels, distances = self._index.knn_query(np.asarray(vector, np.float32).reshape(1, -1), k=k)
+                if members is None:
+                    labels, distances = self._index.knn_query(query, k=k)
+                else:  # the set's own method: hnswlib calls it per label it visits, no Python frame each time
+                    labels, distances = self._index.knn_query(query, k=k, num_threads=1,
+                                                              filter=members.__contains__)
             except RuntimeError:
-                labels = None  # the graph reached fewer than k labels (k near n, many near-equal vectors)
+                labels = None  # the graph reached fewer than k (allowed) labels: k near their number
         if labels is None:
-            return self._exact(vector, k)
+            return self._exact(vector, k) if members is None else self._exact_among(vector, members, k)
         return labels[0].astype(np.int64), (1.0 - distances[0]).astype(np.float32)
+
+    def _exact_among(self, vector: np.ndarray, members: set[int], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k of the allowed labels by their stored vectors: where the graph could not find k of them
+        (there are about k, or few are reachable), reading k-odd vectors costs about what the search would."""
+        if self.catalog is None:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        ids, vectors = self.catalog.embeddings_by_id(self.model_id, sorted(members))
+        scores = vectors @ np.asarray(vector, np.float32) if len(ids) else np.zeros(0, np.float32)
+        order = np.argsort(-scores, kind="stable")[:k]
+        return ids[order], scores[order].astype(np.float32)
 
     def _exact(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k by a scan of the catalog's vectors: only for a k close to the whole library, where hnswlib

@@ -24,8 +24,6 @@ SEARCHABLE = ("indexed", "offline")
 
 #: ids bound per SQL statement (SQLite allows 32,766 variables)
 _ID_CHUNK = 10_000
-#: ids passed as one JSON array per statement (json_each): no variable limit, bounded memory per statement
-_JSON_CHUNK = 50_000
 
 
 @dataclass(frozen=True)
@@ -605,20 +603,18 @@ class Catalog:
         ids, first = np.unique(ids, return_index=True)  # copies: one vector, several photos
         return ids, vectors[first]
 
-    def in_scope(self, model_id: str, embedding_ids: np.ndarray, scope: BrowseScope) -> np.ndarray:
-        """Of these embedding ids (index candidates), those behind a shown photo of ``scope``, in their order.
-        Ids travel as one JSON parameter per chunk (no statement with thousands of variables) and only ids come
-        back: rows are read later for the few that make the page."""
+    def scope_embedding_ids(self, model_id: str, scope: BrowseScope) -> np.ndarray:
+        """Sorted ids of a model's vectors behind the shown photos of ``scope``: the index's allow-list for a
+        scope too large to search exactly (ids only: index entries and key lookups, no vector pages)."""
         where, args = _scope_sql(scope)
-        passing: set[int] = set()
-        for start in range(0, len(embedding_ids), _JSON_CHUNK):
-            chunk = [int(i) for i in embedding_ids[start:start + _JSON_CHUNK]]
-            passing.update(r[0] for r in self.db.conn.execute(
-                f"""SELECT e.id FROM embeddings e CROSS JOIN photos p ON p.content_hash = e.content_hash
-                    WHERE e.id IN (SELECT value FROM json_each(?)) AND e.model_id = ?
-                      AND p.status IN ('indexed', 'offline') {where}""",
-                (json.dumps(chunk), model_id, *args)))
-        return np.array([i for i in embedding_ids if int(i) in passing], np.int64)
+        cursor = self.db.conn.cursor()
+        cursor.row_factory = None
+        cursor.execute(
+            f"""SELECT e.id FROM photos p CROSS JOIN embeddings e ON e.content_hash = p.content_hash AND e.model_id = ?
+                WHERE p.status IN ('indexed', 'offline') {where}""",
+            (model_id, *args),
+        )
+        return np.unique(np.fromiter((r[0] for r in cursor), np.int64))
 
     # browsing by date -------------------------------------------------------------------------------------
     def browse_page(self, scope: BrowseScope, after: tuple[str, int] | None = None,
