@@ -128,14 +128,27 @@ def cmd_similar(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _recall_line(recall) -> str:
+    if recall is None:
+        return "Recall:  nothing indexed yet"
+    verdict = "ok" if recall.ok else "below the goal (0.95 mean, no query under 0.8): please report it"
+    return (f"Recall:  @{recall.k} against exact search, {recall.queries // 2} queries each: text-like "
+            f"{recall.text_mean:.3f} (lowest {recall.text_min:.2f}, {recall.text_source}), photo-like "
+            f"{recall.photo_mean:.3f} (lowest {recall.photo_min:.2f}) at ef {recall.ef_text}/{recall.ef_photo}: "
+            f"{verdict}")
+
+
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from photoclip.cli.cleanup_command import describe, would_free
 
     with Library.open(settings) as library:
         status = library.status().as_dict()
         reclaimable = library.reclaimable()
+        recall = library.recall_check() if args.recall else None
     status["catalog"] = str(settings.catalog_path)
     status["reclaimable"] = reclaimable.as_dict() | {"bytes": would_free(reclaimable, old_models=True)}
+    if args.recall:
+        status["recall"] = recall.as_dict() if recall is not None else None
     if args.json:
         _emit_json(status)
         return EXIT_OK
@@ -153,6 +166,8 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
               "current model until then ('photoclip model use' goes on, '--cancel' gives it up)")
     for result in status["quality_guard"]:
         print(f"Quality guard: {result['summary']}")
+    if args.recall:
+        print(_recall_line(recall))
     for folder in status["folders"]:
         print(f"Folder:  {display(folder['path'])} [{folder['state']}] {sum(folder['counts'].values())} photos")
     for failure in status["failed"]:

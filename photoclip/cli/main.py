@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("status", help="counts, model, index size and failed files")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--recall", action="store_true",
+                   help="also check the search index against an exact search (recall@50 of sample queries; "
+                        "reads every stored vector once)")
 
     p = sub.add_parser("remove", help="remove a folder from the library (files are not touched)")
     p.add_argument("path", type=Path)

@@ -565,6 +565,15 @@ class Library:
             embedded=embedded, model_available=self.has_model(),
         )
 
+    def recall_check(self, queries: int = 20):
+        """recall@50 of the search index against an exact search of the stored vectors, for text-like and
+        photo-like queries (core/index/recall.py); None when nothing is indexed. Never loads the model; reads
+        every vector once (seconds at a million photos)."""
+        from photoclip.core.index.recall import measure_recall
+
+        index = self.vector_index()
+        return None if index is None else measure_recall(index, self.catalog, queries)
+
     # switching models ----------------------------------------------------------------------------------
     @property
     def model_spec(self) -> str:
