@@ -17,11 +17,14 @@ from photoclip.core.store.catalog import BrowseScope, Catalog, PhotoRow, effecti
 if TYPE_CHECKING:  # relevance imports tagging, whose albums import this module
     from photoclip.core.relevance import Cutoff, Relevance
 
-#: Up to this many photos in a filter's scope, an exact search of their vectors (read by key from an index range
-#: of the catalog, scored by numpy: always right); a larger scope is an allow-list for the graph search, whose
-#: recall then stays that of an unfiltered search (an over-fetch checked afterwards lost it: measured in
-#: benchmarks/scale_search.py, docs/benchmarks.md)
+#: Up to this many photos in a filter's scope, or this share of the library (1/12), an exact search of their
+#: vectors (read by key from an index range of the catalog, scored by numpy: always right); a larger scope is an
+#: allow-list for hnswlib's filtered graph search, whose recall then stays that of an unfiltered search (an
+#: over-fetch checked afterwards lost it). The filtered search calls back into Python for every label it visits,
+#: so it pays only where the scope is a large share of the library: at 300k photos a 25k-photo scope cost about
+#: the same both ways, a 12k one three times as much through the graph (benchmarks/scale_search.py).
 EXACT_SCAN_LIMIT = 20_000
+EXACT_SCAN_SHARE = 12
 
 
 @dataclass(frozen=True)
@@ -288,7 +291,8 @@ class Searcher:
         allowed = None
         if filters.active:
             scope = BrowseScope(filters.folder, filters.date_from, filters.date_to, filters.photo_ids)
-            if self.catalog.count_in_scope(scope, EXACT_SCAN_LIMIT + 1) <= EXACT_SCAN_LIMIT:
+            exact_up_to = max(EXACT_SCAN_LIMIT, len(self.index) // EXACT_SCAN_SHARE)
+            if self.catalog.count_in_scope(scope, exact_up_to + 1) <= exact_up_to:
                 ids, vectors = self.catalog.scope_embeddings(self.embedder.model_id, scope)
                 scores = vectors @ query if len(ids) else np.zeros(0, np.float32)
                 order = np.argsort(-scores, kind="stable")[:fetch]

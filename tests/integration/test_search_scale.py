@@ -84,6 +84,12 @@ def in_dates(truth: dict, first: str, last: str) -> np.ndarray:
     return (truth["dates"] >= first) & (truth["dates"] <= last + "T23:59:59")
 
 
+def through_the_index(monkeypatch) -> None:
+    """Scopes of more than 50 photos go to the index as an allow-list (not searched exactly)."""
+    monkeypatch.setattr(search_module, "EXACT_SCAN_LIMIT", 50)
+    monkeypatch.setattr(search_module, "EXACT_SCAN_SHARE", 10**9)
+
+
 CASES = {
     "folder": (Filters(folder=f"{ROOT}/trip"), lambda t: in_folder(t, "trip")),
     "folder with a name stored as bytes": (Filters(folder=f"{ROOT}/party/"), lambda t: in_folder(t, "party")),
@@ -100,7 +106,7 @@ CASES = {
 def test_filtered_results_equal_an_exact_search_of_the_filtered_photos(small, monkeypatch, case, path):
     library, truth = small
     if path == "allow-list":  # the scopes here hold 80-600 photos: send them through the index instead
-        monkeypatch.setattr(search_module, "EXACT_SCAN_LIMIT", 50)
+        through_the_index(monkeypatch)
     filters, mask = CASES[case]
     keep = mask(truth) if mask else np.isin(truth["photo_ids"], sorted(filters.photo_ids))
     assert 50 < keep.sum() < len(keep) / 2
@@ -117,7 +123,7 @@ def test_filtered_results_equal_an_exact_search_of_the_filtered_photos(small, mo
 def test_a_scope_smaller_than_the_page_returns_all_of_it(small, monkeypatch):
     """hnswlib raises when fewer than k labels pass its filter: the search then answers from the vectors."""
     library, truth = small
-    monkeypatch.setattr(search_module, "EXACT_SCAN_LIMIT", 50)
+    through_the_index(monkeypatch)
     keep = in_folder(truth, "café")
     searcher = Searcher(library.catalog, library.index, library.embedder)
     query = truth["vectors"][10]
@@ -162,3 +168,18 @@ def test_scroll_to_load_pages_of_64k_and_100k_results_come_back_whole(large):
     searcher = Searcher(library.catalog, library.index, library.embedder)  # a photo of the library as the query
     like = searcher.similar_results([(truth["paths"][0], truth["vectors"][0])], 100_000).ranking
     assert len(like) == 66_000 - 1 and truth["paths"][0] not in {h.path for h in like}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_filter_is_answered_from_index_ranges_never_a_pass_over_every_photo(small, case):
+    from photoclip.core.store.catalog import BrowseScope, _scope_sql
+
+    library, _ = small
+    filters = CASES[case][0]
+    where, args = _scope_sql(BrowseScope(filters.folder, filters.date_from, filters.date_to, filters.photo_ids))
+    plan = library.catalog.db.conn.execute(
+        f"""EXPLAIN QUERY PLAN SELECT e.id FROM photos p CROSS JOIN embeddings e
+            ON e.content_hash = p.content_hash AND e.model_id = ? WHERE p.status IN ('indexed', 'offline') {where}""",
+        ("m", *args)).fetchall()
+    steps = [row[3] for row in plan]
+    assert not [s for s in steps if s.startswith(("SCAN p", "SCAN e")) or "embeddings_model" in s], steps
