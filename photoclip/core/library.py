@@ -40,7 +40,16 @@ from photoclip.core.job_lock import JobLock
 from photoclip.core.pipeline import Indexer, IndexSummary
 from photoclip.core.reclaim import GRACE_DAYS, ReclaimReport, ReclaimResult
 from photoclip.core.relevance import Relevance
-from photoclip.core.search import CutText, Filters, Hit, Searcher, SearchResults, cut_texts, query_terms
+from photoclip.core.search import (
+    CutText,
+    Filters,
+    Hit,
+    ScopeCache,
+    Searcher,
+    SearchResults,
+    cut_texts,
+    query_terms,
+)
 from photoclip.core.settings import Settings
 from photoclip.core.store.catalog import (
     WATCH_MODE_PREFIX,
@@ -151,6 +160,8 @@ class Library:
         self.model_use = FairLock()
         #: text vectors of recent queries (core/embed/query_cache.py)
         self.query_vectors = QueryVectors()
+        #: the last filter scope's vectors or ids, for the next query in it (core/search.py)
+        self.scopes = ScopeCache()
         #: cores an index run leaves to the desktop (the app sets 1 while its window is in front)
         self.desktop_reserve = 0
         #: index jobs share it, reclaiming space takes it alone; one job at a time writes a batch, across
@@ -436,7 +447,8 @@ class Library:
     # search --------------------------------------------------------------------------------------------
     def _searcher(self) -> Searcher:
         return Searcher(self.catalog, self.index,
-                        _LockedEmbedder(_LazyEmbedder(self), self.model_use, self.query_vectors), self.relevance)
+                        _LockedEmbedder(_LazyEmbedder(self), self.model_use, self.query_vectors), self.relevance,
+                        self.scopes)
 
     def search(self, query: str, limit: int = 20, filters: Filters | None = None, *, matches_only: bool = False,
                threshold: float | None = None) -> list[Hit]:

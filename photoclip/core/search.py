@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,9 @@ if TYPE_CHECKING:  # relevance imports tagging, whose albums import this module
 #: the same both ways, a 12k one three times as much through the graph (benchmarks/scale_search.py).
 EXACT_SCAN_LIMIT = 20_000
 EXACT_SCAN_SHARE = 12
+#: the largest scope whose vectors (exact) or ids (allow-list) a library keeps for the next query: 40 MB of
+#: 512-d vectors, 0.5 MB of ids per 64k
+CACHED_SCOPE_ROWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -171,11 +175,12 @@ def compose(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
 
 class Searcher:
     def __init__(self, catalog: Catalog, index: VectorIndex, embedder: Embedder,
-                 relevance: Relevance | None = None) -> None:
+                 relevance: Relevance | None = None, scopes: ScopeCache | None = None) -> None:
         self.catalog = catalog
         self.index = index
         self.embedder = embedder
         self.relevance = relevance
+        self.scopes = scopes or ScopeCache()
 
     def text(self, query: str, limit: int = 20, filters: Filters | None = None) -> list[Hit]:
         return self.text_results(query, limit, filters).ranking
@@ -293,11 +298,11 @@ class Searcher:
             scope = BrowseScope(filters.folder, filters.date_from, filters.date_to, filters.photo_ids)
             exact_up_to = max(EXACT_SCAN_LIMIT, len(self.index) // EXACT_SCAN_SHARE)
             if self.catalog.count_in_scope(scope, exact_up_to + 1) <= exact_up_to:
-                ids, vectors = self.catalog.scope_embeddings(self.embedder.model_id, scope)
+                ids, vectors = self.scopes.get(self.catalog, self.embedder.model_id, scope, exact=True)
                 scores = vectors @ query if len(ids) else np.zeros(0, np.float32)
                 order = np.argsort(-scores, kind="stable")[:fetch]
                 return self._hits(ids[order], scores[order], limit, filters, exclude_paths)
-            allowed = self.catalog.scope_embedding_ids(self.embedder.model_id, scope)
+            allowed = self.scopes.get(self.catalog, self.embedder.model_id, scope, exact=False)[0]
         ef = search_ef(len(self.index), words)
         while True:
             ids, scores = self.index.query(query, fetch, ef=ef, allowed=allowed)
@@ -316,6 +321,31 @@ class Searcher:
         ]
         hits.sort(key=lambda h: (-h.score, h.photo.path))
         return hits[:limit]
+
+
+class ScopeCache:
+    """The last filter scope's vectors (searched exactly) or ids (the allow-list), kept until anything is
+    written to the catalog: the next query in the same folder or dates (typing, the open search re-run) skips
+    reading them again. Only scopes up to ``CACHED_SCOPE_ROWS`` vectors are kept (a bounded few MB)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple | None = None
+        self._value: tuple[np.ndarray, np.ndarray] | None = None
+
+    def get(self, catalog: Catalog, model_id: str, scope: BrowseScope, exact: bool) -> tuple[np.ndarray, np.ndarray]:
+        key = (model_id, scope, exact, catalog.change_mark())
+        with self._lock:
+            if key == self._key and self._value is not None:
+                return self._value
+        if exact:
+            value = catalog.scope_embeddings(model_id, scope)
+        else:
+            value = (catalog.scope_embedding_ids(model_id, scope), np.zeros((0, 0), np.float32))
+        if len(value[0]) <= CACHED_SCOPE_ROWS:
+            with self._lock:
+                self._key, self._value = key, value
+        return value
 
 
 def _matches(photo: PhotoRow, filters: Filters) -> bool:

@@ -183,3 +183,21 @@ def test_a_filter_is_answered_from_index_ranges_never_a_pass_over_every_photo(sm
         ("m", *args)).fetchall()
     steps = [row[3] for row in plan]
     assert not [s for s in steps if s.startswith(("SCAN p", "SCAN e")) or "embeddings_model" in s], steps
+
+
+def test_a_photo_written_into_a_searched_scope_is_found_by_the_next_query(tmp_path):
+    """The last scope's vectors are kept for the next query, until anything is written to the catalog."""
+    library, _ = build(tmp_path, 400, 8)
+    try:
+        query = normalize_rows(np.ones((1, 8), np.float32))[0]
+        scope = Filters(folder=f"{ROOT}/trip")
+        first = library.search_results("x", 5, scope)  # reads the scope
+        assert library.search_results("x", 5, scope).ranking == first.ranking  # from the kept scope
+        folder = library.catalog.folders()[0]
+        new = f"{ROOT}/trip/new.jpg"
+        library.catalog.commit_batch(library.embedder.model_id, [PhotoRecord(
+            folder.id, new, 1000, 1, "f" * 32, "indexed", 10, 10, "2020-05-05T10:00:00", None, vector=query)])
+        searcher = Searcher(library.catalog, library.index, library.embedder, scopes=library.scopes)
+        assert searcher.vector(query, 1, scope)[0].path == new
+    finally:
+        library.close()

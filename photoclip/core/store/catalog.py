@@ -574,6 +574,12 @@ class Catalog:
         ).fetchone()[0]
 
     # filtered search (issue 18): index ranges of the path and the effective date, never a pass over every photo
+    def change_mark(self) -> tuple[int, int]:
+        """Changes when anything is committed to the catalog, by any connection or process (SQLite's
+        data_version for the others, this connection's own change count): what a cache of catalog reads keys on."""
+        conn = self.db.conn
+        return conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes
+
     def count_in_scope(self, scope: BrowseScope, bound: int) -> int:
         """Shown photos of ``scope``, counted up to ``bound`` (reads index entries only, at most ``bound``).
         Copies share one vector, so this is an upper bound on the vectors in scope."""
