@@ -26,9 +26,10 @@ if TYPE_CHECKING:  # relevance imports tagging, whose albums import this module
 #: the same both ways, a 12k one three times as much through the graph (benchmarks/scale_search.py).
 EXACT_SCAN_LIMIT = 20_000
 EXACT_SCAN_SHARE = 12
-#: the largest scope whose vectors (exact) or ids (allow-list) a library keeps for the next query: 40 MB of
-#: 512-d vectors, 0.5 MB of ids per 64k
+#: the largest scope whose vectors (exact: 40 MB of 512-d vectors) or ids (allow-list: a set of ~30 MB) a library
+#: keeps for the next query
 CACHED_SCOPE_ROWS = 20_000
+CACHED_SCOPE_IDS = 500_000
 
 
 @dataclass(frozen=True)
@@ -298,11 +299,11 @@ class Searcher:
             scope = BrowseScope(filters.folder, filters.date_from, filters.date_to, filters.photo_ids)
             exact_up_to = max(EXACT_SCAN_LIMIT, len(self.index) // EXACT_SCAN_SHARE)
             if self.catalog.count_in_scope(scope, exact_up_to + 1) <= exact_up_to:
-                ids, vectors = self.scopes.get(self.catalog, self.embedder.model_id, scope, exact=True)
+                ids, vectors = self.scopes.vectors(self.catalog, self.embedder.model_id, scope)
                 scores = vectors @ query if len(ids) else np.zeros(0, np.float32)
                 order = np.argsort(-scores, kind="stable")[:fetch]
                 return self._hits(ids[order], scores[order], limit, filters, exclude_paths)
-            allowed = self.scopes.get(self.catalog, self.embedder.model_id, scope, exact=False)[0]
+            allowed = self.scopes.ids(self.catalog, self.embedder.model_id, scope)
         ef = search_ef(len(self.index), words)
         while True:
             ids, scores = self.index.query(query, fetch, ef=ef, allowed=allowed)
@@ -324,25 +325,33 @@ class Searcher:
 
 
 class ScopeCache:
-    """The last filter scope's vectors (searched exactly) or ids (the allow-list), kept until anything is
-    written to the catalog: the next query in the same folder or dates (typing, the open search re-run) skips
-    reading them again. Only scopes up to ``CACHED_SCOPE_ROWS`` vectors are kept (a bounded few MB)."""
+    """The last filter scope's vectors (searched exactly) or its ids as a set (the allow-list), kept until
+    anything is written to the catalog: the next query in the same folder or dates (typing, the open search
+    re-run) skips reading them again. Bounded: up to ``CACHED_SCOPE_ROWS`` vectors or ``CACHED_SCOPE_IDS`` ids."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._key: tuple | None = None
-        self._value: tuple[np.ndarray, np.ndarray] | None = None
+        self._value: object = None
 
-    def get(self, catalog: Catalog, model_id: str, scope: BrowseScope, exact: bool) -> tuple[np.ndarray, np.ndarray]:
+    def vectors(self, catalog: Catalog, model_id: str, scope: BrowseScope) -> tuple[np.ndarray, np.ndarray]:
+        return self._get(catalog, model_id, scope, True)
+
+    def ids(self, catalog: Catalog, model_id: str, scope: BrowseScope) -> set[int]:
+        return self._get(catalog, model_id, scope, False)
+
+    def _get(self, catalog: Catalog, model_id: str, scope: BrowseScope, exact: bool):
         key = (model_id, scope, exact, catalog.change_mark())
         with self._lock:
-            if key == self._key and self._value is not None:
+            if key == self._key:
                 return self._value
         if exact:
             value = catalog.scope_embeddings(model_id, scope)
+            keep = len(value[0]) <= CACHED_SCOPE_ROWS
         else:
-            value = (catalog.scope_embedding_ids(model_id, scope), np.zeros((0, 0), np.float32))
-        if len(value[0]) <= CACHED_SCOPE_ROWS:
+            value = set(catalog.scope_embedding_ids(model_id, scope).tolist())
+            keep = len(value) <= CACHED_SCOPE_IDS
+        if keep:
             with self._lock:
                 self._key, self._value = key, value
         return value

@@ -253,13 +253,13 @@ class VectorIndex:
         return marked
 
     def query(self, vector: np.ndarray, k: int, ef: int | None = None,
-              allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+              allowed: set[int] | np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (ids, cosine scores), best first. Vectors are normalised, so inner product = cosine. ``ef``:
         how wide the graph search looks (never below k); search passes what recall needs (index/recall.py).
         ``allowed``: the only labels the answer may hold (a filter's scope); the graph search passes over the
         others and goes on until it holds ``ef`` allowed ones."""
         self.refresh()
-        members = None if allowed is None else set(np.asarray(allowed, np.int64).tolist())
+        members = allowed if allowed is None or isinstance(allowed, set) else set(np.asarray(allowed).tolist())
         with self._lock:
             n = len(self) if members is None else min(len(self), len(members))
             if n == 0 or k <= 0:
