@@ -298,7 +298,7 @@ class Searcher:
         if filters.active:
             scope = BrowseScope(filters.folder, filters.date_from, filters.date_to, filters.photo_ids)
             exact_up_to = max(EXACT_SCAN_LIMIT, len(self.index) // EXACT_SCAN_SHARE)
-            if self.catalog.count_in_scope(scope, exact_up_to + 1) <= exact_up_to:
+            if self.scopes.count(self.catalog, scope, exact_up_to + 1) <= exact_up_to:
                 ids, vectors = self.scopes.vectors(self.catalog, self.embedder.model_id, scope)
                 scores = vectors @ query if len(ids) else np.zeros(0, np.float32)
                 order = np.argsort(-scores, kind="stable")[:fetch]
@@ -325,35 +325,37 @@ class Searcher:
 
 
 class ScopeCache:
-    """The last filter scope's vectors (searched exactly) or its ids as a set (the allow-list), kept until
-    anything is written to the catalog: the next query in the same folder or dates (typing, the open search
-    re-run) skips reading them again. Bounded: up to ``CACHED_SCOPE_ROWS`` vectors or ``CACHED_SCOPE_IDS`` ids."""
+    """The last filter scope's size, and its vectors (searched exactly) or its ids as a set (the allow-list),
+    kept until anything is written to the catalog: the next query in the same folder or dates (typing, the open
+    search re-run) skips reading them again. Bounded: up to ``CACHED_SCOPE_ROWS`` vectors or ``CACHED_SCOPE_IDS``
+    ids, one scope at a time."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._key: tuple | None = None
-        self._value: object = None
+        self._kept: dict[str, tuple[tuple, object]] = {}
+
+    def count(self, catalog: Catalog, scope: BrowseScope, bound: int) -> int:
+        return self._get("count", (scope, bound), catalog, lambda: catalog.count_in_scope(scope, bound), 0)
 
     def vectors(self, catalog: Catalog, model_id: str, scope: BrowseScope) -> tuple[np.ndarray, np.ndarray]:
-        return self._get(catalog, model_id, scope, True)
+        return self._get("scope", (model_id, scope, True), catalog,
+                         lambda: catalog.scope_embeddings(model_id, scope), CACHED_SCOPE_ROWS)
 
     def ids(self, catalog: Catalog, model_id: str, scope: BrowseScope) -> set[int]:
-        return self._get(catalog, model_id, scope, False)
+        return self._get("scope", (model_id, scope, False), catalog,
+                         lambda: set(catalog.scope_embedding_ids(model_id, scope).tolist()), CACHED_SCOPE_IDS)
 
-    def _get(self, catalog: Catalog, model_id: str, scope: BrowseScope, exact: bool):
-        key = (model_id, scope, exact, catalog.change_mark())
+    def _get(self, slot: str, what: tuple, catalog: Catalog, read, most: int):
+        key = (*what, catalog.change_mark())
         with self._lock:
-            if key == self._key:
-                return self._value
-        if exact:
-            value = catalog.scope_embeddings(model_id, scope)
-            keep = len(value[0]) <= CACHED_SCOPE_ROWS
-        else:
-            value = set(catalog.scope_embedding_ids(model_id, scope).tolist())
-            keep = len(value) <= CACHED_SCOPE_IDS
-        if keep:
+            kept = self._kept.get(slot)
+            if kept is not None and kept[0] == key:
+                return kept[1]
+        value = read()
+        size = len(value[0]) if isinstance(value, tuple) else len(value) if isinstance(value, set) else 0
+        if size <= most:
             with self._lock:
-                self._key, self._value = key, value
+                self._kept[slot] = (key, value)
         return value
 
 
