@@ -26,9 +26,9 @@ if TYPE_CHECKING:  # relevance imports tagging, whose albums import this module
 #: the same both ways, a 12k one three times as much through the graph (benchmarks/scale_search.py).
 EXACT_SCAN_LIMIT = 20_000
 EXACT_SCAN_SHARE = 12
-#: the largest scope whose vectors (exact: 40 MB of 512-d vectors) or ids (allow-list: a set of ~30 MB) a library
+#: the largest scope whose vectors (exact: 64 MB of 512-d vectors) or ids (allow-list: a set of ~30 MB) a library
 #: keeps for the next query
-CACHED_SCOPE_ROWS = 20_000
+CACHED_SCOPE_ROWS = 32_000
 CACHED_SCOPE_IDS = 500_000
 
 
