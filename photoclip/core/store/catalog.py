@@ -992,14 +992,9 @@ def _scope_sql(scope: BrowseScope) -> tuple[str, list]:
     args: list = []
     if scope.folder:
         prefix = scope.folder.rstrip("/\\")
-        sep = _sep(prefix)
-        after = chr(ord(sep) + 1)
-        ranges = ["p.path = ?", "(p.path >= ? AND p.path < ?)"]
-        args += [to_db(prefix), db_bytes(prefix + sep), db_bytes(prefix + after)]
-        if is_text(prefix):  # a name that is not text holds only names that are not text either
-            ranges.append("(p.path >= ? AND p.path < ?)")
-            args += [prefix + sep, prefix + after]
-        clauses.append(f"({' OR '.join(ranges)})")
+        ranges = _ranges(prefix + _sep(prefix))
+        clauses.append("(" + " OR ".join(["p.path = ?", *["(p.path >= ? AND p.path < ?)"] * len(ranges)]) + ")")
+        args += [to_db(prefix), *(bound for pair in ranges for bound in pair)]
     if scope.date_from:
         clauses.append("p.effective_at >= ?")
         args.append(scope.date_from)
