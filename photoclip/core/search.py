@@ -19,16 +19,17 @@ if TYPE_CHECKING:  # relevance imports tagging, whose albums import this module
     from photoclip.core.relevance import Cutoff, Relevance
 
 #: Up to this many photos in a filter's scope, or this share of the library (1/12), an exact search of their
-#: vectors (read by key from an index range of the catalog, scored by numpy: always right); a larger scope is an
+#: vectors (read by key from an index range of the catalog, scored by numpy: always right), and the scope's
+#: vectors stay in memory for its next query (``ScopeCache``, up to ``CACHED_SCOPE_ROWS``). A larger scope is an
 #: allow-list for hnswlib's filtered graph search, whose recall then stays that of an unfiltered search (an
-#: over-fetch checked afterwards lost it). The filtered search calls back into Python for every label it visits,
-#: so it pays only where the scope is a large share of the library: at 300k photos a 25k-photo scope cost about
-#: the same both ways, a 12k one three times as much through the graph (benchmarks/scale_search.py).
-EXACT_SCAN_LIMIT = 20_000
+#: over-fetch checked afterwards lost it), but which calls back into Python for every label it visits: at 300k
+#: photos a 25k-photo scope took ~380 ms a query that way against ~20-35 ms for the exact search's later
+#: queries (benchmarks/scale_search.py, docs/benchmarks.md).
+EXACT_SCAN_LIMIT = 32_000
 EXACT_SCAN_SHARE = 12
 #: the largest scope whose vectors (exact: 64 MB of 512-d vectors) or ids (allow-list: a set of ~30 MB) a library
 #: keeps for the next query
-CACHED_SCOPE_ROWS = 32_000
+CACHED_SCOPE_ROWS = EXACT_SCAN_LIMIT
 CACHED_SCOPE_IDS = 500_000
 
 
