@@ -1,7 +1,7 @@
 """Search at scale: recall against exact search and query time, with and without filters (issue 18).
 
-A synthetic library of CLIP-like 512-d vectors (``--clusters`` subjects around one shared direction, as
-ViT-B/32 image vectors lean) in ``--folders`` event folders of uneven size, each event a few days long, written
+A synthetic library of CLIP-like 512-d vectors (2,000 subjects around one shared direction, as ViT-B/32 image
+vectors lean) in 400 event folders of uneven size, each event a few days long, written
 through the real ``Catalog.commit_batch`` (no files: search reads only the catalog and the index). The library
 is kept in ``--root``/<photos> and reused by later runs (building 300k takes minutes).
 
@@ -13,9 +13,11 @@ Measured on it, beside an exact numpy search of every stored vector:
 - ``--before``: the same with the search path as it was (ef = max(64, k), filters counted and scanned over the
   whole catalog), side by side.
 
-Other benchmarks import ``build_library``, ``open_library`` and ``measure_*`` (they take a library path).
+Other benchmarks reuse it: ``build_library(path, photos)``, ``open_library(path)`` (any library: the model id is
+read from its catalog, no model is loaded), then ``Truth(library)``, ``queries``, ``measure_cases``,
+``measure_pages``; ``--data-dir`` measures another benchmark's library (benchmarks/million.py).
 
-    .venv/bin/python benchmarks/scale_search.py --photos 100000 [--before] [--root /tmp/photoclip-scale]
+    .venv/bin/python benchmarks/scale_search.py --photos 100000 [--before] [--pages] [--root /tmp/photoclip-scale]
 """
 
 from __future__ import annotations
