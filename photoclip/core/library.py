@@ -410,7 +410,8 @@ class Library:
                 "into it.", READ_ONLY_HINT)
 
     def _indexer(self) -> Indexer:
-        return self._indexer_for(_LazyEmbedder(self), self.index, self.model_use)
+        # the index opens only when the run has something to embed (core/pipeline.py)
+        return self._indexer_for(_LazyEmbedder(self), lambda: self.index, self.model_use)
 
     def _indexer_or_catalog(self) -> tuple[Indexer, str | None]:
         """The model's indexer; without a model on this computer (offline, not downloaded yet), a catalog pass

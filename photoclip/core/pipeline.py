@@ -38,9 +38,9 @@ from photoclip.core.imaging.decode import DEFAULT_MAX_PIXELS
 from photoclip.core.imaging.thumbnails import ThumbnailCache
 from photoclip.core.index.hnsw import VectorIndex
 from photoclip.core.scan.availability import is_available, mounts_inside, remember_if_mount, was_mount
-from photoclip.core.scan.reconcile import Plan, WorkItem, reconcile
+from photoclip.core.scan.reconcile import FolderTable, Plan, WorkItem, reconcile, reconcile_walk
 from photoclip.core.scan.walker import FileEntry, entry_for, is_photo_name, walk
-from photoclip.core.store.catalog import Catalog, FolderRow, PhotoRecord, PhotoRow, path_inside
+from photoclip.core.store.catalog import Catalog, FolderRow, PhotoRecord
 
 PROGRESS_INTERVAL = 0.2
 INDEX_SAVE_INTERVAL = 60.0
@@ -98,7 +98,7 @@ class Indexer:
     def __init__(
         self,
         catalog: Catalog,
-        index: VectorIndex | None,
+        index: VectorIndex | Callable[[], VectorIndex] | None,
         embedder: Embedder | None,
         thumbnails: ThumbnailCache,
         bus: EventBus,
@@ -115,9 +115,11 @@ class Indexer:
         """``decode_workers`` / ``model_threads``: fixed counts, or None to size them from the stage costs
         measured while running (``core/balance.py``); ``start_threads``: the model's count before it is measured
         (when the embedder does not say); ``reserve()``: cores to leave to the desktop now. ``embedder`` and
-        ``index`` None: a catalog pass (see the module's doc)."""
+        ``index`` None: a catalog pass (see the module's doc). ``index`` may also be what opens it: only a run
+        with something to embed opens it then (a GB-sized file at a million photos)."""
         self.catalog = catalog
-        self.index = index
+        self._index: VectorIndex | None = None if callable(index) else index
+        self._open_index = index if callable(index) else None
         self.embedder = embedder
         self.thumbnails = thumbnails
         self.bus = bus
@@ -130,8 +132,14 @@ class Indexer:
         self.decode_mode = decode_mode
         self.writer = writer
 
+    @property
+    def index(self) -> VectorIndex | None:
+        if self._index is None and self._open_index is not None:
+            self._index = self._open_index()
+        return self._index
+
     # planning ------------------------------------------------------------------------------------------
-    def plan(self, folders: list[FolderRow], known: set[str], summary: IndexSummary) -> Plan:
+    def plan(self, folders: list[FolderRow], summary: IndexSummary) -> Plan:
         plan = Plan()
         for folder in folders:
             root = Path(folder.path)
@@ -144,23 +152,26 @@ class Indexer:
             remember_if_mount(self.catalog, folder.path)
             if folder.state == "offline":
                 self.catalog.set_photos_status(folder.id, "indexed")
-            # a scan of one folder inside the root compares just that part of it
-            rows = self.catalog.photos_in_folder(folder.id, folder.scope)
-            for mount in mounts_inside(self.catalog, folder.path):  # a share inside it, unmounted: offline
-                rows = self._share_inside(mount, rows, summary)
-            reconcile(plan, folder.id, list(walk(Path(folder.scope) if folder.scope else root)), rows, known)
+            # a share inside it, unmounted: offline, left out
+            away = [m for m in mounts_inside(self.catalog, folder.path) if not self._share_inside(m, summary)]
+            # a scan of one folder inside the root compares just that part of it; the catalog side as compact
+            # arrays, not a PhotoRow per photo (GBs at a million photos)
+            table = FolderTable.of(*self.catalog.folder_fingerprints(
+                folder.id, self.embedder.model_id if self.embedder is not None else None, folder.scope, away))
+            reconcile_walk(plan, folder.id, walk(Path(folder.scope) if folder.scope else root), table,
+                           self.catalog.photo_by_path, self.catalog.photos_by_ids)
         summary.unchanged = plan.unchanged
         return plan
 
-    def _share_inside(self, mount: str, rows: dict[str, PhotoRow], summary: IndexSummary) -> dict[str, PhotoRow]:
-        """A share mounted inside a root (it was a root of its own): unmounted, its photos are kept offline and
-        left out of the reconcile, as an unmounted root's are; mounted again, they are back."""
+    def _share_inside(self, mount: str, summary: IndexSummary) -> bool:
+        """A share mounted inside a root (it was a root of its own): unmounted (False), its photos are kept
+        offline and left out of the reconcile, as an unmounted root's are; mounted again (True), they are back."""
         if is_available(mount, mounted_before=True):
             self.catalog.set_status_under(mount, "offline", "indexed")
-            return rows
+            return True
         self.catalog.set_status_under(mount, "indexed", "offline")
         summary.offline_folders.append(mount)
-        return {path: row for path, row in rows.items() if not path_inside(path, mount)}
+        return False
 
     def plan_paths(self, items: list[tuple[int, str]], known: set[str], summary: IndexSummary) -> Plan:
         """Plan for single files (watcher events): (folder id, path) pairs; a vanished path is a removal."""
@@ -180,11 +191,13 @@ class Indexer:
         """Full reconcile of whole folders: new, changed, moved and deleted files."""
         summary = IndexSummary()
         started = time.monotonic()
-        seen, known = self._known()
-        plan = self.plan(folders, known, summary)
+        seen = self._seen()
+        plan = self.plan(folders, summary)
+        # every vector's hash (100 MB at a million photos) only when there is something to read
+        known = self._known_hashes() if plan.todo else set()
         self._execute(plan, known, summary, control or JobControl(), started, seen)
-        if self.index is not None:
-            self.index.save()
+        if self._index is not None:  # opened by this run (or given): saved
+            self._index.save()
         if not summary.cancelled:
             for folder in folders:
                 if folder.path not in summary.offline_folders:
@@ -195,27 +208,32 @@ class Indexer:
         """Index or remove just these files; a delete and a create of the same content become a move."""
         summary = IndexSummary()
         started = time.monotonic()
-        seen, known = self._known()
+        seen, known = self._seen(), self._known_hashes()
         plan = self.plan_paths(items, known, summary)
         self._execute(plan, known, summary, control or JobControl(), started, seen)
         return summary
 
-    def _known(self) -> tuple[int, set[str]]:
-        """(highest embedding id seen, content hashes needing no work): the model's vectors; for a catalog
-        pass, the content already catalogued (its thumbnail, date and size are stored)."""
+    def _seen(self) -> int:
+        """The highest embedding id now: read before the hashes (see _Run.seen_id)."""
+        return self.catalog.embedding_stats(self.embedder.model_id)[1] if self.embedder is not None else 0
+
+    def _known_hashes(self) -> set[str]:
+        """Content hashes needing no work: the model's vectors; for a catalog pass, the content already
+        catalogued (its thumbnail, date and size are stored)."""
         if self.embedder is None:
-            return 0, self.catalog.catalogued_hashes()
-        seen = self.catalog.embedding_stats(self.embedder.model_id)[1]  # before the hashes: see _Run.seen_id
-        return seen, self.catalog.known_hashes(self.embedder.model_id)
+            return self.catalog.catalogued_hashes()
+        return self.catalog.known_hashes(self.embedder.model_id)
 
     def _execute(self, plan: Plan, known: set[str], summary: IndexSummary, control: JobControl,
                  started: float, seen_id: int) -> None:
         self.bus.emit(ScanFinished(len(plan.todo) + plan.unchanged, len(plan.todo), plan.unchanged))
+        if plan.todo:
+            self.index  # noqa: B018 -- opened (and caught up) before the first batch commits, as always
         _Run(self, plan, known, summary, control, started, seen_id).execute()
         if not summary.cancelled:
             summary.removed = self.catalog.delete_photos(plan.missing)
-        if self.index is not None:
-            self.index.save_if_due(INDEX_SAVE_INTERVAL)
+        if self._index is not None:
+            self._index.save_if_due(INDEX_SAVE_INTERVAL)
         summary.seconds = round(time.monotonic() - started, 3)
 
 
