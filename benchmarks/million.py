@@ -159,6 +159,32 @@ def build_library(photos: int, root: Path = CACHE_ROOT, log=print) -> Path:
     return library
 
 
+def main_copy(library: Path, main_schema: int = 6) -> Path:
+    """The library as main's code can open it: the catalog copied with this branch's schema additions taken
+    out (main refuses a catalog of a newer schema), the HNSW files hard-linked (saves replace files, never
+    write into them), its own cache folder. Made once."""
+    import sqlite3
+
+    copy = library / "main-data"
+    if (copy / "catalog.sqlite3").exists():
+        return copy
+    (copy / "index").mkdir(parents=True, exist_ok=True)
+    source = sqlite3.connect(library / "data" / "catalog.sqlite3")
+    target = sqlite3.connect(copy / "catalog.tmp")
+    source.backup(target)
+    source.close()
+    if target.execute("PRAGMA user_version").fetchone()[0] > main_schema:
+        target.execute("DROP INDEX IF EXISTS photos_status")  # schema v7 (this branch)
+        target.execute(f"PRAGMA user_version = {main_schema}")
+    target.commit()
+    target.close()
+    os.replace(copy / "catalog.tmp", copy / "catalog.sqlite3")
+    for path in (library / "data" / "index").iterdir():
+        if path.suffix in (".hnsw", ".json"):
+            os.link(path, copy / "index" / path.name)
+    return copy
+
+
 # measuring ------------------------------------------------------------------------------------------------
 def run(checkout: Path, argv: list[str], env: dict[str, str], timeout: float = 900) -> tuple[float, float, str]:
     """(seconds, peak RSS MB, output tail) of ``python ARGV`` run with ``checkout`` first on the path."""
@@ -202,6 +228,8 @@ while time.time() < end:
     app.processEvents()
     time.sleep(0.01)
 print(f"steady_mb={rss():.0f}")
+status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+print(f"anon_mb={int(status['RssAnon'].split()[0]) / 1024:.0f}")
 print(f"peak_mb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
 window.shutdown(); window.close(); window.library.close()
 os._exit(0)
@@ -231,6 +259,7 @@ def main() -> None:
           f"load {os.getloadavg()[0]:.1f}")
     env = library_env(library)
     checkouts = {"main": args.main.resolve(), "this": REPO}
+    with_catalog = {"main": {**env, "PHOTOCLIP_DATA_DIR": str(main_copy(library))}, "this": env}
     rows: dict[tuple[str, str], list[tuple[float, float]]] = {}
     notes: list[str] = []
     for _ in range(args.repeats):
@@ -238,12 +267,12 @@ def main() -> None:
             for what, argv in (("index (nothing changed)", ["-m", "photoclip", "index"]),
                                ("status", ["-m", "photoclip", "status"]),
                                ("cold search", ["-m", "photoclip", "search", QUERY])):
-                seconds, peak, out = run(checkout, argv, env)
+                seconds, peak, out = run(checkout, argv, with_catalog[name])
                 if out.startswith("FAILED"):
                     notes.append(f"{name} {what}: {out}")
                 rows.setdefault((what, name), []).append((seconds, peak))
             if not args.skip_window:
-                probe = window_probe(checkout, env, library)
+                probe = window_probe(checkout, with_catalog[name], library)
                 if "error" in probe:
                     notes.append(f"{name} window: {probe['error']}")
                     continue
@@ -251,6 +280,8 @@ def main() -> None:
                     (float(probe["first_rows_s"]), float(probe["peak_mb"])))
                 rows.setdefault(("window: steady RSS after 20 s (MB)", name), []).append(
                     (float(probe["steady_mb"]), float(probe["peak_mb"])))
+                rows.setdefault(("window: of which anonymous (MB; the rest is mapped files)", name), []).append(
+                    (float(probe["anon_mb"]), float(probe["peak_mb"])))
     print(f"\nload after: {os.getloadavg()[0]:.1f}\n")
     print("| measure | main: s (median) | main: peak RSS MB | this: s (median) | this: peak RSS MB |")
     print("|---|---:|---:|---:|---:|")

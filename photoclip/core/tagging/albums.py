@@ -19,6 +19,7 @@ from photoclip.core.errors import AlbumError, QueryError
 from photoclip.core.search import compose, parse_query
 from photoclip.core.tagging.calibration import MIN_MARGIN
 from photoclip.core.tagging.labels import DEFAULT_THRESHOLD
+from photoclip.core.tagging.matrix_cache import product
 from photoclip.core.tagging.space import VectorSpace
 from photoclip.core.tagging.store import AlbumRow
 
@@ -168,8 +169,8 @@ class Albums:
         if len(neg) and len(pos):
             # as in search: a '-term' drops photos that match it better than they match the positive words
             # (products over the whole matrix, then the scope's rows: no copy of the vectors)
-            best_negative = (vectors.matrix @ neg.T).max(axis=1)[rows]
-            keep &= best_negative <= (vectors.matrix @ pos.mean(axis=0))[rows]
+            best_negative = product(vectors.matrix, neg.T).max(axis=1)[rows]
+            keep &= best_negative <= product(vectors.matrix, pos.mean(axis=0))[rows]
         members = [AlbumMember(int(rows_of_scope.photo_ids[i]), rows_of_scope.paths[i], float(z[i]))
                    for i in np.flatnonzero(keep)]
         return sorted(members, key=lambda m: (-m.score, m.path))

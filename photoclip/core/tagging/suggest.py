@@ -9,6 +9,7 @@ import numpy as np
 
 from photoclip.core.tagging.calibration import MIN_MARGIN
 from photoclip.core.tagging.labels import Label, LabelSet
+from photoclip.core.tagging.matrix_cache import product
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ def score_label_set(space, label_set: LabelSet, scope_rows, decided: dict[tuple[
     negatives = [(i, lb.negatives) for i, lb in enumerate(labels) if lb.negatives]
     if negatives and len(rows):
         neg_vectors = space.text_vectors([n for _, group in negatives for n in group], model_id)
-        neg_scores = (vectors.matrix @ neg_vectors.T)[rows]
+        neg_scores = product(vectors.matrix, neg_vectors.T)[rows]
         start = 0
         for column, group in negatives:
             best_negative = neg_scores[:, start:start + len(group)].max(axis=1)
