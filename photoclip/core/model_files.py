@@ -1,7 +1,7 @@
 """The files each model leaves outside the catalog, found on disk so leftovers of forgotten models count too.
 
 Per model id: the HNSW index, its sidecar and lock file (``<data>/index/<stem>.hnsw|.json|.lock``,
-``core/index/hnsw.py``), the tagging vector matrix (``<cache>/vectors/<stem>.npz``,
+``core/index/hnsw.py``), the tagging vector matrix (``<cache>/vectors/<stem>.json`` + ``.f32``/``.ids``,
 ``core/tagging/matrix_cache.py``) and the OpenVINO conversions and speed race (``<cache>/openvino/<safe id>/``,
 ``core/embed/openvino_ir.py``). ``stem`` hashes the model id; a file whose model cannot be told (no readable
 sidecar, not a model the catalog knows) is grouped under its own name. All of them are caches: deleting one

@@ -718,8 +718,8 @@ class Catalog:
         over a million vectors' hashes took seconds of ``photoclip status``."""
         rows = self.db.conn.execute(
             f"""SELECT e.model_id, COUNT(*), COALESCE(SUM(o.orphaned_at <= ?), 0), MIN(o.orphaned_at)
-                FROM orphaned_hashes o JOIN embeddings e ON e.content_hash = o.content_hash
-                WHERE {_UNREFERENCED} GROUP BY e.model_id""",
+                FROM orphaned_hashes o CROSS JOIN embeddings e ON e.content_hash = o.content_hash
+                WHERE {_UNREFERENCED} GROUP BY e.model_id""",  # CROSS: the records outside, as written
             (cutoff,),
         ).fetchall()
         return {r[0]: OrphanCounts(r[1], r[2], r[3]) for r in rows}
