@@ -174,7 +174,8 @@ def main_copy(library: Path, main_schema: int = 6) -> Path:
     source.backup(target)
     source.close()
     if target.execute("PRAGMA user_version").fetchone()[0] > main_schema:
-        target.execute("DROP INDEX IF EXISTS photos_status")  # schema v7 (this branch)
+        target.execute("DROP INDEX IF EXISTS photos_folder_status")  # schema v7 (this branch)
+        target.execute("CREATE INDEX IF NOT EXISTS photos_folder ON photos(folder_id)")
         target.execute(f"PRAGMA user_version = {main_schema}")
     target.commit()
     target.close()

@@ -845,7 +845,10 @@ class Catalog:
         return first, last
 
     def failures(self) -> list[PhotoRow]:
-        rows = self.db.conn.execute("SELECT * FROM photos WHERE status = 'failed' ORDER BY path").fetchall()
+        # per folder (every photo has one): a lookup in the (folder, status) index, not a pass over the photos
+        rows = self.db.conn.execute(
+            """SELECT * FROM photos WHERE folder_id IN (SELECT id FROM folders) AND status = 'failed'
+               ORDER BY path""").fetchall()
         return [_photo(r) for r in rows]
 
     def folder_counts(self) -> dict[int, dict[str, int]]:
