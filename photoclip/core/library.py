@@ -410,6 +410,7 @@ class Library:
                 "into it.", READ_ONLY_HINT)
 
     def _indexer(self) -> Indexer:
+        self.model  # noqa: B018 -- told from its folder, no load; raises ModelNotAvailableError without one
         # the index opens only when the run has something to embed (core/pipeline.py)
         return self._indexer_for(_LazyEmbedder(self), lambda: self.index, self.model_use)
 
