@@ -253,14 +253,21 @@ def main() -> None:
     parser.add_argument("--main", type=Path, default=Path("/work/main"), help="the 'before' checkout")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--skip-window", action="store_true")
+    parser.add_argument("--only", choices=("main", "this"), help="measure one checkout (e.g. before the HNSW is built: "
+                        "this branch's rescan, status and window never open it)")
+    parser.add_argument("--no-search", action="store_true")
     args = parser.parse_args()
-    library = build_library(args.photos)
-    built = json.loads((library / "built.json").read_text())
-    print(f"{args.photos:,} photos (built in {built['files_and_catalog_s']} s + HNSW {built['hnsw_s']} s), "
+    library = build_library(args.photos) if not args.only else CACHE_ROOT / f"lib-{args.photos}"
+    built = json.loads((library / "built.json").read_text()) if (library / "built.json").exists() else {}
+    print(f"{args.photos:,} photos (built in {built.get('files_and_catalog_s')} s + HNSW {built.get('hnsw_s')} s), "
           f"load {os.getloadavg()[0]:.1f}")
     env = library_env(library)
     checkouts = {"main": args.main.resolve(), "this": REPO}
-    with_catalog = {"main": {**env, "PHOTOCLIP_DATA_DIR": str(main_copy(library))}, "this": env}
+    if args.only:
+        checkouts = {args.only: checkouts[args.only]}
+    with_catalog = {"this": env}
+    if "main" in checkouts:
+        with_catalog["main"] = {**env, "PHOTOCLIP_DATA_DIR": str(main_copy(library))}
     rows: dict[tuple[str, str], list[tuple[float, float]]] = {}
     notes: list[str] = []
     for _ in range(args.repeats):
@@ -268,6 +275,8 @@ def main() -> None:
             for what, argv in (("index (nothing changed)", ["-m", "photoclip", "index"]),
                                ("status", ["-m", "photoclip", "status"]),
                                ("cold search", ["-m", "photoclip", "search", QUERY])):
+                if what == "cold search" and args.no_search:
+                    continue
                 seconds, peak, out = run(checkout, argv, with_catalog[name])
                 if out.startswith("FAILED"):
                     notes.append(f"{name} {what}: {out}")

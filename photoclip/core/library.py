@@ -570,9 +570,14 @@ class Library:
             index_size, _ = self.catalog.embedding_stats(model_id)
             embedded = self.catalog.vector_coverage(model_id)[0]
         switch = self.switch_progress()
+        folder_counts = self.catalog.folder_counts()
+        counts: dict[str, int] = {}
+        for per_folder in folder_counts.values():  # every photo has its folder: no second pass over them
+            for state, n in per_folder.items():
+                counts[state] = counts.get(state, 0) + n
         return LibraryStatus(
-            counts=self.catalog.status_counts(), model_id=model_id, index_size=index_size,
-            folders=self.catalog.folders(), folder_counts=self.catalog.folder_counts(),
+            counts=counts, model_id=model_id, index_size=index_size,
+            folders=self.catalog.folders(), folder_counts=folder_counts,
             failures=self.catalog.failures(), backend=getattr(self._embedder, "backend", None),
             quality_guard=self._guard_results(model_id), model_spec=self.model_spec,
             switch=switch.as_dict() if switch else None, taken_range=self.catalog.taken_range(),

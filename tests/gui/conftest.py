@@ -93,6 +93,8 @@ def make_window(qtbot, store, libraries):
         qtbot.addWidget(window, before_close_func=lambda w: w.shutdown())
         window.show()
         qtbot.waitExposed(window)
+        # the first status comes from the status thread (the window shows without waiting for it)
+        qtbot.waitUntil(lambda: not window.status_service.busy, timeout=10_000)
         windows.append(window)
         return window
 
