@@ -166,9 +166,12 @@ def main_copy(library: Path, main_schema: int = 6) -> Path:
     import sqlite3
 
     copy = library / "main-data"
+    (copy / "index").mkdir(parents=True, exist_ok=True)
+    for path in (library / "data" / "index").iterdir():  # (again: the HNSW may be built after the copy)
+        if path.suffix in (".hnsw", ".json") and not (copy / "index" / path.name).exists():
+            os.link(path, copy / "index" / path.name)
     if (copy / "catalog.sqlite3").exists():
         return copy
-    (copy / "index").mkdir(parents=True, exist_ok=True)
     source = sqlite3.connect(library / "data" / "catalog.sqlite3")
     target = sqlite3.connect(copy / "catalog.tmp")
     source.backup(target)
@@ -180,9 +183,6 @@ def main_copy(library: Path, main_schema: int = 6) -> Path:
     target.commit()
     target.close()
     os.replace(copy / "catalog.tmp", copy / "catalog.sqlite3")
-    for path in (library / "data" / "index").iterdir():
-        if path.suffix in (".hnsw", ".json"):
-            os.link(path, copy / "index" / path.name)
     return copy
 
 
@@ -293,8 +293,8 @@ def main() -> None:
                 rows.setdefault(("window: of which anonymous (MB; the rest is mapped files)", name), []).append(
                     (float(probe["anon_mb"]), float(probe["peak_mb"])))
     print(f"\nload after: {os.getloadavg()[0]:.1f}\n")
-    print("| measure | main: s (median) | main: peak RSS MB | this: s (median) | this: peak RSS MB |")
-    print("|---|---:|---:|---:|---:|")
+    print("| measure | " + " | ".join(f"{n}: s (median) | {n}: peak RSS MB" for n in checkouts) + " |")
+    print("|---|" + "---:|---:|" * len(checkouts))
     for what in dict.fromkeys(w for w, _ in rows):
         cells = []
         for name in checkouts:
