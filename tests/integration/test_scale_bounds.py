@@ -194,3 +194,27 @@ def test_status_and_reclaimable_counts_equal_full_scans(tmp_path):
         assert status.folder_counts == per_folder
         assert [f.path for f in status.failures] == [str(photos / "broken.jpg")]
         assert library.reclaimable(now=time.time() + 400 * 86_400).due_orphans == 2
+
+
+def test_catalog_rows_sharing_a_path_key_are_not_taken_for_missing(tmp_path):
+    """Paths whose 64-bit keys collide (forced here: every path hashes alike): the walk saw them all, so no
+    row is deleted as missing, and a file gone is still found missing."""
+    from photoclip.core.scan.reconcile import FolderTable, reconcile_walk
+    from photoclip.core.scan.walker import FileEntry
+
+    class Colliding(str):
+        def __hash__(self) -> int:
+            return 42
+
+    library, photos = library_of(tmp_path, count=4)
+    with library:
+        (photos / "sub0" / "p03.jpg").unlink()
+        folder = library.catalog.folders()[0]
+        ids, keys, sizes, mtimes, current = library.catalog.folder_fingerprints(folder.id, ColorEmbedder.model_id)
+        keys[:] = 42
+        walked = [FileEntry(Colliding(e.path), e.size, e.mtime_ns) for e in walk(Path(folder.path))]
+        plan = Plan()
+        reconcile_walk(plan, folder.id, walked, FolderTable.of(ids, keys, sizes, mtimes, current),
+                       library.catalog.photo_by_path, library.catalog.photos_by_ids)
+        assert [Path(r.path).name for r in plan.missing.values()] == ["p03.jpg"]
+        assert len(plan.todo) + plan.unchanged == 3

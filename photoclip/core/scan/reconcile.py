@@ -77,10 +77,16 @@ def reconcile_walk(plan: Plan, folder_id: int, entries: Iterable[FileEntry], tab
     """``reconcile`` for a whole folder's walk against its ``FolderTable``, streaming: full rows are read
     (``row_at``, ``rows_of``) only for changed and missing paths. A photo is matched by ``hash(path)`` and then
     needs the same size and mtime too, so two paths colliding on 64 bits (about 1 in 10^7 for a million
-    photos) would also have to agree on both before a changed file could be taken for unchanged."""
+    photos, and a different pair each run: ``hash`` is salted per process) would also have to agree on both
+    before a changed file could be taken for unchanged. Two catalog rows sharing a key are told apart by path
+    before either is taken for missing (deleting a row loses its tags)."""
     seen = np.zeros(len(table.keys), bool)
+    shared = set(table.keys[1:][table.keys[1:] == table.keys[:-1]].tolist())  # almost always empty
+    walked_shared: set[str] = set()
     for chunk in _chunks(entries, STEP):
         keys = np.fromiter((hash(e.path) for e in chunk), np.int64, len(chunk))
+        if shared:
+            walked_shared.update(str(e.path) for e, k in zip(chunk, keys.tolist(), strict=True) if k in shared)
         sizes = np.fromiter((e.size for e in chunk), np.int64, len(chunk))
         mtimes = np.fromiter((e.mtime_ns for e in chunk), np.int64, len(chunk))
         at = np.minimum(np.searchsorted(table.keys, keys), max(len(table.keys) - 1, 0))
@@ -95,7 +101,8 @@ def reconcile_walk(plan: Plan, folder_id: int, entries: Iterable[FileEntry], tab
     gone = table.ids[~seen].tolist()
     for start in range(0, len(gone), 500):
         for row in rows_of(gone[start:start + 500]):
-            plan.missing[row.id] = row
+            if row.path not in walked_shared:
+                plan.missing[row.id] = row
 
 
 def _chunks(entries: Iterable[FileEntry], size: int) -> Iterator[list[FileEntry]]:
