@@ -278,11 +278,13 @@ def main() -> None:
                 if what == "cold search" and args.no_search:
                     continue
                 seconds, peak, out = run(checkout, argv, with_catalog[name])
+                print(f"  {name} {what}: {seconds:.2f} s, {peak:.0f} MB peak", flush=True)
                 if out.startswith("FAILED"):
                     notes.append(f"{name} {what}: {out}")
                 rows.setdefault((what, name), []).append((seconds, peak))
             if not args.skip_window:
                 probe = window_probe(checkout, with_catalog[name], library)
+                print(f"  {name} window: {probe}", flush=True)
                 if "error" in probe:
                     notes.append(f"{name} window: {probe['error']}")
                     continue
