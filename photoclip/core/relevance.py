@@ -100,7 +100,7 @@ class LibrarySample:
         return TagStore(self._catalog).library_signature(model_id)
 
     def _draw(self, model_id: str) -> np.ndarray:
-        ids = self._catalog.searchable_embedding_ids(model_id)
+        ids = self._catalog.sample_searchable_embedding_ids(model_id, self._size, self._seed)
         if len(ids) > self._size:
             ids = np.sort(np.random.default_rng(self._seed).choice(ids, self._size, replace=False))
         _, vectors = self._catalog.embeddings_by_id(model_id, ids.tolist())

@@ -553,6 +553,33 @@ class Catalog:
                WHERE e.model_id = ? AND p.status IN ('indexed', 'offline') ORDER BY e.id""", (model_id,))
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
+    def sample_searchable_embedding_ids(self, model_id: str, size: int, seed: int) -> np.ndarray:
+        """About ``size`` sorted ids of the model's embeddings behind searchable photos, drawn at random without
+        reading every id (a million-photo library: 2 s → milliseconds): random ids of the model's id range are
+        looked up by primary key, oversampled by how sparse the range is, and every id is read only when the
+        draws keep missing (most of the range other models' or removed photos' vectors)."""
+        count, max_id = self.embedding_stats(model_id)
+        min_id = self.db.conn.execute("SELECT MIN(id) FROM embeddings WHERE model_id = ?", (model_id,)).fetchone()[0]
+        if not count:
+            return np.zeros(0, np.int64)
+        span = max_id - min_id + 1
+        rng = np.random.default_rng(seed)
+        found: set[int] = set()
+        for _ in range(4):
+            wanted = min(span, int((size - len(found)) * 1.3 * span / count) + 64)
+            candidates = rng.choice(span, wanted, replace=False) + min_id
+            for start in range(0, wanted, _ID_CHUNK):
+                chunk = [int(i) for i in candidates[start:start + _ID_CHUNK]]
+                found.update(r[0] for r in self.db.conn.execute(
+                    f"""SELECT e.id FROM embeddings e WHERE e.model_id = ? AND e.id IN ({",".join("?" * len(chunk))})
+                        AND EXISTS (SELECT 1 FROM photos p WHERE p.content_hash = e.content_hash
+                                    AND p.status IN ('indexed', 'offline'))""", (model_id, *chunk)))
+            if len(found) >= size or wanted == span:
+                break
+        if len(found) < size and wanted < span:
+            return self.searchable_embedding_ids(model_id)  # the caller draws from every id
+        return np.array(sorted(found), np.int64)
+
     def catalog_id(self) -> str:
         """A random id made once per catalog: an index file saved for another catalog (one deleted and started
         over) is never taken for this one's, even where their embedding ids overlap."""
