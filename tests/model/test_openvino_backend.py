@@ -109,7 +109,7 @@ def test_the_compiled_tower_is_kept_reused_with_identical_vectors_and_bounded(ti
 
     seed(cache_root, tmp_path, "fp32", "int8")
     first = load_embedder(request(tiny_model_dir, tmp_path, "openvino-int8", store=MetaDict()))
-    compiled = ir.cache_dir(tmp_path, "tiny@1", ovb.COMPILED)
+    compiled = ir.cache_dir(tmp_path, "tiny@1", ovb.COMPILED) / "image"
     blobs = list(compiled.glob("*.blob"))
     assert len(blobs) == 1
     stamp = blobs[0].stat().st_mtime_ns

@@ -140,7 +140,16 @@ def _openvino(req: LoadRequest, precision: str, calibration: np.ndarray | None =
     if calibration is not None and not ir.is_cached(ir.cache_dir(req.cache_root, req.model_id, "int8")):
         _step(req, "quantise")
     return OpenVinoEmbedder.load(req.folder, model_id=req.model_id, precision=precision,
-                                 cache_root=req.cache_root, threads=req.threads, calibration=calibration)
+                                 cache_root=req.cache_root, threads=req.threads, calibration=calibration,
+                                 compressed_text=compressed_text(req))
+
+
+def compressed_text(req: LoadRequest) -> bool:
+    """Whether texts may run on the int8-weight text tower (where it was made and passed its check): for the
+    backends that use int8 where it passes (``auto``, ``openvino-int8``); ``openvino-fp32`` / ``-bf16`` are
+    asked for by name and keep the fp32 text reference. The full load and the cold text-only load agree, so a
+    query gives the same vector in the app, after ``photoclip index`` and from a cold ``photoclip search``."""
+    return req.backend in ("auto", "openvino", "openvino-int8")
 
 
 def _quality_fallback(req: LoadRequest) -> Embedder:
@@ -326,8 +335,9 @@ def _write_json(path: Path, value: dict) -> None:
 
 
 def load_text_embedder(req: LoadRequest) -> Embedder | None:
-    """What a text query needs and nothing more, where it can be had without torch: the cached fp32 OpenVINO
-    text tower (the text reference of every CPU backend) with the light tokenizer verified for this model.
+    """What a text query needs and nothing more, where it can be had without torch: the cached OpenVINO text
+    tower (fp32, or its int8-weight form where ``compressed_text``) with the light tokenizer verified for this
+    model.
     None when the backend is a torch one by choice, or nothing is cached yet (the full load caches both)."""
     if req.backend not in ("auto", *OPENVINO_BACKENDS) or req.device not in ("auto", "cpu"):
         return None
@@ -336,7 +346,8 @@ def load_text_embedder(req: LoadRequest) -> Embedder | None:
 
     try:
         return OpenVinoTextEmbedder.load(req.folder, model_id=req.model_id, cache_root=req.cache_root,
-                                         threads=req.threads, input_size=load_preprocess(req.folder).size)
+                                         threads=req.threads, input_size=load_preprocess(req.folder).size,
+                                         compressed_text=compressed_text(req))
     except Exception as exc:  # a damaged cache entry: the full load rebuilds it
         log.info("text-only load failed (%s); loading the whole model", exc)
         return None
