@@ -206,6 +206,8 @@ def main() -> None:
                       tool.search(work / f"setup-{tool.model.name}", folders[args.small]))
         print(f"{tool.name}: first run on this computer (index {args.small} + search) {setup.seconds:.1f} s, "
               f"peak {setup.rss_mb:.0f} MB (wall {time.perf_counter() - started:.0f} s)")
+        for race in sorted(tool.cache.glob("openvino/*/auto/speed-*.json")):  # what auto chose, and why
+            print(f"  auto's race: {race.read_text()}")
 
     results: dict[tuple[str, int, str], list[Run]] = {}
     loads: list[float] = []
