@@ -66,12 +66,28 @@ def _index(library: Library, paths: list | None, quiet: bool) -> tuple[IndexSumm
     cancels cleanly. Returns the summary and the files skipped."""
     progress = TerminalProgress(enabled=False if quiet else None, notices=not quiet)
     control = JobControl()
+    library.optimise_in_background = True  # a first run indexes at once; this command waits for it at the end
     library.events.subscribe(progress)
     try:
         summary = run_in_thread(lambda: library.index_folders(paths, control), control.cancel)
     finally:
         progress.close()
+    if library.optimising and not summary.cancelled:
+        _finish_optimising(library, quiet)
     return summary, progress.failures
+
+
+def _finish_optimising(library: Library, quiet: bool) -> None:
+    """The photos are indexed (on torch); OpenVINO's conversion and int8 calibration, started beside them, is
+    finished so the next run starts on it. Ctrl-C leaves it for the next run."""
+    if not quiet:
+        print("Finishing the model's optimisation for this computer (once; Ctrl-C leaves it for next time)…",
+              file=sys.stderr, flush=True)
+    try:
+        while not library.finish_optimising(timeout=0.2):
+            pass
+    except KeyboardInterrupt:
+        pass
 
 
 def _print_summary(summary: IndexSummary, failures: list, stream) -> None:
