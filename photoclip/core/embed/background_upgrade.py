@@ -71,11 +71,11 @@ class BackgroundUpgrade:
         if self._ready is not None:
             with self._swap:
                 if self._ready is not None:
-                    threads = getattr(self._current, "threads", None)
-                    self._current, self._ready = self._ready, None  # the torch model goes with its last reference
-                    set_threads = getattr(self._current, "set_threads", None)
+                    ready, threads = self._ready, getattr(self._current, "threads", None)
+                    set_threads = getattr(ready, "set_threads", None)
                     if threads and set_threads is not None:
-                        set_threads(threads)  # the balancer's count carries over
+                        set_threads(threads)  # the balancer's count carries over, before anyone embeds with it
+                    self._current, self._ready = ready, None  # the torch model goes with its last reference
         return self._current
 
     # --- Embedder protocol --------------------------------------------------------------------------------
