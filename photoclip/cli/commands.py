@@ -13,6 +13,7 @@ from photoclip.cli.progress import TerminalProgress
 from photoclip.core.control import JobControl
 from photoclip.core.filenames import display, json_safe
 from photoclip.core.library import Library
+from photoclip.core.pipeline import IndexSummary
 from photoclip.core.search import Filters, Hit, SearchResults
 from photoclip.core.settings import Settings
 from photoclip.core.store.catalog import FolderPlacement
@@ -25,37 +26,28 @@ def _emit_json(value: object) -> None:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    progress = TerminalProgress(enabled=False if args.json else None, notices=not args.json)
-    control = JobControl()
     with Library.open(settings) as library:
         for placement in [library.place_folder(p) for p in args.paths or []]:
             _tell_placed(placement)
-        library.events.subscribe(progress)
-        try:
-            summary = run_in_thread(lambda: library.index_folders(args.paths or None, control), control.cancel)
-        finally:
-            progress.close()
+        summary, failures = _index(library, args.paths or None, quiet=args.json)
     if args.json:
         _emit_json(summary.as_dict())
     else:
-        print(
-            f"{summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged, {summary.moved} moved, "
-            f"{summary.removed} removed, {summary.failed} failed ({summary.embedded} embedded in "
-            f"{summary.seconds:.1f} s)"
-        )
-        for folder in summary.offline_folders:
-            print(f"offline (kept, not rescanned): {display(folder)}")
-        for failure in progress.failures if not summary.model_missing else ():
-            print(f"skipped {display(failure.path)}: {failure.reason}", file=sys.stderr)
+        _print_summary(summary, failures if not summary.model_missing else [], sys.stdout)
     if summary.cancelled:
         return EXIT_INTERRUPTED
-    if summary.model_missing:  # catalogued, not searchable: one line on stderr and the error code (the contract)
-        skipped = f", {summary.failed} skipped: 'photoclip status' says why" if summary.failed else ""
-        print(f"photoclip: photos catalogued without a model ({count(summary.catalogued, 'photo')} read now{skipped}; "
-              f"dates and thumbnails, shown by date in the app); search needs the model. {summary.model_missing}",
-              file=sys.stderr)
+    if summary.model_missing:
+        _tell_model_missing(summary)
         return EXIT_ERROR
     return EXIT_OK
+
+
+def _tell_model_missing(summary: IndexSummary) -> None:
+    """Catalogued, not searchable: one line on stderr (with the error code: the contract)."""
+    skipped = f", {summary.failed} skipped: 'photoclip status' says why" if summary.failed else ""
+    print(f"photoclip: photos catalogued without a model ({count(summary.catalogued, 'photo')} read now{skipped}; "
+          f"dates and thumbnails, shown by date in the app); search needs the model. {summary.model_missing}",
+          file=sys.stderr)
 
 
 def _tell_placed(placement: FolderPlacement) -> None:
@@ -67,6 +59,47 @@ def _tell_placed(placement: FolderPlacement) -> None:
     for folded in placement.folded:
         print(f"{display(folded)} is now a sub-folder of the library folder {display(placement.root.path)} "
               "(its photos, tags and albums kept).", file=sys.stderr)
+
+
+def _index(library: Library, paths: list | None, quiet: bool) -> tuple[IndexSummary, list]:
+    """Index ``paths`` (None: every folder) with a progress bar on a terminal (none when ``quiet``); Ctrl-C
+    cancels cleanly. Returns the summary and the files skipped."""
+    progress = TerminalProgress(enabled=False if quiet else None, notices=not quiet)
+    control = JobControl()
+    library.optimise_in_background = True  # a first run indexes at once; this command waits for it at the end
+    library.events.subscribe(progress)
+    try:
+        summary = run_in_thread(lambda: library.index_folders(paths, control), control.cancel)
+    finally:
+        progress.close()
+    if library.optimising and not summary.cancelled:
+        _finish_optimising(library, quiet)
+    return summary, progress.failures
+
+
+def _finish_optimising(library: Library, quiet: bool) -> None:
+    """The photos are indexed (on torch); OpenVINO's conversion and int8 calibration, started beside them, is
+    finished so the next run starts on it. Ctrl-C leaves it for the next run."""
+    if not quiet:
+        print("Finishing the model's optimisation for this computer (once; Ctrl-C leaves it for next time)…",
+              file=sys.stderr, flush=True)
+    try:
+        while not library.finish_optimising(timeout=0.2):
+            pass
+    except KeyboardInterrupt:
+        pass
+
+
+def _print_summary(summary: IndexSummary, failures: list, stream) -> None:
+    print(
+        f"{summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged, {summary.moved} moved, "
+        f"{summary.removed} removed, {summary.failed} failed ({summary.embedded} embedded in "
+        f"{summary.seconds:.1f} s)", file=stream
+    )
+    for folder in summary.offline_folders:
+        print(f"offline (kept, not rescanned): {display(folder)}", file=stream)
+    for failure in failures:
+        print(f"skipped {display(failure.path)}: {failure.reason}", file=sys.stderr)
 
 
 def _filters(args: argparse.Namespace) -> Filters:
@@ -114,7 +147,23 @@ def _query_threads(settings: Settings) -> Settings:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    with Library.open(_query_threads(settings)) as library:
+    """``--index``: index first in this process (rclip's one command), so the model a new photo needs loads once
+    and the query reuses it; stdout stays the results (the index summary goes to stderr)."""
+    indexing = args.index is not None
+    # indexing sizes its own model threads (core/balance.py); a query alone gets every core
+    with Library.open(settings if indexing else _query_threads(settings)) as library:
+        if indexing:
+            paths = [p for p in args.index if p is not None]
+            for placement in [library.place_folder(p) for p in paths]:
+                _tell_placed(placement)
+            summary, failures = _index(library, paths or None, quiet=args.json)
+            if not args.json:
+                _print_summary(summary, failures if not summary.model_missing else [], sys.stderr)
+            if summary.cancelled:
+                return EXIT_INTERRUPTED
+            if summary.model_missing:  # nothing to search with
+                _tell_model_missing(summary)
+                return EXIT_ERROR
         results = library.search_results(args.query, args.limit, _filters(args), args.min_score)
         warn_cut(library.cut_query_terms(args.query))
     _print_hits(results, args, f'"{args.query}"')

@@ -35,6 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument(arg, type=Path, nargs="+", help="each hit names the one it is nearest to")
         else:
             p.add_argument(arg, type=str)
+            p.add_argument("--index", action="append", nargs="?", const=None, type=Path, metavar="FOLDER",
+                           help="index FOLDER first (repeatable; alone: every folder in the library), in the same "
+                                "process: the model loads once ('photoclip index' then 'photoclip search' in one "
+                                "command); progress and skipped files go to stderr")
         p.add_argument("--limit", "-k", type=int, default=20)
         p.add_argument("--folder", type=Path, help="only photos under this folder")
         p.add_argument("--from", dest="date_from", type=_iso_date, help="taken on or after (YYYY-MM-DD)")

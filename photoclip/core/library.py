@@ -164,6 +164,9 @@ class Library:
         self.scopes = ScopeCache()
         #: cores an index run leaves to the desktop (the app sets 1 while its window is in front)
         self.desktop_reserve = 0
+        #: a first load under ``auto`` embeds on torch's fast path at once while OpenVINO int8 is made in the
+        #: background (the command line sets it, and waits: ``finish_optimising``)
+        self.optimise_in_background = False
         #: index jobs share it, reclaiming space takes it alone; one job at a time writes a batch, across
         #: processes (core/job_lock.py)
         self.jobs = JobLock(settings.data_dir / "jobs.lock")
@@ -208,7 +211,7 @@ class Library:
         library = cls(settings, catalog, factory, loads_models=embedder is None, remember_model=remember_model,
                       describe=describe, text_loader=text_loader)
         if embedder is None:
-            hub.bus = library.events
+            hub.bus, hub.library = library.events, library
             hub.may_download = lambda: library.downloads_model
         library.embedder_name = name
         return library
@@ -281,6 +284,19 @@ class Library:
         with the new one from the next use."""
         with self._model_lock:
             self._embedder, self._index, self._info, self._text_embedder = None, None, None, None
+
+    def finish_optimising(self, timeout: float | None = None) -> bool:
+        """Wait for a faster backend being prepared in the background (the first run on a computer: the model
+        converted to OpenVINO and calibrated while indexing ran on torch), so it is kept for the next run. True
+        when nothing is left (or nothing was being prepared); False when ``timeout`` passed first."""
+        wait = getattr(self._embedder, "wait", None)
+        return True if wait is None else bool(wait(timeout))
+
+    @property
+    def optimising(self) -> bool:
+        """A faster backend is being prepared in the background (``finish_optimising``)."""
+        finished = getattr(self._embedder, "finished", None)
+        return finished is not None and not finished.is_set()
 
     @property
     def loaded_embedder(self) -> Embedder | None:
@@ -803,8 +819,9 @@ class _FolderModel:
         self._lock = threading.Lock()
         #: whether a missing model may be downloaded now (``Library.downloads_model``)
         self.may_download: Callable[[], bool] = lambda: True
-        #: the library's events (set once the library exists)
+        #: the library's events, and the library (set once it exists)
         self.bus = EventBus()
+        self.library: Library | None = None
 
     def describe(self, settings: Settings) -> ModelInfo:
         from photoclip.core.embed.model_info import describe_folder
@@ -821,7 +838,9 @@ class _FolderModel:
             return self._described[spec]
 
     def load(self, settings: Settings, bus: EventBus) -> Embedder:
-        return _load_clip(settings, bus, self._catalog, remember=self._remember, info=self.describe(settings))
+        background = self.library is not None and self.library.optimise_in_background
+        return _load_clip(settings, bus, self._catalog, remember=self._remember, info=self.describe(settings),
+                          background=background)
 
     def load_text(self, settings: Settings, info: ModelInfo) -> Embedder | None:
         from photoclip.core.embed.backend_choice import load_text_embedder
@@ -871,12 +890,12 @@ def _is_under(path: str, folder: str) -> bool:
 
 
 def _load_clip(settings: Settings, bus: EventBus, catalog: Catalog | None = None, *,
-               remember: bool = True, info: ModelInfo | None = None) -> Embedder:
+               remember: bool = True, info: ModelInfo | None = None, background: bool = False) -> Embedder:
     """Resolve (and if allowed, download) the library's model, then load it with the configured backend.
 
     ``catalog``: the library's, for its model (``model_switch.library_model``), int8 calibration photos and the
     quality guard's record. ``remember``: record the model as the library's once it loaded. ``info``: the
-    model already resolved (``_FolderModel.describe``).
+    model already resolved (``_FolderModel.describe``). ``background``: ``Library.optimise_in_background``.
     """
     from photoclip.core.embed.backend_choice import load_embedder
     from photoclip.core.embed.registry import resolve_model
@@ -894,6 +913,7 @@ def _load_clip(settings: Settings, bus: EventBus, catalog: Catalog | None = None
         request.sample, request.store = _sampler(catalog, settings), catalog
         request.library_photos = lambda: catalog.status_counts().get("indexed", 0)
     request.progress = lambda step, fraction: bus.emit(ModelLoading(spec, "optimising", step, fraction))
+    request.background = background
     embedder = load_embedder(request)
     if remember and catalog is not None:
         model_switch.remember_model(catalog, spec)

@@ -103,6 +103,25 @@ def test_a_damaged_cache_is_rebuilt(tiny_model_dir, cache_root, tmp_path, photos
     assert not [p for p in entry.parent.iterdir() if p.name.startswith(".")]  # no temp folder left behind
 
 
+def test_the_compiled_tower_is_kept_reused_with_identical_vectors_and_bounded(tiny_model_dir, cache_root, tmp_path,
+                                                                              photos):
+    from photoclip.core.embed import openvino_backend as ovb
+
+    seed(cache_root, tmp_path, "fp32", "int8")
+    first = load_embedder(request(tiny_model_dir, tmp_path, "openvino-int8", store=MetaDict()))
+    compiled = ir.cache_dir(tmp_path, "tiny@1", ovb.COMPILED) / "image"
+    blobs = list(compiled.glob("*.blob"))
+    assert len(blobs) == 1
+    stamp = blobs[0].stat().st_mtime_ns
+    second = load_embedder(request(tiny_model_dir, tmp_path, "openvino-int8", store=MetaDict()))
+    assert [(b, b.stat().st_mtime_ns) for b in compiled.glob("*.blob")] == [(blobs[0], stamp)]  # imported, not redone
+    np.testing.assert_array_equal(second.embed_prepared(photos[:4]), first.embed_prepared(photos[:4]))
+    for threads in (2, 3, 4, 1):  # each thread count is its own compiled model; only the newest few stay
+        assert second.set_threads(threads)
+    assert len(list(compiled.glob("*.blob"))) <= ovb.COMPILED_KEPT
+    np.testing.assert_allclose(second.embed_prepared(photos[:4]), first.embed_prepared(photos[:4]), atol=1e-5)
+
+
 def test_openvino_fp32_matches_the_torch_reference(tiny_model_dir, cache_root, photos):
     from photoclip.core.embed.clip_hf import ClipEmbedder
 

@@ -81,6 +81,9 @@ class LoadRequest:
     progress: StepReporter | None = None
     #: indexed photos in the library (decides when an adopted guard verdict is checked on its own photos)
     library_photos: Callable[[], int] | None = None
+    #: ``auto`` may embed with torch's fast path at once while OpenVINO int8 is made in the background
+    #: (``background_upgrade``); the caller then waits for it before its process ends
+    background: bool = False
 
 
 def _step(req: LoadRequest, step: str) -> None:
@@ -140,7 +143,16 @@ def _openvino(req: LoadRequest, precision: str, calibration: np.ndarray | None =
     if calibration is not None and not ir.is_cached(ir.cache_dir(req.cache_root, req.model_id, "int8")):
         _step(req, "quantise")
     return OpenVinoEmbedder.load(req.folder, model_id=req.model_id, precision=precision,
-                                 cache_root=req.cache_root, threads=req.threads, calibration=calibration)
+                                 cache_root=req.cache_root, threads=req.threads, calibration=calibration,
+                                 compressed_text=compressed_text(req))
+
+
+def compressed_text(req: LoadRequest) -> bool:
+    """Whether texts may run on the int8-weight text tower (where it was made and passed its check): for the
+    backends that use int8 where it passes (``auto``, ``openvino-int8``); ``openvino-fp32`` / ``-bf16`` are
+    asked for by name and keep the fp32 text reference. The full load and the cold text-only load agree, so a
+    query gives the same vector in the app, after ``photoclip index`` and from a cold ``photoclip search``."""
+    return req.backend in ("auto", "openvino", "openvino-int8")
 
 
 def _quality_fallback(req: LoadRequest) -> Embedder:
@@ -252,6 +264,12 @@ def _auto_cpu(req: LoadRequest) -> Embedder:
         return _torch(req, "auto")
     if settled and winner in ("openvino-bf16", "openvino-fp32"):
         return _openvino(req, winner.split("-", 1)[1])
+    if req.background and int8 and not ir.is_cached(ir.cache_dir(req.cache_root, req.model_id, "int8")):
+        # the first run on this computer: convert, calibrate, guard and race behind torch's fast path
+        from photoclip.core.embed.background_upgrade import BackgroundUpgrade
+
+        current = _torch(req, "auto")
+        return BackgroundUpgrade(current, lambda: _faster_than(req, current, winner))
     openvino = _guarded_int8(req, fallback=lambda _req: None) if int8 else _quality_fallback(req)
     if openvino is None:
         # int8 failed the guard here, or the library is too small to check it yet: torch's fast path, and
@@ -259,13 +277,26 @@ def _auto_cpu(req: LoadRequest) -> Embedder:
         return _torch(req, "auto")
     if winner is not None and winner == openvino.backend:
         return openvino
+    return _race(req, _torch(req, "auto"), openvino)
+
+
+def _faster_than(req: LoadRequest, torch_embedder: Embedder, winner: str | None) -> Embedder | None:
+    """OpenVINO guarded int8 if it passes the guard and beats ``torch_embedder`` here (recorded), else None."""
+    openvino = _guarded_int8(req, fallback=lambda _req: None)
+    if openvino is None or (winner is not None and winner == openvino.backend):
+        return openvino
+    best = _race(req, torch_embedder, openvino)
+    return None if best is torch_embedder else best
+
+
+def _race(req: LoadRequest, torch_embedder: Embedder, openvino: Embedder) -> Embedder:
+    """The faster of the two here, measured and recorded (``_speed_file``)."""
     _step(req, "race")
-    torch_embedder = _torch(req, "auto")
     pixels = np.random.default_rng(0).standard_normal((SPEED_BATCH, 3, openvino.input_size, openvino.input_size))
     speeds = {e.backend: images_per_second(e, pixels.astype(np.float32)) for e in (torch_embedder, openvino)}
     best = max((torch_embedder, openvino), key=lambda e: speeds[e.backend])
-    _write_json(record, {"winner": "torch" if best is torch_embedder else best.backend, "images_per_second": speeds,
-                         "int8": openvino.backend == "openvino-int8"})
+    _write_json(_speed_file(req), {"winner": "torch" if best is torch_embedder else best.backend,
+                                   "images_per_second": speeds, "int8": openvino.backend == "openvino-int8"})
     log.info("auto backend: %s (images/s %s)", best.backend, speeds)
     return best
 
@@ -326,8 +357,9 @@ def _write_json(path: Path, value: dict) -> None:
 
 
 def load_text_embedder(req: LoadRequest) -> Embedder | None:
-    """What a text query needs and nothing more, where it can be had without torch: the cached fp32 OpenVINO
-    text tower (the text reference of every CPU backend) with the light tokenizer verified for this model.
+    """What a text query needs and nothing more, where it can be had without torch: the cached OpenVINO text
+    tower (fp32, or its int8-weight form where ``compressed_text``) with the light tokenizer verified for this
+    model.
     None when the backend is a torch one by choice, or nothing is cached yet (the full load caches both)."""
     if req.backend not in ("auto", *OPENVINO_BACKENDS) or req.device not in ("auto", "cpu"):
         return None
@@ -336,7 +368,8 @@ def load_text_embedder(req: LoadRequest) -> Embedder | None:
 
     try:
         return OpenVinoTextEmbedder.load(req.folder, model_id=req.model_id, cache_root=req.cache_root,
-                                         threads=req.threads, input_size=load_preprocess(req.folder).size)
+                                         threads=req.threads, input_size=load_preprocess(req.folder).size,
+                                         compressed_text=compressed_text(req))
     except Exception as exc:  # a damaged cache entry: the full load rebuilds it
         log.info("text-only load failed (%s); loading the whole model", exc)
         return None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +45,11 @@ class TextTower:
     transformers' own."""
 
     def __init__(self, model: Any, *, folder: Path, spec: ModelSpec, entry: Path, threads: int | None,
-                 tokenizer: Any = None, ir_folder: Path | None = None) -> None:
-        #: the text IR (ov.Model), or None: read from ``ir_folder`` when first needed
+                 tokenizer: Any = None, ir_folder: Path | None = None, source: TextSource | None = None) -> None:
+        #: the text IR (ov.Model), or None: read from ``source`` (else ``ir_folder``) when first needed
         self._model = model
         self._ir_folder = ir_folder
+        self._source = source or TextSource(ir_folder)
         self._folder = Path(folder)
         self._entry = entry
         self._threads = threads
@@ -70,9 +72,8 @@ class TextTower:
     def infer(self, tokens: dict[str, np.ndarray]) -> np.ndarray:
         with self._lock:
             if self._request is None:
-                ov = ir.import_openvino()
-                model = self._model if self._model is not None else _cached_text_model(self._ir_folder)
-                compiled = ov.Core().compile_model(model, "CPU", compile_config(self._threads, "fp32"))
+                model = self._model if self._model is not None else _cached_text_model(self._source.folder)
+                compiled = compile_kept(model, compile_config(self._threads, "fp32"), self._source.compiled)
                 self._inputs = {name for port in compiled.inputs for name in port.get_names()}
                 if ir.TOKEN_INPUT in self._inputs:  # the table is kept out of the IR: rows read from the file
                     self._table = np.load(self._ir_folder / ir.TOKEN_TABLE, mmap_mode="r")
@@ -81,6 +82,80 @@ class TextTower:
             if self._table is not None:
                 feed[ir.TOKEN_INPUT] = np.ascontiguousarray(self._table[tokens["input_ids"]], dtype=np.float32)
             return self._request.infer(feed)[0]
+
+
+@dataclass(frozen=True)
+class TextSource:
+    """Where a text tower's IR is read from (the fp32 entry, or the int8-weight one) and where its compiled
+    form is kept (None: not kept; an fp32 one would be a second copy of 0.25-0.35 GB on disk)."""
+
+    folder: Path | None
+    compiled: Path | None = None
+
+
+#: the text tower with int8 weights (``compressed_text``), beside the model's fp32 and int8 entries
+TEXT_INT8W = "text-int8w"
+#: the int8-weight text tower is used only where its vectors are this close to fp32's on every probe
+TEXT_MIN_COSINE = 0.999
+#: varied queries the int8-weight text tower is checked on (short and long, names, numbers, other languages)
+TEXT_PROBES = (
+    "a dog", "a photo of a cat sleeping on a sofa", "sunset over the sea", "birthday cake with candles",
+    "snow-covered mountains under a blue sky", "a red car parked in front of a house", "two children playing football",
+    "receipt", "screenshot of a text message", "the Eiffel Tower at night", "a bowl of ramen", "wedding dress",
+    "my passport", "a cathedral interior with stained glass windows", "fireworks", "a whiteboard with diagrams",
+    "grandma in the garden, summer 1998", "a black and white portrait of an old man with a beard", "Hund am Strand",
+    "un chat noir", "traffic jam in the rain", "close-up of a bee on a yellow flower", "empty", "2019",
+    "people dancing at a concert with colourful lights and a crowd raising their hands in the air",
+)
+
+
+def text_source(cache_root: Path, model_id: str, compressed: bool) -> TextSource:
+    """The text tower a load uses: the int8-weight one where ``compressed`` and it passed its check on this
+    computer, else the fp32 reference (both read the token table from the fp32 entry)."""
+    fp32 = ir.cache_dir(cache_root, model_id, "fp32")
+    entry = ir.cache_dir(cache_root, model_id, TEXT_INT8W)
+    if compressed and ir.is_cached(entry) and ir.manifest(entry).get("passed") is True:
+        return TextSource(entry, ir.cache_dir(cache_root, model_id, COMPILED) / "text")
+    return TextSource(fp32)
+
+
+def prepare_compressed_text(folder: Path, model_id: str, cache_root: Path, spec: ModelSpec, threads: int | None
+                            ) -> bool:
+    """Make the int8-weight text tower once per model and computer (where nncf is installed: it is made with
+    it) and check it against fp32 on ``TEXT_PROBES``; the verdict is kept in its manifest. True if it passed.
+
+    Why: a cold query with SigLIP 2 B held 0.79 GB, nearly all of it the fp32 text weights twice (mapped from
+    the IR and the plugin's repacked copy); with int8 weights 0.1 GB (docs/benchmarks.md). The image tower is
+    int8 already wherever this runs (it is made in the same step as the int8 image tower)."""
+    entry = ir.cache_dir(cache_root, model_id, TEXT_INT8W)
+    if ir.is_cached(entry):
+        return ir.manifest(entry).get("passed") is True
+    fp32 = ir.cache_dir(cache_root, model_id, "fp32")
+    tokenizer_at = tokenizer_entry(cache_root, model_id)
+    reference = TextTower(None, folder=folder, spec=spec, entry=tokenizer_at, threads=threads, ir_folder=fp32)
+    tokens = _TextProbe(reference, spec).tokenize(list(TEXT_PROBES))
+    expected = normalize_rows(reference.infer(tokens))
+    del reference  # its compiled weights (0.35 GB for SigLIP 2 B) go before the compressed tower compiles
+    compressed = ir.compress_text_weights(_cached_text_model(fp32))
+    candidate = TextTower(compressed, folder=folder, spec=spec, entry=tokenizer_at, threads=threads, ir_folder=fp32)
+    got = normalize_rows(candidate.infer(tokens))
+    worst = float(np.min(np.sum(expected * got, axis=1)))
+    passed = worst >= TEXT_MIN_COSINE
+    ir.write_entry(entry, {ir.TEXT_XML: compressed}, {"model_id": model_id, "passed": passed,
+                                                      "min_cosine": round(worst, 6), "probes": len(TEXT_PROBES)})
+    log.info("int8-weight text tower: min cosine to fp32 %.5f on %d probes (%s)", worst, len(TEXT_PROBES),
+             "used" if passed else "not used")
+    return passed
+
+
+class _TextProbe:
+    """Tokenising as the embedders do, for a bare ``TextTower``."""
+
+    def __init__(self, text: TextTower, spec: ModelSpec) -> None:
+        self._text, self.spec = text, spec
+
+    def tokenize(self, texts: list[str]) -> dict[str, np.ndarray]:
+        return _TextMethods.tokenize(self, texts)  # type: ignore[arg-type]
 
 
 def _cached_text_model(folder: Path | None) -> Any:
@@ -132,10 +207,13 @@ class OpenVinoEmbedder(_TextMethods):
     device = "cpu"
 
     def __init__(self, *, image: Any, text: TextTower, preprocess: PreprocessConfig, model_id: str,
-                 spec: ModelSpec, backend: str, image_model: Any = None, threads: int | None = None) -> None:
+                 spec: ModelSpec, backend: str, image_model: Any = None, threads: int | None = None,
+                 compiled_cache: Path | None = None) -> None:
         self._image = image.create_infer_request()
         #: the image IR (kept to compile again at another thread count; read from the cache, so mapped)
         self._image_model = image_model
+        #: where compiled image towers are kept (``compile_kept``)
+        self._compiled_cache = compiled_cache
         self.threads = threads
         self._text = text
         self._preprocess = preprocess
@@ -148,10 +226,13 @@ class OpenVinoEmbedder(_TextMethods):
 
     @classmethod
     def load(cls, folder: Path, *, model_id: str, precision: str = "fp32", cache_root: Path,
-             threads: int | None = None, calibration: np.ndarray | None = None) -> OpenVinoEmbedder:
+             threads: int | None = None, calibration: np.ndarray | None = None,
+             compressed_text: bool = False) -> OpenVinoEmbedder:
         """Compile the cached IR of ``folder``'s model (converting / quantising it first when not cached).
 
         ``calibration``: (N, 3, S, S) prepared photos, needed only when int8 is not cached yet.
+        ``compressed_text``: texts run on the int8-weight text tower where it passed its check (made with the
+        int8 image tower, where nncf is installed); the cold text-only load must be told the same.
         Raises ImportError without openvino, ``CalibrationNeededError`` for an uncached int8 without photos.
         From the cache, neither transformers nor torch is imported (the text tower compiles on first use).
         """
@@ -166,8 +247,8 @@ class OpenVinoEmbedder(_TextMethods):
         spec = read_spec(folder)
         entry = tokenizer_entry(cache_root, model_id)
         # the text IR is read again when first needed: nothing of it stays in memory for an index run
-        text = TextTower(None, folder=folder, spec=spec, entry=entry, threads=threads,
-                         ir_folder=ir.cache_dir(cache_root, model_id, "fp32"))
+        fp32_entry = ir.cache_dir(cache_root, model_id, "fp32")
+        text = TextTower(None, folder=folder, spec=spec, entry=entry, threads=threads, ir_folder=fp32_entry)
 
         def text_example() -> dict[str, Any]:
             return spec.tokenize(text.tokenizer, ["a photo of a dog"], "np")
@@ -176,10 +257,16 @@ class OpenVinoEmbedder(_TextMethods):
         image_model = towers[ir.IMAGE_XML]
         if precision == "int8":
             image_model = int8_image_tower(image_model, model_id, cache_root, calibration)
-        ov = ir.import_openvino()
-        image = ov.Core().compile_model(image_model, "CPU", compile_config(threads, precision))
+            if compressed_text and ir.nncf_available():
+                prepare_compressed_text(folder, model_id, cache_root, spec, threads)
+        if compressed_text:
+            text = TextTower(None, folder=folder, spec=spec, entry=entry, threads=threads, ir_folder=fp32_entry,
+                             tokenizer=text._tokenizer, source=text_source(cache_root, model_id, True))
+        compiled_cache = ir.cache_dir(cache_root, model_id, COMPILED) / "image"
+        image = compile_kept(image_model, compile_config(threads, precision), compiled_cache)
         return cls(image=image, text=text, preprocess=load_preprocess(folder), model_id=model_id, spec=spec,
-                   backend=f"openvino-{precision}", image_model=image_model, threads=threads)
+                   backend=f"openvino-{precision}", image_model=image_model, threads=threads,
+                   compiled_cache=compiled_cache)
 
     # --- Embedder protocol --------------------------------------------------------------------------------
 
@@ -203,8 +290,8 @@ class OpenVinoEmbedder(_TextMethods):
             return False
         if threads == self.threads:
             return True
-        compiled = ir.import_openvino().Core().compile_model(
-            self._image_model, "CPU", compile_config(threads, self.backend.removeprefix("openvino-")))
+        compiled = compile_kept(self._image_model, compile_config(threads, self.backend.removeprefix("openvino-")),
+                                 self._compiled_cache)
         self._image, self.threads = compiled.create_infer_request(), threads
         return True
 
@@ -229,7 +316,7 @@ class OpenVinoTextEmbedder(_TextMethods):
 
     @classmethod
     def load(cls, folder: Path, *, model_id: str, cache_root: Path, threads: int | None = None,
-             input_size: int = 224) -> OpenVinoTextEmbedder | None:
+             input_size: int = 224, compressed_text: bool = False) -> OpenVinoTextEmbedder | None:
         """The text-only embedder, or None when the text tower is not converted yet or no light tokenizer was
         verified for this model (the full load does both, once)."""
         folder = Path(folder)
@@ -241,7 +328,8 @@ class OpenVinoTextEmbedder(_TextMethods):
         if tokenizer is None or not ir.is_cached(ir_folder):
             return None
         text = TextTower(None, folder=folder, spec=read_spec(folder), entry=entry, threads=threads,
-                         tokenizer=tokenizer, ir_folder=ir_folder)
+                         tokenizer=tokenizer, ir_folder=ir_folder,
+                         source=text_source(cache_root, model_id, compressed_text))
         return cls(text, model_id, input_size)
 
     def prepare(self, image: Image.Image) -> np.ndarray:
@@ -252,6 +340,35 @@ class OpenVinoTextEmbedder(_TextMethods):
 
     def __repr__(self) -> str:
         return f"OpenVinoTextEmbedder({self.model_id!r})"
+
+
+#: ``<cache>/openvino/<model>/compiled/{image,text}``: OpenVINO's own cache of compiled towers (``compile_kept``)
+COMPILED = "compiled"
+#: compiled towers kept per model: one per thread count and precision in use (a B/32 int8 one is ~90 MB)
+COMPILED_KEPT = 3
+
+
+def compile_kept(model: Any, config: dict[str, Any], cache: Path | None) -> Any:
+    """A tower compiled for the CPU, through OpenVINO's model cache in ``cache`` (None: not kept). Compiling a
+    B/32 int8 image tower takes ~0.9 s, importing the kept result ~0.2 s: every index run that embeds pays it
+    once, again at each thread count the balancer picks, and a cold query for the int8-weight text tower. The
+    blob depends on the model, the config, the OpenVINO version and this CPU, which OpenVINO checks itself;
+    the oldest blobs beyond ``COMPILED_KEPT`` go."""
+    core = ir.import_openvino().Core()
+    if cache is not None:
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            _prune_compiled(cache, COMPILED_KEPT - 1)
+            core.set_property({"CACHE_DIR": str(cache)})
+        except OSError as exc:  # a read-only or full cache folder: compile without keeping it
+            log.info("not keeping the compiled model in %s (%s)", cache, exc)
+    return core.compile_model(model, "CPU", config)
+
+
+def _prune_compiled(cache: Path, keep: int) -> None:
+    blobs = sorted(cache.glob("*.blob"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in blobs[keep:]:
+        old.unlink(missing_ok=True)
 
 
 def compile_config(threads: int | None, precision: str) -> dict[str, Any]:

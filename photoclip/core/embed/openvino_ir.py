@@ -235,6 +235,21 @@ def quantize_image_tower(image_ir: Any, calibration: np.ndarray) -> Any:
         )
 
 
+def compress_text_weights(text_ir: Any) -> Any:
+    """The text tower with its weights stored as int8 (NNCF weight-only compression, asymmetric, one scale per
+    output channel); activations stay f32. The CPU plugin keeps such weights compressed and expands them inside
+    each matrix product, so a compiled SigLIP 2 B text tower holds ~0.1 GB instead of ~0.65 GB (its fp32
+    weights, mapped from the IR, plus the plugin's own repacked copy). Callers check it against fp32 first."""
+    import_openvino()
+    import nncf
+
+    logging.getLogger("nncf").setLevel(logging.WARNING)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return nncf.compress_weights(text_ir, mode=nncf.CompressWeightsMode.INT8_ASYM)
+
+
 def _tower_classes() -> tuple[type, type]:
     import torch
 

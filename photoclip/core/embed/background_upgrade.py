@@ -1,0 +1,122 @@
+"""Embed with the backend at hand while a faster one is prepared in the background, then switch.
+
+A first run on a computer used to spend 23-28 s (2.6-4 GB) in the foreground — converting the model to
+OpenVINO, calibrating int8 on the library's photos, the quality guard, the speed race — before the first photo
+was embedded. ``BackgroundUpgrade`` embeds with torch's fast path at once while that runs in a thread, and
+switches between two batches once OpenVINO int8 has passed the guard and won the race.
+
+Vectors already made stay: torch's dynamic int8 and OpenVINO's guarded int8 both approximate the same fp32
+model (one model id, one vector space; the guard requires cosine >= 0.98 to fp32 for every photo it checks,
+and torch's dynamic int8 is what ``auto`` runs wherever OpenVINO is missing or loses the race), so a library
+holding both kinds ranks like one made by either — as a library does whose backend changed between runs.
+Re-embedding them would cost what the switch saves.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from photoclip.core.embed.base import Embedder
+
+log = logging.getLogger(__name__)
+
+#: how much lower the preparing thread runs than the indexing (Unix nice increment; it keeps what it starts)
+NICE = 10
+
+
+class BackgroundUpgrade:
+    """An ``Embedder`` that is ``current`` until ``prepare()`` (run in a thread) returns a faster one."""
+
+    def __init__(self, current: Embedder, prepare: Callable[[], Embedder | None]) -> None:
+        self._current: Any = current
+        self._ready: Any = None
+        self._prepare = prepare
+        self._swap = threading.Lock()
+        self.model_id = current.model_id
+        self.dim = current.dim
+        self.input_size = current.input_size
+        self.preprocess_config = getattr(current, "preprocess_config", None)
+        self.device = getattr(current, "device", "cpu")
+        #: set once preparing ended (a faster embedder is ready, or there is none)
+        self.finished = threading.Event()
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="photoclip-optimise", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        _lower_this_thread()
+        try:
+            ready = self._prepare()
+            if ready is not None:
+                self._ready = ready
+                log.info("switching to %s from the next batch", ready.backend)
+        except Exception as exc:  # the backend at hand goes on; the next load tries again
+            self.error = exc
+            log.warning("preparing a faster backend failed (%s); staying on %s", exc, self._current.backend)
+        finally:
+            self._prepare = None  # nor the closure: the torch model must go with the switch
+            self.finished.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until preparing ended (True) or ``timeout`` passed (False)."""
+        return self.finished.wait(timeout)
+
+    def _embedder(self) -> Any:
+        if self._ready is not None:
+            with self._swap:
+                if self._ready is not None:
+                    ready, threads = self._ready, getattr(self._current, "threads", None)
+                    set_threads = getattr(ready, "set_threads", None)
+                    if threads and set_threads is not None:
+                        set_threads(threads)  # the balancer's count carries over, before anyone embeds with it
+                    self._current, self._ready = ready, None  # the torch model goes with its last reference
+        return self._current
+
+    # --- Embedder protocol --------------------------------------------------------------------------------
+
+    @property
+    def backend(self) -> str:
+        return self._embedder().backend
+
+    @property
+    def threads(self) -> int | None:
+        return getattr(self._embedder(), "threads", None)
+
+    def set_threads(self, threads: int) -> bool:
+        set_threads = getattr(self._embedder(), "set_threads", None)
+        return bool(set_threads(threads)) if set_threads is not None else False
+
+    def prepare(self, image: Any) -> np.ndarray:
+        return self._current.prepare(image)
+
+    def embed_prepared(self, batch: np.ndarray) -> np.ndarray:
+        return self._embedder().embed_prepared(batch)
+
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        return self._embedder().embed_texts(texts)
+
+    def __getattr__(self, name: str) -> Any:  # tokenize, token_counts, max_text_tokens, spec, ...
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._embedder(), name)
+
+    def __repr__(self) -> str:
+        return f"BackgroundUpgrade({self._current!r}, ready={self._ready is not None})"
+
+
+def _lower_this_thread() -> None:
+    """Run this thread (and the threads it starts) at a lower priority: indexing goes first. Linux sets nice per
+    thread; elsewhere this is a no-op."""
+    if not hasattr(os, "setpriority") or not hasattr(threading, "get_native_id"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + NICE)
+    except OSError:
+        pass
