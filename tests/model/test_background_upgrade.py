@@ -50,20 +50,25 @@ def test_indexing_switches_to_openvino_mid_run_and_embeds_each_photo_once(tiny_m
     record.write_text(json.dumps({"winner": "openvino-int8", "images_per_second": {}, "int8": True}))
 
     # Hold the background until SWITCH_AFTER photos were embedded on torch, and the indexing until it is ready,
-    # so the switch falls in the middle of the run.
+    # so the switch falls in the middle of the run. Gated on the model thread itself (progress events are
+    # throttled and can arrive only at the end of a short run on a busy machine).
     enough, real = threading.Event(), backend_choice._faster_than
     monkeypatch.setattr(background_upgrade, "NICE", 0)  # a lower priority starves it on a busy test machine
     monkeypatch.setattr(backend_choice, "_faster_than", lambda *a: enough.wait(60) and real(*a))
     backends: list[str] = []
+    embedded = [0]
+    real_embed = BackgroundUpgrade.embed_prepared
 
-    def on_progress(event) -> None:
-        if isinstance(event, IndexProgress) and event.embedded >= SWITCH_AFTER and not enough.is_set():
+    def embed_prepared(self, batch):
+        if embedded[0] >= SWITCH_AFTER and not enough.is_set():
             enough.set()
             assert library.finish_optimising(timeout=600)
-        if isinstance(event, IndexProgress) and library.loaded_embedder is not None:
-            backends.append(library.loaded_embedder._current.backend)
+        vectors = real_embed(self, batch)
+        embedded[0] += len(batch)
+        backends.append(self._current.backend)
+        return vectors
 
-    library.events.subscribe(on_progress)
+    monkeypatch.setattr(BackgroundUpgrade, "embed_prepared", embed_prepared)
     with library:
         summary = library.index_folders([pictures])
         upgrade = library.loaded_embedder
