@@ -22,6 +22,7 @@ from photoclip.core import model_switch
 from photoclip.core.browse import BrowsePage, Cursor, DatedPhoto, Timeline
 from photoclip.core.control import JobControl
 from photoclip.core.embed.base import Embedder
+from photoclip.core.embed.color_test_model import ColorEmbedder, is_test_model, model_label
 from photoclip.core.embed.model_info import ModelInfo
 from photoclip.core.embed.query_cache import QueryVectors
 from photoclip.core.errors import (
@@ -828,6 +829,8 @@ class _FolderModel:
         from photoclip.core.embed.registry import resolve_model
 
         spec = model_switch.library_model(settings, self._catalog)
+        if is_test_model(spec):  # built in: nothing to resolve
+            return ModelInfo.of(ColorEmbedder())
         with self._lock:
             if spec not in self._described:
                 self.bus.emit(ModelLoading(spec, "resolving"))
@@ -901,6 +904,8 @@ def _load_clip(settings: Settings, bus: EventBus, catalog: Catalog | None = None
     from photoclip.core.embed.registry import resolve_model
 
     spec = model_switch.library_model(settings, catalog) if catalog is not None else settings.model
+    if is_test_model(spec):
+        return _load_test_model(spec, bus, catalog if remember else None)
     if info is not None and info.folder is not None:
         folder, model_id = info.folder, info.model_id
     else:
@@ -918,6 +923,15 @@ def _load_clip(settings: Settings, bus: EventBus, catalog: Catalog | None = None
     if remember and catalog is not None:
         model_switch.remember_model(catalog, spec)
     bus.emit(ModelLoading(spec, "ready", f"{embedder.backend} on {embedder.device}"))
+    return embedder
+
+
+def _load_test_model(spec: str, bus: EventBus, catalog: Catalog | None) -> Embedder:
+    """The built-in test model (``PHOTOCLIP_MODEL=test:colors``): no files, no torch; said to be one."""
+    embedder = ColorEmbedder()
+    if catalog is not None:
+        model_switch.remember_model(catalog, spec)
+    bus.emit(ModelLoading(spec, "ready", model_label(spec)))
     return embedder
 
 

@@ -35,6 +35,12 @@ def write_photo(path: Path, colour: str, *, second: str | None = None, share: fl
     return path
 
 
+def color_model_env(root: Path) -> dict[str, str]:
+    """``PHOTOCLIP_*`` variables for a real ``photoclip`` run on the built-in colour test model (no torch, no model
+    files), keeping its data under ``root``; other ``PHOTOCLIP_*`` variables of the calling shell are dropped."""
+    return {"PHOTOCLIP_DATA_DIR": str(root / "data"), "PHOTOCLIP_MODEL": "test:colors", "PHOTOCLIP_OFFLINE": "1"}
+
+
 def make_settings(root: Path) -> Settings:
     # index_process=False: the app's tests index in the window's process unless they test the indexing process
     return Settings(data_dir=root / "data", cache_dir=root / "cache", decode_workers=2, batch_size=4,
