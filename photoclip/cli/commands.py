@@ -7,9 +7,9 @@ import json
 import os
 import sys
 
-from photoclip.cli.main import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, run_in_thread
 from photoclip.cli.notes import warn_cut
 from photoclip.cli.progress import TerminalProgress
+from photoclip.cli.runtime import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, run_in_thread
 from photoclip.core.control import JobControl
 from photoclip.core.filenames import display, json_safe
 from photoclip.core.library import Library

@@ -122,7 +122,7 @@ def _pct(value: float | None) -> str:
 
 
 def _download(args: argparse.Namespace, settings: Settings) -> int:
-    from photoclip.cli.main import run_in_thread
+    from photoclip.cli.runtime import run_in_thread
     from photoclip.core.control import JobControl
     from photoclip.core.embed import registry
 
@@ -172,8 +172,8 @@ class _DownloadBar:
 
 
 def _use(args: argparse.Namespace, settings: Settings) -> int:
-    from photoclip.cli.main import run_in_thread
     from photoclip.cli.progress import TerminalProgress
+    from photoclip.cli.runtime import run_in_thread
     from photoclip.core.control import JobControl
 
     with open_library(settings) as library:
