@@ -14,18 +14,9 @@ import numpy as np
 import pytest
 
 from photoclip.cli.main import main
-from tests.support.library_fixtures import color_model_env, write_photo
+from tests.support.library_fixtures import write_photo
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def colors(tmp_path, monkeypatch):
-    """The real CLI on the built-in colour test model: no torch, no model files."""
-    values = color_model_env(tmp_path)
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    return values
 
 
 @pytest.fixture
@@ -58,7 +49,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_index_json_contract_and_incremental_rerun(colors, photos, capsys):
+def test_index_json_contract_and_incremental_rerun(color_cli, photos, capsys):
     code, out, _ = run(capsys, "index", str(photos), "--json")
     summary = json.loads(out)
     assert code == 0
@@ -93,7 +84,7 @@ def test_search_scores_are_cosines_of_the_reference_model(env, photos, capsys, t
             assert hit["score"] == pytest.approx(cosine, abs=1e-4)
 
 
-def test_similar_and_filters(colors, photos, capsys):
+def test_similar_and_filters(color_cli, photos, capsys):
     run(capsys, "index", str(photos), "--json")
     code, out, _ = run(capsys, "similar", str(photos / "red.png"), "--json", "--all")
     hits = json.loads(out)
@@ -114,7 +105,7 @@ def test_status_json_lists_failures_with_reasons(env, photos, capsys):
     assert status["failed"][0]["reason"]
 
 
-def test_user_errors_exit_non_zero_with_one_line(colors, tmp_path, capsys):
+def test_user_errors_exit_non_zero_with_one_line(color_cli, tmp_path, capsys):
     code, out, err = run(capsys, "index", str(tmp_path / "missing"))
     assert code == 1 and out == "" and len(err.strip().splitlines()) == 1 and "not a folder" in err
     code, _, err = run(capsys, "search", "   ")

@@ -10,15 +10,13 @@ from pathlib import Path
 import pytest
 
 from photoclip.cli.main import main
-from tests.support.library_fixtures import color_model_env, write_photo
+from tests.support.library_fixtures import write_photo
 
 COLOURS = ("red", "green", "blue", "yellow", "white", "black")
 
 
 @pytest.fixture
-def photos(tmp_path, monkeypatch, capsys):
-    for key, value in color_model_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
+def photos(tmp_path, color_cli, capsys):
     root = tmp_path / "Pictures"
     for colour in COLOURS:
         for i in range(2):

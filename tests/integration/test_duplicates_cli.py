@@ -17,16 +17,14 @@ from photoclip.core import duplicates
 from photoclip.core.library import Library
 from photoclip.core.settings import Settings
 from tests.support.bursts import MIXES, write_burst
-from tests.support.library_fixtures import color_model_env, write_photo
+from tests.support.library_fixtures import write_photo
 from tests.support.trash import trash_dir, trashed  # noqa: F401  (fixture)
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def photos(tmp_path, monkeypatch):
-    for key, value in color_model_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
+def photos(tmp_path, color_cli):
     folder = tmp_path / "Pictures"
     write_burst(folder, "harbour", MIXES[0], seed=1, copies=("original", "resized", "cropped"))
     write_burst(folder, "market", MIXES[1], seed=2, copies=("recompressed", "original"))

@@ -10,13 +10,11 @@ import pytest
 from photoclip.cli.main import main
 from photoclip.core.library import Library
 from photoclip.core.settings import Settings
-from tests.support.library_fixtures import color_model_env, write_photo
+from tests.support.library_fixtures import write_photo
 
 
 @pytest.fixture
-def photos(tmp_path, monkeypatch):
-    for key, value in color_model_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
+def photos(tmp_path, color_cli):
     folder = tmp_path / "Pictures"
     write_photo(folder / "red.jpg", "red")
     write_photo(folder / "mostly-red.png", "red", second="white", share=0.3)
