@@ -443,7 +443,7 @@ class Library:
     def has_model(self) -> bool:
         """Whether the library's model is on this computer (or loaded, or given by a test); looks at files
         only: no download, no load."""
-        if self._embedder is not None or not self._loads_models:
+        if self._embedder is not None or not self._loads_models or is_test_model(self.model_spec):
             return True
         from photoclip.core.embed.registry import find_local_model
 
