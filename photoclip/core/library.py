@@ -22,7 +22,7 @@ from photoclip.core import model_switch
 from photoclip.core.browse import BrowsePage, Cursor, DatedPhoto, Timeline
 from photoclip.core.control import JobControl
 from photoclip.core.embed.base import Embedder
-from photoclip.core.embed.color_test_model import ColorEmbedder, is_test_model, model_label
+from photoclip.core.embed.color_test_model import ColorEmbedder, is_test_spec, model_label
 from photoclip.core.embed.model_info import ModelInfo
 from photoclip.core.embed.query_cache import QueryVectors
 from photoclip.core.errors import (
@@ -443,7 +443,7 @@ class Library:
     def has_model(self) -> bool:
         """Whether the library's model is on this computer (or loaded, or given by a test); looks at files
         only: no download, no load."""
-        if self._embedder is not None or not self._loads_models or is_test_model(self.model_spec):
+        if self._embedder is not None or not self._loads_models or is_test_spec(self.model_spec):
             return True
         from photoclip.core.embed.registry import find_local_model
 
@@ -829,7 +829,7 @@ class _FolderModel:
         from photoclip.core.embed.registry import resolve_model
 
         spec = model_switch.library_model(settings, self._catalog)
-        if is_test_model(spec):  # built in: nothing to resolve
+        if is_test_spec(spec):  # built in: nothing to resolve
             return ModelInfo.of(ColorEmbedder())
         with self._lock:
             if spec not in self._described:
@@ -904,7 +904,7 @@ def _load_clip(settings: Settings, bus: EventBus, catalog: Catalog | None = None
     from photoclip.core.embed.registry import resolve_model
 
     spec = model_switch.library_model(settings, catalog) if catalog is not None else settings.model
-    if is_test_model(spec):
+    if is_test_spec(spec):
         return _load_test_model(spec, bus, catalog if remember else None)
     if info is not None and info.folder is not None:
         folder, model_id = info.folder, info.model_id

@@ -41,6 +41,11 @@ _COLOURS = np.array([PALETTE[n] for n in NAMES], dtype=np.float32)
 NEUTRAL = len(NAMES)
 
 
+def is_test_spec(spec: str | None) -> bool:
+    """True when a model spec (what PHOTOCLIP_MODEL or the library records) selects a built-in test model."""
+    return spec in TEST_MODELS
+
+
 def is_test_model(name: str | None) -> bool:
     """True for the built-in test model, named by its spec (``test:colors``) or its model id."""
     return bool(name) and (name in TEST_MODELS or str(name).split("@", 1)[0] == MODEL_ID.split("@", 1)[0])
