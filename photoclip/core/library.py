@@ -192,9 +192,7 @@ class Library:
         settings = settings or Settings.from_env()
         name = embedder if isinstance(embedder, str) else None
         if name is not None:
-            from photoclip.core.index_process import build_embedder
-
-            embedder = build_embedder(name)
+            embedder = _build_embedder(name)
         catalog = Catalog(Database(settings.catalog_path))
         describe: ModelDescriber | None = None
         text_loader: TextLoader | None = None
@@ -886,6 +884,15 @@ def _carry_polling(catalog: Catalog, placement: FolderPlacement) -> None:
     key = WATCH_MODE_PREFIX + placement.root.path
     if catalog.get_meta(key) is None and any(choose_mode(p) == "poll" for p in placement.folded):
         catalog.set_meta(key, "poll")
+
+
+def _build_embedder(name: str):
+    """``"package.module:callable"`` -> what the callable returns (an embedder, or a factory for one). Here, not
+    in core/index_process.py (which imports this module), so the two do not import each other."""
+    import importlib
+
+    module, _, attribute = name.partition(":")
+    return getattr(importlib.import_module(module), attribute)()
 
 
 def _is_under(path: str, folder: str) -> bool:
