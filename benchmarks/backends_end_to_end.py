@@ -5,7 +5,7 @@ For each setting: photos/s through the real pipeline (read, hash, decode, thumbn
 HNSW), model-only images/s, per-stage costs, the floor those costs allow and the ratio to it, and for int8
 the quality-guard figures against fp32.
 
-    .venv/bin/python benchmarks/backends_end_to_end.py [--photos 48] [--threads N] [--workers N]
+    .venv/bin/python -m benchmarks.backends_end_to_end [--photos 48] [--threads N] [--workers N]
         [--decode threads processes] [--model clip|siglip2] [--backends auto openvino-int8 ...]
 
 Without ``--threads`` / ``--workers`` the pipeline runs as photoclip does by default: it sizes decode workers and
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -28,16 +27,13 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from benchmarks.indexing import camera_photos  # noqa: E402
-from benchmarks.random_models import clip_b32_folder, siglip2_b32_256_folder  # noqa: E402
-from photoclip.core.embed import backend_choice as choice  # noqa: E402
-from photoclip.core.embed import quality_guard as guard  # noqa: E402
-from photoclip.core.imaging import decode as decode_module  # noqa: E402
-from photoclip.core.library import Library  # noqa: E402
-from photoclip.core.settings import Settings  # noqa: E402
+from benchmarks.indexing import camera_photos
+from benchmarks.random_models import clip_b32_folder, siglip2_b32_256_folder
+from photoclip.core.embed import backend_choice as choice
+from photoclip.core.embed import quality_guard as guard
+from photoclip.core.imaging import decode as decode_module
+from photoclip.core.library import Library
+from photoclip.core.settings import Settings
 
 MODEL_ID = "bench-vitb32@random"
 BATCH = 16

@@ -16,7 +16,7 @@ Measured, in this process:
 - **paint**: how long each frame of the grid took to paint;
 - the core reads behind it: ``Library.timeline`` (every id and day) and ``Library.browse`` pages (keyset).
 
-    .venv/bin/python benchmarks/browse_grid.py [--photos 100000] [--seconds 8]
+    .venv/bin/python -m benchmarks.browse_grid [--photos 100000] [--seconds 8]
 """
 
 from __future__ import annotations
@@ -34,10 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-import numpy as np  # noqa: E402
+import numpy as np
 
 TICK_MS = 10
 MODEL_ID = "bench/synthetic"
@@ -63,7 +60,7 @@ def build_catalog(data_dir: Path, photos: int, distinct: int) -> float:
     from photoclip.core.settings import Settings
     from photoclip.core.store.catalog import Catalog, PhotoRecord
     from photoclip.core.store.db import Database
-    from tests.support.images import photo_like
+    from photoclip.testing.images import photo_like
 
     settings = Settings(data_dir=data_dir, cache_dir=data_dir / "cache")
     started = time.perf_counter()

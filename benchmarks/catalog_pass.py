@@ -10,7 +10,7 @@ The "model" has CLIP's geometry and preprocessing (224 px, bicubic, centre crop)
 numbers are the pipeline's own decode, hash, thumbnail and catalog costs; a real image tower adds the same to
 "scratch" and "after" (benchmarks/model_backends.py). CPU seconds are the process's (all threads).
 
-    .venv/bin/python benchmarks/catalog_pass.py [--photos 24]
+    .venv/bin/python -m benchmarks.catalog_pass [--photos 24]
 """
 
 from __future__ import annotations
@@ -19,20 +19,16 @@ import argparse
 import dataclasses
 import os
 import platform
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+import numpy as np
+from PIL import Image
 
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from photoclip.core.embed.preprocess import PreprocessConfig  # noqa: E402
-from photoclip.core.library import Library  # noqa: E402
-from photoclip.core.settings import Settings  # noqa: E402
+from photoclip.core.embed.preprocess import PreprocessConfig
+from photoclip.core.library import Library
+from photoclip.core.settings import Settings
 
 EXIF_IFD, DATETIME_ORIGINAL = 0x8769, 0x9003
 

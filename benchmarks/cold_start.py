@@ -4,7 +4,7 @@ For each checkout: a fresh library is indexed once (untimed set-up: model conver
 then, interleaved, ``--repeats`` times each: ``photoclip index`` with nothing changed, and one ``photoclip search``
 from a cold process. Wall time and peak RSS per process (``os.wait4``), median and min, and the load average.
 
-    .venv/bin/python benchmarks/cold_start.py [--checkouts /work/main .] [--model siglip2|clip] [--photos 48]
+    .venv/bin/python -m benchmarks.cold_start [--checkouts /work/main .] [--model siglip2|clip] [--photos 48]
         [--repeats 7]
 
 RANDOM WEIGHTS of the real geometry (benchmarks/random_models.py): speed and memory only.
@@ -21,11 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from benchmarks.indexing import camera_photos
+from benchmarks.random_models import clip_b32_folder, siglip2_b32_256_folder
 
-from benchmarks.indexing import camera_photos  # noqa: E402
-from benchmarks.random_models import clip_b32_folder, siglip2_b32_256_folder  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 PYTHON = sys.executable
 QUERY = "a dog on the beach"

@@ -1,13 +1,12 @@
 """Decode cost per 12 MP photo: a plain full decode versus decode_photo (draft / embedded thumbnail).
 
-Run: .venv/bin/python benchmarks/decode_speed.py   (under a minute; prints ms per photo)
+Run: .venv/bin/python -m benchmarks.decode_speed   (under a minute; prints ms per photo)
 """
 
 from __future__ import annotations
 
 import io
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -16,10 +15,8 @@ from pathlib import Path
 import pillow_heif
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from photoclip.core.imaging.decode import decode_photo
-from tests.support import images as ti
+from photoclip.testing import images as ti
 
 SIZE = (4032, 3024)  # 12.2 MP, a phone's sensor
 

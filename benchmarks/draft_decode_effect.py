@@ -3,19 +3,15 @@
 Same photos, same fp32 model (ViT-B/32 geometry, random weights from benchmarks/indexing.py's cache), same
 CLIP preprocessing; only the decode differs. Prints the cosine between the two vectors per photo.
 
-    .venv/bin/python benchmarks/draft_decode_effect.py [--photos 12]
+    .venv/bin/python -m benchmarks.draft_decode_effect [--photos 12]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.indexing import camera_photos, load, vit_b32_folder
 from photoclip.core.imaging.decode import decode_photo

@@ -11,29 +11,25 @@ photos are also byte-identical copies (one content hash, one vector). Everything
 - regrouping at other thresholds (the app's slider) from the pairs already found;
 - how many planted bursts and copies come back whole at each threshold, and how many unrelated photos join.
 
-    .venv/bin/python benchmarks/duplicates.py [--photos 100000] [--dim 512] [--bursts 0.05] [--copies 0.01]
+    .venv/bin/python -m benchmarks.duplicates [--photos 100000] [--dim 512] [--bursts 0.05] [--copies 0.01]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from benchmarks.tagging_speed import RandomTextEmbedder  # noqa: E402
-from photoclip.core.duplicates import DEFAULT_THRESHOLD  # noqa: E402
-from photoclip.core.embed.base import normalize_rows  # noqa: E402
-from photoclip.core.library import Library  # noqa: E402
-from photoclip.core.settings import Settings  # noqa: E402
-from photoclip.core.store.catalog import PhotoRecord  # noqa: E402
+from benchmarks.tagging_speed import RandomTextEmbedder
+from photoclip.core.duplicates import DEFAULT_THRESHOLD
+from photoclip.core.embed.base import normalize_rows
+from photoclip.core.library import Library
+from photoclip.core.settings import Settings
+from photoclip.core.store.catalog import PhotoRecord
 
 TOPICS = 300
 

@@ -7,7 +7,7 @@ while searches are typed during indexing. ``CLIPConfig()`` random weights have V
 (speed only, never search quality). Launch: ``photoclip.gui.app``'s own ``create_window`` in a fresh process,
 from ``Popen`` until the window's first Expose event.
 
-    .venv/bin/python benchmarks/gui_responsiveness.py [--photos 60] [--size 4000x3000] [--launches 5]
+    .venv/bin/python -m benchmarks.gui_responsiveness [--photos 60] [--size 4000x3000] [--launches 5]
 """
 
 from __future__ import annotations
@@ -24,11 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
 # The cached photos and ViT-B/32-geometry model are shared with the indexing benchmark.
-from benchmarks.indexing import CACHE, camera_photos, vit_b32_folder  # noqa: E402
+from benchmarks.indexing import CACHE, camera_photos, vit_b32_folder
 
 TICK_MS = 10
 

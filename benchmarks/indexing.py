@@ -5,29 +5,27 @@ never search quality) on camera-size JPEGs. Prints a markdown table:
   model-only images/s · full pipeline photos/s · their ratio · fast CPU backend vs fp32 (speed, cosine)
   · text-query latency p50 at 100k vectors.
 
-    .venv/bin/python benchmarks/indexing.py [--photos 48] [--size 4000x3000] [--vectors 100000]
+    .venv/bin/python -m benchmarks.indexing [--photos 48] [--size 4000x3000] [--vectors 100000]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from photoclip.core.embed.clip_hf import ClipEmbedder
+from photoclip.core.imaging.decode import decode_photo
+from photoclip.core.library import Library
+from photoclip.core.settings import Settings
+from photoclip.testing.clip_vocab import write_vocab_files
+from photoclip.testing.images import photo_like
 
-from photoclip.core.embed.clip_hf import ClipEmbedder  # noqa: E402
-from photoclip.core.imaging.decode import decode_photo  # noqa: E402
-from photoclip.core.library import Library  # noqa: E402
-from photoclip.core.settings import Settings  # noqa: E402
-from tests.support.clip_vocab import write_vocab_files  # noqa: E402
-from tests.support.images import photo_like  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 CACHE = Path(tempfile.gettempdir()) / "photoclip-bench"
 VOCAB_GZ = REPO / ".test-assets" / "bpe_simple_vocab_16e6.txt.gz"

@@ -16,7 +16,7 @@ Measured per checkout, each in a fresh process (wall time, peak RSS from ``os.wa
 ``photoclip index`` with nothing changed, ``photoclip status``, a cold ``photoclip search``, and the real window
 offscreen: process start to the first rows of the library grid, then its RSS after 20 s (steady) and peak.
 
-    nice -n 10 .venv/bin/python benchmarks/million.py [--photos 300000] [--main /work/main] [--repeats 2]
+    nice -n 10 .venv/bin/python -m benchmarks.million [--photos 300000] [--main /work/main] [--repeats 2]
 """
 
 from __future__ import annotations
@@ -34,8 +34,6 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 
 CACHE_ROOT = Path(os.environ.get("PHOTOCLIP_SCALE_CACHE", "/work/scale-cache"))
 DIM, CLUSTERS, EVENTS = 512, 2_000, 400

@@ -4,7 +4,7 @@ RANDOM WEIGHTS (``CLIPConfig()`` built in memory, ~151 M parameters, nothing dow
 about speed and numerical agreement with fp32 only, never about search quality. Cosines on random weights
 and random inputs are a rough guide to the real model's.
 
-    .venv/bin/python benchmarks/model_backends.py [--batch 16] [--seconds 6] [--threads 1 2]
+    .venv/bin/python -m benchmarks.model_backends [--batch 16] [--seconds 6] [--threads 1 2]
 
 Prints a markdown table: images/s by wall clock and per CPU-second (the latter is steadier on a shared
 machine), cosine to fp32 (mean/min over the batch) and p50 latency of a short text query.
@@ -20,8 +20,6 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 

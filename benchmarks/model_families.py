@@ -16,7 +16,7 @@ The weights are random, so these numbers say how fast a model runs, nothing abou
 Published quality figures must never be taken from here. int8 speed does not depend on the weights' values
 (dynamic and static int8 run the same kernels), so it is measured honestly; its agreement with fp32 is not.
 
-    .venv/bin/python benchmarks/model_families.py [--models ID ...] [--backends fp32 bf16 int8 openvino-fp32 ...]
+    .venv/bin/python -m benchmarks.model_families [--models ID ...] [--backends fp32 bf16 int8 openvino-fp32 ...]
         [--threads 1 2] [--seconds 4] [--photos 48] [--device cpu|cuda] [--json PATH]
 
 Base models get every backend at every thread count and the end-to-end figure; large ones get the first thread
@@ -34,7 +34,6 @@ import platform
 import re
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -42,12 +41,9 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from benchmarks.backends_end_to_end import pipeline_speed  # noqa: E402
-from benchmarks.indexing import CACHE, VOCAB_GZ, camera_photos  # noqa: E402
-from photoclip.core.imaging.decode import decode_photo  # noqa: E402
+from benchmarks.backends_end_to_end import pipeline_speed
+from benchmarks.indexing import CACHE, VOCAB_GZ, camera_photos
+from photoclip.core.imaging.decode import decode_photo
 
 BANNER = ("RANDOM WEIGHTS - SPEED ONLY. Real geometry, random values: these figures say how fast each model runs "
           "on this machine and NOTHING about search quality.")
@@ -159,7 +155,7 @@ def build_folder(geo: Geometry, folder: Path) -> dict:
 def _build_clip(geo: Geometry, folder: Path):
     from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPTokenizer
 
-    from tests.support.clip_vocab import write_vocab_files
+    from photoclip.testing.clip_vocab import write_vocab_files
 
     vocab, merges = write_vocab_files(VOCAB_GZ, folder)  # the real CLIP BPE (49,408 tokens)
     tokenizer = CLIPTokenizer(str(vocab), str(merges))
@@ -173,7 +169,7 @@ def _build_clip(geo: Geometry, folder: Path):
 def _build_siglip2(geo: Geometry, folder: Path):
     from transformers import SiglipConfig, SiglipImageProcessor, SiglipModel
 
-    from tests.support.tiny_families import _set_json, gemma_tokenizer
+    from photoclip.testing.tiny_families import _set_json, gemma_tokenizer
 
     # A small Gemma-style tokenizer: its ids fit the real 256k embedding table, whose size is what costs.
     tokenizer = gemma_tokenizer()
@@ -188,7 +184,7 @@ def _build_siglip2(geo: Geometry, folder: Path):
 def _build_altclip(geo: Geometry, folder: Path):
     from transformers import AltCLIPConfig, AltCLIPModel, CLIPImageProcessor
 
-    from tests.support.tiny_families import xlmr_tokenizer
+    from photoclip.testing.tiny_families import xlmr_tokenizer
 
     # A small XLM-R tokenizer: its ids fit the real 250,002-token embedding table.
     tokenizer = xlmr_tokenizer()

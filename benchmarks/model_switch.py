@@ -7,7 +7,7 @@ vector size, so the catalog, HNSW and SQL costs are real); model B sleeps ``--mo
 measures the switch machinery (decode, batching, the writer lock, HNSW, the catalog) and whether a search waits
 on it — not a real model's CPU contention, which depends on the model (benchmarks/model_families.py).
 
-    .venv/bin/python benchmarks/model_switch.py [--photos 10000] [--model-ms 8]
+    .venv/bin/python -m benchmarks.model_switch [--photos 10000] [--model-ms 8]
 """
 
 from __future__ import annotations
@@ -16,20 +16,16 @@ import argparse
 import os
 import platform
 import statistics
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from PIL import Image
 
-from PIL import Image  # noqa: E402
-
-from photoclip.core.library import Library  # noqa: E402
-from photoclip.core.settings import Settings  # noqa: E402
-from tests.support.color_embedder import PALETTE, WideColorEmbedder  # noqa: E402
+from photoclip.core.library import Library
+from photoclip.core.settings import Settings
+from photoclip.testing.color_embedder import PALETTE, WideColorEmbedder
 
 
 class SlowNewModel(WideColorEmbedder):

@@ -11,14 +11,9 @@ the backends are what a download gets. The weights are random: nothing here says
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from benchmarks.indexing import CACHE, VOCAB_GZ, vit_b32_folder  # noqa: E402
+from benchmarks.indexing import CACHE, VOCAB_GZ, vit_b32_folder
 
 
 def clip_b32_folder(image_size: int = 224) -> Path:
@@ -31,7 +26,7 @@ def clip_b32_folder(image_size: int = 224) -> Path:
     import torch
     from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPTokenizer
 
-    from tests.support.clip_vocab import write_vocab_files
+    from photoclip.testing.clip_vocab import write_vocab_files
 
     torch.manual_seed(0)
     vocab, merges = write_vocab_files(VOCAB_GZ, folder)
@@ -54,7 +49,7 @@ def siglip2_b32_256_folder() -> Path:
     import torch
     from transformers import SiglipConfig, SiglipImageProcessor, SiglipModel
 
-    from tests.support.tiny_families import _set_json, gemma_tokenizer
+    from photoclip.testing.tiny_families import _set_json, gemma_tokenizer
 
     folder.mkdir(parents=True, exist_ok=True)
     layers = {"hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12, "num_attention_heads": 12}

@@ -7,7 +7,7 @@ VACUUM), reopening the index afterwards (loaded, not rebuilt) against a rebuild,
 before the cleanup (a kill mid-cleanup, or the app's copy: repaired in place), and removing the old model.
 Bytes freed are measured from file sizes.
 
-    .venv/bin/python benchmarks/reclaim_space.py [--photos 100000] [--delete 0.1] [--dim 512] [--old-pages]
+    .venv/bin/python -m benchmarks.reclaim_space [--photos 100000] [--delete 0.1] [--dim 512] [--old-pages]
 
 --old-pages makes the catalog as photoclip did before 16 KiB pages (4 KiB): the first reclaim then also
 rewrites it with 16 KiB pages.
@@ -17,18 +17,14 @@ from __future__ import annotations
 
 import argparse
 import sqlite3
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from benchmarks.tagging_speed import RandomTextEmbedder, fill_catalog  # noqa: E402
-from photoclip.core.index.hnsw import VectorIndex  # noqa: E402
-from photoclip.core.library import Library  # noqa: E402
-from photoclip.core.settings import Settings  # noqa: E402
+from benchmarks.tagging_speed import RandomTextEmbedder, fill_catalog
+from photoclip.core.index.hnsw import VectorIndex
+from photoclip.core.library import Library
+from photoclip.core.settings import Settings
 
 OLD_MODEL = "bench/old-model@512"
 

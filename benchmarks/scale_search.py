@@ -17,7 +17,7 @@ Other benchmarks reuse it: ``build_library(path, photos)``, ``open_library(path)
 read from its catalog, no model is loaded), then ``Truth(library)``, ``queries``, ``measure_cases``,
 ``measure_pages``; ``--data-dir`` measures another benchmark's library (benchmarks/million.py).
 
-    .venv/bin/python benchmarks/scale_search.py --photos 100000 [--before] [--pages] [--root /tmp/photoclip-scale]
+    .venv/bin/python -m benchmarks.scale_search --photos 100000 [--before] [--pages] [--root /tmp/photoclip-scale]
 """
 
 from __future__ import annotations
@@ -25,17 +25,13 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from photoclip.core.embed.base import normalize_rows  # noqa: E402
-from photoclip.core.store.catalog import PhotoRecord  # noqa: E402
+from photoclip.core.embed.base import normalize_rows
+from photoclip.core.store.catalog import PhotoRecord
 
 DIM = 512
 MODEL_ID = "bench/scale@512"

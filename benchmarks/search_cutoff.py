@@ -1,5 +1,5 @@
 """Which adaptive cutoff separates a query's matches from the rest? Measured with the deterministic colour
-embedder (tests/support/color_embedder.py) on generated libraries of pure colours and mixtures.
+embedder (photoclip/core/embed/color_test_model.py) on generated libraries of pure colours and mixtures.
 
 Ground truth for a colour query: a photo whose share of that colour is at least ``RELEVANT`` is a match, one
 with none of it is not, one in between (a small patch, one stripe of four) counts neither way. Queries that
@@ -13,26 +13,21 @@ Methods (all per query, no flat cutoff):
   gap          above the largest gap between neighbouring sorted cosines
   knee         above the knee of the sorted cosines (the point farthest from the chord, Kneedle)
 
-    .venv/bin/python benchmarks/search_cutoff.py
+    .venv/bin/python -m benchmarks.search_cutoff
 """
 
 from __future__ import annotations
 
 import io
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from photoclip.core.search import compose, parse_query  # noqa: E402
-from photoclip.core.tagging import calibration  # noqa: E402
-from photoclip.core.tagging.labels import BACKGROUND_PROMPTS  # noqa: E402
-from tests.support.color_embedder import NAMES, PALETTE, ColorEmbedder  # noqa: E402
+from photoclip.core.search import compose, parse_query
+from photoclip.core.tagging import calibration
+from photoclip.core.tagging.labels import BACKGROUND_PROMPTS
+from photoclip.testing.color_embedder import NAMES, PALETTE, ColorEmbedder
 
 RELEVANT = 0.3
 THRESHOLD = 3.0

@@ -6,26 +6,22 @@ Measured: drawing the library sample (first query after opening), a query's time
 cutoff (ranking only vs ranking + calibration + annotation + the margin ranking), and, over 20 queries, the
 calibrated scores from the 4,096-vector sample against exact statistics over every vector.
 
-    .venv/bin/python benchmarks/search_relevance_speed.py [--photos 100000] [--clusters 200]
+    .venv/bin/python -m benchmarks.search_relevance_speed [--photos 100000] [--clusters 200]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from photoclip.core.embed.base import normalize_rows  # noqa: E402
-from photoclip.core.library import Library  # noqa: E402
-from photoclip.core.settings import Settings  # noqa: E402
-from photoclip.core.tagging import calibration  # noqa: E402
+from photoclip.core.embed.base import normalize_rows
+from photoclip.core.library import Library
+from photoclip.core.settings import Settings
+from photoclip.core.tagging import calibration
 
 DIM = 512
 

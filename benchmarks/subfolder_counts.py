@@ -6,7 +6,7 @@
 side by side, the one-statement GROUP BY on the next path component it replaced; plus the status refresh's
 ``folder_counts`` (a full pass over the photos, for scale).
 
-    .venv/bin/python benchmarks/subfolder_counts.py [--photos 1000000] [--repeat 3] [--data DIR]
+    .venv/bin/python -m benchmarks.subfolder_counts [--photos 1000000] [--repeat 3] [--data DIR]
 """
 
 from __future__ import annotations

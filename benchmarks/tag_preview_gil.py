@@ -6,13 +6,12 @@ A probe thread sleeps 1 ms in a loop, as an idle GUI event loop would; its longe
 thread computes previews is the stall a user would feel. 100,000 random 512-d vectors, 100 labels (as
 benchmarks/tagging_speed.py); thresholds 1.0–3.0, where a label passes a few hundred to a few thousand photos.
 
-    .venv/bin/python benchmarks/tag_preview_gil.py [--photos 100000] [--labels 100]
+    .venv/bin/python -m benchmarks.tag_preview_gil [--photos 100000] [--labels 100]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import threading
 import time
@@ -20,14 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from benchmarks.tagging_speed import RandomTextEmbedder, fill_catalog  # noqa: E402
-from photoclip.core.library import Library  # noqa: E402
-from photoclip.core.settings import Settings  # noqa: E402
-from photoclip.core.tagging import Label, LabelSet, Tagger  # noqa: E402
-from photoclip.core.tagging.suggest import TagRun  # noqa: E402
+from benchmarks.tagging_speed import RandomTextEmbedder, fill_catalog
+from photoclip.core.library import Library
+from photoclip.core.settings import Settings
+from photoclip.core.tagging import Label, LabelSet, Tagger
+from photoclip.core.tagging.suggest import TagRun
 
 THRESHOLDS = (1.0, 1.5, 2.0, 2.5, 3.0)
 

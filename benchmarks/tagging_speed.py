@@ -4,27 +4,23 @@ Random unit vectors (512-d, like ViT-B/32) stand in for image embeddings and a h
 text tower, so this measures the tagging path only: load vectors from the catalog, prompt vectors, one matrix
 product, calibration, negatives, picking suggestions, writing them to the review queue.
 
-    .venv/bin/python benchmarks/tagging_speed.py [--photos 100000] [--labels 100] [--dim 512]
+    .venv/bin/python -m benchmarks.tagging_speed [--photos 100000] [--labels 100] [--dim 512]
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from photoclip.core.embed.base import normalize_rows  # noqa: E402
-from photoclip.core.library import Library  # noqa: E402
-from photoclip.core.settings import Settings  # noqa: E402
-from photoclip.core.tagging import Label, LabelSet, Tagger  # noqa: E402
+from photoclip.core.embed.base import normalize_rows
+from photoclip.core.library import Library
+from photoclip.core.settings import Settings
+from photoclip.core.tagging import Label, LabelSet, Tagger
 
 
 class RandomTextEmbedder:

@@ -5,7 +5,7 @@ Measures, side by side in one run: Run → counts shown; a slider move → live 
 time, including the 120 ms debounce); and the GUI thread's event-loop lateness meanwhile (a 10 ms
 Qt.PreciseTimer, lateness = gap − 10 ms) against an idle baseline. Speed only: random vectors.
 
-    .venv/bin/python benchmarks/tags_panel_latency.py [--photos 100000] [--labels 100] [--moves 20]
+    .venv/bin/python -m benchmarks.tags_panel_latency [--photos 100000] [--labels 100] [--moves 20]
 """
 
 from __future__ import annotations
@@ -21,19 +21,15 @@ import time
 from pathlib import Path
 
 import numpy as np
+from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-from benchmarks.tagging_speed import RandomTextEmbedder, fill_catalog  # noqa: E402
-from photoclip.core.library import Library  # noqa: E402
-from photoclip.core.settings import Settings  # noqa: E402
-from photoclip.core.tagging import Label, LabelSet, Tagger  # noqa: E402
-from photoclip.gui.crash_reporter import CrashReporter  # noqa: E402
-from photoclip.gui.main_window import MainWindow  # noqa: E402
+from benchmarks.tagging_speed import RandomTextEmbedder, fill_catalog
+from photoclip.core.library import Library
+from photoclip.core.settings import Settings
+from photoclip.core.tagging import Label, LabelSet, Tagger
+from photoclip.gui.crash_reporter import CrashReporter
+from photoclip.gui.main_window import MainWindow
 
 
 class Ticker:

@@ -20,7 +20,7 @@ Measured, per folder size (12 MP JPEGs), each a fresh process, wall clock and pe
 * **unchanged**: the same index run again, nothing changed (rclip: its index step alone, ``init_rclip``);
 * **search**: one query from a cold process on the indexed folder (rclip ``-n``: no re-index).
 
-    .venv/bin/python benchmarks/vs_rclip.py [--small 48] [--large 480] [--repeats 3] [--rclip /work/rclip-venv]
+    .venv/bin/python -m benchmarks.vs_rclip [--small 48] [--large 480] [--repeats 3] [--rclip /work/rclip-venv]
 """
 
 from __future__ import annotations
@@ -37,11 +37,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from benchmarks.indexing import CACHE, VOCAB_GZ, camera_photos
+from benchmarks.random_models import clip_b32_folder, siglip2_b32_256_folder
 
-from benchmarks.indexing import CACHE, VOCAB_GZ, camera_photos  # noqa: E402
-from benchmarks.random_models import clip_b32_folder, siglip2_b32_256_folder  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 RCLIP_MODEL = "ViT-B-32-256-datacomp_s34b_b86k"
 QUERY = "a dog on the beach"

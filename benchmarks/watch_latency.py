@@ -22,9 +22,9 @@ import time
 from pathlib import Path
 
 from photoclip.core.scan.watcher import Watcher, WatchOptions
-from tests.support.color_embedder import ColorEmbedder
-from tests.support.library_fixtures import open_library
-from tests.support.watching import make_sources, photo_bytes, wait_for
+from photoclip.testing.color_embedder import ColorEmbedder
+from photoclip.testing.library_fixtures import open_library
+from photoclip.testing.watching import make_sources, photo_bytes, wait_for
 
 
 class IndexedTimes:

@@ -7,7 +7,7 @@ OpenVINO — is what costs, not the weights), then one text search. The window p
 (and the indexing child's, when there is one) every 0.2 s and reads VmHWM (its peak) at each step. The model's
 one-off optimisation for this computer is done first, by a warm-up run into a shared cache, so neither mode pays it.
 
-    .venv/bin/python benchmarks/window_memory.py [--photos 5000] [--size 320x240] [--modes thread,process]
+    .venv/bin/python -m benchmarks.window_memory [--photos 5000] [--size 320x240] [--modes thread,process]
         [--backend auto]   (fp32: torch, where the window's text-only path cannot serve a query)
 """
 
@@ -25,7 +25,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 CACHE = Path(tempfile.gettempdir()) / "photoclip-bench"
 VOCAB_GZ = REPO / ".test-assets" / "bpe_simple_vocab_16e6.txt.gz"
@@ -97,8 +96,8 @@ WINDOW = textwrap.dedent("""
 def tiny_clip() -> Path:
     folder = CACHE / "tiny-clip"
     if not (folder / "model.safetensors").exists():
-        from tests.support.clip_vocab import write_vocab_files
-        from tests.support.tiny_model import build_tiny_clip
+        from photoclip.testing.clip_vocab import write_vocab_files
+        from photoclip.testing.tiny_model import build_tiny_clip
 
         write_vocab_files(VOCAB_GZ, folder)
         build_tiny_clip(folder, seed=0)
@@ -106,7 +105,7 @@ def tiny_clip() -> Path:
 
 
 def small_photos(n: int, size: tuple[int, int]) -> Path:
-    from tests.support.images import photo_like
+    from photoclip.testing.images import photo_like
 
     folder = CACHE / f"small-{size[0]}x{size[1]}"
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
 """Render the first-run dialog (mid-download), Settings' model picker, the About dialog and the menu entry into
 docs/screenshots/:
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python installers/screenshots.py
+    QT_QPA_PLATFORM=offscreen .venv/bin/python -m installers.screenshots
 
 The download is real: the tiny test CLIP served by a loopback stand-in for the hub, slowed down so the progress
 bar is caught halfway; the dialog shows the default model's name as a user would see it.
@@ -18,20 +18,19 @@ import tempfile
 import time
 from pathlib import Path
 
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
+
+from installers.linux.smoke_assets import main as write_assets
+from photoclip.core.settings import DEFAULT_MODEL
+from photoclip.gui.app import create_app
+from photoclip.gui.dialogs.about import AboutDialog
+from photoclip.gui.dialogs.first_run import FirstRunDialog
+from photoclip.testing.fake_hub import serve_fake_hub
+from photoclip.testing.library_fixtures import make_settings, open_library
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from PySide6.QtCore import QSettings, Qt  # noqa: E402
-from PySide6.QtGui import QIcon  # noqa: E402
-from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget  # noqa: E402
-
-from installers.linux.smoke_assets import main as write_assets  # noqa: E402
-from photoclip.core.settings import DEFAULT_MODEL  # noqa: E402
-from photoclip.gui.app import create_app  # noqa: E402
-from photoclip.gui.dialogs.about import AboutDialog  # noqa: E402
-from photoclip.gui.dialogs.first_run import FirstRunDialog  # noqa: E402
-from tests.support.fake_hub import serve_fake_hub  # noqa: E402
-from tests.support.library_fixtures import make_settings, open_library  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 

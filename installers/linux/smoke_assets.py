@@ -3,7 +3,7 @@ as a bundled model folder ``acme--tiny-clip``, a folder of colour photos, and ``
 images for the OpenVINO int8 run (16 calibrate it, 8 held out for the quality guard; see backend_choice.py).
 Run with the development venv:
 
-    .venv/bin/python installers/linux/smoke_assets.py OUT_DIR
+    .venv/bin/python -m installers.linux.smoke_assets OUT_DIR
 """
 
 from __future__ import annotations
@@ -11,14 +11,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from photoclip.testing.clip_vocab import write_vocab_files
+from photoclip.testing.images import photo_like
+from photoclip.testing.library_fixtures import write_photo
+from photoclip.testing.tiny_model import build_tiny_clip
+from scripts.fetch_test_assets import fetch_clip_vocab
 
-from scripts.fetch_test_assets import fetch_clip_vocab  # noqa: E402
-from tests.support.clip_vocab import write_vocab_files  # noqa: E402
-from tests.support.images import photo_like  # noqa: E402
-from tests.support.library_fixtures import write_photo  # noqa: E402
-from tests.support.tiny_model import build_tiny_clip  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 COLOURS = ("red", "green", "blue", "yellow", "white", "orange")
 #: CALIBRATION_PHOTOS (16) + MIN_GUARD_PHOTOS (8): int8 is calibrated and checked on photos it did not see

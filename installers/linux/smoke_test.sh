@@ -48,7 +48,7 @@ in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-r
 install_s=$(( $(date +%s) - start ))
 echo "smoke: installed with apt in ${install_s} s"
 
-.venv/bin/python installers/linux/smoke_assets.py "$root/tmp/assets" >/dev/null 2>&1
+.venv/bin/python -m installers.linux.smoke_assets "$root/tmp/assets" >/dev/null 2>&1
 mkdir -p "$root/opt/photoclip/models"
 cp -r "$root/tmp/assets/models/acme--tiny-clip" "$root/opt/photoclip/models/"
 app_env=(QT_QPA_PLATFORM=offscreen PHOTOCLIP_OFFLINE=1 HF_HUB_OFFLINE=1)

@@ -7,9 +7,9 @@ import json
 import os
 import sys
 
-from photoclip.cli.main import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, run_in_thread
 from photoclip.cli.notes import warn_cut
 from photoclip.cli.progress import TerminalProgress
+from photoclip.cli.runtime import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, run_in_thread
 from photoclip.core.control import JobControl
 from photoclip.core.filenames import display, json_safe
 from photoclip.core.library import Library
@@ -189,6 +189,7 @@ def _recall_line(recall) -> str:
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from photoclip.cli.cleanup_command import describe, would_free
+    from photoclip.core.embed.color_test_model import model_label
 
     with Library.open(settings) as library:
         status = library.status().as_dict()
@@ -204,7 +205,8 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     counts = ", ".join(f"{n} {s}" for s, n in sorted(status["counts"].items())) or "none"
     print(f"Catalog: {status['catalog']}")
     print(f"Photos:  {status['photos']} ({counts})")
-    print(f"Model:   {status['model'] or 'not loaded yet'}   vectors: {status['index_size'] or 0}")
+    model = model_label(status["model"]) if status["model"] else "not loaded yet"
+    print(f"Model:   {model}   vectors: {status['index_size'] or 0}")
     if status["embedded"] < status["catalogued"]:
         then = "'photoclip index' embeds the rest" if status["model_available"] else \
             "the rest wait for the model ('photoclip model download' or 'photoclip model import DIR')"

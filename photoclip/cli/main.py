@@ -5,16 +5,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-import threading
 import traceback
 from datetime import datetime
 from pathlib import Path
 
 from photoclip import __version__
+from photoclip.cli.runtime import EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, run_in_thread
 from photoclip.core.errors import user_error_for
 from photoclip.core.settings import Settings
 
-EXIT_OK, EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 3, 130
+__all__ = ["EXIT_ERROR", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "build_parser", "main", "run_in_thread"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,26 +161,3 @@ def _launch_gui() -> int:
         print(f"photoclip: the desktop app is not available ({exc}). See 'photoclip --help'.", file=sys.stderr)
         return EXIT_ERROR
     return gui_main()
-
-
-def run_in_thread(work, on_interrupt) -> object:
-    """Run ``work`` in a worker thread so Ctrl-C in the main thread can cancel it cleanly."""
-    result: dict = {}
-
-    def target() -> None:
-        try:
-            result["value"] = work()
-        except BaseException as exc:
-            result["error"] = exc
-
-    thread = threading.Thread(target=target, name="photoclip-index", daemon=True)
-    thread.start()
-    try:
-        while thread.is_alive():
-            thread.join(0.2)
-    except KeyboardInterrupt:
-        on_interrupt()
-        thread.join()
-    if "error" in result:
-        raise result["error"]
-    return result.get("value")

@@ -55,6 +55,7 @@ def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
+    from photoclip.core.embed.color_test_model import is_test_model, model_label
     from photoclip.core.embed.model_catalog import MODELS, detect_hardware, recommended
 
     with open_library(settings) as library:
@@ -80,7 +81,9 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
           "(img/s \"here\": measured on this computer when the model ran with the auto backend)")
     print("Quality: zero-shot ImageNet top-1 and COCO 5k text→image recall@1 as published "
           "(sources: docs/models.md); not measured by photoclip.")
-    if in_use not in {m.hub_id for m in MODELS}:
+    if is_test_model(in_use):
+        print(f"In use: {model_label(in_use)}.")
+    elif in_use not in {m.hub_id for m in MODELS}:
         print(f"In use: {in_use} (not in the catalog).")
     return EXIT_OK
 
@@ -119,7 +122,7 @@ def _pct(value: float | None) -> str:
 
 
 def _download(args: argparse.Namespace, settings: Settings) -> int:
-    from photoclip.cli.main import run_in_thread
+    from photoclip.cli.runtime import run_in_thread
     from photoclip.core.control import JobControl
     from photoclip.core.embed import registry
 
@@ -169,8 +172,8 @@ class _DownloadBar:
 
 
 def _use(args: argparse.Namespace, settings: Settings) -> int:
-    from photoclip.cli.main import run_in_thread
     from photoclip.cli.progress import TerminalProgress
+    from photoclip.cli.runtime import run_in_thread
     from photoclip.core.control import JobControl
 
     with open_library(settings) as library:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -30,7 +31,7 @@ class DatedPhoto:
     def date_source(self) -> str:
         return "exif" if self.photo.taken_at else "file"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         p = self.photo
         return {"id": p.id, "path": p.path, "taken": self.taken, "date_source": self.date_source,
                 "width": p.width, "height": p.height, "camera": p.camera, "status": p.status}

@@ -79,7 +79,7 @@ class XmpError(PhotoclipError):
 class SidecarSkipped(XmpError):
     """One photo's sidecar was left exactly as it was (not valid XMP, not a regular file, not writable)."""
 
-    def __init__(self, path, user_message: str, hint: str = "") -> None:
+    def __init__(self, path: Path | str, user_message: str, hint: str = "") -> None:
         super().__init__(user_message, hint)
         self.path = path
 
@@ -144,11 +144,12 @@ def user_error_for(exc: BaseException, data_dir: Path | str | None = None) -> Ph
     one (a library wrapping an OSError) is that one.
     """
     seen = 0
-    while exc is not None and seen < 5:
-        known = _known(exc, data_dir)
+    current: BaseException | None = exc
+    while current is not None and seen < 5:
+        known = _known(current, data_dir)
         if known is not None:
             return known
-        exc, seen = exc.__cause__, seen + 1
+        current, seen = current.__cause__, seen + 1
     return None
 
 

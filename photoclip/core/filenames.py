@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import os
+from typing import Any
 
 #: how a lone surrogate maps to bytes: an escaped byte on POSIX (os.fsdecode), a UTF-16 half on Windows
 _ERRORS = "surrogatepass" if os.name == "nt" else "surrogateescape"
@@ -72,7 +73,7 @@ def json_safe(value: object) -> object:
     """A JSON-ready structure with every string valid UTF-8: a dict entry whose string is not exact text
     becomes its ``readable`` form plus ``<key>_bytes`` (``json_fields``); a bare string just its readable form."""
     if isinstance(value, dict):
-        out: dict = {}
+        out: dict[str, Any] = {}
         for key, item in value.items():
             key = readable(key) if isinstance(key, str) else key  # a dict keyed by path
             if isinstance(item, str) and not is_text(item):

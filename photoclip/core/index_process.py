@@ -2,7 +2,7 @@
 
 ``run_job`` is what an index job does (the app's indexing thread and the indexing process both call it).
 ``serve`` is the indexing process: the app (gui/workers/index_process.py) spawns it with the library's settings;
-it opens the same library — several processes on one library are safe (docs/architecture.md, "One library,
+it opens the same library — several processes on one library are safe (docs/design.md, "One library,
 many processes") — runs the jobs it is sent one after another and sends back what happens. Messages are tuples
 over a ``multiprocessing`` connection:
 
@@ -20,7 +20,6 @@ app is gone, anywhere) cancels its jobs and ends it. A kill at any moment is saf
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import os
 import queue
@@ -73,12 +72,6 @@ class ProcessSpec:
     #: False: a missing model is never downloaded on the way (``Library.downloads_model``: the app's first-run
     #: dialog downloads it); the run catalogues the photos without it
     downloads_model: bool = True
-
-
-def build_embedder(name: str):
-    """``"package.module:callable"`` -> what the callable returns (an embedder, or a factory for one)."""
-    module, _, attribute = name.partition(":")
-    return getattr(importlib.import_module(module), attribute)()
 
 
 def serve(conn, spec: ProcessSpec) -> None:

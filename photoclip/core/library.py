@@ -22,6 +22,7 @@ from photoclip.core import model_switch
 from photoclip.core.browse import BrowsePage, Cursor, DatedPhoto, Timeline
 from photoclip.core.control import JobControl
 from photoclip.core.embed.base import Embedder
+from photoclip.core.embed.color_test_model import ColorEmbedder, is_test_spec, model_label
 from photoclip.core.embed.model_info import ModelInfo
 from photoclip.core.embed.query_cache import QueryVectors
 from photoclip.core.errors import (
@@ -191,9 +192,7 @@ class Library:
         settings = settings or Settings.from_env()
         name = embedder if isinstance(embedder, str) else None
         if name is not None:
-            from photoclip.core.index_process import build_embedder
-
-            embedder = build_embedder(name)
+            embedder = _build_embedder(name)
         catalog = Catalog(Database(settings.catalog_path))
         describe: ModelDescriber | None = None
         text_loader: TextLoader | None = None
@@ -442,7 +441,7 @@ class Library:
     def has_model(self) -> bool:
         """Whether the library's model is on this computer (or loaded, or given by a test); looks at files
         only: no download, no load."""
-        if self._embedder is not None or not self._loads_models:
+        if self._embedder is not None or not self._loads_models or is_test_spec(self.model_spec):
             return True
         from photoclip.core.embed.registry import find_local_model
 
@@ -828,6 +827,8 @@ class _FolderModel:
         from photoclip.core.embed.registry import resolve_model
 
         spec = model_switch.library_model(settings, self._catalog)
+        if is_test_spec(spec):  # built in: nothing to resolve
+            return ModelInfo.of(ColorEmbedder())
         with self._lock:
             if spec not in self._described:
                 self.bus.emit(ModelLoading(spec, "resolving"))
@@ -885,6 +886,15 @@ def _carry_polling(catalog: Catalog, placement: FolderPlacement) -> None:
         catalog.set_meta(key, "poll")
 
 
+def _build_embedder(name: str):
+    """``"package.module:callable"`` -> what the callable returns (an embedder, or a factory for one). Here, not
+    in core/index_process.py (which imports this module), so the two do not import each other."""
+    import importlib
+
+    module, _, attribute = name.partition(":")
+    return getattr(importlib.import_module(module), attribute)()
+
+
 def _is_under(path: str, folder: str) -> bool:
     return path.startswith(folder.rstrip("/\\") + os.sep)
 
@@ -901,6 +911,8 @@ def _load_clip(settings: Settings, bus: EventBus, catalog: Catalog | None = None
     from photoclip.core.embed.registry import resolve_model
 
     spec = model_switch.library_model(settings, catalog) if catalog is not None else settings.model
+    if is_test_spec(spec):
+        return _load_test_model(spec, bus, catalog if remember else None)
     if info is not None and info.folder is not None:
         folder, model_id = info.folder, info.model_id
     else:
@@ -918,6 +930,15 @@ def _load_clip(settings: Settings, bus: EventBus, catalog: Catalog | None = None
     if remember and catalog is not None:
         model_switch.remember_model(catalog, spec)
     bus.emit(ModelLoading(spec, "ready", f"{embedder.backend} on {embedder.device}"))
+    return embedder
+
+
+def _load_test_model(spec: str, bus: EventBus, catalog: Catalog | None) -> Embedder:
+    """The built-in test model (``PHOTOCLIP_MODEL=test:colors``): no files, no torch; said to be one."""
+    embedder = ColorEmbedder()
+    if catalog is not None:
+        model_switch.remember_model(catalog, spec)
+    bus.emit(ModelLoading(spec, "ready", model_label(spec)))
     return embedder
 
 

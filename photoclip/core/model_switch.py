@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from photoclip.core.settings import Settings
 from photoclip.core.store.catalog import Catalog
@@ -53,7 +54,7 @@ class SwitchProgress:
     def complete(self) -> bool:
         return self.done >= self.total
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"to": self.spec, "model_id": self.model_id, "done": self.done, "total": self.total}
 
 

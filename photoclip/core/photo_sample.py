@@ -7,7 +7,7 @@ being added are walked. Files that cannot be read or decoded are skipped.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +38,7 @@ def library_sample(catalog: Catalog, prepare: Prepare, *, min_side: int, count: 
     return np.stack(prepared) if prepared else np.zeros((0, 3, min_side, min_side), dtype=np.float32)
 
 
-def _candidate_paths(catalog: Catalog, count: int):
+def _candidate_paths(catalog: Catalog, count: int) -> Iterator[str]:
     indexed = catalog.sample_photo_paths(count * 2)  # twice: some may be gone or unreadable
     seen = set(indexed)
     walked = (

@@ -137,8 +137,11 @@ def models_in_use(settings: Settings, catalog: Catalog, loaded: str | None) -> l
 
 def _configured_model_id(settings: Settings) -> str | None:
     from photoclip.core.embed import registry
+    from photoclip.core.embed.color_test_model import MODEL_ID, is_test_spec
     from photoclip.core.errors import PhotoclipError
 
+    if is_test_spec(settings.model):
+        return MODEL_ID
     try:
         folder = registry.find_local_model(settings.model, settings.models_dir,
                                            bundled_dir=settings.bundled_models_dir)

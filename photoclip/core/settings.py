@@ -195,13 +195,17 @@ def _folder(env: dict[str, str], name: str, created: bool = True) -> Path:
 def _model(value: str) -> str:
     """A hub id or a folder path. The folder may be missing now (an unplugged drive: status, search by stored
     vectors and cleanup still work; loading the model then says so), but a value that can be neither is a typo."""
+    from photoclip.core.embed.color_test_model import TEST_MODELS
     from photoclip.core.embed.registry import is_hub_id  # light: no torch, hub imported lazily
 
+    if value.strip().lower() in TEST_MODELS:
+        return value.strip().lower()
     path_like = value.startswith(("/", "~", ".")) or os.sep in value
-    if (path_like or is_hub_id(value)) and value.isprintable():
+    if (path_like or is_hub_id(value)) and value.isprintable() and not value.lower().startswith("test:"):
         return value
-    raise SettingsError("PHOTOCLIP_MODEL", value, "a Hugging Face hub id such as openai/clip-vit-base-patch32, or "
-                        "the path of a folder that holds a CLIP model")
+    raise SettingsError("PHOTOCLIP_MODEL", value, "a Hugging Face hub id such as openai/clip-vit-base-patch32, "
+                        "the path of a folder that holds a CLIP model, or " + ", ".join(TEST_MODELS)
+                        + " (the built-in test model)")
 
 
 def _bundled_default(folder: Path | None) -> str | None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photoclip.core.embed.color_test_model import model_label
 from photoclip.core.errors import (
     FolderNotFoundError,
     ModelFormatError,
@@ -406,7 +407,7 @@ class MainWindow(QMainWindow):
             switching = f" · switching to {status.switch['to']}: {100 * done // max(1, total)}%"
         searchable = f" ({status.embedded:,} searchable)" if status.embedded < photos and not status.switch else ""
         self.status_label.setText(f"{count(photos, 'photo')}{searchable} · {count(len(status.folders), 'folder')} · "
-                                  f"model {model}{switching}")
+                                  f"model {model_label(model)}{switching}")
         self._show_model_state(status.model_available)
         if not self.indexing.busy:
             waiting = "" if status.model_available else " · search waits for a model"

@@ -1,5 +1,6 @@
-"""The CLI contract scripts rely on: JSON shapes, scores, exit codes, one-line errors. Real model-loading path
-(a tiny random CLIP in the hub's layout), real catalog, real HNSW index."""
+"""The CLI contract scripts rely on: JSON shapes, scores, exit codes, one-line errors. Real catalog, real HNSW
+index; what needs a real model's numbers runs the real model-loading path (a tiny random CLIP in the hub's
+layout, marked ``model``), the rest the built-in colour test model (``PHOTOCLIP_MODEL=test:colors``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ import pytest
 from photoclip.cli.main import main
 from tests.support.library_fixtures import write_photo
 
-pytestmark = pytest.mark.model
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -49,7 +49,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_index_json_contract_and_incremental_rerun(env, photos, capsys):
+def test_index_json_contract_and_incremental_rerun(color_cli, photos, capsys):
     code, out, _ = run(capsys, "index", str(photos), "--json")
     summary = json.loads(out)
     assert code == 0
@@ -60,6 +60,7 @@ def test_index_json_contract_and_incremental_rerun(env, photos, capsys):
     assert (again["unchanged"], again["embedded"], again["added"]) == (4, 0, 0)
 
 
+@pytest.mark.model
 def test_search_scores_are_cosines_of_the_reference_model(env, photos, capsys, tiny_model_dir):
     """score = cosine(query embedding, photo embedding), checked against transformers' own CLIP output."""
     import torch
@@ -83,7 +84,7 @@ def test_search_scores_are_cosines_of_the_reference_model(env, photos, capsys, t
             assert hit["score"] == pytest.approx(cosine, abs=1e-4)
 
 
-def test_similar_and_filters(env, photos, capsys):
+def test_similar_and_filters(color_cli, photos, capsys):
     run(capsys, "index", str(photos), "--json")
     code, out, _ = run(capsys, "similar", str(photos / "red.png"), "--json", "--all")
     hits = json.loads(out)
@@ -92,6 +93,7 @@ def test_similar_and_filters(env, photos, capsys):
     assert [h["path"] for h in json.loads(out)] == [str(photos / "sub" / "green.webp")]
 
 
+@pytest.mark.model
 def test_status_json_lists_failures_with_reasons(env, photos, capsys):
     run(capsys, "index", str(photos), "--json")
     code, out, _ = run(capsys, "status", "--json")
@@ -103,7 +105,7 @@ def test_status_json_lists_failures_with_reasons(env, photos, capsys):
     assert status["failed"][0]["reason"]
 
 
-def test_user_errors_exit_non_zero_with_one_line(env, tmp_path, capsys):
+def test_user_errors_exit_non_zero_with_one_line(color_cli, tmp_path, capsys):
     code, out, err = run(capsys, "index", str(tmp_path / "missing"))
     assert code == 1 and out == "" and len(err.strip().splitlines()) == 1 and "not a folder" in err
     code, _, err = run(capsys, "search", "   ")
@@ -124,6 +126,7 @@ def test_no_model_and_no_network_is_one_clear_paragraph(tmp_path, photos):
     assert "photoclip model download" in result.stderr and "photoclip model import" in result.stderr
 
 
+@pytest.mark.model
 def test_stored_vectors_are_unit_length_float32(env, photos, capsys):
     import sqlite3
 

@@ -1,6 +1,6 @@
 """``photoclip index`` of a folder inside a library folder indexes it within that folder (no second root, no
-re-embedding), and of a folder holding library folders takes them in. Real model-loading path (a tiny CLIP),
-real catalog."""
+re-embedding), and of a folder holding library folders takes them in. The real CLI on the built-in colour test
+model (``PHOTOCLIP_MODEL=test:colors``: what is tested is indexing, not a model), real catalog."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ import json
 import pytest
 
 from photoclip.cli.main import main
-from tests.cli.test_cli_contract import env, run  # noqa: F401 - the fixture
+from tests.cli.test_cli_contract import run
 from tests.support.library_fixtures import write_photo
-
-pytestmark = pytest.mark.model
 
 
 @pytest.fixture
@@ -30,7 +28,7 @@ def folders(capsys) -> list[dict]:
     return json.loads(out)["folders"]
 
 
-def test_indexing_a_sub_folder_of_a_library_folder_indexes_it_there(env, photos, capsys):  # noqa: F811
+def test_indexing_a_sub_folder_of_a_library_folder_indexes_it_there(color_cli, photos, capsys):
     assert main(["index", str(photos), "--json"]) == 0
     capsys.readouterr()
     write_photo(photos / "Trip" / "yellow.png", "yellow")
@@ -45,7 +43,7 @@ def test_indexing_a_sub_folder_of_a_library_folder_indexes_it_there(env, photos,
     assert code != 0 and "only whole library folders can be removed" in err
 
 
-def test_indexing_a_parent_takes_the_library_folders_in(env, photos, capsys):  # noqa: F811
+def test_indexing_a_parent_takes_the_library_folders_in(color_cli, photos, capsys):
     assert main(["index", str(photos / "Trip"), "--json"]) == 0
     capsys.readouterr()
     code, out, err = run(capsys, "index", str(photos), "--json")

@@ -1,5 +1,6 @@
 """``photoclip search`` / ``similar`` print the matches; ``--all`` the full ranking; ``--min-score`` moves the
-cutoff; ``--json`` carries ``match`` and ``calibrated``; ``--explain`` says why (deterministic colour embedder)."""
+cutoff; ``--json`` carries ``match`` and ``calibrated``; ``--explain`` says why (the built-in colour test model,
+selected as a user would: ``PHOTOCLIP_MODEL=test:colors``)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,13 @@ from pathlib import Path
 import pytest
 
 from photoclip.cli.main import main
-from photoclip.core.library import Library
-from tests.support.color_embedder import ColorEmbedder
 from tests.support.library_fixtures import write_photo
 
 COLOURS = ("red", "green", "blue", "yellow", "white", "black")
 
 
 @pytest.fixture
-def photos(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("PHOTOCLIP_DATA_DIR", str(tmp_path / "data"))
-    real_open = Library.open.__func__
-    monkeypatch.setattr(Library, "open", classmethod(lambda cls, settings=None, embedder=None:
-                                                     real_open(cls, settings, ColorEmbedder())))
+def photos(tmp_path, color_cli, capsys):
     root = tmp_path / "Pictures"
     for colour in COLOURS:
         for i in range(2):

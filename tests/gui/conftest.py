@@ -1,4 +1,6 @@
-"""GUI tests: real widgets offscreen, real SQLite catalog, deterministic colour embedder, temp QSettings."""
+"""GUI tests: real widgets offscreen, real SQLite catalog, deterministic colour embedder, temp QSettings.
+
+``library``, ``libraries``, ``embedder`` and ``photos`` come from tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -18,9 +20,7 @@ except ImportError:  # the core's Qt-free test run: nothing here can run, collec
     collect_ignore_glob = ["*.py"]
 
 from tests.support.color_embedder import ColorEmbedder
-from tests.support.library_fixtures import make_settings, open_library, write_photo
-
-COLOURS = ("red", "green", "blue", "yellow", "white", "orange", "purple")
+from tests.support.library_fixtures import make_settings
 
 
 class SlowColorEmbedder(ColorEmbedder):
@@ -48,36 +48,6 @@ def _isolated_qsettings(tmp_path_factory):
 @pytest.fixture
 def store(tmp_path) -> QSettings:
     return QSettings(str(tmp_path / "photoclip-gui.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
-def photos(tmp_path):
-    root = tmp_path / "Pictures"
-    for colour in COLOURS:
-        write_photo(root / f"{colour}.jpg", colour)
-    write_photo(root / "trip" / "mostly-red.png", "red", second="white", share=0.35)
-    return root
-
-
-@pytest.fixture
-def embedder():
-    return ColorEmbedder()
-
-
-@pytest.fixture
-def library(tmp_path, embedder, libraries):
-    lib = open_library(tmp_path, embedder)
-    libraries.append(lib)  # closed after the windows using it have stopped their threads
-    return lib
-
-
-@pytest.fixture
-def libraries():
-    """Libraries a test opens itself; closed after its windows have stopped their threads."""
-    opened = []
-    yield opened
-    for library in opened:
-        library.close()
 
 
 @pytest.fixture

@@ -65,3 +65,14 @@ def test_an_installed_build_states_its_gpl_terms_and_links_its_licence_notice(tm
     html = bundle_licence_html(str(executable))
     assert "GNU GPL version 3" in html and (tmp_path / "LICENSES" / "THIRD-PARTY.txt").as_uri() in html
     assert bundle_licence_html() == ""  # running from a Python environment (not frozen): MIT only
+
+
+def test_the_colour_test_model_is_named_a_test_model_in_about_and_the_status_bar(qtbot, window, photos):
+    from photoclip.core.embed.color_test_model import MODEL_ID, NOTE
+
+    window.add_folders([str(photos)])  # the colour test model loads while indexing
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: "test model" in window.status_label.text())
+    assert f"model {MODEL_ID} ({NOTE})" in window.status_label.text()
+    rows = dict(_about_from_menu(window).model_rows)
+    assert rows["Model"] == f"{MODEL_ID.split('@')[0]} ({NOTE})" and "test model" in rows["Model licence"]

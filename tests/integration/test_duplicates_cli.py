@@ -1,5 +1,5 @@
-"""``photoclip duplicates`` through ``main([...])`` with the colour embedder injected through
-``duplicates_command.open_library``; the confirmation prompt in a real pseudo-terminal."""
+"""``photoclip duplicates`` through ``main([...])`` on the built-in colour test model
+(``PHOTOCLIP_MODEL=test:colors``); the confirmation prompt in a real pseudo-terminal."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,6 @@ from photoclip.core import duplicates
 from photoclip.core.library import Library
 from photoclip.core.settings import Settings
 from tests.support.bursts import MIXES, write_burst
-from tests.support.color_embedder import ColorEmbedder
 from tests.support.library_fixtures import write_photo
 from tests.support.trash import trash_dir, trashed  # noqa: F401  (fixture)
 
@@ -26,15 +24,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def photos(tmp_path, monkeypatch):
-    monkeypatch.setenv("PHOTOCLIP_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setattr(duplicates_command, "open_library",
-                        lambda settings: Library.open(settings, embedder=ColorEmbedder()))
+def photos(tmp_path, color_cli):
     folder = tmp_path / "Pictures"
     write_burst(folder, "harbour", MIXES[0], seed=1, copies=("original", "resized", "cropped"))
     write_burst(folder, "market", MIXES[1], seed=2, copies=("recompressed", "original"))
     write_photo(folder / "lone.png", "purple")
-    with Library.open(Settings.from_env(), embedder=ColorEmbedder()) as lib:
+    with Library.open(Settings.from_env()) as lib:
         lib.index_folders([folder])
     return folder
 
@@ -96,18 +91,6 @@ def test_the_parser_defaults_are_the_cores(capsys):
     assert duplicates_command.KEEP_RULES == duplicates.KEEP_RULES
 
 
-_IN_A_TERMINAL = textwrap.dedent("""
-    import sys
-    from photoclip.cli import duplicates_command
-    from photoclip.cli.main import main
-    from photoclip.core.library import Library
-    from tests.support.color_embedder import ColorEmbedder
-
-    duplicates_command.open_library = lambda s: Library.open(s, embedder=ColorEmbedder())
-    sys.exit(main(["duplicates", "--trash"]))
-""")
-
-
 @pytest.mark.parametrize("answer", ["n", "y"])
 def test_on_a_terminal_trash_asks_first(photos, tmp_path, answer):
     """A real pseudo-terminal: the prompt, then the answer typed."""
@@ -117,8 +100,9 @@ def test_on_a_terminal_trash_asks_first(photos, tmp_path, answer):
     (home / "share").mkdir(parents=True)
     env = {**os.environ, "PYTHONPATH": str(REPO), "HOME": str(home), "XDG_DATA_HOME": str(home / "share")}
     leader, follower = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-c", _IN_A_TERMINAL], stdin=follower, stdout=follower,
-                               stderr=follower, env=env, cwd=REPO)
+    # the real command; the fixture's PHOTOCLIP_MODEL=test:colors is inherited
+    process = subprocess.Popen([sys.executable, "-m", "photoclip", "duplicates", "--trash"], stdin=follower,
+                               stdout=follower, stderr=follower, env=env, cwd=REPO)
     os.close(follower)
     output = _read_until(leader, b"[y/N] ")
     os.write(leader, answer.encode() + b"\n")

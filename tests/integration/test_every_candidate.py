@@ -15,17 +15,9 @@ from pathlib import Path
 import pytest
 
 from photoclip.core.imaging.source import MAX_FILE_BYTES
-from tests.support.color_embedder import ColorEmbedder
-from tests.support.library_fixtures import open_library, write_photo
+from tests.support.library_fixtures import write_photo
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def library(tmp_path):
-    lib = open_library(tmp_path, ColorEmbedder())
-    yield lib
-    lib.close()
 
 
 @pytest.fixture

@@ -26,18 +26,6 @@ def photos(tmp_path):
     return root
 
 
-@pytest.fixture
-def embedder():
-    return ColorEmbedder()
-
-
-@pytest.fixture
-def library(tmp_path, embedder):
-    lib = open_library(tmp_path, embedder)
-    yield lib
-    lib.close()
-
-
 def test_first_index_embeds_every_photo_and_skips_hidden_folders(library, photos, embedder):
     summary = library.index_folders([photos])
     assert (summary.added, summary.embedded, summary.failed, summary.unchanged) == (4, 4, 0, 0)

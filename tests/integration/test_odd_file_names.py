@@ -19,7 +19,7 @@ from photoclip.core.filenames import display, from_db, json_fields, readable, to
 from photoclip.core.search import Filters
 from photoclip.core.store.catalog import PhotoRecord
 from tests.support.color_embedder import ColorEmbedder
-from tests.support.library_fixtures import open_library, write_photo
+from tests.support.library_fixtures import write_photo
 from tests.support.odd_names import ODD_NAMES, exact, write_odd_photos
 
 
@@ -31,18 +31,6 @@ def pics(tmp_path):
 @pytest.fixture
 def odd(pics):
     return write_odd_photos(pics)
-
-
-@pytest.fixture
-def embedder():
-    return ColorEmbedder()
-
-
-@pytest.fixture
-def library(tmp_path, embedder):
-    lib = open_library(tmp_path, embedder)
-    yield lib
-    lib.close()
 
 
 def test_every_odd_name_is_indexed_found_by_search_and_left_alone_by_the_next_run(library, pics, odd, embedder):

@@ -45,16 +45,10 @@ def photos(tmp_path):
 
 
 @pytest.fixture
-def embedder():
-    return ColorEmbedder()
-
-
-@pytest.fixture
-def library(tmp_path, embedder, photos):
-    lib = open_library(tmp_path, embedder)
-    lib.index_folders([photos])
-    yield lib
-    lib.close()
+def library(library, photos):
+    """The shared library (tests/conftest.py) with this module's ``photos`` indexed."""
+    library.index_folders([photos])
+    return library
 
 
 def vectors(lib, model_id: str = ColorEmbedder.model_id) -> int:

@@ -1,5 +1,5 @@
-"""The ``tag``, ``tags`` and ``album`` sub-commands through ``main([...])``, with the colour embedder injected
-through ``tag_commands.open_library`` (the CLI would otherwise load the real CLIP model)."""
+"""The ``tag``, ``tags`` and ``album`` sub-commands through ``main([...])``, on the built-in colour test model
+(``PHOTOCLIP_MODEL=test:colors``: the CLI loads no CLIP model)."""
 
 from __future__ import annotations
 
@@ -7,25 +7,21 @@ import json
 
 import pytest
 
-from photoclip.cli import tag_commands
 from photoclip.cli.main import main
 from photoclip.core.library import Library
 from photoclip.core.settings import Settings
-from tests.support.color_embedder import ColorEmbedder
 from tests.support.library_fixtures import write_photo
 
 
 @pytest.fixture
-def photos(tmp_path, monkeypatch):
-    monkeypatch.setenv("PHOTOCLIP_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setattr(tag_commands, "open_library", lambda settings: Library.open(settings, embedder=ColorEmbedder()))
+def photos(tmp_path, color_cli):
     folder = tmp_path / "Pictures"
     write_photo(folder / "red.jpg", "red")
     write_photo(folder / "mostly-red.png", "red", second="white", share=0.3)
     write_photo(folder / "snow.png", "white")
     write_photo(folder / "sub" / "sea.webp", "blue")
     write_photo(folder / "sub" / "grass.png", "green")
-    with Library.open(Settings.from_env(), embedder=ColorEmbedder()) as lib:
+    with Library.open(Settings.from_env()) as lib:
         lib.index_folders([folder])
     return folder
 
@@ -93,7 +89,7 @@ def test_album_commands(photos, capsys):
     assert [m["path"].rsplit("/", 1)[1] for m in shown] == ["red.jpg", "mostly-red.png"]
 
     write_photo(photos / "new" / "cherry.jpg", "red")
-    with Library.open(Settings.from_env(), embedder=ColorEmbedder()) as lib:
+    with Library.open(Settings.from_env()) as lib:
         lib.index_folders()
     shown = run_json(capsys, "album", "show", "Reds", "--json")
     assert "cherry.jpg" in [m["path"].rsplit("/", 1)[1] for m in shown]

@@ -12,16 +12,9 @@ import pytest
 
 from photoclip.core.events import FileFailed, IndexFinished, WatchStatus, WatchWarning
 from photoclip.core.scan.watcher import Watcher, WatchOptions
-from tests.support.color_embedder import ColorEmbedder
-from tests.support.library_fixtures import open_library
 from tests.support.watching import copy_in, make_sources, photo_bytes, wait_for
 
 SETTLE = 0.3
-
-
-@pytest.fixture
-def embedder():
-    return ColorEmbedder()
 
 
 @pytest.fixture
@@ -32,11 +25,10 @@ def pics(tmp_path):
 
 
 @pytest.fixture
-def library(tmp_path, embedder, pics):
-    lib = open_library(tmp_path, embedder)
-    lib.add_folder(pics)
-    yield lib
-    lib.close()
+def library(library, pics):
+    """The shared library (tests/conftest.py) with ``pics`` added."""
+    library.add_folder(pics)
+    return library
 
 
 @pytest.fixture

@@ -7,36 +7,23 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
 from photoclip.cli.watch_status import WatchLine
 from photoclip.core.events import IndexProgress, WatchStatus, WatchWarning
+from tests.support.library_fixtures import color_model_env
 from tests.support.watching import indexed, photo_bytes, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
-
-# The real CLI entry point with the test embedder injected (no CLIP model on test machines).
-CHILD = textwrap.dedent(
-    """
-    import sys
-    from photoclip.cli.main import main
-    from photoclip.core.library import Library
-    from tests.support.color_embedder import ColorEmbedder
-
-    real_open = Library.open.__func__
-    Library.open = classmethod(lambda cls, settings=None, embedder=None: real_open(cls, settings, ColorEmbedder()))
-    sys.exit(main(sys.argv[1:]))
-    """
-)
 
 
 def test_watch_command_indexes_new_photos_and_stops_cleanly_on_ctrl_c(tmp_path):
     pics = tmp_path / "Pictures"
     pics.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PHOTOCLIP_DATA_DIR": str(tmp_path / "data")}
-    child = subprocess.Popen([sys.executable, "-c", CHILD, "watch", str(pics), "--settle", "0.3"], cwd=REPO,
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PHOTOCLIP_")}
+    env |= {"PYTHONPATH": str(REPO), **color_model_env(tmp_path)}  # the real command, no CLIP model needed
+    child = subprocess.Popen([sys.executable, "-m", "photoclip", "watch", str(pics), "--settle", "0.3"], cwd=REPO,
                              env=env, stderr=subprocess.PIPE, text=True)
     try:
         catalog = tmp_path / "data" / "catalog.sqlite3"

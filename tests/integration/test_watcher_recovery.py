@@ -32,7 +32,7 @@ class Child:
 
     def __init__(self, args: list[str], prefix: list[str] | None = None) -> None:
         env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONDONTWRITEBYTECODE": "1"}
-        cmd = [*(prefix or []), sys.executable, "-m", "tests.support.watching", *args]
+        cmd = [*(prefix or []), sys.executable, "-m", "photoclip.testing.watching", *args]
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      text=True)
         self.lines: queue.SimpleQueue[str] = queue.SimpleQueue()

@@ -1,69 +1,10 @@
-"""Small real photo folders and libraries for tests: real JPEG/PNG/WebP files, a real SQLite catalog."""
+"""Moved to photoclip/testing/library_fixtures.py, where benchmarks and installer checks import it too.
 
-from __future__ import annotations
+Tests keep importing it from here: this module *is* that one (same functions, same state; what a test
+patches is patched there)."""
 
-import dataclasses
-import sqlite3
-from pathlib import Path
+import sys
 
-from PIL import Image
+from photoclip.testing import library_fixtures
 
-from photoclip.core.library import Library
-from photoclip.core.settings import Settings
-from tests.support.color_embedder import PALETTE, ColorEmbedder
-
-EXIF_IFD = 0x8769
-DATETIME_ORIGINAL = 0x9003
-
-
-def write_photo(path: Path, colour: str, *, second: str | None = None, share: float = 0.0,
-                size: tuple[int, int] = (320, 240), taken_at: str | None = None) -> Path:
-    """A photo filled with one palette colour; ``second`` covers the left ``share`` of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    image = Image.new("RGB", size, PALETTE[colour])
-    if second:
-        image.paste(PALETTE[second], (0, 0, int(size[0] * share), size[1]))
-    kwargs = {}
-    if taken_at:
-        exif = Image.Exif()
-        exif.get_ifd(EXIF_IFD)[DATETIME_ORIGINAL] = taken_at  # "YYYY:MM:DD HH:MM:SS"
-        kwargs["exif"] = exif.tobytes()
-    fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}[path.suffix.lower()]
-    if fmt == "WEBP":
-        kwargs["lossless"] = True
-    image.save(path, fmt, **kwargs)
-    return path
-
-
-def make_settings(root: Path) -> Settings:
-    # index_process=False: the app's tests index in the window's process unless they test the indexing process
-    return Settings(data_dir=root / "data", cache_dir=root / "cache", decode_workers=2, batch_size=4,
-                    index_process=False)
-
-
-def gated_settings(root: Path) -> Settings:
-    """Settings for a ``GatedColorEmbedder``: files decode one at a time, in the run's order."""
-    return dataclasses.replace(make_settings(root), decode_workers=1)
-
-
-def open_library(root: Path, embedder: ColorEmbedder | None = None) -> Library:
-    return Library.open(make_settings(root), embedder=embedder or ColorEmbedder())
-
-
-def open_indexed(root: Path, photos: Path, embedder: ColorEmbedder | None = None) -> Library:
-    """A library under ``root`` with ``photos`` indexed; tests find both again as attributes."""
-    lib = open_library(root, embedder)
-    lib.index_folders([photos])
-    lib.photos_root = photos
-    lib.root = root
-    return lib
-
-
-def small_page_catalog(tmp_path: Path) -> None:
-    """A catalog file as photoclip made it before 16 KiB pages (SQLite's default 4 KiB)."""
-    path = make_settings(tmp_path).catalog_path
-    path.parent.mkdir(parents=True)
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA page_size=4096")
-    db.execute("PRAGMA journal_mode=WAL")
-    db.close()
+sys.modules[__name__] = library_fixtures

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from photoclip.core.store.catalog import PhotoRow, effective_date
 
@@ -41,7 +42,7 @@ class DuplicatePhoto:
     def pixels(self) -> int:
         return (self.width or 0) * (self.height or 0)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"path": self.path, "width": self.width, "height": self.height, "bytes": self.size,
                 "taken": self.taken, "content_hash": self.content_hash}
 
@@ -76,7 +77,7 @@ class DuplicateGroup:
     def others(self, keeper: DuplicatePhoto) -> list[DuplicatePhoto]:
         return [p for p in self.photos if p.photo_id != keeper.photo_id]
 
-    def as_dict(self, keeper: DuplicatePhoto | None = None) -> dict:
+    def as_dict(self, keeper: DuplicatePhoto | None = None) -> dict[str, Any]:
         return {
             "similarity": round(self.similarity, 4),
             "exact": self.exact,
@@ -85,8 +86,8 @@ class DuplicateGroup:
         }
 
 
-def _ranking(rule: str, sharpness: SharpnessOf | None) -> Callable[[DuplicatePhoto], tuple]:
-    def tie(p: DuplicatePhoto) -> tuple:
+def _ranking(rule: str, sharpness: SharpnessOf | None) -> Callable[[DuplicatePhoto], tuple[Any, ...]]:
+    def tie(p: DuplicatePhoto) -> tuple[Any, ...]:
         return (-p.pixels, -p.size, p.taken, p.mtime_ns, p.path)
 
     if rule == LARGEST:
@@ -96,7 +97,7 @@ def _ranking(rule: str, sharpness: SharpnessOf | None) -> Callable[[DuplicatePho
     if sharpness is None:
         raise ValueError("the sharpest rule needs a sharpness measure")
 
-    def sharpest(p: DuplicatePhoto) -> tuple:
+    def sharpest(p: DuplicatePhoto) -> tuple[Any, ...]:
         value = sharpness(p.content_hash, p.path)
         return (value is None, -(value or 0.0), *tie(p))
 

@@ -4,6 +4,7 @@ at or moved, and a failed photo has no vector."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 
 import numpy as np
@@ -18,7 +19,7 @@ class DuplicateStore:
         self.catalog = catalog
 
     @property
-    def _conn(self):
+    def _conn(self) -> sqlite3.Connection:
         return self.catalog.db.conn
 
     def live_embedding_ids(self, model_id: str) -> np.ndarray:

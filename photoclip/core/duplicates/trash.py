@@ -19,6 +19,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from photoclip.core.duplicates.groups import DuplicatePhoto
 from photoclip.core.duplicates.store import DuplicateStore
@@ -51,7 +52,7 @@ class TrashResult:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "trashed": [{"path": p} for p in self.trashed],
             "sidecars": [{"path": p} for p in self.sidecars],

@@ -169,7 +169,7 @@ def _guarded_int8(req: LoadRequest, fallback: Callable[[LoadRequest], Any] | Non
     The int8 model is calibrated once per model and computer (the IR cache); its verdict is kept beside it.
     A library without a verdict of its own adopts that one (no wait, no extra decoding) until it holds
     ``OWN_CHECK_PHOTOS`` indexed photos; its next load then checks int8 on a sample of its own photos, and
-    that verdict decides from then on. docs/architecture.md says why.
+    that verdict decides from then on. docs/design.md says why.
     """
     fallback = fallback or _quality_fallback
     key = guard.meta_key(req.model_id, "openvino-int8")

@@ -40,7 +40,8 @@ def normalize_rows(vectors: np.ndarray) -> np.ndarray:
     """L2-normalise each row; all-zero rows stay zero instead of becoming NaN."""
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
+    normalised: np.ndarray = vectors / np.maximum(norms, 1e-12)
+    return normalised
 
 
 #: texts embedded per model call

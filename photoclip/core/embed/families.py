@@ -96,7 +96,7 @@ class ModelSpec:
         return [len(ids) for ids in encoded["input_ids"]]
 
 
-def read_config(folder: Path) -> dict:
+def read_config(folder: Path) -> dict[str, Any]:
     path = Path(folder) / "config.json"
     try:
         config = json.loads(path.read_text(encoding="utf-8"))
@@ -107,7 +107,7 @@ def read_config(folder: Path) -> dict:
     return config
 
 
-def family_of(config: dict, folder: Path | str = "") -> Family:
+def family_of(config: dict[str, Any], folder: Path | str = "") -> Family:
     """The family ``config`` belongs to, or ``ModelFormatError`` naming what photoclip supports."""
     kind = config.get("model_type")
     if kind in FAMILIES:
@@ -145,12 +145,12 @@ def read_spec(folder: Path) -> ModelSpec:
     )
 
 
-def _sub(config: dict, key: str) -> dict:
+def _sub(config: dict[str, Any], key: str) -> dict[str, Any]:
     value = config.get(key)
     return value if isinstance(value, dict) else {}
 
 
-def _tokenizer_config(folder: Path) -> dict:
+def _tokenizer_config(folder: Path) -> dict[str, Any]:
     try:
         data = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -158,14 +158,14 @@ def _tokenizer_config(folder: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _is_gemma_tokenizer(tokenizer_cfg: dict, text_cfg: dict) -> bool:
+def _is_gemma_tokenizer(tokenizer_cfg: dict[str, Any], text_cfg: dict[str, Any]) -> bool:
     # SigLIP 2's checkpoints say GemmaTokenizer (transformers' own saves Siglip2Tokenizer); its 256k vocabulary
     # tells it apart from SigLIP 1's 32k T5 vocabulary when a folder lacks tokenizer_config.json.
     name = str(tokenizer_cfg.get("tokenizer_class") or "")
     return "Gemma" in name or "Siglip2" in name or int(text_cfg.get("vocab_size") or 0) >= 250_000
 
 
-def _max_text_tokens(family: Family, text_cfg: dict, tokenizer_cfg: dict) -> int:
+def _max_text_tokens(family: Family, text_cfg: dict[str, Any], tokenizer_cfg: dict[str, Any]) -> int:
     default = {"clip": 77, "siglip": 64, "altclip": 514}[family.name]
     positions = int(text_cfg.get("max_position_embeddings") or default)
     if family is ALTCLIP:
@@ -178,7 +178,7 @@ def _max_text_tokens(family: Family, text_cfg: dict, tokenizer_cfg: dict) -> int
     return max(1, min(positions, _TOKENS_CEILING))
 
 
-def _dim(family: Family, config: dict) -> int:
+def _dim(family: Family, config: dict[str, Any]) -> int:
     if family is SIGLIP:
         # SigLIP has no projection_dim: the text head maps to the text width, which equals the vision width.
         text = _sub(config, "text_config")

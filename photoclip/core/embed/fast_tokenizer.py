@@ -83,7 +83,7 @@ class FastTokenizer:
                    padding_side=getattr(tokenizer, "padding_side", "right"),
                    truncation_side=getattr(tokenizer, "truncation_side", "right"))
 
-    def settings(self) -> dict:
+    def settings(self) -> dict[str, Any]:
         return {"pad_id": self._pad["pad_id"], "pad_token": self._pad["pad_token"],
                 "padding_side": self._pad["direction"], "truncation_side": self._truncation_side}
 
@@ -160,7 +160,7 @@ def load_verified(folder: Path, entry: Path) -> FastTokenizer | None:
                          padding_side=settings["padding_side"], truncation_side=settings["truncation_side"])
 
 
-def _settings(folder: Path, entry: Path) -> dict | None:
+def _settings(folder: Path, entry: Path) -> dict[str, Any] | None:
     try:
         settings = json.loads((entry / SETTINGS_JSON).read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -8,6 +8,7 @@ and ``benchmarks/model_families.py``), when it has. Nothing here imports torch.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 CLIP_TABLES = "OpenCLIP's zero-shot results tables (openclip_results.csv)"
 SIGLIP2_PAPER = "SigLIP 2 paper (Tschannen et al. 2025, arXiv:2502.14786), Table 1"
@@ -38,9 +39,9 @@ class CatalogModel:
     #: "cpu": fast enough for CPU-only computers; "gpu": worth it where CUDA is present
     tier: str
     notes: str = ""
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def summary(self) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -45,7 +46,7 @@ class PreprocessConfig:
     resize_to: tuple[int, int] | None = None
 
     @classmethod
-    def from_dict(cls, cfg: dict, *, family: str = "clip") -> PreprocessConfig:
+    def from_dict(cls, cfg: dict[str, Any], *, family: str = "clip") -> PreprocessConfig:
         """Read a ``preprocessor_config.json`` dict; missing keys take the defaults of the family's processor
         (CLIPImageProcessor or SiglipImageProcessor)."""
         squash = family == "siglip" or "Siglip" in str(cfg.get("image_processor_type") or "")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -42,12 +43,12 @@ class GuardResult:
     recall_at_k: float
     k: int
     passed: bool
-    thresholds: dict
+    thresholds: dict[str, Any]
     checked_at: float
     #: True when this library took the verdict another library's photos gave on this computer (same int8 model)
     adopted: bool = False
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod

@@ -376,7 +376,7 @@ class _ProgressTracker:
 
         tracker = self
 
-        class _Bar(tqdm):  # type: ignore[misc, valid-type]
+        class _Bar(tqdm):  # type: ignore[misc]
             # Always disabled: the core never writes to the terminal; we only read the counts.
             def __init__(self, *args, **kwargs):
                 kwargs.pop("name", None)
@@ -413,7 +413,7 @@ def _download_size(hub_id: str, endpoint: str | None) -> int | None:
 def _silent_tqdm() -> type:
     from tqdm.auto import tqdm
 
-    class _Silent(tqdm):  # type: ignore[misc, valid-type]
+    class _Silent(tqdm):  # type: ignore[misc]
         def __init__(self, *args, **kwargs):
             kwargs.pop("name", None)
             kwargs["disable"] = True

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
 from PIL import Image
 
@@ -37,7 +38,7 @@ def orientation(img: Image.Image) -> int:
     exif = _get_exif(img)
     if exif is None:
         return 1
-    value = exif.get(_TAG_ORIENTATION)
+    value: Any = exif.get(_TAG_ORIENTATION)
     if isinstance(value, tuple | list) and value:
         value = value[0]
     try:

@@ -95,7 +95,7 @@ def _streamed(handle: BinaryIO, max_bytes: int) -> PhotoFile:
     buffer = bytearray(_CHUNK)
     view = memoryview(buffer)
     total = 0
-    while count := handle.readinto(buffer):
+    while count := handle.readinto(buffer):  # type: ignore[attr-defined]  # binary files have it; BinaryIO omits it
         total += count
         if total > max_bytes:  # it grows while being read (still being written, or endless)
             raise DecodeError(too_large_reason(total, max_bytes))

@@ -11,6 +11,7 @@ size and query kind, from recall measured against exact search (benchmarks/scale
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -55,7 +56,7 @@ class RecallReport:
         return (min(self.text_mean, self.photo_mean) >= RECALL_GOAL
                 and min(self.text_min, self.photo_min) >= RECALL_FLOOR)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "ok": self.ok}
 
 

@@ -17,6 +17,7 @@ import os
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from photoclip.core.errors import LabelSetError
 
@@ -76,8 +77,8 @@ class Label:
     def threshold_or_default(self, default: float = DEFAULT_THRESHOLD) -> float:
         return default if self.threshold is None else self.threshold
 
-    def as_dict(self) -> dict:
-        out: dict = {"name": self.name}
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name}
         if self.prompts:
             out["prompts"] = list(self.prompts)
         if self.negatives:
@@ -114,8 +115,8 @@ class LabelSet:
         return list(dict.fromkeys(texts))
 
     # JSON ----------------------------------------------------------------------------------------------
-    def as_dict(self) -> dict:
-        out: dict = {"name": self.name}
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name}
         if self.description:
             out["description"] = self.description
         if self.exclusive:
@@ -133,7 +134,7 @@ class LabelSet:
         return json.dumps(self.as_dict(), ensure_ascii=False, indent=2) + "\n"
 
     @classmethod
-    def from_dict(cls, data: dict, name: str | None = None) -> LabelSet:
+    def from_dict(cls, data: dict[str, Any], name: str | None = None) -> LabelSet:
         try:
             labels = tuple(_label_from(item) for item in data["labels"])
             templates = tuple(data.get("templates") or DEFAULT_TEMPLATES)
@@ -240,7 +241,7 @@ def parse_label_line(line: str) -> Label:
     return Label(line.strip(), tuple(prompts), tuple(negatives), threshold)
 
 
-def _label_from(item: dict | str) -> Label:
+def _label_from(item: dict[str, Any] | str) -> Label:
     if isinstance(item, str):
         return Label(item)
     threshold = item.get("threshold")

@@ -8,7 +8,7 @@ import threading
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from photoclip.core.tagging.store import ScopeRows, TagStore
 class LibraryVectors:
     """Every searchable photo's vector, one row per distinct embedding (copies of a file share one)."""
 
-    signature: tuple
+    signature: tuple[Any, ...]
     embedding_ids: np.ndarray  # (E,) every embedding of the model, sorted
     matrix: np.ndarray  # (E, d) float32, read-only view of the matrix cache
     #: rows of ``matrix`` behind searchable photos (the population calibration is fitted on); the others
@@ -129,7 +129,7 @@ class VectorSpace:
         settings = getattr(self.library, "settings", None)
         return settings.cache_dir / "vectors" if settings is not None else None
 
-    def calibrate(self, key: tuple, label_vectors: np.ndarray, background: np.ndarray,
+    def calibrate(self, key: tuple[Any, ...], label_vectors: np.ndarray, background: np.ndarray,
                   vectors: LibraryVectors) -> tuple[calibration.Calibration, np.ndarray, np.ndarray]:
         """Per-label statistics over the whole library (whatever the scope), the library's (E, L) margins and
         (E,) background cosines. Statistics are cached per label vectors and library state."""

@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -86,7 +87,7 @@ class TagStore:
             np.fromiter((r[2] for r in rows), np.int64, len(rows)),
         )
 
-    def library_signature(self, model_id: str) -> tuple:
+    def library_signature(self, model_id: str) -> tuple[Any, ...]:
         """Changes whenever a vector is added or a photo is indexed, moved or removed: the cache key of the
         library's vector matrix and calibration."""
         emb = self._conn.execute(
@@ -283,14 +284,14 @@ class TagStore:
         return [r[0] for r in self._conn.execute("SELECT DISTINCT photo_id FROM sidecar_keywords ORDER BY 1")]
 
     # label sets --------------------------------------------------------------------------------------------
-    def save_label_set(self, name: str, definition: dict) -> None:
+    def save_label_set(self, name: str, definition: dict[str, Any]) -> None:
         with self.catalog.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO label_sets(name, definition, updated_at) VALUES (?, ?, ?)",
                 (name, json.dumps(definition, ensure_ascii=False), time.time()),
             )
 
-    def label_set(self, name: str) -> dict | None:
+    def label_set(self, name: str) -> dict[str, Any] | None:
         row = self._conn.execute("SELECT definition FROM label_sets WHERE name = ?", (name,)).fetchone()
         return json.loads(row[0]) if row else None
 

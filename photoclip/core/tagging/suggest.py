@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +26,7 @@ class Suggestion:
     #: the prompt of the label that matched this photo best ("why")
     prompt: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"path": self.path, "tag": self.tag, "score": round(self.score, 4), "raw": round(self.raw, 4),
                 "margin": round(self.margin, 4), "prompt": self.prompt}
 

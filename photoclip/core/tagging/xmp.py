@@ -24,6 +24,7 @@ import re
 import xml.parsers.expat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from xml.parsers.expat import ExpatError
 
 from photoclip.core.errors import SidecarSkipped, XmpError
@@ -109,7 +110,7 @@ def update_sidecar(photo: Path, tags: list[str], owned: dict[str, list[str]] | N
     return SidecarUpdate(path, now_owned, written=True)
 
 
-def _rewritten(image, changes: dict) -> bytes:
+def _rewritten(image, changes: dict[str, Any]) -> bytes:
     """The packet with ``changes`` applied, as bytes."""
     _forget_mirrors(image)
     image.modify_xmp(changes)
@@ -124,7 +125,7 @@ def _rewritten(image, changes: dict) -> bytes:
     return image.get_bytes()
 
 
-def _properties(pyexiv2, data: bytes) -> dict | None:
+def _properties(pyexiv2, data: bytes) -> dict[str, Any] | None:
     try:
         with pyexiv2.ImageData(data) as image:
             return image.read_xmp()
@@ -132,13 +133,13 @@ def _properties(pyexiv2, data: bytes) -> dict | None:
         return None
 
 
-def _plan(current: dict, tags: list[str], owned: dict[str, list[str]]) -> tuple[dict, dict[str, list[str]]]:
+def _plan(current: dict[str, Any], tags: list[str], owned: dict[str, list[str]]) -> tuple[dict, dict[str, list[str]]]:
     """(pyexiv2 changes, keywords photoclip owns afterwards) per field."""
     subject, hierarchical = keywords(list(tags))
     wanted = {SUBJECT: subject, HIERARCHICAL: hierarchical}
     if DIGIKAM in current:  # digiKam reads its own list first when it is there, so ours must be in it too
         wanted[DIGIKAM] = [t.replace("|", "/") for t in tags]
-    changes: dict = {}
+    changes: dict[str, Any] = {}
     now_owned: dict[str, list[str]] = {}
     for field in FIELDS:
         before = _as_list(current.get(field))

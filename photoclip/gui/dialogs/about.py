@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from photoclip import __version__
+from photoclip.core.embed.color_test_model import is_test_model, model_label
 from photoclip.core.library import Library
 
 #: (distribution, what it is to photoclip), in the order shown
@@ -93,12 +94,14 @@ def model_facts(library: Library, model_id: str | None) -> list[tuple[str, str]]
     name = (model_id or settings.model).rsplit("@", 1)[0]
     backend = getattr(embedder, "backend", None) or f"{settings.backend} (chosen when the model loads)"
     device = getattr(embedder, "device", None) or f"{settings.device} (chosen when the model loads)"
+    test_model = is_test_model(name)
     return [
-        ("Model", name),
+        ("Model", model_label(name)),
         ("Model id", embedder.model_id if embedder else (model_id or "not loaded yet")),
         ("Backend", str(backend)),
         ("Device", str(device)),
-        ("Model licence", model_licence(name)),
+        ("Model licence", "none: a test model built into photoclip, with no weights" if test_model
+         else model_licence(name)),
     ]
 
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from photoclip.core.embed import registry
+from photoclip.core.embed.color_test_model import is_test_spec
 from photoclip.core.embed.model_catalog import BY_ID, MODELS, detect_hardware, recommended
 from photoclip.core.errors import ModelDownloadCancelledError, ModelNotAvailableError, PhotoclipError
 from photoclip.core.settings import Settings
@@ -49,7 +50,9 @@ def offline_hint(hub_id: str) -> str:
 
 def needs_model_setup(settings: Settings, spec: str | None = None) -> bool:
     """True when the library's model (``spec``; default the configured one) is on this computer in none of the
-    places the core looks."""
+    places the core looks (the built-in test model is always here)."""
+    if is_test_spec(spec or settings.model):
+        return False
     found = registry.find_local_model(spec or settings.model, settings.models_dir,
                                       bundled_dir=settings.bundled_models_dir)
     return found is None
