@@ -14,7 +14,6 @@ import pytest
 from photoclip.core.embed import backend_choice, background_upgrade
 from photoclip.core.embed import openvino_ir as ir
 from photoclip.core.embed.background_upgrade import BackgroundUpgrade
-from photoclip.core.events import IndexProgress
 from photoclip.core.library import Library
 from photoclip.core.settings import Settings
 from tests.support.images import photo_like
