@@ -12,6 +12,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from photoclip.cli.runtime import EXIT_OK
 from photoclip.formatting import file_size
 
 if TYPE_CHECKING:
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from photoclip.core.settings import Settings
 
 COMMANDS = ("cleanup",)
-EXIT_OK = 0
 
 
 def open_library(settings: Settings) -> Library:
@@ -44,7 +44,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def cmd_cleanup(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.older_than < 0:
         from photoclip.core.errors import PhotoclipError
 
