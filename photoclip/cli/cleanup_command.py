@@ -12,6 +12,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from photoclip.cli.runtime import EXIT_OK
 from photoclip.formatting import file_size
 
 if TYPE_CHECKING:
@@ -20,7 +21,9 @@ if TYPE_CHECKING:
     from photoclip.core.settings import Settings
 
 COMMANDS = ("cleanup",)
-EXIT_OK = 0
+# the core's grace period, repeated so building the parser does not import the catalog and numpy (a test checks
+# they agree)
+GRACE_DAYS = 30
 
 
 def open_library(settings: Settings) -> Library:
@@ -31,8 +34,6 @@ def open_library(settings: Settings) -> Library:
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    from photoclip.core.reclaim import GRACE_DAYS  # light: no torch
-
     p = sub.add_parser("cleanup", help="reclaim space: vectors of photos deleted long ago, old models' data")
     p.add_argument("--dry-run", action="store_true", help="show what would be freed; change nothing")
     p.add_argument("--older-than", type=float, default=GRACE_DAYS, metavar="DAYS",
@@ -44,7 +45,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def cmd_cleanup(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.older_than < 0:
         from photoclip.core.errors import PhotoclipError
 

@@ -14,6 +14,7 @@ import math
 import sys
 from typing import TYPE_CHECKING
 
+from photoclip.cli.runtime import EXIT_ERROR, EXIT_OK
 from photoclip.core.errors import DuplicatesError
 from photoclip.core.filenames import display, json_safe
 from photoclip.formatting import count, file_size
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from photoclip.core.settings import Settings
 
 COMMANDS = ("duplicates",)
-EXIT_OK, EXIT_DECLINED = 0, 1
+EXIT_DECLINED = EXIT_ERROR  # the user answered no to --trash
 # the core's constants, repeated so building the parser does not import numpy (a test checks they agree)
 DEFAULT_THRESHOLD, MIN_THRESHOLD = 0.95, 0.85
 KEEP_RULES = ("largest", "sharpest", "oldest")
@@ -50,7 +51,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def cmd_duplicates(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     from photoclip.core.duplicates import KeepChoice, Sharpness
     from photoclip.core.duplicates.finder import check_threshold
 

@@ -10,12 +10,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from photoclip.cli.arguments import iso_date
+from photoclip.cli.runtime import EXIT_OK
+
 if TYPE_CHECKING:
     from photoclip.core.library import Library
     from photoclip.core.settings import Settings
 
 COMMANDS = ("list",)
-EXIT_OK = 0
 #: photos read from the catalog at a time
 PAGE = 1000
 
@@ -27,7 +29,7 @@ def open_library(settings: Settings) -> Library:
     return Library.open(settings)
 
 
-def add_parsers(sub: argparse._SubParsersAction, iso_date) -> None:
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("list", help="list the library by date taken, newest first (no model needed)")
     p.add_argument("--folder", type=Path, help="only photos under this folder")
     p.add_argument("--album", help="only the photos of this album")
@@ -38,7 +40,7 @@ def add_parsers(sub: argparse._SubParsersAction, iso_date) -> None:
                    help='print [{"id", "path", "taken", "date_source", "width", "height", "camera", "status"}, ...]')
 
 
-def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     from photoclip.core.errors import PhotoclipError
     from photoclip.core.filenames import display, json_safe
     from photoclip.core.search import Filters

@@ -9,12 +9,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from photoclip.cli.runtime import EXIT_INTERRUPTED, EXIT_OK, run_in_thread
+
 if TYPE_CHECKING:
     from photoclip.core.library import Library
     from photoclip.core.settings import Settings
 
 COMMANDS = ("model",)
-EXIT_OK, EXIT_INTERRUPTED = 0, 130
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -46,7 +47,7 @@ def open_library(settings: Settings, **kwargs) -> Library:
     return Library.open(settings, **kwargs)
 
 
-def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     return {"list": _list, "download": _download, "import": _import, "use": _use,
             "compare": _compare}[args.model_command](args, settings)
 
@@ -122,7 +123,6 @@ def _pct(value: float | None) -> str:
 
 
 def _download(args: argparse.Namespace, settings: Settings) -> int:
-    from photoclip.cli.runtime import run_in_thread
     from photoclip.core.control import JobControl
     from photoclip.core.embed import registry
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-from photoclip.core.search import CutText
+if TYPE_CHECKING:  # core.search imports numpy and the index: not while building the parser
+    from photoclip.core.search import CutText
 
 
 def warn_cut(cut: list[CutText]) -> None:

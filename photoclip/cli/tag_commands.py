@@ -9,15 +9,16 @@ files it skips).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from photoclip.cli.arguments import emit_json, iso_date
 from photoclip.cli.notes import warn_cut
+from photoclip.cli.runtime import EXIT_OK
 from photoclip.core.errors import LabelSetError, SidecarSkipped, TaggingError
-from photoclip.core.filenames import display, json_safe
+from photoclip.core.filenames import display
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from photoclip.core.tagging import LabelSet, Tagger
 
 COMMANDS = ("tag", "tags", "album")
-EXIT_OK = 0
 
 
 def open_library(settings: Settings) -> Library:
@@ -37,7 +37,7 @@ def open_library(settings: Settings) -> Library:
     return Library.open(settings)
 
 
-def add_parsers(sub: argparse._SubParsersAction, iso_date) -> None:
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tag", help="suggest tags from labels you write (zero-shot), optionally accept them")
     p.add_argument("labels", nargs="*", metavar="LABEL",
                    help="'dog', or 'Animals|Dog: a dog | a puppy ! a cat @ 3' (prompts, ! negatives, @ threshold)")
@@ -100,9 +100,8 @@ def add_parsers(sub: argparse._SubParsersAction, iso_date) -> None:
     q.add_argument("name")
 
 
-def _emit_json(value: object) -> None:
-    """Always valid UTF-8 JSON: a path that is not exact text gets ``path_bytes`` beside it (core/filenames.py)."""
-    print(json.dumps(json_safe(value), ensure_ascii=False))
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    return {"tag": _tag, "tags": _tags, "album": _album}[args.command](args, settings)
 
 
 @contextmanager
@@ -160,7 +159,7 @@ def _photo_ids(library: Library, paths: list[Path]) -> list[int]:
     return ids
 
 
-def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
+def _tag(args: argparse.Namespace, settings: Settings) -> int:
     from photoclip.core.tagging import Scope
 
     with _tagger(settings) as tagger:
@@ -175,7 +174,7 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
             for tag in dict.fromkeys(s.tag for s in suggestions):
                 accepted += tagger.accept([s.photo_id for s in suggestions if s.tag == tag], tag)
     if args.json:
-        _emit_json([{**s.as_dict(), "accepted": bool(args.apply)} for s in suggestions])
+        emit_json([{**s.as_dict(), "accepted": bool(args.apply)} for s in suggestions])
         return EXIT_OK
     if not suggestions:
         print("No suggestions at these thresholds.", file=sys.stderr)
@@ -188,7 +187,7 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def cmd_tags(args: argparse.Namespace, settings: Settings) -> int:
+def _tags(args: argparse.Namespace, settings: Settings) -> int:
     with _tagger(settings) as tagger:
         return _TAGS[args.tags_command](tagger, args)
 
@@ -196,7 +195,7 @@ def cmd_tags(args: argparse.Namespace, settings: Settings) -> int:
 def _tags_list(tagger: Tagger, args: argparse.Namespace) -> int:
     counts = tagger.tag_counts()
     if args.json:
-        _emit_json([c.__dict__ for c in counts])
+        emit_json([c.__dict__ for c in counts])
         return EXIT_OK
     if not counts:
         print("No tags yet. Try 'photoclip tag dog beach' or 'photoclip tag --set scenes'.", file=sys.stderr)
@@ -209,7 +208,7 @@ def _tags_list(tagger: Tagger, args: argparse.Namespace) -> int:
 def _tags_pending(tagger: Tagger, args: argparse.Namespace) -> int:
     rows = tagger.pending(args.tag)
     if args.json:
-        _emit_json([{"path": r.path, "tag": r.tag, "score": r.score, "prompt": r.prompt} for r in rows])
+        emit_json([{"path": r.path, "tag": r.tag, "score": r.score, "prompt": r.prompt} for r in rows])
         return EXIT_OK
     for r in rows:
         print(f"{r.score or 0:7.2f}  {r.tag:<24}  {display(r.path)}  (matched: {r.prompt!r})")
@@ -241,7 +240,7 @@ def _tags_user(tagger: Tagger, args: argparse.Namespace) -> int:
 def _tags_show(tagger: Tagger, args: argparse.Namespace) -> int:
     rows = tagger.tags_of(_photo_ids(tagger.library, [args.path])[0])
     if args.json:
-        _emit_json([{"tag": r.tag, "source": r.source, "state": r.state, "score": r.score, "prompt": r.prompt}
+        emit_json([{"tag": r.tag, "source": r.source, "state": r.state, "score": r.score, "prompt": r.prompt}
                     for r in rows])
         return EXIT_OK
     for r in rows:
@@ -288,7 +287,7 @@ _TAGS = {
 }
 
 
-def cmd_album(args: argparse.Namespace, settings: Settings) -> int:
+def _album(args: argparse.Namespace, settings: Settings) -> int:
     from photoclip.core.tagging import Albums
 
     with open_library(settings) as library:
@@ -303,14 +302,14 @@ def cmd_album(args: argparse.Namespace, settings: Settings) -> int:
             listing = [{"name": a.name, "kind": a.kind, "query": a.query, "threshold": a.threshold,
                         "photos": albums.count(a.name)} for a in albums.list()]
             if args.json:
-                _emit_json(listing)
+                emit_json(listing)
             for a in [] if args.json else listing:
                 query = f"  {a['query']!r} @ {a['threshold']:g}" if a["kind"] == "smart" else ""
                 print(f"{a['name']:<24} {a['kind']:<6} {a['photos']:6} photos{query}")
         elif command == "show":
             members = albums.members(args.name)
             if args.json:
-                _emit_json([m.as_dict() for m in members])
+                emit_json([m.as_dict() for m in members])
             for m in [] if args.json else members:
                 print(f"{m.score:7.2f}  {display(m.path)}" if m.score is not None else display(m.path))
         elif command == "delete":

@@ -91,6 +91,14 @@ def test_default_grace_period_keeps_recent_orphans_and_says_so(env, photos, caps
     assert "Removed 0 orphan vectors" in out
 
 
+def test_the_parser_s_grace_period_is_the_core_s():
+    """The command repeats the core's default so that building the parser stays cheap; they must agree."""
+    from photoclip.cli import cleanup_command
+    from photoclip.core import reclaim
+
+    assert cleanup_command.GRACE_DAYS == reclaim.GRACE_DAYS
+
+
 def test_old_models_are_listed_by_status_and_removed_only_with_old_models(env, photos, capsys):
     index_with(ColorEmbedder(), photos)
     index_with(OtherModel(), photos)  # the user switched models

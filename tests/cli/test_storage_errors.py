@@ -37,9 +37,9 @@ CHILD = textwrap.dedent(
         folder = data / "logs"
         return {p.name: p.stat().st_size for p in folder.iterdir()} if folder.is_dir() else {}
 
-    BUG = ("import sys; import photoclip.cli.commands as c\\n"
+    BUG = ("import sys; import photoclip.cli.status_command as c\\n"
            "def boom(args, settings): raise RuntimeError('a bug')\\n"
-           "c.cmd_status = boom\\n"
+           "c.run = boom\\n"
            "from photoclip.cli.main import main; sys.exit(main(['status']))")
 
     if mode == "full":
