@@ -36,11 +36,10 @@ class ReclaimSpaceDialog(QDialog):
         self._running = False
         self.result: ReclaimResult | None = None
         self.service = ReclaimService(library, self)
-        worker = self.service.worker
-        worker.surveyed.connect(self._show_report)
-        worker.reclaimed.connect(self._show_result)
-        worker.failed.connect(self._show_error)
-        worker.progress.connect(self._show_progress)
+        self.service.surveyed.connect(self._show_report)
+        self.service.reclaimed.connect(self._show_result)
+        self.service.failed.connect(self._show_error)
+        self.service.progress.connect(self._show_progress)
 
         self.days = QSpinBox()
         self.days.setRange(0, 3650)
