@@ -29,7 +29,6 @@ from photoclip.core.errors import (
     ModelFormatError,
     ModelNotAvailableError,
     PhotoclipError,
-    user_error_for,
 )
 from photoclip.core.events import IndexProgress, ModelLoading, ScanFinished, WatchStatus, WatchWarning
 from photoclip.core.filenames import display
@@ -64,6 +63,7 @@ from photoclip.gui.widgets.thumb_size import DEFAULT_SIZE, ThumbSizeSlider, clam
 from photoclip.gui.workers.images import ImageLoader
 from photoclip.gui.workers.index_process import make_indexing_service
 from photoclip.gui.workers.indexing import IndexJob
+from photoclip.gui.workers.known_errors import as_user_error
 from photoclip.gui.workers.query import PAGE, QueryService
 from photoclip.gui.workers.status import StatusService
 from photoclip.gui.workers.watching import RoutedLibrary, WatchProblem
@@ -315,7 +315,7 @@ class MainWindow(QMainWindow):
             try:
                 placement = self.library.place_folder(path)  # one quick row; the indexing runs on the worker
             except Exception as exc:  # a missing folder, a read-only catalog: a banner; a bug: the crash report
-                known = user_error_for(exc)
+                known = as_user_error(exc)
                 if known is None:
                     raise
                 self.show_error(known)
