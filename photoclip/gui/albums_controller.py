@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from photoclip.gui.browse_controller import BrowseController
     from photoclip.gui.search_controller import SearchController
     from photoclip.gui.widgets.library_panel import LibraryPanel
+    from photoclip.gui.workers.indexing import IndexingService
 
 
 def _albums(ctx: TagContext) -> list[AlbumEntry]:
@@ -44,7 +45,7 @@ class AlbumsController(QObject):
     listed = Signal(list)
 
     def __init__(self, service: TaggingService, *, dialogs: QWidget, library_panel: LibraryPanel,
-                 search: SearchController, browse: BrowseController, indexing,
+                 search: SearchController, browse: BrowseController, indexing: IndexingService,
                  show_message: Callable[[str, int], None]) -> None:
         super().__init__(dialogs)
         self.dialogs = dialogs  # the parent of its dialogs (the window)
@@ -56,7 +57,7 @@ class AlbumsController(QObject):
         library_panel.add_section(self.panel)
         self._connect(indexing)
 
-    def _connect(self, indexing) -> None:
+    def _connect(self, indexing: IndexingService) -> None:
         self.panel.open_requested.connect(self.show_album)
         self.panel.create_requested.connect(lambda: self.album_from_search())
         self.panel.rename_requested.connect(lambda name: self.rename_album(name))

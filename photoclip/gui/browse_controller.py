@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from photoclip.gui.search_controller import SearchController
     from photoclip.gui.viewers import Viewers
     from photoclip.gui.widgets.library_panel import LibraryPanel
+    from photoclip.gui.workers.indexing import IndexingService
 
 THUMB_SIZE = 160
 #: while indexing adds photos, the view reloads at most this often (it keeps its place)
@@ -62,13 +63,13 @@ class BrowseController(QObject):
     scoped = Signal(object, object)
 
     def __init__(self, library: Library, *, search: SearchController, library_panel: LibraryPanel,
-                 status_ready: SignalInstance, indexing, viewers: Viewers, reporter: CrashReporter,
+                 status_ready: SignalInstance, indexing: IndexingService, viewers: Viewers, reporter: CrashReporter,
                  show_error: Callable[[PhotoclipError], None], status: Callable[[], LibraryStatus | None],
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.search = search
         self.library_panel = library_panel
-        self.indexing = indexing  # IndexingService or ProcessIndexingService: job_finished, busy
+        self.indexing = indexing  # a thread or a process (workers/index_process.py): job_finished, busy
         self.viewers = viewers
         self._reporter = reporter
         self._show_error = show_error

@@ -1,5 +1,7 @@
-"""The main window: library panel, search box, results grid, progress and errors. It wires widgets to the
-background services; it never runs the model or a long job itself."""
+"""The main window: library panel, search box, results grid, progress and errors. It builds the widgets and the
+background services and hands each controller what it uses (search_controller.py, browse_controller.py,
+tags_controller.py); it keeps folders, indexing, watching and the window's own state. It never runs the model
+or a long job itself."""
 
 from __future__ import annotations
 
@@ -114,6 +116,12 @@ class MainWindow(QMainWindow):
 
         self._build_ui()
         self._build_menu()
+        self.viewers = Viewers(self.loader, self.query, self)  # one way to open the viewer, for every grid
+        self.search = SearchController(  # the search box, filters, results grid: gui/search_controller.py
+            self.query, box=self.search_box, filters=self.search_filters, model=self.results_model,
+            view=self.results_view, caption=self.result_label, pages=self.pages, message=self.message,
+            viewers=self.viewers, reporter=self.reporter, show_error=self.show_error, status=lambda: self.status,
+            show_library=lambda: self.browse.show(), parent=self)
         self._connect()
         self.browse = BrowseController(  # the library view: gui/browse_controller.py
             library, search=self.search, library_panel=self.library_panel, status_ready=self.status_service.ready,
@@ -273,12 +281,6 @@ class MainWindow(QMainWindow):
         self.library_panel.add_requested.connect(self.choose_folder)
         self.library_panel.remove_requested.connect(self.remove_folder)
         self.library_panel.rescan_requested.connect(self.rescan_all)
-        self.viewers = Viewers(self.loader, self.query, self)
-        self.search = SearchController(  # the search box, filters, results grid: gui/search_controller.py
-            self.query, box=self.search_box, filters=self.search_filters, model=self.results_model,
-            view=self.results_view, caption=self.result_label, pages=self.pages, message=self.message,
-            viewers=self.viewers, reporter=self.reporter, show_error=self.show_error, status=lambda: self.status,
-            show_library=lambda: self.browse.show(), parent=self)
         self.results_view.open_folder_requested.connect(self._open_folder)
         self.progress_panel.pause_toggled.connect(self._on_pause_toggled)
         self.progress_panel.cancel_requested.connect(self.cancel_indexing)

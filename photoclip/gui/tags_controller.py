@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from photoclip.gui.viewers import Viewers
     from photoclip.gui.widgets.library_panel import LibraryPanel
     from photoclip.gui.workers.images import ImageLoader
+    from photoclip.gui.workers.indexing import IndexingService
 
 BLUR_SETTING = "view/blur_sensitive"
 #: the Tags panel's width: its threshold slider, buttons and review grid stay usable at the minimum; opened
@@ -42,7 +43,7 @@ DOCK_MAX_WIDTH = 640
 class TagsController(QObject):
     def __init__(self, library: Library, *, host: QMainWindow, view_menu: QMenu, store: QSettings,
                  loader: ImageLoader, search: SearchController, browse: BrowseController, viewers: Viewers,
-                 library_panel: LibraryPanel, indexing, reporter: CrashReporter,
+                 library_panel: LibraryPanel, indexing: IndexingService, reporter: CrashReporter,
                  show_error: Callable[[PhotoclipError], None]) -> None:
         super().__init__(host)
         self.library = library
