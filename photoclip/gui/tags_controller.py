@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTabWidget
 from photoclip.core.errors import PhotoclipError
 from photoclip.core.search import Hit
 from photoclip.gui.albums_controller import AlbumsController
+from photoclip.gui.dialogs.label_editor import ask_label
 from photoclip.gui.dialogs.viewer import ViewerDialog
 from photoclip.gui.models.blur import SensitiveBlur
 from photoclip.gui.models.results_model import HIT_ROLE
@@ -61,7 +62,7 @@ class TagsController(QObject):
         search.model.set_blur(self.blur)
         browse.model.set_blur(self.blur)
 
-        self.panel = TagsPanel(self.service, loader, self.blur)
+        self.panel = TagsPanel(self.service, loader, self.blur, ask_label=ask_label)
         self.queue = ReviewQueue(self.service, loader, self.blur)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.panel, "Labels")
