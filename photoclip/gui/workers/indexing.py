@@ -8,6 +8,7 @@ import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from PySide6.QtCore import QObject, Signal
 
@@ -152,7 +153,7 @@ class IndexingService(QObject):
             job.summary = IndexSummary(cancelled=True)
             job.done.set()
             summary = job.summary.as_dict()
-            return lambda: self._on_finished(job, summary)
+            return partial(self._on_finished, job, summary)
         job.started = True
         self._began.emit(job)
         try:
@@ -162,11 +163,11 @@ class IndexingService(QObject):
             job.error = known if known is not None else exc
             job.done.set()
             if known is not None:
-                return lambda: self._on_failed(job, known)
-            return lambda error=exc: self._on_crashed(job, error)  # (``exc`` is unbound after the block)
+                return partial(self._on_failed, job, known)
+            return partial(self._on_crashed, job, exc)
         job.done.set()
         summary = job.summary.as_dict()
-        return lambda: self._on_finished(job, summary)
+        return partial(self._on_finished, job, summary)
 
     def _on_started(self, job: IndexJob) -> None:
         self.current = job

@@ -100,7 +100,8 @@ class Lane(QObject):
     def supersede(self, key: str) -> None:
         """The newest request with ``key`` no longer counts: skipped if queued, its answer dropped."""
         superseded = self._worker.latest.pop(key, None)
-        self._pending.pop(superseded, None)
+        if superseded is not None:
+            self._pending.pop(superseded, None)
 
     def newest(self, key: str) -> int | None:
         """The id of the newest request with ``key`` (readable from the lane's thread)."""
