@@ -46,7 +46,6 @@ from photoclip.gui.dialogs.duplicates import DuplicatesDialog
 from photoclip.gui.dialogs.reclaim_space import ReclaimSpaceDialog
 from photoclip.gui.dialogs.settings_dialog import SettingsDialog
 from photoclip.gui.dialogs.skipped_files import SkippedFilesDialog
-from photoclip.gui.dialogs.viewer import ViewerDialog
 from photoclip.gui.file_urls import open_folder
 from photoclip.gui.models.results_model import ResultsModel
 from photoclip.gui.preferences import ModelPreferences
@@ -405,11 +404,7 @@ class MainWindow(QMainWindow):
             waiting = "" if status.model_available else " · search waits for a model"
             self.progress_panel.set_idle(f"Up to date · {count(photos, 'photo')}{waiting}" if status.folders
                                          else "Ready")
-        else:
-            self.search.follow_indexing(photos)
-        on_message = self.pages.currentWidget() in (self.message, self.browse.page)
-        if on_message and (self.query.latest is None or not status.folders):
-            self.search.show_message_page()  # the library view, or how to start when there is no folder (left)
+        self.search.status_changed(status, indexing=self.indexing.busy)
 
     def _show_model_state(self, available: bool) -> None:
         """Without the model the photos are browsable, but the search box says search waits for it and offers
@@ -464,7 +459,8 @@ class MainWindow(QMainWindow):
         elif job.kind == "switch":
             self.progress_panel.set_busy("Building the new model's vectors (search keeps using the current model)…")
         else:
-            loading = not self.model_loaded and self._model_shown  # without a model: a catalog pass, no load
+            # without a model: a catalog pass, no load
+            loading = not self.search.model_loaded and self._model_shown
             self.progress_panel.set_busy("Loading model…" if loading else "Scanning folders…")
         if job.control.paused:
             self.progress_panel.pause_button.setChecked(True)
@@ -474,9 +470,8 @@ class MainWindow(QMainWindow):
         if job.kind == "switch" and job.outcome is not None:
             self._on_switch_finished(job.outcome)
         if job.kind != "remove" and not summary.get("cancelled") and not summary.get("model_missing"):
-            self.model_loaded = True
-        if self.query.latest is not None:
-            self.query.repeat()  # show newly indexed photos (and drop removed ones)
+            self.search.model_loaded = True
+        self.search.repeat()  # show newly indexed photos (and drop removed ones)
         self.refresh_status()
 
     def _on_job_failed(self, job: IndexJob, error: PhotoclipError) -> None:
@@ -484,7 +479,7 @@ class MainWindow(QMainWindow):
         self.refresh_status()
 
     def _on_scan_finished(self, event: ScanFinished) -> None:
-        self.model_loaded = True
+        self.search.model_loaded = True
         self.progress_panel.set_busy(f"Found {count(event.to_process, 'new or changed photo')}")
 
     def _on_progress(self, event: IndexProgress) -> None:
@@ -492,7 +487,7 @@ class MainWindow(QMainWindow):
 
     def _on_model_loading(self, event: ModelLoading) -> None:
         if event.stage == "ready":
-            self.model_loaded = True
+            self.search.model_loaded = True
             self.statusBar().showMessage(f"Model ready: {event.detail}", 5000)
         elif event.stage == "optimising":  # the first load on OpenVINO: ~30 s for ViT-B/32, once per model
             self.progress_panel.set_stage(f"Optimising the model for this computer — once: {event.detail}…",
@@ -553,30 +548,6 @@ class MainWindow(QMainWindow):
         else:
             self.indexing.resume()
 
-    # search: gui/search_controller.py --------------------------------------------------------------------
-    def search_similar(self, path: str) -> None:
-        self.search.search_similar(path)
-
-    def open_viewer(self, row: int) -> ViewerDialog | None:
-        """The viewer over the search results (double-click there)."""
-        return self.search.open_viewer(row)
-
-    @property
-    def model_loaded(self) -> bool:
-        return self.search.model_loaded
-
-    @model_loaded.setter
-    def model_loaded(self, loaded: bool) -> None:
-        self.search.model_loaded = loaded
-
-    @property
-    def live_refresh_s(self) -> float:
-        return self.search.live_refresh_s
-
-    @live_refresh_s.setter
-    def live_refresh_s(self, seconds: float) -> None:
-        self.search.live_refresh_s = seconds
-
     # dialogs -------------------------------------------------------------------------------------------
     def show_skipped(self) -> SkippedFilesDialog:
         dialog = SkippedFilesDialog(self.library.status().failures, self)
@@ -603,7 +574,7 @@ class MainWindow(QMainWindow):
 
         prefs = ModelPreferences.of(self.library.settings)
         prefs.model = self.library.model_spec
-        dialog = SettingsDialog(prefs, self.model_loaded, os.cpu_count() or 1, self,
+        dialog = SettingsDialog(prefs, self.search.model_loaded, os.cpu_count() or 1, self,
                                 recommended=recommended(detect_hardware()).hub_id)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.apply_preferences(dialog.preferences()))
@@ -685,7 +656,7 @@ class MainWindow(QMainWindow):
         if folders:
             self.add_folders(folders)
         elif photos:
-            self.search_similar(photos[0])
+            self.search.search_similar(photos[0])
         event.acceptProposedAction()
 
     # persistence -----------------------------------------------------------------------------------------

@@ -88,6 +88,19 @@ class SearchController(QObject):
         if near_end and bar.maximum() > 0 and not self._fetching_more and self.model.growable():
             self._fetching_more = self.query.more(self.model.ranked_count())
 
+    def repeat(self) -> None:
+        """The library changed (an indexing job ended): the search on screen, if any, runs again."""
+        if self.query.latest is not None:
+            self.query.repeat()
+
+    def status_changed(self, status: LibraryStatus, *, indexing: bool) -> None:
+        """New counts: an open search follows the indexing; off the results, the library view or how to start
+        (when the last folder went)."""
+        if indexing:
+            self.follow_indexing(status.catalogued)
+        if self.pages.currentWidget() is not self.view and (self.query.latest is None or not status.folders):
+            self.show_message_page()
+
     def follow_indexing(self, photos: int) -> None:
         """An open search follows the indexing (every few seconds, while the user is not picking results)."""
         now = time.monotonic()
