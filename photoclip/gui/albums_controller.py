@@ -6,11 +6,12 @@ files). Album calls run on the tagging worker it shares with the tags controller
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QInputDialog, QMessageBox
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
 from photoclip.core.errors import AlbumError
 from photoclip.core.search import Hit
@@ -20,7 +21,10 @@ from photoclip.gui.widgets.albums_panel import AlbumEntry, AlbumsPanel
 from photoclip.gui.workers.tagging import TagContext, TaggingService
 
 if TYPE_CHECKING:
-    from photoclip.gui.main_window import MainWindow
+    from photoclip.gui.browse_controller import BrowseController
+    from photoclip.gui.search_controller import SearchController
+    from photoclip.gui.widgets.library_panel import LibraryPanel
+    from photoclip.gui.workers.indexing import IndexingService
 
 
 def _albums(ctx: TagContext) -> list[AlbumEntry]:
@@ -40,31 +44,45 @@ class AlbumsController(QObject):
     #: the albums' names, each time they are listed again (the tags panel offers them as run scopes)
     listed = Signal(list)
 
-    def __init__(self, window: MainWindow, service: TaggingService) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, service: TaggingService, *, dialogs: QWidget, library_panel: LibraryPanel,
+                 search: SearchController, browse: BrowseController, indexing: IndexingService,
+                 show_message: Callable[[str, int], None]) -> None:
+        super().__init__(dialogs)
+        self.dialogs = dialogs  # the parent of its dialogs (the window)
         self.service = service
+        self.search = search
+        self.browse = browse
+        self._show_message = show_message
         self.panel = AlbumsPanel()
-        window.library_panel.add_section(self.panel)
-        self._connect()
+        library_panel.add_section(self.panel)
+        self._connect(indexing)
 
-    def _connect(self) -> None:
-        w = self.window
+    def _connect(self, indexing: IndexingService) -> None:
         self.panel.open_requested.connect(self.show_album)
         self.panel.create_requested.connect(lambda: self.album_from_search())
         self.panel.rename_requested.connect(lambda name: self.rename_album(name))
         self.panel.delete_requested.connect(lambda name: self.delete_album(name))
-        for grid in (w.results_view, w.browse.view):
+        for grid in (self.search.view, self.browse.view):
             grid.extra_actions = self.album_actions
             grid.delete_requested.connect(self._on_grid_delete)
-        w.query.results.connect(self._on_search_results)
-        w.query.cleared.connect(lambda: self.panel.set_can_save_search(False))
-        w.indexing.job_finished.connect(self._after_indexing)
+        self.search.query.results.connect(self._on_search_results)
+        self.search.query.cleared.connect(lambda: self.panel.set_can_save_search(False))
+        indexing.job_finished.connect(self._after_indexing)
+        self.browse.scoped.connect(self._on_scoped)
+
+    def _on_scoped(self, folder: str | None, album: str | None) -> None:
+        """The library view's scope changed: the album shown is the one selected, else none is."""
+        if album is None:
+            self.panel.tree.clearSelection()
+            return
+        item = self.panel.item_named(album)
+        if item is not None:
+            item.setSelected(True)
 
     @property
     def shown_album(self) -> str | None:
         """The album the window is scoped to (the library view shows it; a search looks only there)."""
-        return self.window.search_filters.filters().album
+        return self.search.filters.filters().album
 
     def _after_indexing(self, job, summary: dict) -> None:
         """New photos join smart albums on read: recount (the library view reloads itself)."""
@@ -79,13 +97,13 @@ class AlbumsController(QObject):
 
     def show_album(self, name: str) -> None:
         """The album in the library view, newest first; a search then looks only in it."""
-        self.window.browse.show_album(name)
+        self.browse.show_album(name)
 
     def album_from_search(self, name: str | None = None, threshold: float | None = None) -> SaveSearchDialog | None:
         """A smart album from the search on screen: its query and folder/date filters, and a threshold (the
         dialog asks for the name and threshold and counts the album's photos; without a dialog, the default
         threshold unless given)."""
-        latest = self.window.query.latest
+        latest = self.search.query.latest
         if latest is None or latest.kind != "text":
             return None
         # a smart album keeps a folder and dates, not another album: an album scope is not saved with it
@@ -96,8 +114,8 @@ class AlbumsController(QObject):
         return None
 
     def _ask_save_search(self, query: str, f) -> SaveSearchDialog:
-        seen = [h.photo.id for h in self.window.results_model.hits()]
-        dialog = SaveSearchDialog(query, f, self.window, seen=seen)
+        seen = [h.photo.id for h in self.search.model.hits()]
+        dialog = SaveSearchDialog(query, f, self.dialogs, seen=seen)
         dialog.finished.connect(dialog.deleteLater)
 
         def save() -> None:
@@ -157,7 +175,7 @@ class AlbumsController(QObject):
         """A manual album holding ``photo_ids`` (a dialog asks the name unless given)."""
         if name is None:
             n = len(photo_ids)
-            name, ok = QInputDialog.getText(self.window, "New album", f"Name of the album for {count(n, 'photo')}:")
+            name, ok = QInputDialog.getText(self.dialogs, "New album", f"Name of the album for {count(n, 'photo')}:")
             if not ok:
                 return
         self.service.submit("new album", lambda ctx: ctx.albums.create_manual(name, photo_ids),
@@ -170,7 +188,7 @@ class AlbumsController(QObject):
     def remove_from_album(self, name: str, photo_ids: list[int]) -> None:
         def done(_) -> None:
             self._after_album_edit(name)
-            self.window.statusBar().showMessage(
+            self._show_message(
                 f"Removed {count(len(photo_ids), 'photo')} from album “{name}”; the files are not deleted "
                 "(Add to album puts them back)", 8000)
 
@@ -179,32 +197,32 @@ class AlbumsController(QObject):
     def _after_album_edit(self, name: str) -> None:
         self.refresh_albums()
         if self.shown_album == name:
-            self.window.browse.reload(keep_place=True)
-            if self.window.query.latest is not None:
-                self.window.query.repeat()
+            self.browse.reload(keep_place=True)
+            if self.search.query.latest is not None:
+                self.search.query.repeat()
 
     def rename_album(self, old: str, new: str | None = None) -> None:
         if new is None:
-            new, ok = QInputDialog.getText(self.window, "Rename album", "New name:", text=old)
+            new, ok = QInputDialog.getText(self.dialogs, "Rename album", "New name:", text=old)
             if not ok:
                 return
         def renamed(_) -> None:
             self.refresh_albums()
             if self.shown_album == old:
-                self.window.search_filters.set_album(new.strip())
+                self.search.filters.set_album(new.strip())
 
         self.service.submit("rename album", lambda ctx: _rename(ctx, old, new), renamed)
 
     def delete_album(self, name: str, confirm: bool = True) -> None:
         if confirm:
-            answer = QMessageBox.question(self.window, "Delete album",
+            answer = QMessageBox.question(self.dialogs, "Delete album",
                                           f"Delete the album “{name}”?\nIts photos are not touched.")
             if answer != QMessageBox.StandardButton.Yes:
                 return
         def deleted(_) -> None:
             self.refresh_albums()
             if self.shown_album == name:
-                self.window.search_filters.set_album(None)
+                self.search.filters.set_album(None)
 
         self.service.submit("delete album", lambda ctx: ctx.albums.delete(name), deleted)
 

@@ -13,7 +13,6 @@ import sys
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from photoclip.core.errors import user_error_for
 from photoclip.core.library import Library
 from photoclip.core.quiet import quiet_library_warnings
 from photoclip.core.settings import Settings
@@ -21,6 +20,7 @@ from photoclip.gui.crash_reporter import CrashReporter
 from photoclip.gui.dialogs.first_run import offer_model_setup
 from photoclip.gui.main_window import MainWindow
 from photoclip.gui.preferences import ModelPreferences
+from photoclip.gui.workers.known_errors import as_user_error
 
 ORGANIZATION = "photoclip"
 APPLICATION = "photoclip"
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         window = create_window(reporter=reporter)
     except Exception as exc:  # a bad setting, a full or read-only disk: say what to do; a bug goes on up
-        known = user_error_for(exc)
+        known = as_user_error(exc)
         if known is None:
             raise
         QMessageBox.critical(None, "photoclip", f"{known.user_message}\n\n{known.hint}".strip())

@@ -6,13 +6,14 @@ down. Clearing the search shows the page again untouched, so it is where it was 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QDesktopServices
 
+from photoclip.core.errors import PhotoclipError
 from photoclip.core.filenames import display
 from photoclip.core.search import Filters, Hit
 from photoclip.formatting import count
@@ -26,8 +27,12 @@ from photoclip.gui.workers.images import ImageLoader
 
 if TYPE_CHECKING:
     from photoclip.core.browse import Timeline
-    from photoclip.core.library import LibraryStatus
-    from photoclip.gui.main_window import MainWindow
+    from photoclip.core.library import Library, LibraryStatus
+    from photoclip.gui.crash_reporter import CrashReporter
+    from photoclip.gui.search_controller import SearchController
+    from photoclip.gui.viewers import Viewers
+    from photoclip.gui.widgets.library_panel import LibraryPanel
+    from photoclip.gui.workers.indexing import IndexingService
 
 THUMB_SIZE = 160
 #: while indexing adds photos, the view reloads at most this often (it keeps its place)
@@ -54,17 +59,29 @@ class _LazyHits(Sequence):
 
 
 class BrowseController(QObject):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.service = BrowseService(window.library, self)
+    #: the scope chosen in the library panel or by a drop (folder, album): the albums list shows which album
+    scoped = Signal(object, object)
+
+    def __init__(self, library: Library, *, search: SearchController, library_panel: LibraryPanel,
+                 status_ready: SignalInstance, indexing: IndexingService, viewers: Viewers, reporter: CrashReporter,
+                 show_error: Callable[[PhotoclipError], None], status: Callable[[], LibraryStatus | None],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.search = search
+        self.library_panel = library_panel
+        self.indexing = indexing  # a thread or a process (workers/index_process.py): job_finished, busy
+        self.viewers = viewers
+        self._reporter = reporter
+        self._show_error = show_error
+        self._status = status
+        self.service = BrowseService(library, self)
         # its own loader: the results grid clears its loader's queue whenever its results change
-        self.loader = ImageLoader(window.library.thumbnails, self)
+        self.loader = ImageLoader(library.thumbnails, self)
         self.model = BrowseModel(self.service, self.loader, THUMB_SIZE, self)
         self.page = BrowsePage(self.model, THUMB_SIZE)
         self.view = self.page.view
-        window.pages.addWidget(self.page)
-        window.library_panel.all_button.setChecked(True)
+        search.pages.addWidget(self.page)
+        library_panel.all_button.setChecked(True)
         self.live_reload_s = LIVE_RELOAD_S
         self._photos = -1  # photos in the library at the last load
         self._loaded_at = 0.0
@@ -72,26 +89,25 @@ class BrowseController(QObject):
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
         self._reload_timer.timeout.connect(lambda: self.reload(keep_place=True))
-        self._connect()
+        self._connect(status_ready)
 
-    def _connect(self) -> None:
-        w = self.window
+    def _connect(self, status_ready: SignalInstance) -> None:
         self.service.timeline_ready.connect(self._on_timeline)
-        self.service.failed.connect(lambda _request, error: w.show_error(error))
-        self.service.crashed.connect(lambda _request, exc: w.reporter.report(exc, "library view"))
-        w.search_filters.changed.connect(self._on_filters)
-        w.status_service.ready.connect(self._on_status)
-        w.indexing.job_finished.connect(lambda *_: self.reload(keep_place=True))
-        w.library_panel.folder_clicked.connect(self.show_folder)
-        w.library_panel.all_requested.connect(self.show_all)
+        self.service.failed.connect(lambda _request, error: self._show_error(error))
+        self.service.crashed.connect(lambda _request, exc: self._reporter.report(exc, "library view"))
+        self.search.filters.changed.connect(self._on_filters)
+        status_ready.connect(self._on_status)
+        self.indexing.job_finished.connect(lambda *_: self.reload(keep_place=True))
+        self.library_panel.folder_clicked.connect(self.show_folder)
+        self.library_panel.all_requested.connect(self.show_all)
         self.view.open_requested.connect(self.open_viewer)
-        self.view.similar_requested.connect(w.search_similar)
+        self.view.similar_requested.connect(self.search.search_similar)
         self.view.open_folder_requested.connect(lambda path: QDesktopServices.openUrl(local_url(path)))
 
     # what is shown -------------------------------------------------------------------------------------------
     @property
     def visible(self) -> bool:
-        return self.window.pages.currentWidget() is self.page
+        return self.search.pages.currentWidget() is self.page
 
     @property
     def loading(self) -> bool:
@@ -99,7 +115,7 @@ class BrowseController(QObject):
 
     def show(self) -> None:
         """The library view on screen (no search): as it was left, or loaded for the first time."""
-        self.window.pages.setCurrentWidget(self.page)
+        self.search.pages.setCurrentWidget(self.page)
         if self.service.latest is None:
             self.reload()
         self._show_caption()
@@ -107,28 +123,23 @@ class BrowseController(QObject):
     def show_folder(self, path: str) -> None:
         """Just this folder's photos; a search then looks only there."""
         self._scope(folder=path)
-        self.window.tags.albums.tree.clearSelection()
+        self.scoped.emit(path, None)
 
     def show_album(self, name: str) -> None:
         """Just this album's photos; a search then looks only there."""
         self._scope(album=name)
-        self.window.library_panel.tree.clearSelection()
-        item = self.window.tags.albums.item_named(name)
-        if item is not None:
-            item.setSelected(True)
+        self.library_panel.tree.clearSelection()
+        self.scoped.emit(None, name)
 
     def show_all(self) -> None:
         self._scope()
-        self.window.library_panel.tree.clearSelection()
-        self.window.tags.albums.tree.clearSelection()
+        self.library_panel.tree.clearSelection()
+        self.scoped.emit(None, None)
 
     def _scope(self, folder: str | None = None, album: str | None = None) -> None:
-        w = self.window
-        w.search_box.blockSignals(True)
-        w.search_box.clear()
-        w.search_box.blockSignals(False)
-        w.query.search_text("")  # no search: the window shows this view (query.cleared)
-        w.search_filters.set_scope(folder, album)  # -> _on_filters: the new scope loads
+        self.search.clear_box()
+        self.search.query.search_text("")  # no search: the window shows this view (query.cleared)
+        self.search.filters.set_scope(folder, album)  # -> _on_filters: the new scope loads
         self.show()
 
     def _on_filters(self, filters: Filters) -> None:
@@ -140,14 +151,14 @@ class BrowseController(QObject):
         self._loaded_at = time.monotonic()
         self._photos = self._library_photos()
         self._keep_place = keep_place
-        return self.service.load(self.window.search_filters.filters())
+        return self.service.load(self.search.filters.filters())
 
     def _on_timeline(self, request: BrowseRequest, timeline: Timeline) -> None:
         if self._keep_place:
             self.view.remember_place()
         self.view.keep_place_on_reset = self._keep_place
         self.view.empty_text = self._empty_text(request.filters)
-        self.window.library_panel.all_button.setChecked(not (request.filters.folder or request.filters.album))
+        self.library_panel.all_button.setChecked(not (request.filters.folder or request.filters.album))
         self.model.set_timeline(request, timeline)
         if self.visible:
             self._show_caption()
@@ -161,7 +172,7 @@ class BrowseController(QObject):
         self._reload_timer.start(max(0, round(wait * 1000)))
 
     def _library_photos(self, status: LibraryStatus | None = None) -> int:
-        status = status or self.window.status
+        status = status or self._status()
         return sum(n for s, n in status.counts.items() if s != "failed") if status else 0
 
     # captions ------------------------------------------------------------------------------------------------
@@ -173,15 +184,15 @@ class BrowseController(QObject):
         return " · ".join(p for p in (count(len(self.model), "photo"), scope) if p).replace(" · in ", " in ", 1)
 
     def _show_caption(self) -> None:
-        self.window.result_label.setText(self.caption())
-        self.window.result_label.setToolTip("")
+        self.search.caption.setText(self.caption())
+        self.search.caption.setToolTip("")
 
     def _empty_text(self, filters: Filters) -> str:
         if filters.album:
             return f"No photos in album “{filters.album}”."
         if filters.folder or filters.date_from or filters.date_to:
             return f"No photos {describe(filters)}."
-        if self.window.indexing.busy:
+        if self.indexing.busy:
             return "Indexing… photos appear here as they are indexed."
         return "No photos yet. Add a folder, or drop one onto this window."
 
@@ -189,14 +200,7 @@ class BrowseController(QObject):
     def open_viewer(self, row: int) -> ViewerDialog | None:
         if not 0 <= row < len(self.model):
             return None
-        w = self.window
-        viewer = ViewerDialog(_LazyHits(self.model), row, w.loader, self.model.thumbnail, w)
-        viewer.similar_requested.connect(lambda path: (viewer.close(), w.search_similar(path)))
-        viewer.tags_requested.connect(w.query.fetch_tags)
-        w.query.tags_ready.connect(viewer.set_tags)
-        w.tags.attach_viewer(viewer)
-        viewer.show()
-        return viewer
+        return self.viewers.open(_LazyHits(self.model), row, self.model.thumbnail)
 
     # for tests and screenshots ----------------------------------------------------------------------------------
     def names(self) -> list[str]:

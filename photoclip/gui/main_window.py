@@ -1,11 +1,12 @@
-"""The main window: library panel, search box, results grid, progress and errors. It wires widgets to the
-background services; it never runs the model or a long job itself."""
+"""The main window: library panel, search box, results grid, progress and errors. It builds the widgets and the
+background services and hands each controller what it uses (search_controller.py, browse_controller.py,
+tags_controller.py); it keeps folders, indexing, watching and the window's own state. It never runs the model
+or a long job itself."""
 
 from __future__ import annotations
 
 import os
 import threading
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,13 +31,10 @@ from photoclip.core.errors import (
     ModelFormatError,
     ModelNotAvailableError,
     PhotoclipError,
-    QueryError,
-    user_error_for,
 )
 from photoclip.core.events import IndexProgress, ModelLoading, ScanFinished, WatchStatus, WatchWarning
 from photoclip.core.filenames import display
 from photoclip.core.library import Library, LibraryStatus
-from photoclip.core.search import SearchResults
 from photoclip.core.store.catalog import FolderPlacement
 from photoclip.formatting import count
 from photoclip.gui.bridge import EventBridge
@@ -48,11 +46,12 @@ from photoclip.gui.dialogs.duplicates import DuplicatesDialog
 from photoclip.gui.dialogs.reclaim_space import ReclaimSpaceDialog
 from photoclip.gui.dialogs.settings_dialog import SettingsDialog
 from photoclip.gui.dialogs.skipped_files import SkippedFilesDialog
-from photoclip.gui.dialogs.viewer import ViewerDialog
 from photoclip.gui.file_urls import open_folder
 from photoclip.gui.models.results_model import ResultsModel
 from photoclip.gui.preferences import ModelPreferences
+from photoclip.gui.search_controller import SearchController
 from photoclip.gui.tags_controller import TagsController
+from photoclip.gui.viewers import Viewers
 from photoclip.gui.widgets.drops import dropped_paths
 from photoclip.gui.widgets.error_banner import ErrorBanner
 from photoclip.gui.widgets.library_panel import LibraryPanel
@@ -60,12 +59,13 @@ from photoclip.gui.widgets.narrow import ElidedLabel, fit_buttons_to_text
 from photoclip.gui.widgets.progress_panel import ProgressPanel
 from photoclip.gui.widgets.results_view import CELL_EXTRA, ResultsView
 from photoclip.gui.widgets.search_box import SEARCH_HINT, SearchBox
-from photoclip.gui.widgets.search_filters import SearchFilters, describe
+from photoclip.gui.widgets.search_filters import SearchFilters
 from photoclip.gui.widgets.thumb_size import DEFAULT_SIZE, ThumbSizeSlider, clamp_size
 from photoclip.gui.workers.images import ImageLoader
 from photoclip.gui.workers.index_process import make_indexing_service
 from photoclip.gui.workers.indexing import IndexJob
-from photoclip.gui.workers.query import PAGE, QueryRequest, QueryService
+from photoclip.gui.workers.known_errors import as_user_error
+from photoclip.gui.workers.query import PAGE, QueryService
 from photoclip.gui.workers.status import StatusService
 from photoclip.gui.workers.watching import RoutedLibrary, WatchProblem
 
@@ -78,9 +78,6 @@ THUMB_SETTING = "view/thumb_size"
 #: its minimum) when the window narrows or the Tags panel opens, as Lightroom's and digiKam's side panels do
 GRID_COMFORT_COLUMNS = 3
 STATUS_REFRESH_MS = 1500
-#: an open search re-runs at most this often while indexing adds photos
-LIVE_REFRESH_S = 3.0
-PAGE_MESSAGE, PAGE_RESULTS = 0, 1
 GET_MODEL = "Get a model…"
 #: the search box's hint while the model is not on this computer (the photos are browsable meanwhile)
 NEEDS_MODEL = "Search needs a model: click “Get a model…” (download it, or use a model folder)"
@@ -96,22 +93,15 @@ class MainWindow(QMainWindow):
         library.downloads_model = False
         self.store = store
         self.reporter = reporter or CrashReporter(self)
-        self.model_loaded = False
         self.status: LibraryStatus | None = None
         self._crash_dialog: CrashDialog | None = None
         self._closed = False
         self._stopped = False
         self._shown_once = False
         self._fit_panels_on = True  # False while a saved splitter comes back: the user's width is kept at start
-        self._shown_query: tuple | None = None  # (kind, query, filters) of the results on screen
-        self._cut_notes: dict[int, str] = {}  # query id -> what the model cut of it, shown with its results
-        self._fetching_more = False
         self.watcher: Watcher | None = None
         self._watch_options: WatchOptions | None = None
-        self._photos_at_query = -1
         self._model_shown = True  # the search box as built: the model is here
-        self._live_refresh_at = 0.0
-        self.live_refresh_s = LIVE_REFRESH_S
         self.setWindowTitle("photoclip")
         self.setAcceptDrops(True)
 
@@ -125,11 +115,22 @@ class MainWindow(QMainWindow):
 
         self._build_ui()
         self._build_menu()
+        self.viewers = Viewers(self.loader, self.query, self)  # one way to open the viewer, for every grid
+        self.search = SearchController(  # the search box, filters, results grid: gui/search_controller.py
+            self.query, box=self.search_box, filters=self.search_filters, model=self.results_model,
+            view=self.results_view, caption=self.result_label, pages=self.pages, message=self.message,
+            viewers=self.viewers, reporter=self.reporter, show_error=self.show_error, status=lambda: self.status,
+            show_library=lambda: self.browse.show(), parent=self)
         self._connect()
-        self.browse = BrowseController(self)  # the library view: gui/browse_controller.py
-        self.tags = TagsController(self)  # tags dock, albums, blurring: gui/tags_controller.py
-        self._build_tools_menu()  # after the View menu, which the tags controller adds
-        self._build_thumb_size()
+        self.browse = BrowseController(  # the library view: gui/browse_controller.py
+            library, search=self.search, library_panel=self.library_panel, status_ready=self.status_service.ready,
+            indexing=self.indexing, viewers=self.viewers, reporter=self.reporter, show_error=self.show_error,
+            status=lambda: self.status, parent=self)
+        self.tags = TagsController(  # tags dock, albums, blurring: gui/tags_controller.py
+            library, host=self, view_menu=self.view_menu, store=store, loader=self.loader, search=self.search,
+            browse=self.browse, viewers=self.viewers, library_panel=self.library_panel, indexing=self.indexing,
+            reporter=self.reporter, show_error=self.show_error)
+        self._build_thumb_size()  # after the tags controller's entries in the View menu
         # after the albums and the Tags panel exist: their buttons may shrink to their words at small widths
         fit_buttons_to_text(self.library_panel)
         fit_buttons_to_text(self.tags.dock)
@@ -218,6 +219,9 @@ class MainWindow(QMainWindow):
         find.setShortcut(QKeySequence.StandardKey.Find)
         find.triggered.connect(self.search_box.setFocus)
         self.addAction(find)
+        self.view_menu = self.menuBar().addMenu("&View")  # the tags controller's entries, then thumbnail sizes
+        tools = self.menuBar().addMenu("&Tools")
+        tools.addAction("Find &duplicates…", self.find_duplicates)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About photoclip", self)
         about.triggered.connect(self._about)
@@ -229,7 +233,7 @@ class MainWindow(QMainWindow):
         self.thumb_slider = ThumbSizeSlider(clamp_size(self.store.value(THUMB_SETTING, DEFAULT_SIZE)))
         self.statusBar().addPermanentWidget(self.thumb_slider)
         self.thumb_slider.changed.connect(self.set_thumb_size)
-        menu = self.tags.view_menu
+        menu = self.view_menu
         menu.addSeparator()
         for text, keys, direction in (("&Larger thumbnails", ("Ctrl+=", "Ctrl++"), 1),
                                       ("&Smaller thumbnails", ("Ctrl+-",), -1)):
@@ -276,14 +280,7 @@ class MainWindow(QMainWindow):
         self.library_panel.add_requested.connect(self.choose_folder)
         self.library_panel.remove_requested.connect(self.remove_folder)
         self.library_panel.rescan_requested.connect(self.rescan_all)
-        self.search_box.textChanged.connect(self.query.search_text_debounced)
-        self.search_box.returnPressed.connect(lambda: self.query.search_text(self.search_box.text()))
-        self.search_box.photo_dropped.connect(self.search_similar)
-        self.search_filters.changed.connect(self.query.set_filters)
-        self.results_view.open_requested.connect(self.open_viewer)
-        self.results_view.similar_requested.connect(self.search_similar)
         self.results_view.open_folder_requested.connect(self._open_folder)
-        self.results_view.verticalScrollBar().valueChanged.connect(self._maybe_fetch_more)
         self.progress_panel.pause_toggled.connect(self._on_pause_toggled)
         self.progress_panel.cancel_requested.connect(self.cancel_indexing)
         self.progress_panel.skipped_requested.connect(self.show_skipped)
@@ -299,12 +296,6 @@ class MainWindow(QMainWindow):
         self.indexing.job_finished.connect(self._on_job_finished)
         self.indexing.job_failed.connect(self._on_job_failed)
         self.indexing.job_crashed.connect(lambda job, exc: self.reporter.report(exc, f"indexing job {job.kind}"))
-        self.query.started.connect(self._on_query_started)
-        self.query.cut.connect(self._on_query_cut)
-        self.query.results.connect(self._on_results)
-        self.query.failed.connect(self._on_query_failed)
-        self.query.crashed.connect(lambda req, exc: self.reporter.report(exc, f"search {req.kind}"))
-        self.query.cleared.connect(self._on_query_cleared)
         self.reporter.report_ready.connect(self.show_crash_report)
         self.status_service.ready.connect(self._apply_status)
         self.status_service.failed.connect(lambda exc: self.reporter.report(exc, "library status"))
@@ -325,7 +316,7 @@ class MainWindow(QMainWindow):
             try:
                 placement = self.library.place_folder(path)  # one quick row; the indexing runs on the worker
             except Exception as exc:  # a missing folder, a read-only catalog: a banner; a bug: the crash report
-                known = user_error_for(exc)
+                known = as_user_error(exc)
                 if known is None:
                     raise
                 self.show_error(known)
@@ -413,11 +404,7 @@ class MainWindow(QMainWindow):
             waiting = "" if status.model_available else " · search waits for a model"
             self.progress_panel.set_idle(f"Up to date · {count(photos, 'photo')}{waiting}" if status.folders
                                          else "Ready")
-        else:
-            self._refresh_results_while_indexing(photos)
-        on_message = self.pages.currentWidget() in (self.message, self.browse.page)
-        if on_message and (self.query.latest is None or not status.folders):
-            self._show_message_page()  # the library view, or how to start when there is no folder (left)
+        self.search.status_changed(status, indexing=self.indexing.busy)
 
     def _show_model_state(self, available: bool) -> None:
         """Without the model the photos are browsable, but the search box says search waits for it and offers
@@ -447,16 +434,6 @@ class MainWindow(QMainWindow):
             return self.rescan_all()
         return None
 
-    def _refresh_results_while_indexing(self, photos: int) -> None:
-        """An open search follows the indexing (every few seconds, while the user is not picking results)."""
-        now = time.monotonic()
-        if (self.query.latest is not None and photos != self._photos_at_query
-                and now - self._live_refresh_at >= self.live_refresh_s
-                and not self.results_view.selectionModel().hasSelection()):
-            self._live_refresh_at = now
-            self._photos_at_query = photos
-            self.query.repeat()
-
     def _folder_activity(self) -> dict[str, str]:
         activity: dict[str, str] = {}
         every = [f.path for f in (self.status.folders if self.status else [])]
@@ -482,7 +459,8 @@ class MainWindow(QMainWindow):
         elif job.kind == "switch":
             self.progress_panel.set_busy("Building the new model's vectors (search keeps using the current model)…")
         else:
-            loading = not self.model_loaded and self._model_shown  # without a model: a catalog pass, no load
+            # without a model: a catalog pass, no load
+            loading = not self.search.model_loaded and self._model_shown
             self.progress_panel.set_busy("Loading model…" if loading else "Scanning folders…")
         if job.control.paused:
             self.progress_panel.pause_button.setChecked(True)
@@ -492,9 +470,8 @@ class MainWindow(QMainWindow):
         if job.kind == "switch" and job.outcome is not None:
             self._on_switch_finished(job.outcome)
         if job.kind != "remove" and not summary.get("cancelled") and not summary.get("model_missing"):
-            self.model_loaded = True
-        if self.query.latest is not None:
-            self.query.repeat()  # show newly indexed photos (and drop removed ones)
+            self.search.model_loaded = True
+        self.search.repeat()  # show newly indexed photos (and drop removed ones)
         self.refresh_status()
 
     def _on_job_failed(self, job: IndexJob, error: PhotoclipError) -> None:
@@ -502,7 +479,7 @@ class MainWindow(QMainWindow):
         self.refresh_status()
 
     def _on_scan_finished(self, event: ScanFinished) -> None:
-        self.model_loaded = True
+        self.search.model_loaded = True
         self.progress_panel.set_busy(f"Found {count(event.to_process, 'new or changed photo')}")
 
     def _on_progress(self, event: IndexProgress) -> None:
@@ -510,7 +487,7 @@ class MainWindow(QMainWindow):
 
     def _on_model_loading(self, event: ModelLoading) -> None:
         if event.stage == "ready":
-            self.model_loaded = True
+            self.search.model_loaded = True
             self.statusBar().showMessage(f"Model ready: {event.detail}", 5000)
         elif event.stage == "optimising":  # the first load on OpenVINO: ~30 s for ViT-B/32, once per model
             self.progress_panel.set_stage(f"Optimising the model for this computer — once: {event.detail}…",
@@ -571,118 +548,12 @@ class MainWindow(QMainWindow):
         else:
             self.indexing.resume()
 
-    # search ----------------------------------------------------------------------------------------------
-    def search_similar(self, path: str) -> None:
-        self.search_box.blockSignals(True)
-        self.search_box.clear()
-        self.search_box.blockSignals(False)
-        self.query.search_similar(path)
-
-    def _maybe_fetch_more(self, value: int) -> None:
-        bar = self.results_view.verticalScrollBar()
-        near_end = value >= bar.maximum() - 2 * self.results_view.viewport().height()
-        if near_end and bar.maximum() > 0 and not self._fetching_more and self.results_model.growable():
-            self._fetching_more = self.query.more(self.results_model.ranked_count())
-
-    def _on_query_started(self, request: QueryRequest) -> None:
-        if self.status is not None:
-            self._photos_at_query = sum(n for st, n in self.status.counts.items() if st != "failed")
-        if (request.kind, request.query, request.filters) != self._shown_query:  # a re-run keeps its label
-            self.result_label.setText("Searching…" if self.model_loaded else "Loading the model (first search only)…")
-
-    def _on_results(self, request: QueryRequest, results: SearchResults) -> None:
-        self.model_loaded = True
-        self._fetching_more = False
-        # the same query again (after indexing added photos): keep the user's place in the grid
-        same = (request.kind, request.query, request.filters) == self._shown_query
-        scroll = self.results_view.verticalScrollBar().value()
-        self._shown_query = (request.kind, request.query, request.filters)
-        self.results_model.set_results(results, same_query=same)
-        what = f"“{request.query}”" if request.kind == "text" else f"photos like {display(Path(request.query).name)}"
-        what = " · ".join(p for p in (what, describe(request.filters)) if p)
-        cut = self._cut_notes.pop(request.id, "")
-        note = " · only the start of a long query was read" if cut else ""
-        self.result_label.setText(self._results_caption(results, what) + note if results.ranking else "")
-        self.result_label.setToolTip(cut)
-        if self.results_model.rowCount():
-            self.pages.setCurrentIndex(PAGE_RESULTS)
-            if same:
-                self.results_view.doItemsLayout()  # the scroll range must be the new one before restoring
-                self.results_view.verticalScrollBar().setValue(scroll)
-            else:
-                self.results_view.scrollToTop()
-        else:
-            self._show_message_page(no_results=what)
-
-    @staticmethod
-    def _results_caption(results: SearchResults, what: str) -> str:
-        """"5 matches for “red” · 21 weaker", or "No photo stands out for “dog” · 22 weaker matches"."""
-        weaker = len(results.weaker)
-        if not results.matches:
-            return f"No photo stands out for {what} · {weaker:,} weaker {'match' if weaker == 1 else 'matches'}"
-        matches = len(results.matches)
-        caption = f"{matches:,} {'match' if matches == 1 else 'matches'} for {what}"
-        return caption + (f" · {weaker:,} weaker" if weaker else "")
-
-    def _on_query_cut(self, request: QueryRequest, cut: list) -> None:
-        """A quiet hint, not a dialog: the search ran, the model just read the start of a long term."""
-        if cut:
-            self._cut_notes[request.id] = "\n".join(c.message[0].upper() + c.message[1:] + "." for c in cut)
-
-    def _on_query_failed(self, request: QueryRequest, error: PhotoclipError) -> None:
-        self._fetching_more = False
-        if isinstance(error, QueryError):  # a problem with what was typed: say it inline, not as a banner
-            self.results_model.set_hits([])  # the grid showed an older query's photos as if they answered this
-            self.result_label.setText(error.user_message)
-            return
-        self.result_label.setText("")
-        self.show_error(error)
-
-    def _on_query_cleared(self) -> None:
-        self._shown_query = None
-        self.results_model.set_hits([])
-        self.result_label.setText("")
-        self._show_message_page()
-
-    def _show_message_page(self, no_results: str | None = None) -> None:
-        if not (self.status and self.status.folders):
-            text = ("<b>Add a folder of photos to get started.</b><br><br>Drag a folder onto this window, "
-                    "or click “Add folder…”. Photos stay where they are; photoclip only reads them.")
-        elif no_results:
-            text = f"No photos match {no_results}."
-        else:
-            self.browse.show()  # nothing searched: the library itself
-            return
-        self.message.setText(text)
-        self.pages.setCurrentIndex(PAGE_MESSAGE)
-
     # dialogs -------------------------------------------------------------------------------------------
-    def open_viewer(self, row: int) -> ViewerDialog | None:
-        hits = self.results_model.hits()
-        position = self.results_model.position(row)  # rows after the weaker matches' header are one further
-        if not 0 <= position < len(hits):
-            return None
-        viewer = ViewerDialog(hits, position, self.loader, self.results_model.thumbnail, self)
-        viewer.similar_requested.connect(lambda path: (viewer.close(), self.search_similar(path)))
-        viewer.tags_requested.connect(self.query.fetch_tags)
-        self.query.tags_ready.connect(viewer.set_tags)
-        self.tags.attach_viewer(viewer)
-        viewer.show()
-        return viewer
-
     def show_skipped(self) -> SkippedFilesDialog:
         dialog = SkippedFilesDialog(self.library.status().failures, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog
-
-    def _build_tools_menu(self) -> None:
-        bar = self.menuBar()
-        help_menu = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
-        tools = bar.addMenu("&Tools")
-        if help_menu is not None:  # Tools sits before Help, as everywhere
-            bar.insertMenu(help_menu, tools)
-        tools.addAction("Find &duplicates…", self.find_duplicates)
 
     def find_duplicates(self) -> DuplicatesDialog:
         dialog = DuplicatesDialog(self.library, self.loader, self.tags.blur, self)
@@ -703,7 +574,7 @@ class MainWindow(QMainWindow):
 
         prefs = ModelPreferences.of(self.library.settings)
         prefs.model = self.library.model_spec
-        dialog = SettingsDialog(prefs, self.model_loaded, os.cpu_count() or 1, self,
+        dialog = SettingsDialog(prefs, self.search.model_loaded, os.cpu_count() or 1, self,
                                 recommended=recommended(detect_hardware()).hub_id)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.apply_preferences(dialog.preferences()))
@@ -785,7 +656,7 @@ class MainWindow(QMainWindow):
         if folders:
             self.add_folders(folders)
         elif photos:
-            self.search_similar(photos[0])
+            self.search.search_similar(photos[0])
         event.acceptProposedAction()
 
     # persistence -----------------------------------------------------------------------------------------

@@ -5,14 +5,17 @@ indexing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QObject, Qt
+from PySide6.QtCore import QModelIndex, QObject, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QTabWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTabWidget
 
+from photoclip.core.errors import PhotoclipError
 from photoclip.core.search import Hit
 from photoclip.gui.albums_controller import AlbumsController
+from photoclip.gui.dialogs.label_editor import ask_label
 from photoclip.gui.dialogs.viewer import ViewerDialog
 from photoclip.gui.models.blur import SensitiveBlur
 from photoclip.gui.models.results_model import HIT_ROLE
@@ -21,7 +24,14 @@ from photoclip.gui.widgets.tags_panel import TagsPanel
 from photoclip.gui.workers.tagging import TagContext, TaggingService
 
 if TYPE_CHECKING:
-    from photoclip.gui.main_window import MainWindow
+    from photoclip.core.library import Library
+    from photoclip.gui.browse_controller import BrowseController
+    from photoclip.gui.crash_reporter import CrashReporter
+    from photoclip.gui.search_controller import SearchController
+    from photoclip.gui.viewers import Viewers
+    from photoclip.gui.widgets.library_panel import LibraryPanel
+    from photoclip.gui.workers.images import ImageLoader
+    from photoclip.gui.workers.indexing import IndexingService
 
 BLUR_SETTING = "view/blur_sensitive"
 #: the Tags panel's width: its threshold slider, buttons and review grid stay usable at the minimum; opened
@@ -32,43 +42,52 @@ DOCK_MAX_WIDTH = 640
 
 
 class TagsController(QObject):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.service = TaggingService(window.library, self)
-        enabled = window.store.value(BLUR_SETTING, True, type=bool)
+    def __init__(self, library: Library, *, host: QMainWindow, view_menu: QMenu, store: QSettings,
+                 loader: ImageLoader, search: SearchController, browse: BrowseController, viewers: Viewers,
+                 library_panel: LibraryPanel, indexing: IndexingService, reporter: CrashReporter,
+                 show_error: Callable[[PhotoclipError], None]) -> None:
+        super().__init__(host)
+        self.library = library
+        self.host = host  # the window: it holds the dock, and closes once unsaved thresholds are settled
+        self.view_menu = view_menu
+        self.store = store
+        self.loader = loader
+        self.search = search
+        self.viewers = viewers
+        self._reporter = reporter
+        self._show_error = show_error
+        self.service = TaggingService(library, self)
+        enabled = store.value(BLUR_SETTING, True, type=bool)
         self.blur = SensitiveBlur(enabled, self)
-        window.results_model.set_blur(self.blur)
-        window.browse.model.set_blur(self.blur)
+        search.model.set_blur(self.blur)
+        browse.model.set_blur(self.blur)
 
-        self.panel = TagsPanel(self.service, window.loader, self.blur)
-        self.queue = ReviewQueue(self.service, window.loader, self.blur)
+        self.panel = TagsPanel(self.service, loader, self.blur, ask_label=ask_label)
+        self.queue = ReviewQueue(self.service, loader, self.blur)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.panel, "Labels")
         self.tabs.addTab(self.queue, "Review")
-        self.dock = QDockWidget("Tags", window)
+        self.dock = QDockWidget("Tags", host)
         self.dock.setObjectName("tags-dock")  # saveState/restoreState find it by name
         self.dock.setWidget(self.tabs)
         self.dock.setMinimumWidth(DOCK_MIN_WIDTH)
         self.dock.setMaximumWidth(DOCK_MAX_WIDTH)
         #: the dock has had its first width (or its saved one came back with the window's state)
         self.dock_sized = False
-        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        host.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()
-        self.album_control = AlbumsController(window, self.service)
+        self.album_control = AlbumsController(self.service, dialogs=host, library_panel=library_panel,
+                                              search=search, browse=browse, indexing=indexing,
+                                              show_message=host.statusBar().showMessage)
         self.albums = self.album_control.panel
         self._build_menu()
-        self._connect()
+        self._connect(browse)
         self.album_control.refresh_albums()
         self.refresh_blur()
         self.service.submit("warm", lambda ctx: ctx.tagger.warm(), on_error=lambda _: None)  # vectors, off-thread
 
     def _build_menu(self) -> None:
-        bar = self.window.menuBar()
-        help_menu = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
-        self.view_menu = bar.addMenu("&View")
-        if help_menu is not None:  # View sits before Help, as everywhere
-            bar.insertMenu(help_menu, self.view_menu)
+        """Its entries in the window's View menu."""
         toggle = self.dock.toggleViewAction()
         toggle.setText("&Tags panel")
         toggle.setShortcut(QKeySequence("Ctrl+T"))
@@ -79,27 +98,27 @@ class TagsController(QObject):
         self.blur_action.toggled.connect(self.set_blurring)
         self.view_menu.addAction(self.blur_action)
 
-    def _connect(self) -> None:
-        w = self.window
+    def _connect(self, browse: BrowseController) -> None:
         self.dock.visibilityChanged.connect(self._on_dock_visible)
         for source in (self.panel.error, self.queue.error, self.service.failed):
-            source.connect(w.show_error)
-        self.service.crashed.connect(lambda what, exc: w.reporter.report(exc, f"tagging: {what}"))
+            source.connect(self._show_error)
+        self.service.crashed.connect(lambda what, exc: self._reporter.report(exc, f"tagging: {what}"))
         self.panel.queue_changed.connect(self._after_decisions)
         self.queue.decided.connect(self._after_decisions)
         self.queue.open_requested.connect(self.open_viewer)
         self.album_control.listed.connect(self._on_albums_listed)
-        w.results_view.clicked.connect(self._on_grid_clicked)
-        w.browse.view.photo_clicked.connect(lambda hit: self.blur.reveal(hit.photo.id))
+        self.search.view.clicked.connect(self._on_grid_clicked)
+        browse.view.photo_clicked.connect(lambda hit: self.blur.reveal(hit.photo.id))
+        self.viewers.opened.connect(self.attach_viewer)
 
     # dock ------------------------------------------------------------------------------------------------
     def _on_dock_visible(self, visible: bool) -> None:
         if visible and not self.dock_sized and not self.dock.isFloating():
             self.dock_sized = True
-            width = max(DOCK_MIN_WIDTH, min(DOCK_PREFERRED_WIDTH, self.window.width() * 3 // 10))
-            self.window.resizeDocks([self.dock], [width], Qt.Orientation.Horizontal)
+            width = max(DOCK_MIN_WIDTH, min(DOCK_PREFERRED_WIDTH, self.host.width() * 3 // 10))
+            self.host.resizeDocks([self.dock], [width], Qt.Orientation.Horizontal)
         if visible:
-            self.panel.set_scopes([f.path for f in self.window.library.folders()],
+            self.panel.set_scopes([f.path for f in self.library.folders()],
                                   [name for name, _, _ in self.albums.rows()])
             if self.panel.set_combo.count() == 0:
                 self.panel.refresh_sets()
@@ -116,7 +135,7 @@ class TagsController(QObject):
 
     def _on_albums_listed(self, names: list[str]) -> None:
         if self.dock.isVisible():
-            self.panel.set_scopes([f.path for f in self.window.library.folders()], names)
+            self.panel.set_scopes([f.path for f in self.library.folders()], names)
 
     # blurring and the viewer -------------------------------------------------------------------------------
     def refresh_blur(self) -> None:
@@ -126,7 +145,7 @@ class TagsController(QObject):
         self.blur.set_enabled(enabled)
         if self.blur_action.isChecked() != enabled:
             self.blur_action.setChecked(enabled)
-        self.window.store.setValue(BLUR_SETTING, enabled)
+        self.store.setValue(BLUR_SETTING, enabled)
         self.panel.icons.refresh()
         self.queue.icons.refresh()
 
@@ -143,14 +162,7 @@ class TagsController(QObject):
 
     def open_viewer(self, hits: list[Hit], row: int) -> ViewerDialog:
         """The viewer over the review grid's photos (double-click there), stepping through them."""
-        w = self.window
-        viewer = ViewerDialog(hits, row, w.loader, self.queue.icons.pixmap, w)
-        viewer.similar_requested.connect(lambda path: (viewer.close(), w.search_similar(path)))
-        viewer.tags_requested.connect(w.query.fetch_tags)
-        w.query.tags_ready.connect(viewer.set_tags)
-        self.attach_viewer(viewer)
-        viewer.show()
-        return viewer
+        return self.viewers.open(hits, row, self.queue.icons.pixmap)
 
     def _change_tag(self, photo_id: int, tag: str, change: str) -> None:
         def apply(ctx: TagContext) -> None:
@@ -160,19 +172,19 @@ class TagsController(QObject):
                 (ctx.tagger.add_tags if change == "add" else ctx.tagger.remove_tags)([photo_id], [tag])
 
         def done(_=None) -> None:
-            self.window.query.fetch_tags(photo_id)
+            self.search.query.fetch_tags(photo_id)
             if change == "reject":
                 self._after_decisions()
 
         def failed(error) -> None:  # e.g. a sidecar left unchanged: the tag is in the catalog all the same
             done()
-            self.window.show_error(error)
+            self._show_error(error)
 
         self.service.submit(f"{change} tag", apply, done, on_error=failed)
 
     def may_close(self) -> bool:
         """Closing with thresholds moved but not saved asks first; Save closes the window once saved."""
-        return self.panel.settle_unsaved(self.window.close)
+        return self.panel.settle_unsaved(self.host.close)
 
     def shutdown(self) -> bool:
         return self.service.shutdown()

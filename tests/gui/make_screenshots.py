@@ -149,7 +149,7 @@ def main() -> int:
         window.grab().save(str(OUT / "weaker-matches.png"))
         window.results_model.set_weaker_shown(False)
 
-        viewer = window.open_viewer(0)
+        viewer = window.search.open_viewer(0)
         viewer.resize(1100, 700)
         wait(app, lambda: viewer.full_loaded)
         app.processEvents()

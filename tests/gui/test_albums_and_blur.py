@@ -106,7 +106,7 @@ def test_sensitive_photos_are_blurred_until_clicked(qtbot, indexed, photos):
     assert blur.hides(model.hit(0).photo.id)
 
     # the viewer blurs a hidden photo too, until its image is clicked
-    viewer = window.open_viewer(0)
+    viewer = window.search.open_viewer(0)
     qtbot.waitUntil(lambda: viewer.full_loaded, timeout=5000)
     assert viewer.blurred
     qtbot.mouseClick(viewer.image.viewport(), Qt.MouseButton.LeftButton)

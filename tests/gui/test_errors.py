@@ -70,7 +70,7 @@ def test_a_bug_in_a_worker_opens_a_copyable_report_and_the_app_keeps_working(qtb
     assert "boom in the text tower" in QApplication.clipboard().text()
     # the query thread survived: photo->photo search needs no text tower
     with qtbot.waitSignal(window.query.results, timeout=5000):
-        window.search_similar(str(photos / "red.jpg"))
+        window.search.search_similar(str(photos / "red.jpg"))
     assert window.results_model.rowCount() > 0
 
 

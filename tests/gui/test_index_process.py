@@ -331,7 +331,7 @@ def test_a_child_that_cannot_start_fails_the_job_instead_of_starting_others(tmp_
 def test_an_open_search_follows_the_child_s_batches(qtbot, make_window, proc_library, many_photos, gate):
     window = make_window(proc_library)
     window.status_timer.setInterval(100)
-    window.live_refresh_s = 0.1
+    window.search.live_refresh_s = 0.1
     window.add_folders([str(many_photos)])
     allow(gate[0], 8)  # two batches of 4, then the child waits on the gate
     qtbot.waitUntil(lambda: indexed_count(window) == 8, timeout=CHILD_START_MS)

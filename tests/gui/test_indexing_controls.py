@@ -128,7 +128,7 @@ def test_an_open_search_follows_the_indexing(qtbot, make_window, gated, many_pho
     embedder = gated.gate
     window = make_window(gated)
     window.status_timer.setInterval(100)
-    window.live_refresh_s = 0.1
+    window.search.live_refresh_s = 0.1
     window.add_folders([str(many_photos)])
     embedder.allow(8)  # two batches of 4, then indexing waits on the gate
     qtbot.waitUntil(lambda: indexed_count(window) == 8, timeout=10_000)

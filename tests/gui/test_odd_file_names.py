@@ -53,7 +53,7 @@ def test_grid_tooltips_and_viewer_show_odd_names(qtbot, window, tmp_path):
     window.results_view.grab()  # paints every visible cell
     qtbot.waitUntil(lambda: all(window.results_model.has_thumbnail(r) for r in photo_rows(window)), timeout=5000)
 
-    viewer = window.open_viewer(0)
+    viewer = window.search.open_viewer(0)
     qtbot.waitUntil(lambda: isinstance(viewer, ViewerDialog) and viewer.isVisible(), timeout=3000)
     assert viewer.fields["Name"].text() == "caf\ufffd au lait.jpg"
     assert viewer.windowTitle().startswith("caf\ufffd au lait.jpg")

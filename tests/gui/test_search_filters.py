@@ -67,7 +67,7 @@ def test_filters_narrow_the_search_as_you_type(qtbot, indexed, photos):
     # "More like this" too
     filters.set_dates(None, None)
     filters.set_folder(str(photos / "trip"))
-    window.search_similar(str(photos / "red.jpg"))
+    window.search.search_similar(str(photos / "red.jpg"))
     wait_grid(qtbot, window, ["mostly-red.png"])
 
     filters.clear()

@@ -90,7 +90,7 @@ def test_a_tag_typed_in_the_viewer_is_kept_when_its_sidecar_is_not_valid_xmp(qtb
     broken.write_bytes(b"<x:xmpmeta xmlns:x='adobe:ns:meta/'>")  # cut short
     window.query.search_text("yellow")
     qtbot.waitUntil(lambda: first_path(window) == str(photos / "yellow.jpg"), timeout=5000)
-    viewer = window.open_viewer(0)
+    viewer = window.search.open_viewer(0)
     qtbot.waitUntil(viewer.isVisible, timeout=3000)
     qtbot.keyClicks(viewer.tag_edit, "Bob")
     qtbot.keyClick(viewer.tag_edit, Qt.Key.Key_Return)

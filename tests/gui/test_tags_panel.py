@@ -114,7 +114,7 @@ def test_review_queue_decisions_persist_and_rejected_never_return(qtbot, make_wi
     window.query.search_text("red")
     qtbot.waitUntil(lambda: window.results_model.rowCount() > 0
                     and window.results_model.hit(0).path == str(photos / "red.jpg"), timeout=5000)
-    viewer = window.open_viewer(0)
+    viewer = window.search.open_viewer(0)
     qtbot.waitUntil(lambda: viewer.model_chips.names() == ["red"], timeout=5000)
     assert viewer.model_chips.chip("red").findChild(QLabel).text() == "red ✓"
     assert viewer.tag_names() == []

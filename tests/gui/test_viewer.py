@@ -27,7 +27,7 @@ def show_ranked(qtbot, window, query: str, photos: int) -> None:
 
 def open_on_results(qtbot, window, query: str = "red", row: int = 0):
     show_ranked(qtbot, window, query, 8)
-    viewer = window.open_viewer(row)
+    viewer = window.search.open_viewer(row)
     qtbot.waitUntil(lambda: viewer.isVisible() and viewer.full_loaded, timeout=5000)
     return viewer
 
@@ -104,7 +104,7 @@ def test_zoom_keys_wheel_and_full_resolution(qtbot, window, photos):
     show_ranked(qtbot, window, "red", 9)
     model = window.results_model
     row = next(r for r in range(model.rowCount()) if model.hit(r) is not None and model.hit(r).path == str(big))
-    viewer = window.open_viewer(row)
+    viewer = window.search.open_viewer(row)
     qtbot.waitUntil(lambda: viewer.full_loaded, timeout=10_000)
     view = viewer.image
     assert view.fit and view.zoom < 0.3  # 4000 px into a window-sized view

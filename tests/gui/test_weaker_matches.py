@@ -38,7 +38,7 @@ def test_weaker_matches_are_folded_until_the_header_is_clicked(qtbot, indexed, p
     assert model.data(model.index(3), WEAKER_ROLE) and not model.data(model.index(0), WEAKER_ROLE)  # fainter
     assert not window.results_view.selectionModel().isSelected(model.index(2))  # the header is not a photo
 
-    viewer = window.open_viewer(3)  # the first weaker photo: rows after the header are one further in the list
+    viewer = window.search.open_viewer(3)  # the first weaker photo: rows after the header are one further in the list
     qtbot.waitUntil(lambda: isinstance(viewer, ViewerDialog) and viewer.isVisible(), timeout=3000)
     assert viewer.fields["Name"].text() == weaker[0]
     viewer.close()
@@ -72,7 +72,7 @@ def test_tooltips_give_the_calibrated_score_and_each_terms_share(qtbot, indexed,
     assert detail.startswith("score ") and " · calibrated " in detail and detail.endswith(" · stands out")
     assert why.startswith("red +0.7") and " · -white -0.0" in why
 
-    window.search_similar(str(photos / "red.jpg"))
+    window.search.search_similar(str(photos / "red.jpg"))
     qtbot.waitUntil(lambda: grid_names(window) == ["mostly-red.png"], timeout=5000)
     tip = model.data(model.index(0), Qt.ItemDataRole.ToolTipRole)
     assert model.hit(0).reference == str(photos / "red.jpg") and "\nnearest to red.jpg (0.8" in tip

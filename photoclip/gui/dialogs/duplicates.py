@@ -42,7 +42,6 @@ from photoclip.core.duplicates import (
     KeepChoice,
     TrashResult,
 )
-from photoclip.core.errors import user_error_for
 from photoclip.core.filenames import display
 from photoclip.core.library import Library
 from photoclip.formatting import count, file_size
@@ -50,6 +49,7 @@ from photoclip.gui.models.blur import SensitiveBlur
 from photoclip.gui.widgets.thumb_strip import ThumbIcons
 from photoclip.gui.workers.duplicates import DuplicatesService
 from photoclip.gui.workers.images import ImageLoader
+from photoclip.gui.workers.known_errors import as_user_error
 
 #: the slider works in thousandths of cosine
 STEPS = 1000
@@ -370,7 +370,7 @@ class DuplicatesDialog(QDialog):
             self._regroup()
 
     def _on_failed(self, error: Exception) -> None:
-        known = user_error_for(error)  # a full or read-only disk says so, as in the CLI
+        known = as_user_error(error)  # a full or read-only disk says so, as in the CLI
         message = known.user_message if known is not None else f"{type(error).__name__}: {error}"
         self.status.setText(message)
         self._set_busy(False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QStatusBar,
     QVBoxLayout,
     QWidget,
 )
@@ -35,7 +36,25 @@ from photoclip.gui.preferences import ModelPreferences
 from photoclip.gui.workers.model_setup import ModelSetupService
 
 if TYPE_CHECKING:
-    from photoclip.gui.main_window import MainWindow
+    from photoclip.core.library import Library
+
+
+class ModelHost(Protocol):
+    """What the dialog needs of the window it opens over (the main window, also its parent): its library,
+    whether it is closing, and how to use the model once it is here. A protocol, so this module need not import
+    main_window.py (which opens this dialog)."""
+
+    library: Library
+
+    @property
+    def closing(self) -> bool: ...
+
+    def apply_preferences(self, prefs: ModelPreferences) -> None: ...
+
+    def statusBar(self) -> QStatusBar: ...
+
+    def model_arrived(self) -> object: ...
+
 
 _PROGRESS_STEPS = 1000  # QProgressBar takes int32: bytes of a multi-GB model would overflow
 FOLDER_BUTTON = "Use a model folder…"
@@ -255,21 +274,21 @@ class FirstRunDialog(QDialog):
         super().done(result)
 
 
-def offer_model_setup(window: MainWindow, endpoint: str | None = None) -> FirstRunDialog | None:
+def offer_model_setup(window: ModelHost, endpoint: str | None = None) -> FirstRunDialog | None:
     """Show the first-run dialog over ``window`` when its library has no model; the chosen model is saved
     as the user's preference and used from the next index or search on."""
     settings = window.library.settings
     spec = window.library.model_spec
     if window.closing or not needs_model_setup(settings, spec):
         return None
-    dialog = FirstRunDialog(settings, window, endpoint, spec=spec)
+    dialog = FirstRunDialog(settings, window, endpoint, spec=spec)  # the window: the dialog's parent
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.model_ready.connect(lambda spec: _use_model(window, spec))
     dialog.open()  # window-modal: the app behind stays responsive and closable
     return dialog
 
 
-def _use_model(window: MainWindow, spec: str) -> None:
+def _use_model(window: ModelHost, spec: str) -> None:
     prefs = ModelPreferences.of(window.library.settings)
     prefs.model = spec
     window.apply_preferences(prefs)

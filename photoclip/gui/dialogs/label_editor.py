@@ -81,3 +81,11 @@ class LabelEditor(QDialog):
             self.error.setText(exc.user_message)
             return
         super().accept()
+
+
+def ask_label(label: Label | None, default_threshold: float, parent: QWidget) -> Label | None:
+    """The label as edited in the editor (``label`` None: a new one), or None when cancelled."""
+    dialog = LabelEditor(label, default_threshold, parent)
+    if dialog.exec() != LabelEditor.DialogCode.Accepted:
+        return None
+    return dialog.label()

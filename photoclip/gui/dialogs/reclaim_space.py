@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from photoclip.core.errors import user_error_for
 from photoclip.core.events import ReclaimProgress
 from photoclip.core.library import Library
 from photoclip.core.reclaim import GRACE_DAYS, ReclaimReport, ReclaimResult
 from photoclip.formatting import count, file_size
+from photoclip.gui.workers.known_errors import as_user_error
 from photoclip.gui.workers.reclaim import ReclaimService
 
 
@@ -36,11 +36,10 @@ class ReclaimSpaceDialog(QDialog):
         self._running = False
         self.result: ReclaimResult | None = None
         self.service = ReclaimService(library, self)
-        worker = self.service.worker
-        worker.surveyed.connect(self._show_report)
-        worker.reclaimed.connect(self._show_result)
-        worker.failed.connect(self._show_error)
-        worker.progress.connect(self._show_progress)
+        self.service.surveyed.connect(self._show_report)
+        self.service.reclaimed.connect(self._show_result)
+        self.service.failed.connect(self._show_error)
+        self.service.progress.connect(self._show_progress)
 
         self.days = QSpinBox()
         self.days.setRange(0, 3650)
@@ -139,7 +138,7 @@ class ReclaimSpaceDialog(QDialog):
     def _show_error(self, error: Exception) -> None:
         self._running = False
         self.progress.hide()
-        known = user_error_for(error)  # a full or read-only disk says so, as in the CLI
+        known = as_user_error(error)  # a full or read-only disk says so, as in the CLI
         message = known.user_message if known is not None else str(error)
         self.status_label.setText(message)
         self._update_button()

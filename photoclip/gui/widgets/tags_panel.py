@@ -29,7 +29,6 @@ from photoclip.core.errors import PhotoclipError
 from photoclip.core.filenames import display
 from photoclip.core.tagging import Label, LabelSet, Scope, TagRun
 from photoclip.formatting import count
-from photoclip.gui.dialogs.label_editor import LabelEditor
 from photoclip.gui.models.blur import SensitiveBlur
 from photoclip.gui.widgets.label_set_bar import LabelSetBar
 from photoclip.gui.widgets.label_table import LabelTable
@@ -58,6 +57,10 @@ def _same_labels(a: LabelSet, b: LabelSet) -> bool:
     return _with_thresholds(a, {}) == _with_thresholds(b, {lb.name: lb.threshold for lb in a.labels})
 
 
+#: asks the user for a label (the one to edit, or None for a new one; the set's default threshold; the parent)
+AskLabel = Callable[[Label | None, float, QWidget], Label | None]
+
+
 class TagsPanel(QWidget):
     #: suggestions went into the review queue (or label sets changed what is sensitive)
     queue_changed = Signal()
@@ -67,9 +70,11 @@ class TagsPanel(QWidget):
     xmp_progress = Signal(int, int)
 
     def __init__(self, service: TaggingService, loader: ImageLoader, blur: SensitiveBlur | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, ask_label: AskLabel | None = None) -> None:
         super().__init__(parent)
         self.service = service
+        #: the label editor (dialogs/label_editor.py, handed in by the tags controller: widgets open no dialogs)
+        self.ask_label = ask_label
         self.label_set: LabelSet | None = None
         self.run: TagRun | None = None
         self.thresholds: dict[str, float] = {}
@@ -254,10 +259,9 @@ class TagsPanel(QWidget):
             return
         old = next((lb for lb in self.label_set.labels if lb.name == name), None)
         if label is None:
-            dialog = LabelEditor(old, self.label_set.default_threshold, self)
-            if dialog.exec() != LabelEditor.DialogCode.Accepted:
+            label = self.ask_label(old, self.label_set.default_threshold, self) if self.ask_label else None
+            if label is None:
                 return
-            label = dialog.label()
         labels = [label if lb.name == name else lb for lb in self.label_set.labels]
         if old is None:
             labels.append(label)

@@ -1,17 +1,18 @@
 """The library view's catalog reads on their own thread: the timeline of a scope (every photo's id and day,
-~90 ms at 100k photos) and the rows of the photos a grid page paints (a primary-key read of 200 rows, ~2 ms).
-Requests carry the timeline's id; answers for a superseded timeline are dropped on both sides."""
+~90 ms at 100k photos) and the rows of the photos a grid page paints (a primary-key read of 200 rows, ~2 ms),
+on one lane (workers/lane.py). Requests carry the timeline's id; answers for a superseded timeline are dropped
+on both sides."""
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from photoclip.core.library import Library
 from photoclip.core.search import Filters
-from photoclip.gui.workers.known_errors import emit_failure
+from photoclip.gui.workers.lane import Lane
 
 
 @dataclass(frozen=True)
@@ -20,47 +21,18 @@ class BrowseRequest:
     filters: Filters = field(default_factory=Filters)
 
 
-class BrowseWorker(QObject):
-    timeline = Signal(object, object)  # BrowseRequest, Timeline
-    rows = Signal(int, int, list)  # timeline id, page number, [PhotoRow fields as a tuple]
-    failed = Signal(object, object)  # BrowseRequest, PhotoclipError
-    crashed = Signal(object, object)  # BrowseRequest, Exception
+#: the lane key of timeline reads: a newer one supersedes the one queued or running (and its page reads)
+TIMELINE = "timeline"
 
-    def __init__(self, library: Library) -> None:
-        super().__init__()
-        self._library = library
-        #: written by the GUI thread, read here; a plain int is safe under the GIL
-        self.latest_id = 0
 
-    @Slot(object)
-    def load(self, request: BrowseRequest) -> None:
-        if request.id != self.latest_id:
-            return  # superseded while it waited
-        try:
-            timeline = self._library.timeline(request.filters)
-        except Exception as exc:
-            emit_failure(request, exc, self.failed, self.crashed)
-        else:
-            self.timeline.emit(request, timeline)
-
-    @Slot(int, int, object)
-    def fetch(self, timeline_id: int, page: int, ids: list) -> None:
-        if timeline_id != self.latest_id:
-            return
-        try:
-            # plain tuples: a cache of thousands of rows the garbage collector need not walk (PhotoRow(*row))
-            rows = [tuple(vars(photo).values()) for photo in self._library.photos(ids)]
-        except Exception as exc:  # the grid keeps placeholders; the next paint asks again
-            emit_failure(BrowseRequest(timeline_id), exc, self.failed, self.crashed)
-            return
-        self.rows.emit(timeline_id, page, rows)
+def _rows(library: Library, ids: list) -> list[tuple]:
+    # plain tuples: a cache of thousands of rows the garbage collector need not walk (PhotoRow(*row))
+    return [tuple(vars(photo).values()) for photo in library.photos(ids)]
 
 
 class BrowseService(QObject):
     """GUI side: one timeline request at a time counts (the latest), row pages for it on demand."""
 
-    _submit = Signal(object)
-    _submit_fetch = Signal(int, int, object)
     timeline_ready = Signal(object, object)  # BrowseRequest, Timeline
     rows_ready = Signal(int, int, list)  # timeline id, page, [PhotoRow fields as a tuple]
     failed = Signal(object, object)
@@ -72,17 +44,7 @@ class BrowseService(QObject):
         self._ids = itertools.count(1)
         self._latest: BrowseRequest | None = None
         self._loading = False
-        self._thread = QThread()
-        self._thread.setObjectName("photoclip-browse")
-        self._worker = BrowseWorker(library)
-        self._worker.moveToThread(self._thread)
-        self._submit.connect(self._worker.load)
-        self._submit_fetch.connect(self._worker.fetch)
-        self._worker.timeline.connect(self._on_timeline)
-        self._worker.rows.connect(self._on_rows)
-        self._worker.failed.connect(self._on_failed)
-        self._worker.crashed.connect(self.crashed)
-        self._thread.start()
+        self._lane = Lane("browse", self)
 
     @property
     def latest(self) -> BrowseRequest | None:
@@ -97,12 +59,22 @@ class BrowseService(QObject):
         request = BrowseRequest(next(self._ids), filters)
         self._latest = request
         self._loading = True
-        self._worker.latest_id = request.id
-        self._submit.emit(request)
+        self._lane.submit("timeline", lambda: self.library.timeline(filters),
+                          lambda timeline: self._on_timeline(request, timeline), key=TIMELINE,
+                          on_failed=lambda error: self._on_failed(request, error),
+                          on_crash=lambda exc: self.crashed.emit(request, exc))
         return request
 
     def fetch(self, timeline_id: int, page: int, ids: list[int]) -> None:
-        self._submit_fetch.emit(timeline_id, page, ids)
+        """A page of rows of the timeline ``timeline_id``; skipped once another timeline was asked for. A failure
+        leaves the grid's placeholders (the next paint asks again)."""
+        def read() -> list[tuple] | None:
+            return _rows(self.library, ids) if self._lane.newest(TIMELINE) == timeline_id else None
+
+        request = BrowseRequest(timeline_id)
+        self._lane.submit("rows", read, lambda rows: self._on_rows(timeline_id, page, rows),
+                          on_failed=lambda error: self._on_failed(request, error),
+                          on_crash=lambda exc: self.crashed.emit(request, exc))
 
     def _is_current(self, request_id: int) -> bool:
         return self._latest is not None and request_id == self._latest.id
@@ -112,8 +84,8 @@ class BrowseService(QObject):
             self._loading = False
             self.timeline_ready.emit(request, timeline)
 
-    def _on_rows(self, timeline_id: int, page: int, rows: list) -> None:
-        if self._is_current(timeline_id):
+    def _on_rows(self, timeline_id: int, page: int, rows: list | None) -> None:
+        if rows is not None and self._is_current(timeline_id):
             self.rows_ready.emit(timeline_id, page, rows)
 
     def _on_failed(self, request: BrowseRequest, error: object) -> None:
@@ -122,6 +94,4 @@ class BrowseService(QObject):
             self.failed.emit(request, error)
 
     def shutdown(self, timeout_ms: int = 10_000) -> bool:
-        self._worker.latest_id = -1  # skip whatever is still queued
-        self._thread.quit()
-        return self._thread.wait(timeout_ms)
+        return self._lane.shutdown(timeout_ms)  # skips whatever is still queued

@@ -1,19 +1,23 @@
-"""The one long-lived indexing thread. It owns indexing (and so the catalog writer and, while indexing, the
-model); jobs queue on its event loop and run one after another; JobControl pauses, resumes and cancels."""
+"""The one long-lived indexing lane (workers/lane.py). It owns indexing (and so the catalog writer and, while
+indexing, the model); jobs queue on its event loop and run one after another; JobControl pauses, resumes and
+cancels. The app runs jobs in a child process instead (index_process.py) unless settings say otherwise."""
 
 from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from photoclip.core.control import JobControl
 from photoclip.core.index_process import run_job
 from photoclip.core.library import Library
 from photoclip.core.pipeline import IndexSummary
 from photoclip.gui.workers.known_errors import as_user_error
+from photoclip.gui.workers.lane import Lane
 
 _job_ids = itertools.count(1)
 
@@ -28,7 +32,7 @@ class IndexJob:
     id: int = field(default_factory=lambda: next(_job_ids))
     #: who asked: "app" (the user) or "watcher" (a file changed)
     origin: str = "app"
-    # written by the indexing thread, read by whoever waits on ``done`` (the watcher's thread)
+    # written by the indexing lane, read by whoever waits on ``done`` (the watcher's thread)
     started: bool = False
     summary: IndexSummary | None = None
     error: BaseException | None = None
@@ -37,46 +41,10 @@ class IndexJob:
     outcome: object = None
 
 
-class IndexWorker(QObject):
-    """Lives in the indexing QThread; ``run`` is only ever invoked through a queued signal."""
-
-    job_started = Signal(object)  # IndexJob
-    job_finished = Signal(object, dict)  # IndexJob, summary (empty for "remove" / skipped jobs)
-    job_failed = Signal(object, object)  # IndexJob, PhotoclipError
-    job_crashed = Signal(object, object)  # IndexJob, Exception (unexpected)
-
-    def __init__(self, library: Library) -> None:
-        super().__init__()
-        self._library = library
-
-    @Slot(object)
-    def run(self, job: IndexJob) -> None:
-        if job.control.cancelled:
-            job.summary = IndexSummary(cancelled=True)
-            job.done.set()
-            self.job_finished.emit(job, job.summary.as_dict())
-            return
-        job.started = True
-        self.job_started.emit(job)
-        try:
-            job.summary, job.outcome = run_job(self._library, job.kind, job.paths, job.control)
-        except Exception as exc:  # a bug must not kill the worker: report it, keep serving jobs
-            known = as_user_error(exc)
-            job.error = known if known is not None else exc
-            job.done.set()
-            if known is not None:
-                self.job_failed.emit(job, known)
-            else:
-                self.job_crashed.emit(job, exc)
-        else:
-            job.done.set()
-            self.job_finished.emit(job, job.summary.as_dict())
-
-
 class IndexingService(QObject):
     """GUI-side handle: queues jobs to the worker thread and applies pause / resume / cancel to them."""
 
-    _submit = Signal(object)
+    _began = Signal(object)  # IndexJob: emitted on the lane's thread as a job starts
     _from_other_thread = Signal(object)
     busy_changed = Signal(bool)
     job_started = Signal(object)
@@ -94,17 +62,10 @@ class IndexingService(QObject):
         self._start(library)
 
     def _start(self, library: Library) -> None:
-        """Start what runs the jobs: here a thread of this process (``ProcessIndexingService``: a process)."""
-        self._thread = QThread()
-        self._thread.setObjectName("photoclip-indexer")
-        self._worker = IndexWorker(library)
-        self._worker.moveToThread(self._thread)
-        self._submit.connect(self._worker.run)
-        self._worker.job_started.connect(self._on_started)
-        self._worker.job_finished.connect(self._on_finished)
-        self._worker.job_failed.connect(self._on_failed)
-        self._worker.job_crashed.connect(self._on_crashed)
-        self._thread.start()
+        """Start what runs the jobs: here a lane of this process (``ProcessIndexingService``: a process)."""
+        self._library = library
+        self._lane = Lane("indexer", self)
+        self._began.connect(self._on_started)
 
     # commands (GUI thread) -----------------------------------------------------------------------------
     def index(self, paths: list[str] | None = None) -> IndexJob:
@@ -167,8 +128,7 @@ class IndexingService(QObject):
         """Cancel and stop the thread; False if it is still busy (e.g. inside a model load) after the timeout."""
         self._closing = True
         self.cancel()
-        self._thread.quit()
-        return self._thread.wait(timeout_ms)
+        return self._lane.shutdown(timeout_ms)
 
     # worker callbacks (queued to the GUI thread) -----------------------------------------------------
     def _queue(self, job: IndexJob) -> IndexJob:
@@ -182,7 +142,32 @@ class IndexingService(QObject):
         return job
 
     def _send(self, job: IndexJob) -> None:
-        self._submit.emit(job)
+        # the lane hands back what to do with the outcome on the GUI thread (a job never raises out of _run)
+        self._lane.submit(f"index {job.kind}", lambda: self._run(job), lambda then: then(),
+                          on_crash=lambda exc: self._on_crashed(job, exc))
+
+    def _run(self, job: IndexJob) -> Callable[[], None]:
+        """On the lane's thread. ``job`` carries its outcome for a waiting thread (the watcher's), set before
+        ``done``; a bug must not kill the lane: it is reported and the next job runs."""
+        if job.control.cancelled:
+            job.summary = IndexSummary(cancelled=True)
+            job.done.set()
+            summary = job.summary.as_dict()
+            return partial(self._on_finished, job, summary)
+        job.started = True
+        self._began.emit(job)
+        try:
+            job.summary, job.outcome = run_job(self._library, job.kind, job.paths, job.control)
+        except Exception as exc:
+            known = as_user_error(exc)
+            job.error = known if known is not None else exc
+            job.done.set()
+            if known is not None:
+                return partial(self._on_failed, job, known)
+            return partial(self._on_crashed, job, exc)
+        job.done.set()
+        summary = job.summary.as_dict()
+        return partial(self._on_finished, job, summary)
 
     def _on_started(self, job: IndexJob) -> None:
         self.current = job

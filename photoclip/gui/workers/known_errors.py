@@ -1,28 +1,16 @@
-"""A worker's exception -> a banner (a problem the user can fix) or a crash report (a bug).
+"""An exception -> what the app says: a problem the user can fix (a banner, a dialog's line, a message box at
+start) or, for anything else, a bug (the crash report).
 
-Which is which is decided in one place for the CLI and the app: ``photoclip.core.errors.user_error_for``.
+Which is which is decided in one place for the CLI and the app, ``photoclip.core.errors.user_error_for``; every
+part of the GUI asks it through ``as_user_error`` here (the worker lanes, indexing, the dialogs, adding a
+folder, the start-up), so the app and the CLI never disagree on what an error means.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtCore import SignalInstance
-
-from photoclip.core.errors import DiskFullError, PhotoclipError, StoragePermissionError, user_error_for
-
-__all__ = ["DiskFullError", "StoragePermissionError", "as_user_error", "emit_failure"]
+from photoclip.core.errors import PhotoclipError, user_error_for
 
 
 def as_user_error(exc: BaseException) -> PhotoclipError | None:
+    """The typed error (message + hint) a user can act on, or None for a bug."""
     return user_error_for(exc)
-
-
-def emit_failure(request: Any, exc: BaseException, failed: SignalInstance, crashed: SignalInstance) -> None:
-    """A worker's request raised: a problem the user can fix goes to ``failed`` (a banner), anything else to
-    ``crashed`` (a crash report); both carry the request."""
-    known = as_user_error(exc)
-    if known is not None:
-        failed.emit(request, known)
-    else:
-        crashed.emit(request, exc)

@@ -1,22 +1,24 @@
-"""The query worker: text and photo->photo searches on their own thread, so the GUI never waits on the
-model lock. Requests carry an id; the worker skips requests already superseded and the service drops stale
-results, so fast typing never shows an older query's hits."""
+"""The query service: text and photo->photo searches on their own lane (workers/lane.py), so the GUI never
+waits on the model lock. A newer search supersedes the one queued or running (skipped, or its answer dropped),
+so fast typing never shows an older query's hits."""
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from photoclip.core.library import Library
 from photoclip.core.search import Filters
-from photoclip.gui.workers.known_errors import emit_failure
+from photoclip.gui.workers.lane import Lane
 
 DEBOUNCE_MS = 250
 #: results per page; scrolling to the end asks for more, up to MAX_RESULTS
 PAGE = 1000
 MAX_RESULTS = 100_000
+#: the lane key of searches: a newer one supersedes the one queued or running
+SEARCH = "search"
 
 
 @dataclass(frozen=True)
@@ -28,51 +30,28 @@ class QueryRequest:
     filters: Filters = field(default_factory=Filters)
 
 
-class QueryWorker(QObject):
-    results = Signal(object, object)  # QueryRequest, SearchResults (matches and the ranking)
-    cut = Signal(object, list)  # QueryRequest, [CutText]: terms longer than the model reads (before results)
-    failed = Signal(object, object)  # QueryRequest, PhotoclipError
-    crashed = Signal(object, object)  # QueryRequest, Exception
-    tags = Signal(int, list)  # photo id, [(tag, state, source)]
+def _search(library: Library, request: QueryRequest) -> tuple[list, object]:
+    """The request's results, and (for text) the terms longer than the model reads."""
+    if request.kind == "similar":
+        return [], library.similar_results(request.query, request.limit, request.filters)
+    results = library.search_results(request.query, request.limit, request.filters)
+    return library.cut_query_terms(request.query), results
 
-    def __init__(self, library: Library) -> None:
-        super().__init__()
-        self._library = library
-        #: written by the GUI thread, read here; a plain int is safe under the GIL
-        self.latest_id = 0
 
-    @Slot(object)
-    def run(self, request: QueryRequest) -> None:
-        if request.id != self.latest_id:
-            return  # superseded while it waited in the queue
-        try:
-            if request.kind == "similar":
-                results = self._library.similar_results(request.query, request.limit, request.filters)
-            else:
-                results = self._library.search_results(request.query, request.limit, request.filters)
-                self.cut.emit(request, self._library.cut_query_terms(request.query))
-        except Exception as exc:
-            emit_failure(request, exc, self.failed, self.crashed)
-        else:
-            self.results.emit(request, results)
+def _tags(library: Library, photo_id: int) -> list[tuple]:
+    """A photo's tags for the viewer (SQLite work: kept off the GUI thread, as the tagging API asks)."""
+    try:
+        from photoclip.core.tagging import Tagger
 
-    @Slot(int)
-    def run_tags(self, photo_id: int) -> None:
-        """A photo's tags for the viewer (SQLite work: kept off the GUI thread, as the tagging API asks)."""
-        try:
-            from photoclip.core.tagging import Tagger
-
-            rows = Tagger(self._library).tags_of(photo_id)
-        except Exception:  # tags are a detail of the viewer: never a dialog for them
-            rows = []
-        self.tags.emit(photo_id, [(r.tag, r.state, r.source) for r in rows if r.state != "rejected"])
+        rows = Tagger(library).tags_of(photo_id)
+    except Exception:  # tags are a detail of the viewer: never a dialog for them
+        rows = []
+    return [(r.tag, r.state, r.source) for r in rows if r.state != "rejected"]
 
 
 class QueryService(QObject):
     """GUI side: debounces typing, submits to the worker thread, emits only the latest request's results."""
 
-    _submit = Signal(object)
-    _submit_tags = Signal(int)
     tags_ready = Signal(int, list)  # photo id, [(tag, state, source)]
     started = Signal(object)  # QueryRequest
     cut = Signal(object, list)  # QueryRequest, [CutText]
@@ -97,18 +76,8 @@ class QueryService(QObject):
         self._filters_debounce.setSingleShot(True)
         self._filters_debounce.setInterval(DEBOUNCE_MS)
         self._filters_debounce.timeout.connect(self._rerun_filtered)
-        self._thread = QThread()
-        self._thread.setObjectName("photoclip-query")
-        self._worker = QueryWorker(library)
-        self._worker.moveToThread(self._thread)
-        self._submit.connect(self._worker.run)
-        self._submit_tags.connect(self._worker.run_tags)
-        self._worker.tags.connect(self.tags_ready)
-        self._worker.results.connect(self._on_results)
-        self._worker.cut.connect(self._on_cut)
-        self._worker.failed.connect(self._on_failed)
-        self._worker.crashed.connect(self._on_crashed)
-        self._thread.start()
+        self._library = library
+        self._lane = Lane("query", self)
 
     @property
     def latest(self) -> QueryRequest | None:
@@ -138,14 +107,15 @@ class QueryService(QObject):
             self._send(self._latest.kind, self._latest.query)
 
     def fetch_tags(self, photo_id: int) -> None:
-        self._submit_tags.emit(photo_id)
+        self._lane.submit("tags", lambda: _tags(self._library, photo_id),
+                          lambda rows: self.tags_ready.emit(photo_id, rows))
 
     def forget(self) -> None:
         """Another view took the grid (an album): no re-runs, and a late answer to the last query is dropped."""
         self._debounce.stop()
         self._filters_debounce.stop()
         self._latest = None
-        self._worker.latest_id = 0
+        self._lane.supersede(SEARCH)
 
     def repeat(self) -> None:
         """Run the latest query again (e.g. after indexing added photos), as many results as were loaded."""
@@ -166,7 +136,7 @@ class QueryService(QObject):
         text = self._pending_text.strip()
         if not text:
             self._latest = None
-            self._worker.latest_id = 0
+            self._lane.supersede(SEARCH)
             self.cleared.emit()
             return
         self._send("text", text)
@@ -174,31 +144,17 @@ class QueryService(QObject):
     def _send(self, kind: str, query: str, limit: int | None = None) -> None:
         request = QueryRequest(next(self._ids), kind, query, limit or self.limit, self.filters)
         self._latest = request
-        self._worker.latest_id = request.id
         self.started.emit(request)
-        self._submit.emit(request)
+        self._lane.submit(f"search {kind}", lambda: _search(self._library, request),
+                          lambda answer: self._on_results(request, *answer), key=SEARCH,
+                          on_failed=lambda error: self.failed.emit(request, error),
+                          on_crash=lambda exc: self.crashed.emit(request, exc))  # reported even when stale
 
-    def _is_current(self, request: QueryRequest) -> bool:
-        return self._latest is not None and request.id == self._latest.id
-
-    def _on_results(self, request: QueryRequest, results: object) -> None:
-        if self._is_current(request):
-            self.results.emit(request, results)
-
-    def _on_cut(self, request: QueryRequest, cut: list) -> None:
-        if self._is_current(request):
-            self.cut.emit(request, cut)
-
-    def _on_failed(self, request: QueryRequest, error: object) -> None:
-        if self._is_current(request):
-            self.failed.emit(request, error)
-
-    def _on_crashed(self, request: QueryRequest, error: object) -> None:
-        self.crashed.emit(request, error)  # a bug is worth reporting even when stale
+    def _on_results(self, request: QueryRequest, cut: list, results: object) -> None:
+        self.cut.emit(request, cut)
+        self.results.emit(request, results)
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
         self._debounce.stop()
         self._filters_debounce.stop()
-        self._worker.latest_id = -1  # skip whatever is still queued
-        self._thread.quit()
-        return self._thread.wait(timeout_ms)
+        return self._lane.shutdown(timeout_ms)

@@ -1,47 +1,25 @@
-"""Library status (counts per folder, failures) read on its own thread: at 100k photos the GROUP BY queries
+"""Library status (counts per folder, failures) read on its own lane: at 100k photos the GROUP BY queries
 take tens of milliseconds, too long for the GUI thread every 1.5 s while indexing. Requests coalesce: while
 one read runs, any number of new requests cause exactly one more."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from photoclip.core.library import Library
-
-
-class StatusWorker(QObject):
-    ready = Signal(object)  # LibraryStatus
-    failed = Signal(object)  # Exception
-
-    def __init__(self, library: Library) -> None:
-        super().__init__()
-        self._library = library
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            self.ready.emit(self._library.status())
-        except Exception as exc:  # e.g. the catalog went away: report, keep the last status on screen
-            self.failed.emit(exc)
+from photoclip.gui.workers.lane import Lane
 
 
 class StatusService(QObject):
-    _submit = Signal()
     ready = Signal(object)  # LibraryStatus
-    failed = Signal(object)
+    failed = Signal(object)  # Exception: e.g. the catalog went away (reported; the last status stays on screen)
 
     def __init__(self, library: Library, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._library = library
         self._in_flight = False
         self._dirty = False
-        self._thread = QThread()
-        self._thread.setObjectName("photoclip-status")
-        self._worker = StatusWorker(library)
-        self._worker.moveToThread(self._thread)
-        self._submit.connect(self._worker.run)
-        self._worker.ready.connect(self._on_ready)
-        self._worker.failed.connect(self._on_failed)
-        self._thread.start()
+        self._lane = Lane("status", self)
 
     @property
     def busy(self) -> bool:
@@ -52,7 +30,7 @@ class StatusService(QObject):
             self._dirty = True
             return
         self._in_flight = True
-        self._submit.emit()
+        self._lane.submit("status", self._library.status, self._on_ready, on_crash=self._on_failed)
 
     def _finish(self) -> None:
         self._in_flight = False
@@ -69,5 +47,4 @@ class StatusService(QObject):
         self._finish()
 
     def shutdown(self, timeout_ms: int = 10_000) -> bool:
-        self._thread.quit()
-        return self._thread.wait(timeout_ms)
+        return self._lane.shutdown(timeout_ms)
