@@ -6,13 +6,21 @@ dominant colours), so these pictures show the interface, not a real CLIP model's
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Offscreen Qt's default screen is 800 px wide: the window would be kept at that width (it fits itself to its
+# screen) and the grid's lower rows never painted. A 1600×1000 screen, as make_layout_screenshots does.
+if "QT_QPA_PLATFORM" not in os.environ:
+    _screen = os.path.join(tempfile.mkdtemp(prefix="photoclip-screen-"), "screen.json")
+    with open(_screen, "w") as _f:
+        json.dump({"screens": [{"name": "Screen", "x": 0, "y": 0, "width": 1600, "height": 1000,
+                                "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}, _f)
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_screen}"
 
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np

@@ -103,6 +103,9 @@ def test_clicking_a_folder_shows_just_it_and_typing_narrows_it(qtbot, opened, sh
     assert window.browse.names() == ["poppy.jpg", "sea.jpg"]
     assert window.result_label.text() == "2 photos in Phone"
     assert window.search_filters.filters().folder == str(shots / "Phone")
+    window.browse.page.grab()  # a later timeline's rows and thumbnails arrive too, not only the first one's
+    qtbot.waitUntil(lambda: window.browse.model.has_thumbnail(0) and window.browse.model.has_thumbnail(1),
+                    timeout=5000)
     assert not window.library_panel.all_button.isChecked()
 
     qtbot.keyClicks(window.search_box, "red")  # only this folder's photos are searched
@@ -120,6 +123,8 @@ def test_clicking_a_folder_shows_just_it_and_typing_narrows_it(qtbot, opened, sh
     wait_browse(qtbot, window, 9)
     assert window.search_filters.filters().folder is None
     assert window.result_label.text() == "9 photos"
+    window.browse.page.grab()
+    qtbot.waitUntil(lambda: window.browse.model.has_thumbnail(0), timeout=5000)
 
 
 def test_clicking_an_album_shows_it_and_a_search_looks_only_there(qtbot, opened, shots):

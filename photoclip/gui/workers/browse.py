@@ -69,7 +69,9 @@ class BrowseService(QObject):
         """A page of rows of the timeline ``timeline_id``; skipped once another timeline was asked for. A failure
         leaves the grid's placeholders (the next paint asks again)."""
         def read() -> list[tuple] | None:
-            return _rows(self.library, ids) if self._lane.newest(TIMELINE) == timeline_id else None
+            # the service's own request ids (the lane numbers every job, rows included, so its ids are others)
+            latest = self._latest
+            return _rows(self.library, ids) if latest is not None and latest.id == timeline_id else None
 
         request = BrowseRequest(timeline_id)
         self._lane.submit("rows", read, lambda rows: self._on_rows(timeline_id, page, rows),
