@@ -103,10 +103,6 @@ class Lane(QObject):
         if superseded is not None:
             self._pending.pop(superseded, None)
 
-    def newest(self, key: str) -> int | None:
-        """The id of the newest request with ``key`` (readable from the lane's thread)."""
-        return self._worker.latest.get(key)
-
     def _on_done(self, job: LaneJob, result: object) -> None:
         on_done, _ = self._pending.pop(job.id, (None, None))  # nothing left when superseded
         if on_done is not None:
