@@ -28,8 +28,8 @@ from benchmarks.tagging_speed import RandomTextEmbedder
 from photoclip.core.duplicates import DEFAULT_THRESHOLD
 from photoclip.core.embed.base import normalize_rows
 from photoclip.core.library import Library
+from photoclip.core.records import PhotoRecord
 from photoclip.core.settings import Settings
-from photoclip.core.store.catalog import PhotoRecord
 
 TOPICS = 300
 

@@ -88,7 +88,7 @@ def query_latency_ms(embedder: ClipEmbedder, n_vectors: int) -> tuple[float, flo
     of its text tower alone, the index load time, and p50 of the same queries run again (their text vectors
     remembered: the open search re-run while indexing, a filter changed)."""
     from photoclip.core.embed.query_cache import QueryVectors
-    from photoclip.core.store.catalog import PhotoRecord
+    from photoclip.core.records import PhotoRecord
 
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as tmp:

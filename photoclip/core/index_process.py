@@ -32,7 +32,7 @@ import numpy as np
 
 from photoclip.core.control import JobControl
 from photoclip.core.errors import user_error_for
-from photoclip.core.pipeline import IndexSummary
+from photoclip.core.records import IndexSummary
 from photoclip.core.settings import Settings
 
 log = logging.getLogger(__name__)

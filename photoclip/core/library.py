@@ -38,8 +38,9 @@ from photoclip.core.events import EventBus, IndexFinished, IndexWaiting, ModelLo
 from photoclip.core.fair_lock import FairLock
 from photoclip.core.imaging.thumbnails import ThumbnailCache
 from photoclip.core.job_lock import JobLock
-from photoclip.core.pipeline import Indexer, IndexSummary
+from photoclip.core.pipeline import Indexer
 from photoclip.core.reclaim import GRACE_DAYS, ReclaimReport, ReclaimResult
+from photoclip.core.records import FolderPlacement, FolderRow, IndexSummary, PhotoRow, SubfolderCount
 from photoclip.core.relevance import Relevance
 from photoclip.core.search import (
     CutText,
@@ -52,16 +53,7 @@ from photoclip.core.search import (
     query_terms,
 )
 from photoclip.core.settings import Settings
-from photoclip.core.store.catalog import (
-    WATCH_MODE_PREFIX,
-    BrowseScope,
-    Catalog,
-    FolderPlacement,
-    FolderRow,
-    PhotoRow,
-    SubfolderCount,
-    path_inside,
-)
+from photoclip.core.store.catalog import WATCH_MODE_PREFIX, BrowseScope, Catalog, path_inside
 from photoclip.core.store.db import Database
 
 if TYPE_CHECKING:

@@ -35,7 +35,7 @@ from photoclip.core.errors import (
 from photoclip.core.events import IndexProgress, ModelLoading, ScanFinished, WatchStatus, WatchWarning
 from photoclip.core.filenames import display
 from photoclip.core.library import Library, LibraryStatus
-from photoclip.core.store.catalog import FolderPlacement
+from photoclip.core.records import FolderPlacement
 from photoclip.formatting import count
 from photoclip.gui.bridge import EventBridge
 from photoclip.gui.browse_controller import BrowseController

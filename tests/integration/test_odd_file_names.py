@@ -16,8 +16,8 @@ import pytest
 
 from photoclip.core.events import FileFailed
 from photoclip.core.filenames import display, from_db, json_fields, readable, to_db
+from photoclip.core.records import PhotoRecord
 from photoclip.core.search import Filters
-from photoclip.core.store.catalog import PhotoRecord
 from tests.support.color_embedder import ColorEmbedder
 from tests.support.library_fixtures import write_photo
 from tests.support.odd_names import ODD_NAMES, exact, write_odd_photos

@@ -360,7 +360,7 @@ def test_reclaiming_is_refused_while_another_process_indexes(library):
 
 def test_a_reused_vector_reclaimed_mid_run_leaves_the_photo_for_the_next_run_not_indexed_without_one(
         library, photos, tmp_path):
-    from photoclip.core.store.catalog import PhotoRecord
+    from photoclip.core.records import PhotoRecord
 
     row = library.catalog.photo_by_path(str(photos / "red.png"))
     library.catalog.delete_photos([row.id])

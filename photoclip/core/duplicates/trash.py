@@ -24,7 +24,7 @@ from typing import Any
 from photoclip.core.duplicates.groups import DuplicatePhoto
 from photoclip.core.duplicates.store import DuplicateStore
 from photoclip.core.errors import DuplicatesError, SidecarSkipped, XmpError
-from photoclip.core.store.catalog import PhotoRow
+from photoclip.core.records import PhotoRow
 
 
 @dataclass(frozen=True)

@@ -37,13 +37,13 @@ from photoclip.core.errors import (
 )
 from photoclip.core.events import WatchStatus, WatchWarning
 from photoclip.core.library import Library
-from photoclip.core.pipeline import IndexSummary
+from photoclip.core.records import FolderRow, IndexSummary
 from photoclip.core.scan import inotify_health
 from photoclip.core.scan.availability import is_available, remember_if_mount, was_mount
 from photoclip.core.scan.queue import DELETE, RESCAN, UPSERT, Entry, WorkQueue
 from photoclip.core.scan.volumes import choose_mode
 from photoclip.core.scan.walker import SYSTEM_DIRS, is_photo_name
-from photoclip.core.store.catalog import WATCH_MODE_PREFIX, FolderRow, path_inside
+from photoclip.core.store.catalog import WATCH_MODE_PREFIX, path_inside
 
 DELETE_DIR = "delete_dir"
 #: errors that stop the watcher: nothing can be indexed until the user acts

@@ -18,67 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from photoclip.core.filenames import db_bytes, from_db, is_text, to_db
+from photoclip.core.records import FolderPlacement, FolderRow, PhotoRecord, PhotoRow, SubfolderCount
 from photoclip.core.store.db import PAGE_SIZE, Database
 
 SEARCHABLE = ("indexed", "offline")
 
 #: ids bound per SQL statement (SQLite allows 32,766 variables)
 _ID_CHUNK = 10_000
-
-
-@dataclass(frozen=True)
-class PhotoRow:
-    id: int
-    folder_id: int
-    path: str
-    size: int
-    mtime_ns: int
-    content_hash: str | None
-    width: int | None
-    height: int | None
-    taken_at: str | None
-    camera: str | None
-    status: str
-    error: str | None
-
-
-@dataclass(frozen=True)
-class FolderRow:
-    """A library root (roots never nest: see ``Catalog.place_folder``)."""
-
-    id: int
-    path: str
-    state: str
-    last_scan_at: float | None
-    #: a folder inside the root to scan alone (None: the whole root); set for a scan, never stored
-    scope: str | None = None
-
-
-@dataclass(frozen=True)
-class FolderPlacement:
-    """Where a folder added to the library landed. Roots never nest: a folder inside a root is already part
-    of it; a folder that holds roots becomes the root and takes them in as sub-folders."""
-
-    root: FolderRow
-    #: the folder asked for
-    path: str
-    #: "added": a new root; "known": already a root; "inside": inside ``root`` already (nothing added)
-    outcome: str
-    #: roots that became sub-folders of the new root (their photos, tags and albums kept, nothing re-embedded)
-    folded: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class SubfolderCount:
-    """A sub-folder that holds shown photos (at any depth), as the library panel lists it."""
-
-    path: str
-    #: shown photos (indexed or offline) in it and its sub-folders
-    photos: int
-    #: files that could not be indexed, in it and its sub-folders
-    failed: int
-    #: whether any of its photos lie deeper (it has sub-folders of its own to list)
-    has_subfolders: bool
 
 
 @dataclass(frozen=True)
@@ -94,27 +40,6 @@ class BrowseScope:
     @property
     def sql_args(self) -> tuple:
         return self.folder, self.date_from, self.date_to, self.photo_ids
-
-
-@dataclass(frozen=True)
-class PhotoRecord:
-    """What the pipeline learned about one file, written by ``Catalog.commit_batch``."""
-
-    folder_id: int
-    path: str
-    size: int
-    mtime_ns: int
-    content_hash: str | None
-    status: str  # indexed | failed
-    width: int | None = None
-    height: int | None = None
-    taken_at: str | None = None
-    camera: str | None = None
-    error: str | None = None
-    #: set for a content hash the catalog had no vector for (None: vector already stored)
-    vector: np.ndarray | None = None
-    #: id of an existing row this file replaces (a move or rename keeps the photo's id and tags)
-    replaces_id: int | None = None
 
 
 @dataclass

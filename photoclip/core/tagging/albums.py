@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 
 from photoclip.core.errors import AlbumError, QueryError
+from photoclip.core.records import AlbumRow
 from photoclip.core.search import compose, parse_query
 from photoclip.core.tagging.calibration import MIN_MARGIN
 from photoclip.core.tagging.labels import DEFAULT_THRESHOLD
 from photoclip.core.tagging.matrix_cache import product
 from photoclip.core.tagging.space import VectorSpace
-from photoclip.core.tagging.store import AlbumRow
 
 MANUAL, SMART = "manual", "smart"
 

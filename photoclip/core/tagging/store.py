@@ -12,43 +12,11 @@ from typing import Any
 import numpy as np
 
 from photoclip.core.filenames import from_db
+from photoclip.core.records import AlbumRow, PhotoTagRow, TagCount
 from photoclip.core.store.catalog import Catalog, _filter_sql
 
 ZERO_SHOT, USER = "zero-shot", "user"
 SUGGESTED, ACCEPTED, REJECTED = "suggested", "accepted", "rejected"
-
-
-@dataclass(frozen=True)
-class PhotoTagRow:
-    photo_id: int
-    path: str
-    tag: str
-    source: str
-    state: str
-    score: float | None
-    prompt: str | None
-    model_id: str | None
-
-
-@dataclass(frozen=True)
-class TagCount:
-    name: str
-    suggested: int
-    accepted: int  # zero-shot suggestions the user accepted
-    rejected: int
-    user: int  # tags the user typed
-
-
-@dataclass(frozen=True)
-class AlbumRow:
-    id: int
-    name: str
-    kind: str  # manual | smart
-    query: str | None
-    folder: str | None
-    date_from: str | None
-    date_to: str | None
-    threshold: float | None
 
 
 @dataclass(frozen=True)

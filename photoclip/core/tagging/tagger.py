@@ -11,18 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from photoclip.core.errors import AlbumError, LabelSetError, SidecarSkipped, SidecarsSkippedError, TaggingError
+from photoclip.core.records import PhotoTagRow, TagCount
 from photoclip.core.tagging import xmp
 from photoclip.core.tagging.labels import Label, LabelSet, load_preset, preset_names
 from photoclip.core.tagging.space import VectorSpace
-from photoclip.core.tagging.store import (
-    ACCEPTED,
-    REJECTED,
-    SUGGESTED,
-    USER,
-    ZERO_SHOT,
-    PhotoTagRow,
-    TagCount,
-)
+from photoclip.core.tagging.store import ACCEPTED, REJECTED, SUGGESTED, USER, ZERO_SHOT
 from photoclip.core.tagging.suggest import Suggestion, TagRun, score_label_set
 
 #: catalog meta keys of the per-library write-back setting

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 
 from photoclip.core.filenames import display
 from photoclip.core.library import LibraryStatus
-from photoclip.core.store.catalog import SubfolderCount, path_inside
+from photoclip.core.records import SubfolderCount
+from photoclip.core.store.catalog import path_inside
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 

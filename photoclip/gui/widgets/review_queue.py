@@ -31,9 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from photoclip.core.filenames import display
+from photoclip.core.records import PhotoRow, PhotoTagRow
 from photoclip.core.search import Hit
-from photoclip.core.store.catalog import PhotoRow
-from photoclip.core.tagging.store import PhotoTagRow
 from photoclip.formatting import count
 from photoclip.gui.models.blur import SensitiveBlur
 from photoclip.gui.widgets.thumb_strip import ThumbIcons

@@ -9,7 +9,7 @@ from pathlib import Path
 from photoclip.core.control import JobControl
 from photoclip.core.errors import PhotoclipError
 from photoclip.core.library import Library
-from photoclip.core.pipeline import IndexSummary
+from photoclip.core.records import IndexSummary
 from photoclip.gui.workers.indexing import IndexingService, IndexJob
 
 
