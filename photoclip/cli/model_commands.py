@@ -219,7 +219,7 @@ def _compare(args: argparse.Namespace, settings: Settings) -> int:
     trial = replace(settings, model=other, model_explicit=True)
     with open_library(trial, remember_model=False) as library:
         right = library.search(args.query, args.limit)
-        done, total = library.catalog.vector_coverage(library.model.model_id)
+        done, total = library.vector_coverage(library.model.model_id)
     if args.json:
         print(json.dumps({"query": args.query, current: [_hit(h) for h in left], other: [_hit(h) for h in right],
                           "compared_on": {"photos": done, "of": total}}, ensure_ascii=False))

@@ -67,7 +67,7 @@ from photoclip.gui.workers.indexing import IndexJob
 from photoclip.gui.workers.known_errors import as_user_error
 from photoclip.gui.workers.query import PAGE, QueryService
 from photoclip.gui.workers.status import StatusService
-from photoclip.gui.workers.watching import RoutedLibrary, WatchProblem
+from photoclip.gui.workers.watching import RoutedIndexing, WatchProblem
 
 if TYPE_CHECKING:
     from photoclip.core.scan.watcher import Watcher, WatchOptions
@@ -499,11 +499,11 @@ class MainWindow(QMainWindow):
     # watching ------------------------------------------------------------------------------------------
     def start_watching(self, options: WatchOptions | None = None) -> Watcher | None:
         """Keep every folder indexed as files arrive, change or go (the watcher also catches up at start)."""
-        from photoclip.core.scan.watcher import Watcher, WatchOptions  # watchdog: only when watching
+        from photoclip.core.scan.watcher import WatchOptions  # watchdog: only when watching
 
         if self.watcher is None and not self._closed:
             self._watch_options = options or WatchOptions()
-            self.watcher = Watcher(RoutedLibrary(self.library, self.indexing), options=self._watch_options)
+            self.watcher = self.library.watcher(options=self._watch_options, indexer=RoutedIndexing(self.indexing))
             self.watcher.start()
         return self.watcher
 

@@ -43,7 +43,8 @@ def photos(root):
 
 def open_counting(tmp_path) -> tuple[Library, CountingModel]:
     model = CountingModel()
-    return Library.open(make_settings(tmp_path), embedder=model), model
+    return Library.open(make_settings(tmp_path), embedder_factory=model, describe=model.describe,
+                        text_loader=model.load_text), model
 
 
 def test_an_unchanged_reindex_loads_no_model(tmp_path):
@@ -137,7 +138,7 @@ def test_the_first_photo_to_embed_loads_the_model_before_the_writer_lock(tmp_pat
 
     with Library.open(make_settings(tmp_path), embedder=ColorEmbedder()) as library:
         library.add_folder(folder)
-        indexer = Indexer(library.catalog, library.index, Lazy(), library.thumbnails, library.events,
+        indexer = Indexer(library._catalog, library.index, Lazy(), library.thumbnails, library.events,
                           batch_size=2, writer=writer)
         summary = indexer.run(library.folders())
     assert summary.embedded == 4

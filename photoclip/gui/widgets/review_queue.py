@@ -68,10 +68,7 @@ class QueueRow:
 
 def _pending(ctx: TagContext) -> list[QueueRow]:
     rows = ctx.tagger.pending()
-    photos: dict[int, PhotoRow] = {}
-    ids = sorted({r.photo_id for r in rows})
-    for start in range(0, len(ids), 500):  # SQLite caps the parameters of one query
-        photos.update((p.id, p) for p in ctx.library.catalog.photos_by_ids(ids[start:start + 500]))
+    photos: dict[int, PhotoRow] = {p.id: p for p in ctx.library.photos(sorted({r.photo_id for r in rows}))}
     return [QueueRow(r, getattr(photos.get(r.photo_id), "content_hash", None), photos.get(r.photo_id))
             for r in rows]
 
