@@ -47,12 +47,11 @@ from photoclip.core.scan.queue import DELETE, RESCAN, UPSERT, Entry, WorkQueue
 from photoclip.core.scan.volumes import choose_mode
 from photoclip.core.scan.walker import SYSTEM_DIRS, is_photo_name
 from photoclip.core.settings import Settings
-from photoclip.core.store.catalog import WATCH_MODE_PREFIX, path_inside
+from photoclip.core.store.catalog import path_inside
 
 DELETE_DIR = "delete_dir"
 #: errors that stop the watcher: nothing can be indexed until the user acts
 FATAL = (ModelNotAvailableError, ModelFormatError, CatalogError, ReadOnlyCatalogError)
-MODE_META_PREFIX = WATCH_MODE_PREFIX
 INSTANCES_FIX = "sudo sysctl fs.inotify.max_user_instances=1024"
 #: watchdog's event for lost events (a kernel queue overflow), by name: older watchdogs lack the class
 EVENTS_LOST = "events_lost"
