@@ -209,7 +209,7 @@ class Library:
         if embedder_factory is not None:
             factory: EmbedderFactory = embedder_factory
         elif embedder is not None:
-            factory = lambda _s, _b, e=embedder: e  # noqa: E731
+            factory = _given(embedder)
         else:
             hub = _FolderModel(catalog, remember_model)
             factory, describe, text_loader = hub.load, hub.describe, hub.load_text
@@ -956,6 +956,11 @@ class _FolderModel:
             spec = model_switch.library_model(settings, self._catalog)
             self.bus.emit(ModelLoading(spec, "ready", f"{embedder.backend} on {embedder.device}"))
         return embedder
+
+
+def _given(embedder: Embedder) -> EmbedderFactory:
+    """The factory of an embedder given as it is (a test's)."""
+    return lambda _settings, _bus: embedder
 
 
 def _scan_scopes(placements: list[FolderPlacement]) -> list[FolderRow]:

@@ -272,7 +272,7 @@ class Watcher:
         try:
             if self.options.startup_rescan:
                 self._set_state("scanning")
-                online = [f.path for f in self._folders.values() if f.online]
+                online: list[Path | str] = [f.path for f in self._folders.values() if f.online]
                 if online:
                     self._count(self._indexer.index_folders(online, self._control))
         finally:

@@ -43,7 +43,7 @@ class VectorSpace:
     thread-safe. What it needs of the library's model comes in as callables, so it never reaches into it."""
 
     def __init__(self, store: TagStore, *, stored_model_id: Callable[[], str | None],
-                 text_embedder: Callable[[], Embedder], model_lock: AbstractContextManager,
+                 text_embedder: Callable[[], Embedder], model_lock: AbstractContextManager[object],
                  cache_dir: Path | None = None) -> None:
         """``stored_model_id``: the model the stored vectors belong to (the loaded model's, else the catalog's),
         None when nothing is indexed; ``text_embedder``: what embeds prompts (loaded on the first call);
