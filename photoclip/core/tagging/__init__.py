@@ -1,6 +1,6 @@
 """Zero-shot tagging, the review queue, smart albums and XMP write-back, all from stored image vectors.
 
-Entry points: ``Tagger(library)`` and ``Albums(library)``; labels and label sets in ``labels``.
+Entry points: ``library.tags`` (a Tagger) and ``library.albums`` (Albums); labels and label sets in ``labels``.
 """
 
 from photoclip.core.tagging.albums import AlbumMember, Albums, threshold_keeping
