@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
         # window waited for them before it showed; the library view and folder list fill in when they arrive
         self.status_label.setText("Reading the library…")
         self.refresh_status()
-        if library.catalog.folders():  # a small query: the library view loads beside the status, not after it
+        if library.folders():  # a small query: the library view loads beside the status, not after it
             self.browse.show()
         self.search_box.setFocus()
 
