@@ -5,6 +5,7 @@ all import them from here rather than from the store that fills them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -144,5 +145,5 @@ class IndexSummary:
     decode_workers: int = 0
     model_threads: int = 0
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
