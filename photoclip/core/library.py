@@ -40,6 +40,7 @@ from photoclip.core.errors import (
 )
 from photoclip.core.events import EventBus, IndexFinished, IndexWaiting, ModelLoading, ModelSwitched
 from photoclip.core.fair_lock import FairLock
+from photoclip.core.filenames import path_inside
 from photoclip.core.imaging.thumbnails import ThumbnailCache
 from photoclip.core.job_lock import JobLock
 from photoclip.core.pipeline import Indexer
@@ -59,7 +60,7 @@ from photoclip.core.search import (
     query_terms,
 )
 from photoclip.core.settings import Settings
-from photoclip.core.store.catalog import WATCH_MODE_PREFIX, BrowseScope, Catalog, path_inside
+from photoclip.core.store.catalog import WATCH_MODE_PREFIX, BrowseScope, Catalog
 from photoclip.core.store.db import Database
 
 if TYPE_CHECKING:

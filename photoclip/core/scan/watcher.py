@@ -40,6 +40,7 @@ from photoclip.core.errors import (
     user_error_for,
 )
 from photoclip.core.events import EventBus, WatchStatus, WatchWarning
+from photoclip.core.filenames import path_inside
 from photoclip.core.records import FolderRow, IndexSummary
 from photoclip.core.scan import inotify_health
 from photoclip.core.scan.availability import is_available
@@ -47,7 +48,6 @@ from photoclip.core.scan.queue import DELETE, RESCAN, UPSERT, Entry, WorkQueue
 from photoclip.core.scan.volumes import choose_mode
 from photoclip.core.scan.walker import SYSTEM_DIRS, is_photo_name
 from photoclip.core.settings import Settings
-from photoclip.core.store.catalog import path_inside
 
 DELETE_DIR = "delete_dir"
 #: errors that stop the watcher: nothing can be indexed until the user acts

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from photoclip.core.filenames import db_bytes, from_db, is_text, to_db
+from photoclip.core.filenames import db_bytes, from_db, is_text, path_inside, separator, to_db
 from photoclip.core.records import FolderPlacement, FolderRow, PhotoRecord, PhotoRow, SubfolderCount
 from photoclip.core.store.db import PAGE_SIZE, Database
 
@@ -202,7 +202,7 @@ class Catalog:
         A skip scan of the path index, never a row per photo in Python: SQLite finds the first path of the next
         sub-folder, counts its range of the index (index only), and jumps past it; a million photos in 25
         sub-folders take 25 short steps (benchmarks/subfolder_counts.py: ~0.1 s for the root)."""
-        sep = _sep(folder)
+        sep = separator(folder)
         prefix = folder.rstrip("/\\") + sep
         failed_paths = [from_db(r[0]) for r in self.db.conn.execute(
             "SELECT path FROM photos WHERE status = 'failed'")] if failed is None else failed
@@ -230,7 +230,7 @@ class Catalog:
                 low = after if isinstance(low, str) else db_bytes(after)
 
     def _subfolder(self, path: str, failed: Iterable[str]) -> SubfolderCount:
-        sep = _sep(path)
+        sep = separator(path)
         inner = path + sep
         files = sum(self.db.conn.execute("SELECT COUNT(*) FROM photos WHERE path >= ? AND path < ?",
                                          (low, high)).fetchone()[0] for low, high in _ranges(inner))
@@ -244,7 +244,7 @@ class Catalog:
         if under is None:
             rows = self.db.conn.execute("SELECT * FROM photos WHERE folder_id = ?", (folder_id,)).fetchall()
         else:
-            prefix = db_bytes(under.rstrip("/\\") + _sep(under))
+            prefix = db_bytes(under.rstrip("/\\") + separator(under))
             rows = self.db.conn.execute(
                 "SELECT * FROM photos WHERE folder_id = ? AND substr(CAST(path AS BLOB), 1, ?) = ?",
                 (folder_id, len(prefix), prefix)).fetchall()
@@ -267,7 +267,7 @@ class Catalog:
         for folder, keep in ((under, True), *((f, False) for f in outside)):
             if folder is None:
                 continue
-            prefix = db_bytes(folder.rstrip("/\\") + _sep(folder))
+            prefix = db_bytes(folder.rstrip("/\\") + separator(folder))
             where.append(f"{'' if keep else 'NOT '}substr(CAST(p.path AS BLOB), 1, ?) = ?")
             args += [len(prefix), prefix]
         cursor = self.db.conn.execute(
@@ -310,7 +310,7 @@ class Catalog:
 
     def set_status_under(self, folder: str, old: str, new: str) -> int:
         """Photos inside ``folder`` (a share mounted inside a root) from status ``old`` to ``new``."""
-        prefix = db_bytes(folder.rstrip("/\\") + _sep(folder))
+        prefix = db_bytes(folder.rstrip("/\\") + separator(folder))
         with self.transaction() as db:
             return db.execute("UPDATE photos SET status = ? WHERE status = ? AND substr(CAST(path AS BLOB), 1, ?) = ?",
                               (new, old, len(prefix), prefix)).rowcount
@@ -895,7 +895,7 @@ class Catalog:
 
     def photo_paths_under(self, folder: str) -> list[str]:
         """Paths of the photos inside a folder (any depth): what a deleted or moved-away folder held."""
-        prefix = db_bytes(folder.rstrip("/\\") + _sep(folder))  # bytes: BLOB-stored paths match too
+        prefix = db_bytes(folder.rstrip("/\\") + separator(folder))  # bytes: BLOB-stored paths match too
         rows = self.db.conn.execute(
             "SELECT path FROM photos WHERE substr(CAST(path AS BLOB), 1, ?) = ?", (len(prefix), prefix)
         ).fetchall()
@@ -909,11 +909,6 @@ def _ranges(prefix: str) -> list[tuple[str | bytes, str | bytes]]:
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
     as_bytes = (db_bytes(prefix), db_bytes(upper))
     return [(prefix, upper), as_bytes] if is_text(prefix) else [as_bytes]
-
-
-def path_inside(path: str, folder: str) -> bool:
-    """Whether ``path`` lies inside ``folder`` (at any depth; not the folder itself)."""
-    return path != folder and path.startswith(folder.rstrip("/\\") + _sep(folder))
 
 
 #: catalog meta key of a folder's watch mode override ("auto", "native", "poll"; core/scan/watcher.py)
@@ -967,7 +962,7 @@ def _filter_sql(folder: str | None, date_from: str | None, date_to: str | None,
     args: list = []
     if folder:
         prefix = folder.rstrip("/\\")
-        under = db_bytes(prefix + _sep(prefix))  # bytes: a path stored as a BLOB matches too (filenames.py)
+        under = db_bytes(prefix + separator(prefix))  # bytes: a path stored as a BLOB matches too (filenames.py)
         clauses.append("(p.path = ? OR substr(CAST(p.path AS BLOB), 1, ?) = ?)")
         args += [to_db(prefix), len(under), under]
     if date_from:
@@ -991,7 +986,7 @@ def _scope_sql(scope: BrowseScope) -> tuple[str, list]:
     args: list = []
     if scope.folder:
         prefix = scope.folder.rstrip("/\\")
-        ranges = _ranges(prefix + _sep(prefix))
+        ranges = _ranges(prefix + separator(prefix))
         clauses.append("(" + " OR ".join(["p.path = ?", *["(p.path >= ? AND p.path < ?)"] * len(ranges)]) + ")")
         args += [to_db(prefix), *(bound for pair in ranges for bound in pair)]
     if scope.date_from:
@@ -1016,10 +1011,6 @@ def effective_date(photo: PhotoRow) -> str:
     if photo.taken_at:
         return photo.taken_at
     return datetime.fromtimestamp(photo.mtime_ns / 1e9).strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def _sep(path: str) -> str:
-    return "\\" if ("\\" in path and "/" not in path) else "/"
 
 
 #: A rewrite with larger pages grows each table and index to at least one 16 KiB page (~0.4 MB in all), so it

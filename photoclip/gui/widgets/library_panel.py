@@ -22,10 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoclip.core.filenames import display
+from photoclip.core.filenames import display, path_inside
 from photoclip.core.library import LibraryStatus
 from photoclip.core.records import SubfolderCount
-from photoclip.core.store.catalog import path_inside
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 
