@@ -5,9 +5,9 @@ it only when a photo needs embedding (its identity comes from its folder: ``embe
 text query loads only the text tower where that can be had alone (``text_embedder``). Tests inject an
 embedder, a factory (with ``describe`` to tell its model without loading it), or an embedder's importable name.
 
-It is the one door into the core: tagging (``tags``), albums (``albums``) and the watcher (``watcher``) are
-objects it owns and hands out; its catalog, model lock and job lock stay private. What the watcher needs of
-it is ``scan/watcher.WatchedLibrary``.
+It is the one door into the core: tagging (``tags``), albums (``albums``), the models it can use (``models``)
+and the watcher (``watcher``) are objects it owns and hands out; its catalog, model lock and job lock stay
+private. What the watcher needs of it is ``scan/watcher.WatchedLibrary``.
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ from photoclip.core.store.db import Database
 
 if TYPE_CHECKING:
     from photoclip.core.duplicates import Candidates, KeepChoice, TrashResult
+    from photoclip.core.models import Models
     from photoclip.core.scan.watcher import IndexRunner, Watcher, WatchOptions
     from photoclip.core.tagging.albums import Albums
     from photoclip.core.tagging.space import VectorSpace
@@ -229,7 +230,7 @@ class Library:
         """The catalog can be searched but not changed (a read-only disk or folder)."""
         return self._catalog.db.read_only
 
-    # tagging, albums, watching -------------------------------------------------------------------------
+    # tagging, albums, models, watching -----------------------------------------------------------------
     @property
     def tags(self) -> Tagger:
         """Zero-shot tagging, the review queue, the user's tags, label sets and XMP write-back
@@ -244,6 +245,14 @@ class Library:
         from photoclip.core.tagging.albums import Albums
 
         return Albums(self._tag_space())
+
+    @property
+    def models(self) -> Models:
+        """The models this library can use: the catalog, which are on this computer, the one recommended for
+        it, how fast each ran here (core/models.py)."""
+        from photoclip.core.models import Models
+
+        return Models(self.settings, lambda: self.model_spec, self.switch_progress)
 
     def _tag_space(self) -> VectorSpace:
         """The one vector space of this library's tagging and albums: its caches live as long as the library."""
