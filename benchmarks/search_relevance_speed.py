@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+from photoclip.core import calibration
 from photoclip.core.embed.base import normalize_rows
 from photoclip.core.library import Library
 from photoclip.core.settings import Settings
-from photoclip.core.tagging import calibration
 
 DIM = 512
 

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -451,6 +452,18 @@ class Catalog:
             args = (model_id, up_to_id)
         count, max_id = self.db.conn.execute(sql, args).fetchone()
         return count, max_id
+
+    def library_signature(self, model_id: str) -> tuple[Any, ...]:
+        """Changes whenever a vector is added or a photo is indexed, moved or removed: the cache key of the
+        library's vector matrix, its calibration and search's library sample."""
+        emb = self.db.conn.execute(
+            "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM embeddings WHERE model_id = ?", (model_id,)
+        ).fetchone()
+        photos = self.db.conn.execute(
+            """SELECT COUNT(*), COALESCE(MAX(id), 0), COALESCE(MAX(updated_at), 0),
+                      SUM(status IN ('indexed', 'offline')) FROM photos"""
+        ).fetchone()
+        return (model_id, *emb, *photos)
 
     def embedding_ids(self, model_id: str, up_to_id: int) -> np.ndarray:
         """Ids of a model's embeddings up to ``up_to_id``, sorted (what an index file may hold)."""

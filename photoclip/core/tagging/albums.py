@@ -16,12 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from photoclip.core.calibration import DEFAULT_THRESHOLD, MIN_MARGIN
 from photoclip.core.errors import AlbumError, QueryError
+from photoclip.core.matrix_blocks import product
 from photoclip.core.records import AlbumRow
 from photoclip.core.search import compose, parse_query
-from photoclip.core.tagging.calibration import MIN_MARGIN
-from photoclip.core.tagging.labels import DEFAULT_THRESHOLD
-from photoclip.core.tagging.matrix_cache import product
 from photoclip.core.tagging.space import VectorSpace
 
 MANUAL, SMART = "manual", "smart"

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from photoclip.core import calibration
 from photoclip.core.embed.base import Embedder, normalize_rows
 from photoclip.core.errors import StorageError, TaggingError, user_error_for
-from photoclip.core.tagging import calibration
 from photoclip.core.tagging.labels import BACKGROUND_PROMPTS
 from photoclip.core.tagging.matrix_cache import MatrixCache
 from photoclip.core.tagging.store import ScopeRows, TagStore
@@ -111,7 +111,7 @@ class VectorSpace:
     def library_vectors(self, model_id: str | None = None) -> LibraryVectors:
         model_id = model_id or self.model_id()
         with self._lock:
-            signature = self.store.library_signature(model_id)
+            signature = self.store.catalog.library_signature(model_id)
             if self._vectors is None or self._vectors.signature != signature:
                 everything = self.store.scope(model_id)
                 cache = self._matrices.get(model_id)

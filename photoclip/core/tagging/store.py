@@ -55,18 +55,6 @@ class TagStore:
             np.fromiter((r[2] for r in rows), np.int64, len(rows)),
         )
 
-    def library_signature(self, model_id: str) -> tuple[Any, ...]:
-        """Changes whenever a vector is added or a photo is indexed, moved or removed: the cache key of the
-        library's vector matrix and calibration."""
-        emb = self._conn.execute(
-            "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM embeddings WHERE model_id = ?", (model_id,)
-        ).fetchone()
-        photos = self._conn.execute(
-            """SELECT COUNT(*), COALESCE(MAX(id), 0), COALESCE(MAX(updated_at), 0),
-                      SUM(status IN ('indexed', 'offline')) FROM photos"""
-        ).fetchone()
-        return (model_id, *emb, *photos)
-
     def embedding_hashes(self, model_id: str, ids: list[int]) -> dict[int, str]:
         """Content hash behind each of the given embedding ids (at most a few hundred)."""
         if not ids:
