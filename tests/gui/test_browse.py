@@ -128,7 +128,7 @@ def test_clicking_a_folder_shows_just_it_and_typing_narrows_it(qtbot, opened, sh
 
 def test_clicking_an_album_shows_it_and_a_search_looks_only_there(qtbot, opened, shots):
     window = opened
-    ids = [window.library._catalog.photo_by_path(str(shots / f)).id for f in ("Pictures/lake.jpg",
+    ids = [window.library.photo_at(shots / f).id for f in ("Pictures/lake.jpg",
                                                                               "Pictures/sunset.jpg",
                                                                               "Phone/sea.jpg")]
     window.library.albums.create_manual("Water", ids)

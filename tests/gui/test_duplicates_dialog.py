@@ -105,7 +105,7 @@ def test_the_slider_and_the_rule_change_groups_and_keepers_and_a_pick_stays(qtbo
 def test_nothing_moves_until_the_user_confirms_then_the_others_go_to_the_trash(
         qtbot, indexed_window, library, burst_photos, trash_dir):  # noqa: F811
     beach = {p.name: p for p in (burst_photos / "beach").iterdir()}
-    resized = library._catalog.photo_by_path(str(beach["beach-resized.jpg"]))
+    resized = library.photo_at(beach["beach-resized.jpg"])
     library.tags.add_tags([resized.id], ["Holiday"])
     library.albums.create_manual("Summer", [resized.id])
     dialog = open_dialog(qtbot, indexed_window)
@@ -132,7 +132,7 @@ def test_nothing_moves_until_the_user_confirms_then_the_others_go_to_the_trash(
     assert sorted(p.name for p in burst_photos.rglob("*.*")) == [
         "beach-original.jpg", "forest copy.png", "forest.png", "market-cropped.jpg", "market-original.jpg"]
     assert dialog.status.text().startswith("Moved 2 photos to the trash; keepers got 1 tag and 1 album.")
-    keeper = library._catalog.photo_by_path(str(beach["beach-original.jpg"]))
+    keeper = library.photo_at(beach["beach-original.jpg"])
     assert library.tags.store.accepted_names(keeper.id) == ["Holiday"]
     assert [m.path for m in library.albums.members("Summer")] == [keeper.path]
     assert sorted(group_names(dialog), key=sorted) == [{"forest.png", "forest copy.png"},  # looked again

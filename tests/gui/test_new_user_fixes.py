@@ -31,8 +31,8 @@ def test_turning_xmp_write_back_on_writes_the_tags_accepted_before(qtbot, indexe
 
     window = indexed
     tagger = window.library.tags
-    red = window.library._catalog.photo_by_path(str(photos / "red.jpg"))
-    blue = window.library._catalog.photo_by_path(str(photos / "blue.jpg"))
+    red = window.library.photo_at(photos / "red.jpg")
+    blue = window.library.photo_at(photos / "blue.jpg")
     tagger.add_tags([red.id], ["Trips|Rome"])  # while write-back was off: no sidecar
     tagger.add_tags([blue.id], ["Sea"])
     assert not tagger.xmp_enabled and not (photos / "red.jpg.xmp").exists()

@@ -54,7 +54,7 @@ def test_only_the_latest_query_shows(qtbot, indexed, photos):
 def test_viewer_opens_on_double_click_with_details(qtbot, indexed, photos):
     window = indexed
 
-    yellow = window.library._catalog.photo_by_path(str(photos / "yellow.jpg"))
+    yellow = window.library.photo_at(photos / "yellow.jpg")
     window.library.tags.add_tags([yellow.id], ["Trips|Rome"])
     window.query.search_text("yellow")
     qtbot.waitUntil(lambda: first_path(window) == str(photos / "yellow.jpg"), timeout=5000)

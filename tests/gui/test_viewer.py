@@ -139,7 +139,7 @@ def test_zoom_keys_wheel_and_full_resolution(qtbot, window, photos):
 def test_tags_are_chips_removed_with_their_cross(qtbot, indexed, photos):
     window = indexed
     tagger = window.library.tags
-    red = window.library._catalog.photo_by_path(str(photos / "red.jpg"))
+    red = window.library.photo_at(photos / "red.jpg")
     tagger.add_tags([red.id], ["Trips|Rome", "Bob"])
     run = tagger.run(["red"])
     tagger.save_run(run)

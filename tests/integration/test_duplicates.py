@@ -125,13 +125,13 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
 
 def test_finding_and_choosing_keepers_moves_deletes_and_forgets_nothing(library, bursts, trash_dir):  # noqa: F811
     folder, _ = bursts
-    before, rows = snapshot(folder), library._catalog.status_counts()
+    before, rows = snapshot(folder), library.status().counts
     groups = library.find_duplicates().groups(0.85)
     sharpness = Sharpness(library.thumbnails)
     for group in groups:
         for rule in ("largest", "sharpest", "oldest"):
             group.keeper(rule, sharpness)
-    assert snapshot(folder) == before and library._catalog.status_counts() == rows
+    assert snapshot(folder) == before and library.status().counts == rows
     assert not trash_dir.exists()
 
 
@@ -187,7 +187,7 @@ def test_a_photo_back_from_the_trash_is_found_again_without_embedding(library, b
     embedded = library.embedder.images_embedded
     library.index_folders()
     assert library.embedder.images_embedded == embedded  # its vector waited out the grace period
-    assert library._catalog.photo_by_path(str(restored)) is not None
+    assert library.photo_at(restored) is not None
 
 
 def test_nothing_is_moved_when_the_keeper_is_gone_or_a_copy_changed_since(library, bursts, trash_dir):  # noqa: F811
@@ -218,7 +218,7 @@ def test_a_photo_the_trash_refuses_stays_with_the_reason(library, bursts, trash_
     result = library.trash_duplicates([KeepChoice(keeper, tuple(group.others(keeper)))])
     assert result.trashed == [] and locked.exists()
     assert all(reason.startswith("could not be moved to the trash") for _, reason in result.skipped)
-    assert library._catalog.photo_by_path(str(locked)) is not None
+    assert library.photo_at(locked) is not None
 
 
 def test_nothing_indexed_is_a_clear_error(tmp_path):

@@ -171,7 +171,7 @@ def test_an_index_file_that_disagrees_with_the_catalog_is_repaired_on_open(index
         else:  # the catalog lost 6 photos and their vectors after the file was saved
             gone = sorted(root.iterdir())[:6]
             for path in gone:
-                digest = lib._catalog.photo_by_path(str(path)).content_hash
+                digest = lib.photo_at(path).content_hash
                 with lib._catalog.transaction() as db:
                     db.execute("DELETE FROM photos WHERE content_hash = ?", (digest,))
                     db.execute("DELETE FROM embeddings WHERE content_hash = ?", (digest,))

@@ -75,7 +75,7 @@ def test_a_paused_switch_keeps_the_old_model_answering_and_resumes_without_re_em
         worker = threading.Thread(target=lambda: result.setdefault("outcome", lib.switch_model("v2", control)))
         worker.start()
         new.allow(6)
-        wait_for(lambda: lib._catalog.vector_coverage("test/colors@v2")[0] >= 4)  # one batch committed
+        wait_for(lambda: lib.vector_coverage("test/colors@v2")[0] >= 4)  # one batch committed
         control.cancel()  # what Ctrl-C or the app's Pause does
         new.allow(1000)
         worker.join(60)
@@ -132,7 +132,7 @@ def test_photos_added_during_the_switch_get_the_new_models_vector(tmp_path, phot
         new.allow(1000)
         worker.join(60)
         assert lib.embedder is new
-        assert lib._catalog.vector_coverage("test/colors@v2") == (len(COLOURS) * 2 + 1, len(COLOURS) * 2 + 1)
+        assert lib.vector_coverage("test/colors@v2") == (len(COLOURS) * 2 + 1, len(COLOURS) * 2 + 1)
 
 
 def test_cancelling_a_switch_keeps_the_current_model(tmp_path, photos):

@@ -71,7 +71,7 @@ def test_adding_a_parent_folds_the_roots_inside_it_keeping_tags_albums_and_vecto
     embedder = ColorEmbedder()
     with open_library(tmp_path, embedder) as library:
         library.index_folders([trip, cats])
-        beach = library._catalog.photo_by_path(str(trip / "beach.jpg"))
+        beach = library.photo_at(trip / "beach.jpg")
         library.tags.add_tags([beach.id], ["Holiday"])
         library.albums.create_manual("Best", [beach.id])
         library._catalog.set_meta(f"watch_mode:{cats}", "poll")  # the user polls the Cats folder
@@ -85,7 +85,7 @@ def test_adding_a_parent_folds_the_roots_inside_it_keeping_tags_albums_and_vecto
         assert [f.path for f in library.folders()] == [str(photos)]
         assert embedder.images_embedded == embedded + 1  # top.jpg only: the folded photos keep their vectors
         assert (summary.added, summary.removed, summary.moved) == (1, 0, 0)
-        kept = library._catalog.photo_by_path(str(trip / "beach.jpg"))
+        kept = library.photo_at(trip / "beach.jpg")
         assert kept.id == beach.id and kept.folder_id == placement.root.id
         assert [t.tag for t in library.tags.tags_of(beach.id) if t.state == "accepted"] == ["Holiday"]
         assert library.albums.photo_ids("Best") == {beach.id}
@@ -148,7 +148,7 @@ def test_sub_folder_counts_keep_names_that_are_not_utf8(tmp_path):
         assert sorted(f.path for f in found) == sorted([str(odd), str(photos / "Koln")])
         assert [f.photos for f in found] == [1, 1]
         ids = {p.photo.id for p in library.browse(Filters(folder=str(odd))).photos}
-        assert ids == {library._catalog.photo_by_path(str(odd / "dom.jpg")).id}
+        assert ids == {library.photo_at(odd / "dom.jpg").id}
 
 
 def test_a_watcher_asked_for_a_sub_folder_watches_its_root_once(tmp_path):
@@ -160,7 +160,7 @@ def test_a_watcher_asked_for_a_sub_folder_watches_its_root_once(tmp_path):
             assert wait_for(lambda: watcher.status().state == "watching" and watcher.status().watched
                             + watcher.status().polled == 1)
             write_photo(photos / "Cats" / "kitten.jpg", "white")  # elsewhere in the root: watched too
-            assert wait_for(lambda: library._catalog.photo_by_path(str(photos / "Cats" / "kitten.jpg")) is not None)
+            assert wait_for(lambda: library.photo_at(photos / "Cats" / "kitten.jpg") is not None)
         assert [f.path for f in library.folders()] == [str(photos)]
         assert watcher.error is None
 

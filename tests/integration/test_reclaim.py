@@ -362,13 +362,13 @@ def test_a_reused_vector_reclaimed_mid_run_leaves_the_photo_for_the_next_run_not
         library, photos, tmp_path):
     from photoclip.core.records import PhotoRecord
 
-    row = library._catalog.photo_by_path(str(photos / "red.png"))
+    row = library.photo_at(photos / "red.png")
     library._catalog.delete_photos([row.id])
     library._catalog.delete_orphans(time.time() + 1, 100, [ColorEmbedder.model_id])
     # an index run that saw the hash as known before the delete commits the reuse afterwards
     record = PhotoRecord(row.folder_id, row.path, row.size, row.mtime_ns, row.content_hash, "indexed")
     library._catalog.commit_batch(ColorEmbedder.model_id, [record])
-    assert library._catalog.photo_by_path(row.path) is None
+    assert library.photo_at(row.path) is None
     assert library.index_folders().embedded == 1  # the next run embeds it again
 
 

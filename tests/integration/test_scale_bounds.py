@@ -71,7 +71,7 @@ def test_the_rescan_from_compact_arrays_plans_what_the_full_reconcile_planned(tm
         os.utime(photos / "sub1" / "p01.jpg", ns=(stamp, stamp))  # touched only
         (photos / "sub2" / "p02.jpg").unlink()  # gone
         write_photo(photos / "sub2" / "new.jpg", "red")  # new
-        folder = library._catalog.folders()[0]
+        folder = library.folders()[0]
         new = library._indexer().plan([folder], IndexSummary())
         old = old_plan(library, folder)
         assert summary_of(new) == summary_of(old)
@@ -85,13 +85,13 @@ def test_an_unchanged_rescan_opens_neither_the_model_nor_the_search_index(tmp_pa
     index_file.write_bytes(b"not an index")  # opening it would rebuild it and save a real one
     factory = CountingFactory()
     finished = []
-    with Library.open(make_settings(tmp_path), embedder=factory) as library:
+    with Library.open(make_settings(tmp_path), embedder_factory=factory, describe=factory.describe) as library:
         library.events.subscribe(lambda e: finished.append(e) if isinstance(e, IndexFinished) else None)
         summary = library.index_folders([photos])
     assert (summary.unchanged, summary.embedded, summary.removed) == (12, 0, 0) and len(finished) == 1
     assert factory.loads == 0
     assert index_file.read_bytes() == b"not an index"  # never opened, so never rebuilt
-    with Library.open(make_settings(tmp_path), embedder=factory) as library:
+    with Library.open(make_settings(tmp_path), embedder_factory=factory, describe=factory.describe) as library:
         (photos / "sub0" / "p03.jpg").unlink()  # a removal alone: still nothing to embed
         assert library.index_folders([photos]).removed == 1
         assert index_file.read_bytes() == b"not an index"
@@ -207,7 +207,7 @@ def test_catalog_rows_sharing_a_path_key_are_not_taken_for_missing(tmp_path):
     library, photos = library_of(tmp_path, count=4)
     with library:
         (photos / "sub0" / "p03.jpg").unlink()
-        folder = library._catalog.folders()[0]
+        folder = library.folders()[0]
         ids, keys, sizes, mtimes, current = library._catalog.folder_fingerprints(folder.id, ColorEmbedder.model_id)
         keys[:] = 42
         walked = [FileEntry(Colliding(e.path), e.size, e.mtime_ns) for e in walk(Path(folder.path))]

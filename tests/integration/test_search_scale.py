@@ -58,7 +58,7 @@ def build(root: Path, photos: int, dim: int, seed: int = 0) -> tuple[Library, di
         library._catalog.commit_batch(library.embedder.model_id, [
             PhotoRecord(folder.id, paths[i], 1000, 1, f"{i:032x}", "indexed", 10, 10, dates[i], None,
                         vector=vectors[i]) for i in range(start, min(start + 5000, photos))])
-    ids = {p.path: p.id for p in library._catalog.photos_by_ids(range(1, photos + 1))}
+    ids = {p.path: p.id for p in library.photos(range(1, photos + 1))}
     return library, {"vectors": vectors, "paths": np.array(paths, object), "dates": np.array(dates),
                      "photo_ids": np.array([ids[p] for p in paths])}
 
@@ -193,7 +193,7 @@ def test_a_photo_written_into_a_searched_scope_is_found_by_the_next_query(tmp_pa
         scope = Filters(folder=f"{ROOT}/trip")
         first = library.search_results("x", 5, scope)  # reads the scope
         assert library.search_results("x", 5, scope).ranking == first.ranking  # from the kept scope
-        folder = library._catalog.folders()[0]
+        folder = library.folders()[0]
         new = f"{ROOT}/trip/new.jpg"
         library._catalog.commit_batch(library.embedder.model_id, [PhotoRecord(
             folder.id, new, 1000, 1, "f" * 32, "indexed", 10, 10, "2020-05-05T10:00:00", None, vector=query)])

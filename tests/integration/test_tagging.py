@@ -147,7 +147,7 @@ def test_review_queue_accept_reject_persist(fresh):
     tagger.suggest(COLOURS)
     pending = {(r.tag, r.path.rsplit("/", 1)[1]) for r in tagger.pending()}
     assert ("red", "snow-red-hat.png") in pending and len(pending) == 8
-    hat = fresh._catalog.photo_by_path(str(fresh.photos_root / "b" / "snow-red-hat.png"))
+    hat = fresh.photo_at(fresh.photos_root / "b" / "snow-red-hat.png")
     assert tagger.reject([hat.id], "red") == 1
     assert tagger.accept_all("red") == 2  # the two left
     assert {r.path.rsplit("/", 1)[1] for r in tagger.photos_with("red")} == {"red.jpg", "mostly-red.png"}
@@ -180,7 +180,7 @@ def test_bulk_accept_above_a_score(fresh):
 
 def test_user_tags_are_kept_apart_from_model_tags(fresh):
     tagger = fresh.tags
-    red = fresh._catalog.photo_by_path(str(fresh.photos_root / "a" / "red.jpg"))
+    red = fresh.photo_at(fresh.photos_root / "a" / "red.jpg")
     tagger.suggest(["red"])
     tagger.add_tags([red.id], ["red", "Trips|Rome"])
     rows = {(r.tag, r.source, r.state) for r in tagger.tags_of(red.id)}
@@ -246,9 +246,9 @@ def test_sensitive_sets_mark_photos_to_blur(fresh):
     assert "Private|Red" in tagger.sensitive_tags()
     assert {"Sensitive|Nudity"} <= tagger.sensitive_tags()  # the shipped preset
     tagger.suggest(private)
-    blurred = {p.path.rsplit("/", 1)[1] for p in fresh._catalog.photos_by_ids(tagger.photos_to_blur())}
+    blurred = {p.path.rsplit("/", 1)[1] for p in fresh.photos(sorted(tagger.photos_to_blur()))}
     assert blurred == {"red.jpg", "mostly-red.png"}
-    red = fresh._catalog.photo_by_path(str(fresh.photos_root / "a" / "red.jpg"))
+    red = fresh.photo_at(fresh.photos_root / "a" / "red.jpg")
     tagger.reject([red.id], "Private|Red")
     assert red.id not in tagger.photos_to_blur()
 
@@ -274,8 +274,8 @@ def test_a_model_change_before_reindexing_is_a_clear_error(fresh):
 def test_exclusive_sets_respect_decisions(fresh):
     tagger = fresh.tags
     kinds = LabelSet("kinds", (Label("red"), Label("white")), exclusive=True)
-    hat = fresh._catalog.photo_by_path(str(fresh.photos_root / "b" / "snow-red-hat.png"))
-    mostly_red = fresh._catalog.photo_by_path(str(fresh.photos_root / "a" / "mostly-red.png"))
+    hat = fresh.photo_at(fresh.photos_root / "b" / "snow-red-hat.png")
+    mostly_red = fresh.photo_at(fresh.photos_root / "a" / "mostly-red.png")
     tagger.reject([hat.id], "white")  # not white: the runner-up competes instead
     tagger.accept([mostly_red.id], "white")  # the user chose its kind: nothing else for it
     suggested = pairs(tagger.run(kinds).suggestions())

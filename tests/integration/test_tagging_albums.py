@@ -89,8 +89,8 @@ def test_smart_album_after_a_model_change(library):
 
 def test_manual_albums_and_album_scope_for_tagging(library):
     albums = library.albums
-    red = library._catalog.photo_by_path(str(library.photos_root / "red.jpg"))
-    snow = library._catalog.photo_by_path(str(library.photos_root / "snow.png"))
+    red = library.photo_at(library.photos_root / "red.jpg")
+    snow = library.photo_at(library.photos_root / "snow.png")
     albums.create_manual("Trip", [red.id, snow.id])
     assert names(albums.members("Trip")) == ["red.jpg", "snow.png"]
     suggestions = library.tags.run(["red", "white"], Scope(album="Trip")).suggestions()

@@ -61,7 +61,7 @@ def library(tmp_path):
 
 
 def photo_id(library, name):
-    return library._catalog.photo_by_path(str(library.photos_root / name)).id
+    return library.photo_at(library.photos_root / name).id
 
 
 def test_write_back_is_off_by_default(library):
