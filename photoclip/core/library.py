@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -65,6 +65,7 @@ from photoclip.core.store.db import Database
 
 if TYPE_CHECKING:
     from photoclip.core.duplicates import Candidates, KeepChoice, TrashResult
+    from photoclip.core.index.hnsw import VectorIndex
     from photoclip.core.models import Models
     from photoclip.core.scan.watcher import IndexRunner, Watcher, WatchOptions
     from photoclip.core.tagging.albums import Albums
@@ -158,8 +159,8 @@ class Library:
         self._info: ModelInfo | None = None
         self._text_loader = text_loader
         #: a text-only embedder (cold search), dropped once the whole model is loaded; False: none to be had
-        self._text_embedder: Embedder | bool | None = None
-        self._index = None
+        self._text_embedder: Embedder | Literal[False] | None = None
+        self._index: VectorIndex | None = None
         self._model_lock = threading.RLock()
         #: held while the model runs, so a query waits for one batch at most, not a whole run
         self._model_use = FairLock()
@@ -396,7 +397,7 @@ class Library:
         return self._embedder
 
     @property
-    def index(self):
+    def index(self) -> VectorIndex:
         with self._model_lock:
             if self._index is None or self._index.model_id != self.model.model_id:
                 from photoclip.core.index.hnsw import VectorIndex
@@ -409,7 +410,7 @@ class Library:
                 self._index = index
             return self._index
 
-    def vector_index(self):
+    def vector_index(self) -> VectorIndex | None:
         """The index of the stored vectors without loading a model: the open one, else the one of the model
         the catalog was last indexed with (loaded, caught up or rebuilt like ``index``). None when nothing is
         indexed yet."""
@@ -419,7 +420,9 @@ class Library:
                 return self._index
             from photoclip.core.index.hnsw import VectorIndex
 
-            first = next(self._catalog.embeddings_after(model_id, 0, chunk=1), None) if model_id else None
+            if not model_id:
+                return None
+            first = next(self._catalog.embeddings_after(model_id, 0, chunk=1), None)
             if first is None:
                 return None
             index = VectorIndex(self.settings.index_dir, model_id, first[1].shape[1])
@@ -1004,9 +1007,9 @@ def _carry_polling(catalog: Catalog, placement: FolderPlacement) -> None:
         catalog.set_meta(key, "poll")
 
 
-def _build_embedder(name: str):
-    """``"package.module:callable"`` -> what the callable returns (an embedder, or a factory for one). Here, not
-    in core/index_process.py (which imports this module), so the two do not import each other."""
+def _build_embedder(name: str) -> Embedder:
+    """``"package.module:callable"`` -> the embedder the callable returns. Here, not in core/index_process.py
+    (which imports this module), so the two do not import each other."""
     import importlib
 
     module, _, attribute = name.partition(":")

@@ -52,7 +52,8 @@ class Cutoff:
         """Margins of photos from their stored vectors and their cosines with the query."""
         if not len(vectors):
             return np.zeros(0, np.float32)
-        return scores - vectors @ self.background
+        margins: np.ndarray = scores - vectors @ self.background
+        return margins
 
     def calibrated(self, margins: np.ndarray) -> np.ndarray:
         return (np.asarray(margins, np.float32) - self.center) / self.scale
@@ -76,7 +77,7 @@ class LibrarySample:
         self._size = size
         self._seed = seed
         self._lock = threading.Lock()
-        self._key: tuple | None = None
+        self._key: tuple[Any, ...] | None = None
         self._drawn_at = 0  # the library's vector count when the sample was drawn
         self._vectors = np.zeros((0, 0), np.float32)
 

@@ -128,7 +128,7 @@ class _Folder:
 class _Handler(FileSystemEventHandler):
     """Runs on watchdog's thread: no I/O, no catalog, just hand the event over."""
 
-    def __init__(self, folder_id: int, sink: queue.SimpleQueue) -> None:
+    def __init__(self, folder_id: int, sink: queue.SimpleQueue[tuple[int, FileSystemEvent]]) -> None:
         self._folder_id = folder_id
         self._sink = sink
 
@@ -185,7 +185,7 @@ class Watcher:
         self.options = options or WatchOptions()
         self._only = {str(Path(p).expanduser().resolve()) for p in paths} if paths else None
         self.work = library.work_queue(self.options.settle, self.options.delete_hold)
-        self._raw: queue.SimpleQueue = queue.SimpleQueue()
+        self._raw: queue.SimpleQueue[tuple[int, FileSystemEvent]] = queue.SimpleQueue()
         self._folders: dict[int, _Folder] = {}
         self._stop = threading.Event()
         self._control = JobControl()
@@ -222,7 +222,7 @@ class Watcher:
         self.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     @property
