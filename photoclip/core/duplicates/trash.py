@@ -162,7 +162,7 @@ class _Mover:
         self.result.warnings.append(f"{error.path}: {error.user_message}")
 
 
-def _current(catalog, photo: DuplicatePhoto) -> PhotoRow | None:
+def _current(catalog: Catalog, photo: DuplicatePhoto) -> PhotoRow | None:
     """The photo's catalog row if it is still indexed and its file still there."""
     rows = catalog.photos_by_ids([photo.photo_id])
     if not rows or rows[0].status != "indexed" or not os.path.isfile(rows[0].path):
@@ -170,7 +170,7 @@ def _current(catalog, photo: DuplicatePhoto) -> PhotoRow | None:
     return rows[0]
 
 
-def _movable(catalog, photo: DuplicatePhoto, keeper: PhotoRow) -> tuple[PhotoRow | None, str]:
+def _movable(catalog: Catalog, photo: DuplicatePhoto, keeper: PhotoRow) -> tuple[PhotoRow | None, str]:
     """The row to move, or None and why not: gone, changed since it was indexed (it may now be something
     else), or the keeper itself."""
     rows = catalog.photos_by_ids([photo.photo_id])
