@@ -74,7 +74,7 @@ def test_adding_a_parent_folds_the_roots_inside_it_keeping_tags_albums_and_vecto
         beach = library.photo_at(trip / "beach.jpg")
         library.tags.add_tags([beach.id], ["Holiday"])
         library.albums.create_manual("Best", [beach.id])
-        library._catalog.set_meta(f"watch_mode:{cats}", "poll")  # the user polls the Cats folder
+        library.set_watch_mode(cats, "poll")  # the user polls the Cats folder
         embedded = embedder.images_embedded
 
         placement = library.place_folder(photos)
@@ -90,8 +90,8 @@ def test_adding_a_parent_folds_the_roots_inside_it_keeping_tags_albums_and_vecto
         assert [t.tag for t in library.tags.tags_of(beach.id) if t.state == "accepted"] == ["Holiday"]
         assert library.albums.photo_ids("Best") == {beach.id}
         # polling carries up to the root; the folded roots' own settings are gone
-        assert library._catalog.get_meta(f"watch_mode:{photos}") == "poll"
-        assert library._catalog.get_meta(f"watch_mode:{cats}") is None
+        assert library.watch_mode(str(photos)) == "poll"
+        assert library.watch_mode(str(cats)) is None
 
 
 def test_a_catalog_with_split_roots_is_repaired_on_open(tmp_path):
