@@ -570,12 +570,10 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_settings(self) -> SettingsDialog:
-        from photoclip.core.embed.model_catalog import detect_hardware, recommended
-
         prefs = ModelPreferences.of(self.library.settings)
         prefs.model = self.library.model_spec
         dialog = SettingsDialog(prefs, self.search.model_loaded, os.cpu_count() or 1, self,
-                                recommended=recommended(detect_hardware()).hub_id)
+                                recommended=self.library.models.recommended().hub_id)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.apply_preferences(dialog.preferences()))
         dialog.open()
