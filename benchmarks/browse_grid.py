@@ -57,8 +57,9 @@ def percentile(values: list[float], q: float) -> float:
 def build_catalog(data_dir: Path, photos: int, distinct: int) -> float:
     """Write the synthetic library; returns the seconds it took."""
     from photoclip.core.imaging.thumbnails import ThumbnailCache
+    from photoclip.core.records import PhotoRecord
     from photoclip.core.settings import Settings
-    from photoclip.core.store.catalog import Catalog, PhotoRecord
+    from photoclip.core.store.catalog import Catalog
     from photoclip.core.store.db import Database
     from photoclip.testing.images import photo_like
 

@@ -28,8 +28,8 @@ from benchmarks.tagging_speed import RandomTextEmbedder
 from photoclip.core.duplicates import DEFAULT_THRESHOLD
 from photoclip.core.embed.base import normalize_rows
 from photoclip.core.library import Library
+from photoclip.core.records import PhotoRecord
 from photoclip.core.settings import Settings
-from photoclip.core.store.catalog import PhotoRecord
 
 TOPICS = 300
 
@@ -64,7 +64,7 @@ def plant(rng: np.random.Generator, photos: int, dim: int, burst_share: float, c
 
 
 def fill(library: Library, vectors: np.ndarray, hashes: list[str], model_id: str) -> None:
-    folder = library.catalog.add_folder(Path("/bench/Pictures"))
+    folder = library._catalog.add_folder(Path("/bench/Pictures"))
     now_ns = time.time_ns()
     for start in range(0, len(vectors), 2000):
         seen: set[str] = set()
@@ -75,8 +75,8 @@ def fill(library: Library, vectors: np.ndarray, hashes: list[str], model_id: str
             records.append(PhotoRecord(folder.id, f"/bench/Pictures/{i:06d}.jpg", 2_000_000 + i, now_ns + i,
                                        hashes[i], "indexed", 4000, 3000, "2024-06-01T10:00:00", None, None,
                                        vectors[i] if first else None))
-        library.catalog.commit_batch(model_id, records)
-    library.catalog.set_meta("model_id", model_id)
+        library._catalog.commit_batch(model_id, records)
+    library._catalog.set_meta("model_id", model_id)
 
 
 def timed(label: str, work):

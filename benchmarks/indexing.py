@@ -88,13 +88,13 @@ def query_latency_ms(embedder: ClipEmbedder, n_vectors: int) -> tuple[float, flo
     of its text tower alone, the index load time, and p50 of the same queries run again (their text vectors
     remembered: the open search re-run while indexing, a filter changed)."""
     from photoclip.core.embed.query_cache import QueryVectors
-    from photoclip.core.store.catalog import PhotoRecord
+    from photoclip.core.records import PhotoRecord
 
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp) / "data", cache_dir=Path(tmp) / "cache")
         with Library.open(settings, embedder=embedder) as library:
-            folder = library.catalog.add_folder(Path(tmp) / "photos")
+            folder = library._catalog.add_folder(Path(tmp) / "photos")
             for start in range(0, n_vectors, 5000):
                 vectors = rng.normal(size=(5000, embedder.dim)).astype(np.float32)
                 vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -103,14 +103,14 @@ def query_latency_ms(embedder: ClipEmbedder, n_vectors: int) -> tuple[float, flo
                                 vector=vectors[i])
                     for i in range(5000)
                 ]
-                library.catalog.commit_batch(embedder.model_id, records)
+                library._catalog.commit_batch(embedder.model_id, records)
             built = time.perf_counter()
             index_size = len(library.index)
             build_s = time.perf_counter() - built
             queries = ["a dog on a beach", "receipt from the hardware store", "kids on a red sled -snow"] * 10
             times = []
             for q in queries:
-                library.query_vectors = QueryVectors()  # every query new to the library
+                library._query_vectors = QueryVectors()  # every query new to the library
                 t = time.perf_counter()
                 library.search(q, limit=20)
                 times.append((time.perf_counter() - t) * 1000)

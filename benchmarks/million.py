@@ -108,8 +108,9 @@ def build_library(photos: int, root: Path = CACHE_ROOT, log=print) -> Path:
     from photoclip.core.embed.registry import resolve_model
     from photoclip.core.index.hnsw import VectorIndex
     from photoclip.core.model_switch import remember_model
+    from photoclip.core.records import PhotoRecord
     from photoclip.core.settings import Settings
-    from photoclip.core.store.catalog import Catalog, PhotoRecord
+    from photoclip.core.store.catalog import Catalog
     from photoclip.core.store.db import Database
 
     os.nice(10)  # shared machine: the build yields to everything else

@@ -92,7 +92,7 @@ def main() -> None:
     data = Path(tempfile.mkdtemp(prefix="switch-", dir=args.work))
     settings = Settings(data_dir=data / "data", cache_dir=data / "cache", threads=1, decode_workers=1)
     new = SlowNewModel(args.model_ms)
-    library = Library.open(settings, embedder=lambda s, _b: new if s.model == "B" else WideColorEmbedder())
+    library = Library.open(settings, embedder_factory=lambda s, _b: new if s.model == "B" else WideColorEmbedder())
     print(f"CPU: {cpu_line()}; load {os.getloadavg()[0]:.2f}")
     t0 = time.perf_counter()
     library.index_folders([photos])

@@ -58,20 +58,20 @@ def main() -> None:
         embedder = RandomTextEmbedder(args.dim)
         library = Library.open(settings, embedder=embedder)
         fill_catalog(library, args.photos, args.dim, embedder.model_id)
-        with library.catalog.transaction() as db:  # the model used before kept vectors of the same photos
+        with library._catalog.transaction() as db:  # the model used before kept vectors of the same photos
             db.execute("""INSERT INTO embeddings(content_hash, model_id, vector, created_at)
                           SELECT content_hash, ?, vector, created_at FROM embeddings""", (OLD_MODEL,))
-        library.catalog.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # measure the settled file
+        library._catalog.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # measure the settled file
         print(f"{args.photos} photos, {args.dim}-d, current + old model; catalog "
-              f"{mb(library.catalog.files_size())}, {library.catalog.page_size()} B pages")
+              f"{mb(library._catalog.files_size())}, {library._catalog.page_size()} B pages")
         timed("setup: HNSW build from the catalog (= a rebuild)", lambda: library.index)
         library.index.save()
 
         timed("survey, nothing deleted (status / dry run)", library.reclaimable)
-        doomed = [r[0] for r in library.catalog.db.conn.execute(
+        doomed = [r[0] for r in library._catalog.db.conn.execute(
             "SELECT id FROM photos ORDER BY id LIMIT ?", (int(args.photos * args.delete),))]
         timed(f"delete {len(doomed)} photo rows (triggers record the time)",
-              lambda: library.catalog.delete_photos(doomed))
+              lambda: library._catalog.delete_photos(doomed))
         report = timed("survey with orphans", lambda: library.reclaimable(older_than_days=0))
         print(f"  due orphans {report.due_orphans} ({mb(report.due_orphan_bytes)}), old model "
               f"{report.old_models[0].vectors} vectors ({mb(report.old_model_bytes)}), larger pages "
@@ -83,12 +83,12 @@ def main() -> None:
               f"{mb(result.catalog_bytes_before)} -> {mb(result.catalog_bytes_after)} "
               f"(freed {mb(result.bytes_freed)})")
         index_file = VectorIndex(settings.index_dir, embedder.model_id, args.dim)
-        action = timed("reopen the index after the reclaim", lambda: index_file.sync(library.catalog))
+        action = timed("reopen the index after the reclaim", lambda: index_file.sync(library._catalog))
         print(f"  {action}, {len(index_file)} live vectors")
         for path, data in before.items():
             path.write_bytes(data)
         stale = VectorIndex(settings.index_dir, embedder.model_id, args.dim)
-        action = timed("reopen an index saved before the cleanup (load + repair)", lambda: stale.sync(library.catalog))
+        action = timed("reopen an index saved before the cleanup (load + repair)", lambda: stale.sync(library._catalog))
         print(f"  {action}, {len(stale)} live vectors (a rebuild is the setup line above)")
         stale.save()
         result = timed("remove the old model (--old-models) + VACUUM",

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from photoclip.core.embed.base import normalize_rows
-from photoclip.core.store.catalog import PhotoRecord
+from photoclip.core.records import PhotoRecord
 
 DIM = 512
 MODEL_ID = "bench/scale@512"
@@ -85,15 +85,15 @@ def build_library(data_dir: Path, photos: int, clusters: int = 2000, folders: in
     vectors, folder_of, dates, names = synth(photos, clusters, folders, seed)
     settings = Settings(data_dir=data_dir, cache_dir=data_dir / "cache")
     with Library.open(settings, embedder=SyntheticEmbedder()) as library:
-        root = library.catalog.add_folder(Path(PICTURES))
+        root = library._catalog.add_folder(Path(PICTURES))
         for start in range(0, photos, 5000):
             records = [
                 PhotoRecord(root.id, f"{PICTURES}/{names[folder_of[i]]}/IMG_{i:07d}.jpg", 3_000_000, 1_600_000_000
                             * 10**9, f"{i:032x}", "indexed", 4000, 3000, str(dates[i]), "Camera", vector=vectors[i])
                 for i in range(start, min(start + 5000, photos))
             ]
-            library.catalog.commit_batch(MODEL_ID, records)
-        library.catalog.set_meta("model_id", MODEL_ID)
+            library._catalog.commit_batch(MODEL_ID, records)
+        library._catalog.set_meta("model_id", MODEL_ID)
         library.index  # noqa: B018 - builds the HNSW file from the catalog, saved on close
 
 
@@ -144,7 +144,7 @@ class Truth:
     """Every stored vector with its photo's folder and date, for exact answers (numpy over the whole matrix)."""
 
     def __init__(self, library) -> None:
-        catalog, model_id = library.catalog, library.embedder.model_id
+        catalog, model_id = library._catalog, library.embedder.model_id
         count = catalog.db.conn.execute("SELECT COUNT(*) FROM photos WHERE status = 'indexed'").fetchone()[0]
         self.ids = np.zeros(count, np.int64)
         self.vectors = None
@@ -220,7 +220,7 @@ def filter_cases(truth: Truth) -> dict[str, object]:
 def searcher_for(library, before: bool):
     from photoclip.core.search import Searcher
 
-    searcher = Searcher(library.catalog, library.index, library.embedder)
+    searcher = Searcher(library._catalog, library.index, library.embedder)
     if before:
         searcher.vector = lambda q, limit=20, filters=None, exclude_paths=frozenset(), words=True: \
             vector_before(searcher, q, limit, filters, exclude_paths)

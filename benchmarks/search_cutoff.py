@@ -9,7 +9,7 @@ Methods (all per query, no flat cutoff):
   raw-z        robust z of the cosine over the library >= 3
   raw-z+gate   the same, and the margin over the neutral prompts > 0
   margin-z     robust z of the margin (cosine minus the neutral prompts' cosine) >= 3 and margin > 0
-               (what tag suggestions and smart albums use: core/tagging/calibration.py)
+               (what tag suggestions and smart albums use: core/calibration.py)
   gap          above the largest gap between neighbouring sorted cosines
   knee         above the knee of the sorted cosines (the point farthest from the chord, Kneedle)
 
@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from photoclip.core import calibration
 from photoclip.core.search import compose, parse_query
-from photoclip.core.tagging import calibration
 from photoclip.core.tagging.labels import BACKGROUND_PROMPTS
 from photoclip.testing.color_embedder import NAMES, PALETTE, ColorEmbedder
 

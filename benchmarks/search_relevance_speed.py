@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+from photoclip.core import calibration
 from photoclip.core.embed.base import normalize_rows
 from photoclip.core.library import Library
 from photoclip.core.settings import Settings
-from photoclip.core.tagging import calibration
 
 DIM = 512
 
@@ -48,9 +48,9 @@ class ClusterTextEmbedder:
 
 
 def fill(library: Library, vectors: np.ndarray, model_id: str) -> None:
-    folder = library.catalog.add_folder(Path("/bench/Pictures"))
+    folder = library._catalog.add_folder(Path("/bench/Pictures"))
     now = time.time()
-    with library.catalog.transaction() as db:
+    with library._catalog.transaction() as db:
         for start in range(0, len(vectors), 10_000):
             chunk = vectors[start:start + 10_000]
             hashes = [f"h{start + i:08d}" for i in range(len(chunk))]
@@ -61,7 +61,7 @@ def fill(library: Library, vectors: np.ndarray, model_id: str) -> None:
                 """INSERT INTO photos(folder_id, path, size, mtime_ns, content_hash, status, updated_at)
                    VALUES (?, ?, 1, 1, ?, 'indexed', ?)""",
                 [(folder.id, f"/bench/Pictures/{h}.jpg", h, now) for h in hashes])
-    library.catalog.set_meta("model_id", model_id)
+    library._catalog.set_meta("model_id", model_id)
 
 
 def timed(fn, repeat: int = 5) -> tuple[float, object]:

@@ -22,7 +22,7 @@ import numpy as np
 from benchmarks.tagging_speed import RandomTextEmbedder, fill_catalog
 from photoclip.core.library import Library
 from photoclip.core.settings import Settings
-from photoclip.core.tagging import Label, LabelSet, Tagger
+from photoclip.core.tagging import Label, LabelSet
 from photoclip.core.tagging.suggest import TagRun
 
 THRESHOLDS = (1.0, 1.5, 2.0, 2.5, 3.0)
@@ -74,7 +74,7 @@ def main() -> None:
                                embedder=embedder)
         fill_catalog(library, args.photos, 512, embedder.model_id)
         label_set = LabelSet("bench", tuple(Label(f"Bench|label {i}") for i in range(args.labels)))
-        run = Tagger(library).run(label_set)
+        run = library.tags.run(label_set)
         label = label_set.labels[0].name
         passing = [run.count(label, t) for t in THRESHOLDS]
         python = measure(run, label, python_best_first)

@@ -20,7 +20,7 @@ import numpy as np
 from photoclip.core.embed.base import normalize_rows
 from photoclip.core.library import Library
 from photoclip.core.settings import Settings
-from photoclip.core.tagging import Label, LabelSet, Tagger
+from photoclip.core.tagging import Label, LabelSet
 
 
 class RandomTextEmbedder:
@@ -41,9 +41,9 @@ class RandomTextEmbedder:
 
 def fill_catalog(library: Library, photos: int, dim: int, model_id: str, first: int = 0) -> None:
     rng = np.random.default_rng(first)
-    folder = library.catalog.add_folder(Path("/bench/Pictures"))
+    folder = library._catalog.add_folder(Path("/bench/Pictures"))
     now = time.time()
-    with library.catalog.transaction() as db:
+    with library._catalog.transaction() as db:
         for start in range(first, first + photos, 10_000):
             n = min(10_000, first + photos - start)
             vectors = normalize_rows(rng.standard_normal((n, dim)).astype(np.float32))
@@ -57,7 +57,7 @@ def fill_catalog(library: Library, photos: int, dim: int, model_id: str, first: 
                    VALUES (?, ?, 1, 1, ?, 'indexed', ?)""",
                 [(folder.id, f"/bench/Pictures/{h}.jpg", h, now) for h in hashes],
             )
-    library.catalog.set_meta("model_id", model_id)
+    library._catalog.set_meta("model_id", model_id)
 
 
 def main() -> None:
@@ -80,7 +80,7 @@ def main() -> None:
             Label(f"Bench|label {i}", negatives=(f"not label {i}",) if i % 10 == 0 else ()) for i in range(args.labels)
         )
         label_set = LabelSet("bench", labels)
-        tagger = Tagger(library)
+        tagger = library.tags
 
         rows = []
         runs = (("first ever: vectors from SQLite (cache written), prompts embedded", False),
@@ -91,7 +91,7 @@ def main() -> None:
             if action is True:
                 library.close()
                 library = Library.open(settings, embedder=embedder)
-                tagger = Tagger(library)
+                tagger = library.tags
             elif action == "add":
                 fill_catalog(library, 1, args.dim, embedder.model_id, first=args.photos)
             t0 = time.perf_counter()

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QApplication
 from benchmarks.tagging_speed import RandomTextEmbedder, fill_catalog
 from photoclip.core.library import Library
 from photoclip.core.settings import Settings
-from photoclip.core.tagging import Label, LabelSet, Tagger
+from photoclip.core.tagging import Label, LabelSet
 from photoclip.gui.crash_reporter import CrashReporter
 from photoclip.gui.main_window import MainWindow
 
@@ -89,8 +89,8 @@ def main() -> None:
                                embedder=embedder)
         fill_catalog(library, args.photos, 512, embedder.model_id)
         label_set = LabelSet("bench", tuple(Label(f"Bench|label {i}") for i in range(args.labels)))
-        Tagger(library).save_label_set(label_set)
-        Tagger(library).run(label_set)  # prompts embedded and vectors cached once: setup, not measured
+        library.tags.save_label_set(label_set)
+        library.tags.run(label_set)  # prompts embedded and vectors cached once: setup, not measured
         window = MainWindow(library, QSettings(str(Path(tmp) / "gui.ini"), QSettings.Format.IniFormat),
                             CrashReporter())
         window.show()

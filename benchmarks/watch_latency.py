@@ -99,11 +99,11 @@ def measure_burst(root: Path, count: int, settle: float) -> dict:
         for src in sources:
             shutil.copyfile(src, pics / src.name)
         copied = time.monotonic()
-        ok = wait_for(lambda: lib.catalog.status_counts().get("indexed", 0) == count, 120 + count / 5, 0.05)
+        ok = wait_for(lambda: lib._catalog.status_counts().get("indexed", 0) == count, 120 + count / 5, 0.05)
         done = time.monotonic()
         wait_for(watcher.idle, 30)
         time.sleep(settle * 2)
-    counts = lib.catalog.status_counts()
+    counts = lib._catalog.status_counts()
     lib.close()
     return {
         "files": count, "all_indexed": ok, "indexed": counts.get("indexed", 0), "embedded": embedder.images_embedded,

@@ -16,9 +16,8 @@ from photoclip.formatting import count
 
 if TYPE_CHECKING:
     from photoclip.core.library import Library
-    from photoclip.core.pipeline import IndexSummary
+    from photoclip.core.records import FolderPlacement, IndexSummary
     from photoclip.core.settings import Settings
-    from photoclip.core.store.catalog import FolderPlacement
 
 COMMANDS = ("index",)
 

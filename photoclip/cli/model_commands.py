@@ -57,15 +57,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
     from photoclip.core.embed.color_test_model import is_test_model, model_label
-    from photoclip.core.embed.model_catalog import MODELS, detect_hardware, recommended
 
     with open_library(settings) as library:
         in_use = library.model_spec
-        pending = library.switch_progress()
-    best = recommended(detect_hardware()).hub_id
-    rows = [m.as_dict() | {"in_use": m.hub_id == in_use, "recommended": m.hub_id == best,
-                           "switching_to": bool(pending and pending.spec == m.hub_id),
-                           "measured_here": _measured_here(settings, m.hub_id)} for m in MODELS]
+        rows = [entry.as_dict() for entry in library.models.entries()]
+        catalogued = {m.hub_id for m in library.models.catalog}
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
         return EXIT_OK
@@ -84,24 +80,9 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
           "(sources: docs/models.md); not measured by photoclip.")
     if is_test_model(in_use):
         print(f"In use: {model_label(in_use)}.")
-    elif in_use not in {m.hub_id for m in MODELS}:
+    elif in_use not in catalogued:
         print(f"In use: {in_use} (not in the catalog).")
     return EXIT_OK
-
-
-def _measured_here(settings: Settings, hub_id: str) -> dict[str, float] | None:
-    """Images/s per backend measured on this computer (``auto``'s race), for a model that is here; else None."""
-    from photoclip.core.embed import registry
-    from photoclip.core.embed.backend_choice import recorded_speeds
-
-    folder = registry.find_local_model(hub_id, settings.models_dir, bundled_dir=settings.bundled_models_dir)
-    if folder is None:
-        return None
-    try:
-        model_id = f"{hub_id}@{registry.model_fingerprint(folder)}"
-    except Exception:  # an incomplete folder: nothing measured to show
-        return None
-    return recorded_speeds(settings.cache_dir, model_id) or None
 
 
 def _speed_note(speeds: dict[str, float] | None) -> str:
@@ -219,7 +200,7 @@ def _compare(args: argparse.Namespace, settings: Settings) -> int:
     trial = replace(settings, model=other, model_explicit=True)
     with open_library(trial, remember_model=False) as library:
         right = library.search(args.query, args.limit)
-        done, total = library.catalog.vector_coverage(library.model.model_id)
+        done, total = library.vector_coverage(library.model.model_id)
     if args.json:
         print(json.dumps({"query": args.query, current: [_hit(h) for h in left], other: [_hit(h) for h in right],
                           "compared_on": {"photos": done, "of": total}}, ensure_ascii=False))

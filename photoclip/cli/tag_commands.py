@@ -105,14 +105,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 @contextmanager
-def _tagger(settings: Settings) -> Iterator[Tagger]:
-    """A Tagger on the opened library whose skipped sidecars become warning lines, printed at the end."""
-    from photoclip.core.tagging import Tagger
-
+def _tagger(settings: Settings) -> Iterator[tuple[Library, Tagger]]:
+    """The opened library and its Tagger, whose skipped sidecars become warning lines, printed at the end."""
     skipped: list[SidecarSkipped] = []
     try:
         with open_library(settings) as library:
-            yield Tagger(library, on_sidecar_skipped=skipped.append)
+            yield library, library.tags.reporting(skipped.append)
     finally:
         _warn_skipped(skipped)
 
@@ -152,7 +150,7 @@ def _load_set(tagger: Tagger, ref: str) -> LabelSet:
 def _photo_ids(library: Library, paths: list[Path]) -> list[int]:
     ids = []
     for path in paths:
-        photo = library.catalog.photo_by_path(str(path.expanduser().resolve()))
+        photo = library.photo_at(path)
         if photo is None:
             raise TaggingError(f"{path} is not in the library.", "Index its folder first.")
         ids.append(photo.id)
@@ -162,11 +160,11 @@ def _photo_ids(library: Library, paths: list[Path]) -> list[int]:
 def _tag(args: argparse.Namespace, settings: Settings) -> int:
     from photoclip.core.tagging import Scope
 
-    with _tagger(settings) as tagger:
+    with _tagger(settings) as (library, tagger):
         label_set = _label_set(tagger, args)
         scope = Scope(folder=str(args.folder) if args.folder else None, album=args.album)
         run = tagger.run(label_set, scope)
-        warn_cut(tagger.library.cut_texts(label_set.all_prompts()))
+        warn_cut(library.cut_texts(label_set.all_prompts()))
         overrides = {lb.name: args.threshold for lb in label_set.labels} if args.threshold is not None else None
         suggestions = tagger.save_run(run, overrides)
         accepted = 0
@@ -188,11 +186,11 @@ def _tag(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _tags(args: argparse.Namespace, settings: Settings) -> int:
-    with _tagger(settings) as tagger:
-        return _TAGS[args.tags_command](tagger, args)
+    with _tagger(settings) as (library, tagger):
+        return _TAGS[args.tags_command](library, tagger, args)
 
 
-def _tags_list(tagger: Tagger, args: argparse.Namespace) -> int:
+def _tags_list(library: Library, tagger: Tagger, args: argparse.Namespace) -> int:
     counts = tagger.tag_counts()
     if args.json:
         emit_json([c.__dict__ for c in counts])
@@ -205,7 +203,7 @@ def _tags_list(tagger: Tagger, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _tags_pending(tagger: Tagger, args: argparse.Namespace) -> int:
+def _tags_pending(library: Library, tagger: Tagger, args: argparse.Namespace) -> int:
     rows = tagger.pending(args.tag)
     if args.json:
         emit_json([{"path": r.path, "tag": r.tag, "score": r.score, "prompt": r.prompt} for r in rows])
@@ -215,10 +213,10 @@ def _tags_pending(tagger: Tagger, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _tags_decide(tagger: Tagger, args: argparse.Namespace) -> int:
+def _tags_decide(library: Library, tagger: Tagger, args: argparse.Namespace) -> int:
     accept = args.tags_command == "accept"
     if args.paths:
-        ids = _photo_ids(tagger.library, args.paths)
+        ids = _photo_ids(library, args.paths)
         count = tagger.accept(ids, args.tag) if accept else tagger.reject(ids, args.tag)
     elif accept:
         count = tagger.accept_all(args.tag, args.min_score)
@@ -228,8 +226,8 @@ def _tags_decide(tagger: Tagger, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _tags_user(tagger: Tagger, args: argparse.Namespace) -> int:
-    ids = _photo_ids(tagger.library, args.paths)
+def _tags_user(library: Library, tagger: Tagger, args: argparse.Namespace) -> int:
+    ids = _photo_ids(library, args.paths)
     if args.tags_command == "add":
         tagger.add_tags(ids, [args.tag])
     else:
@@ -237,8 +235,8 @@ def _tags_user(tagger: Tagger, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _tags_show(tagger: Tagger, args: argparse.Namespace) -> int:
-    rows = tagger.tags_of(_photo_ids(tagger.library, [args.path])[0])
+def _tags_show(library: Library, tagger: Tagger, args: argparse.Namespace) -> int:
+    rows = tagger.tags_of(_photo_ids(library, [args.path])[0])
     if args.json:
         emit_json([{"tag": r.tag, "source": r.source, "state": r.state, "score": r.score, "prompt": r.prompt}
                     for r in rows])
@@ -249,7 +247,7 @@ def _tags_show(tagger: Tagger, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _tags_sets(tagger: Tagger, args: argparse.Namespace) -> int:
+def _tags_sets(library: Library, tagger: Tagger, args: argparse.Namespace) -> int:
     names = tagger.label_set_names()
     for name in names["saved"]:
         print(f"{name} (saved)")
@@ -258,19 +256,19 @@ def _tags_sets(tagger: Tagger, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _tags_import(tagger: Tagger, args: argparse.Namespace) -> int:
+def _tags_import(library: Library, tagger: Tagger, args: argparse.Namespace) -> int:
     label_set = tagger.import_label_set(args.file.expanduser())
     print(f"Saved label set {label_set.name!r} ({len(label_set.labels)} labels).")
     return EXIT_OK
 
 
-def _tags_export(tagger: Tagger, args: argparse.Namespace) -> int:
+def _tags_export(library: Library, tagger: Tagger, args: argparse.Namespace) -> int:
     tagger.export_label_set(args.name, args.file.expanduser())
     print(f"Wrote {args.file}.")
     return EXIT_OK
 
 
-def _tags_xmp(tagger: Tagger, args: argparse.Namespace) -> int:
+def _tags_xmp(library: Library, tagger: Tagger, args: argparse.Namespace) -> int:
     if args.state != "status":
         tagger.set_xmp_writeback(args.state == "on", args.naming)
     if args.write_all:
@@ -288,10 +286,8 @@ _TAGS = {
 
 
 def _album(args: argparse.Namespace, settings: Settings) -> int:
-    from photoclip.core.tagging import Albums
-
     with open_library(settings) as library:
-        albums = Albums(library)
+        albums = library.albums
         command = args.album_command
         if command == "create":
             extra = {} if args.threshold is None else {"threshold": args.threshold}

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from photoclip.cli.watch_status import WatchLine
     from photoclip.core.errors import FolderNotFoundError
     from photoclip.core.library import Library
-    from photoclip.core.scan.watcher import Watcher, WatchOptions
+    from photoclip.core.scan.watcher import WatchOptions
 
     with Library.open(settings) as library:
         chosen = [library.add_folder(p).path for p in args.paths]
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         paths = [*chosen, *overrides] if chosen else None  # --poll/--native alone keep watching everything
         if not library.folders():
             raise FolderNotFoundError("There are no folders to watch.", "Name one: photoclip watch ~/Pictures")
-        watcher = Watcher(library, paths, WatchOptions(settle=args.settle, poll_interval=args.poll_interval))
+        watcher = library.watcher(paths, WatchOptions(settle=args.settle, poll_interval=args.poll_interval))
         for path, mode in [*((p, "poll") for p in args.poll), *((p, "native") for p in args.native)]:
             watcher.set_mode(path, mode)
         line = WatchLine(sys.stderr)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from photoclip.core.store.catalog import PhotoRow
+from photoclip.core.records import PhotoRow
 
 #: a position in the browse order: (effective date, photo id) of the last photo seen
 Cursor = tuple[str, int]

@@ -122,7 +122,7 @@ class DuplicateScanProgress:
 
 
 Event = (ScanFinished | IndexProgress | FileFailed | ModelLoading | IndexWaiting | IndexFinished | WatchStatus
-         | WatchWarning | ReclaimProgress | DuplicateScanProgress)
+         | WatchWarning | ReclaimProgress | DuplicateScanProgress | ModelSwitched)
 Listener = Callable[[Event], None]
 
 

@@ -62,6 +62,16 @@ def display(path: object) -> str:
     return readable(str(path)).translate(_CONTROL_PICTURES)
 
 
+def separator(path: str) -> str:
+    """The separator a stored folder path uses: a backslash only for a Windows path without slashes."""
+    return "\\" if ("\\" in path and "/" not in path) else "/"
+
+
+def path_inside(path: str, folder: str) -> bool:
+    """Whether ``path`` lies inside ``folder`` (at any depth; not the folder itself)."""
+    return path != folder and path.startswith(folder.rstrip("/\\") + separator(folder))
+
+
 def json_fields(path: str, key: str = "path") -> dict[str, str]:
     """``{key: readable}``, and ``{key}_bytes`` (base64 of the exact bytes) when the readable form is not exact."""
     if is_text(path):

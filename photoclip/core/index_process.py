@@ -28,11 +28,9 @@ import threading
 import traceback
 from dataclasses import dataclass
 
-import numpy as np
-
 from photoclip.core.control import JobControl
 from photoclip.core.errors import user_error_for
-from photoclip.core.pipeline import IndexSummary
+from photoclip.core.records import IndexSummary
 from photoclip.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -63,7 +61,7 @@ class ProcessSpec:
     """What the indexing process needs to open the app's library."""
 
     settings: Settings
-    #: "module:callable" building the embedder (or a factory), for tests; None: the library's model folder
+    #: "module:callable" building the embedder, for tests; None: the library's model folder
     embedder: str | None
     #: the app's process id: the indexing process ends if it is gone
     parent_pid: int
@@ -167,7 +165,7 @@ class _Server:
                 from photoclip.core.library import Library
 
                 spec = self._spec
-                library = Library.open(spec.settings, spec.embedder)
+                library = Library.open(spec.settings, embedder_name=spec.embedder)
                 library.desktop_reserve = self._reserve
                 library.downloads_model = spec.downloads_model
                 library.events.subscribe(lambda event: self._send(("event", event)))
@@ -213,20 +211,15 @@ def _error_message(exc: BaseException) -> tuple:
 
 def _model_call(library, what: str, *args):
     """One of ``MODEL_CALLS``: texts need only what texts need (the text-only embedder where one can be had),
-    photos the whole model; either waits for the batch being embedded at most (``Library.model_use``)."""
+    photos the whole model; either waits for the batch being embedded at most (``Library.embed_texts``)."""
     if what not in MODEL_CALLS:
         raise ValueError(f"unknown model call {what!r}")
     if what == "embed_images":
-        from PIL import Image
-
-        embedder = library.embedder
-        with library.model_use:
-            return embedder.embed_prepared(np.stack([embedder.prepare(Image.fromarray(a)) for a in args[0]]))
+        return library.embed_images(args[0])
     embedder = library.text_embedder
     if what == "max_text_tokens":
         return getattr(embedder, "max_text_tokens", None)
     if what == "token_counts":
         counter = getattr(embedder, "token_counts", None)
         return list(counter(list(args[0]))) if counter is not None else None
-    with library.model_use:
-        return embedder.embed_texts(list(args[0]))
+    return library.embed_texts(list(args[0]))

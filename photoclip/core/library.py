@@ -3,7 +3,11 @@
 The model is loaded lazily: opening a library and showing status never imports torch; an index run loads
 it only when a photo needs embedding (its identity comes from its folder: ``embed/model_info.py``), and a
 text query loads only the text tower where that can be had alone (``text_embedder``). Tests inject an
-embedder, or a factory (with ``describe`` to tell its model without loading it).
+embedder, a factory (with ``describe`` to tell its model without loading it), or an embedder's importable name.
+
+It is the one door into the core: tagging (``tags``), albums (``albums``), the models it can use (``models``)
+and the watcher (``watcher``) are objects it owns and hands out; its catalog, model lock and job lock stay
+private. What the watcher needs of it is ``scan/watcher.WatchedLibrary``.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -36,11 +40,15 @@ from photoclip.core.errors import (
 )
 from photoclip.core.events import EventBus, IndexFinished, IndexWaiting, ModelLoading, ModelSwitched
 from photoclip.core.fair_lock import FairLock
+from photoclip.core.filenames import path_inside
 from photoclip.core.imaging.thumbnails import ThumbnailCache
 from photoclip.core.job_lock import JobLock
-from photoclip.core.pipeline import Indexer, IndexSummary
+from photoclip.core.pipeline import Indexer
 from photoclip.core.reclaim import GRACE_DAYS, ReclaimReport, ReclaimResult
+from photoclip.core.records import FolderPlacement, FolderRow, IndexSummary, PhotoRow, SubfolderCount
 from photoclip.core.relevance import Relevance
+from photoclip.core.scan import availability
+from photoclip.core.scan.queue import WorkQueue
 from photoclip.core.search import (
     CutText,
     Filters,
@@ -52,20 +60,17 @@ from photoclip.core.search import (
     query_terms,
 )
 from photoclip.core.settings import Settings
-from photoclip.core.store.catalog import (
-    WATCH_MODE_PREFIX,
-    BrowseScope,
-    Catalog,
-    FolderPlacement,
-    FolderRow,
-    PhotoRow,
-    SubfolderCount,
-    path_inside,
-)
+from photoclip.core.store.catalog import WATCH_MODE_PREFIX, BrowseScope, Catalog
 from photoclip.core.store.db import Database
 
 if TYPE_CHECKING:
     from photoclip.core.duplicates import Candidates, KeepChoice, TrashResult
+    from photoclip.core.index.hnsw import VectorIndex
+    from photoclip.core.models import Models
+    from photoclip.core.scan.watcher import IndexRunner, Watcher, WatchOptions
+    from photoclip.core.tagging.albums import Albums
+    from photoclip.core.tagging.space import VectorSpace
+    from photoclip.core.tagging.tagger import Tagger
 
 EmbedderFactory = Callable[[Settings, EventBus], Embedder]
 #: Which model the settings give, told without loading it (a factory may carry one as ``describe``).
@@ -140,7 +145,7 @@ class Library:
                  *, loads_models: bool = False, remember_model: bool = True,
                  describe: ModelDescriber | None = None, text_loader: TextLoader | None = None) -> None:
         self.settings = settings
-        self.catalog = catalog
+        self._catalog = catalog
         self.events = EventBus()
         self.thumbnails = ThumbnailCache(settings.thumbnails_dir)
         self._embedder_factory = embedder_factory
@@ -154,15 +159,18 @@ class Library:
         self._info: ModelInfo | None = None
         self._text_loader = text_loader
         #: a text-only embedder (cold search), dropped once the whole model is loaded; False: none to be had
-        self._text_embedder: Embedder | bool | None = None
-        self._index = None
+        self._text_embedder: Embedder | Literal[False] | None = None
+        self._index: VectorIndex | None = None
         self._model_lock = threading.RLock()
         #: held while the model runs, so a query waits for one batch at most, not a whole run
-        self.model_use = FairLock()
+        self._model_use = FairLock()
+        #: what tagging and albums score in (prompt and library vectors), built on first use (``_tag_space``)
+        self._space: VectorSpace | None = None
+        self._space_lock = threading.Lock()
         #: text vectors of recent queries (core/embed/query_cache.py)
-        self.query_vectors = QueryVectors()
+        self._query_vectors = QueryVectors()
         #: the last filter scope's vectors or ids, for the next query in it (core/search.py)
-        self.scopes = ScopeCache()
+        self._scopes = ScopeCache()
         #: cores an index run leaves to the desktop (the app sets 1 while its window is in front)
         self.desktop_reserve = 0
         #: a first load under ``auto`` embeds on torch's fast path at once while OpenVINO int8 is made in the
@@ -170,7 +178,7 @@ class Library:
         self.optimise_in_background = False
         #: index jobs share it, reclaiming space takes it alone; one job at a time writes a batch, across
         #: processes (core/job_lock.py)
-        self.jobs = JobLock(settings.data_dir / "jobs.lock")
+        self._jobs = JobLock(settings.data_dir / "jobs.lock")
         #: which hits are matches: the library sample each query is calibrated on (core/relevance.py)
         self.relevance = Relevance(catalog, self._background)
         #: False: a model the library needs is never downloaded on the way (the app downloads it in its first-run
@@ -184,41 +192,127 @@ class Library:
         self.model_elsewhere: Embedder | None = None
 
     @classmethod
-    def open(cls, settings: Settings | None = None, embedder: Embedder | EmbedderFactory | str | None = None,
-             *, remember_model: bool = True) -> Library:
-        """``remember_model=False`` runs the model the settings name without making it the library's model
-        (trying a model: ``photoclip model compare``). ``embedder`` may be named ("module:callable", a test
-        embedder): the app's indexing process then builds the same one (core/index_process.py)."""
+    def open(cls, settings: Settings | None = None, *, embedder: Embedder | None = None,
+             embedder_factory: EmbedderFactory | None = None, embedder_name: str | None = None,
+             describe: ModelDescriber | None = None, text_loader: TextLoader | None = None,
+             remember_model: bool = True) -> Library:
+        """Open the library the settings name, with its model from its folder, or (tests, demos) with one of:
+        ``embedder``, an embedder; ``embedder_factory``, a factory called when the model is first needed (with
+        ``describe`` to tell its model without loading it and ``text_loader`` for a text-only one, both
+        optional); ``embedder_name``, the importable name of an embedder ("module:callable"): the app's
+        indexing process then builds the same one (core/index_process.py). ``remember_model=False`` runs the
+        model the settings name without making it the library's model (``photoclip model compare``)."""
+        if sum(x is not None for x in (embedder, embedder_factory, embedder_name)) > 1:
+            raise ValueError("give at most one of embedder, embedder_factory and embedder_name")
         settings = settings or Settings.from_env()
-        name = embedder if isinstance(embedder, str) else None
-        if name is not None:
-            embedder = _build_embedder(name)
+        if embedder_name is not None:
+            embedder = _build_embedder(embedder_name)
         catalog = Catalog(Database(settings.catalog_path))
-        describe: ModelDescriber | None = None
-        text_loader: TextLoader | None = None
-        if embedder is None:
-            hub = _FolderModel(catalog, remember_model)
-            factory: EmbedderFactory = hub.load
-            describe, text_loader = hub.describe, hub.load_text
-        elif callable(embedder) and not hasattr(embedder, "embed_texts"):
-            factory = embedder
-            describe, text_loader = getattr(embedder, "describe", None), getattr(embedder, "load_text", None)
+        hub: _FolderModel | None = None
+        if embedder_factory is not None:
+            factory: EmbedderFactory = embedder_factory
+        elif embedder is not None:
+            factory = _given(embedder)
         else:
-            factory = lambda _s, _b, e=embedder: e  # noqa: E731
+            hub = _FolderModel(catalog, remember_model)
+            factory, describe, text_loader = hub.load, hub.describe, hub.load_text
         if not catalog.db.read_only:
             catalog.fold_nested_roots()  # a catalog from before roots could not nest (cheap when none do)
-        library = cls(settings, catalog, factory, loads_models=embedder is None, remember_model=remember_model,
+        library = cls(settings, catalog, factory, loads_models=hub is not None, remember_model=remember_model,
                       describe=describe, text_loader=text_loader)
-        if embedder is None:
+        if hub is not None:
             hub.bus, hub.library = library.events, library
             hub.may_download = lambda: library.downloads_model
-        library.embedder_name = name
+        library.embedder_name = embedder_name
         return library
 
     @property
     def read_only(self) -> bool:
         """The catalog can be searched but not changed (a read-only disk or folder)."""
-        return self.catalog.db.read_only
+        return self._catalog.db.read_only
+
+    # tagging, albums, models, watching -----------------------------------------------------------------
+    @property
+    def tags(self) -> Tagger:
+        """Zero-shot tagging, the review queue, the user's tags, label sets and XMP write-back
+        (core/tagging/tagger.py). ``library.tags.reporting(callback)`` tells of skipped sidecars as they come."""
+        from photoclip.core.tagging.tagger import Tagger
+
+        return Tagger(self._tag_space())
+
+    @property
+    def albums(self) -> Albums:
+        """Manual and smart albums (core/tagging/albums.py)."""
+        from photoclip.core.tagging.albums import Albums
+
+        return Albums(self._tag_space())
+
+    @property
+    def models(self) -> Models:
+        """The models this library can use: the catalog, which are on this computer, the one recommended for
+        it, how fast each ran here (core/models.py)."""
+        from photoclip.core.models import Models
+
+        return Models(self.settings, lambda: self.model_spec, self.switch_progress)
+
+    def _tag_space(self) -> VectorSpace:
+        """The one vector space of this library's tagging and albums: its caches live as long as the library."""
+        with self._space_lock:
+            if self._space is None:
+                from photoclip.core.tagging.space import VectorSpace
+                from photoclip.core.tagging.store import TagStore
+
+                self._space = VectorSpace(
+                    TagStore(self._catalog), stored_model_id=self._stored_model_id,
+                    text_embedder=lambda: self.text_embedder, model_lock=self._model_use,
+                    cache_dir=self.settings.cache_dir / "vectors")
+            return self._space
+
+    def _stored_model_id(self) -> str | None:
+        """The model the stored vectors belong to: the loaded one's, else the catalog's (never loads it)."""
+        return self._embedder.model_id if self._embedder is not None else self._catalog.get_meta("model_id")
+
+    def watcher(self, paths: list[str | Path] | None = None, options: WatchOptions | None = None, *,
+                indexer: IndexRunner | None = None) -> Watcher:
+        """A watcher that keeps this library's folders (those holding ``paths``; all when None) indexed while it
+        runs (core/scan/watcher.py); not started. ``indexer``: what runs its indexing (the app's indexing
+        worker), else this library."""
+        from photoclip.core.scan.watcher import Watcher
+
+        return Watcher(self, paths, options, indexer=indexer)
+
+    # what the watcher reads and keeps (scan/watcher.WatchedLibrary) -------------------------------------
+    def work_queue(self, settle: float, delete_hold: float) -> WorkQueue:
+        """The watcher's queue of files to index, persisted in the catalog (core/scan/queue.py)."""
+        return WorkQueue(self._catalog, settle, delete_hold)
+
+    def photo_paths_under(self, folder: str) -> list[str]:
+        """Paths of the library's photos inside ``folder`` (at any depth)."""
+        return self._catalog.photo_paths_under(folder)
+
+    def mark_offline(self, folder_id: int) -> None:
+        """A library folder is unreachable (drive unplugged, share unmounted): its photos stay searchable."""
+        self._catalog.set_photos_status(folder_id, "offline")
+        self._catalog.set_folder_state(folder_id, "offline")
+
+    def watch_mode(self, root: str) -> str | None:
+        """How the user chose to watch a library folder ("auto", "native", "poll"), None when not chosen."""
+        return self._catalog.get_meta(WATCH_MODE_PREFIX + root)
+
+    def set_watch_mode(self, path: str | Path, mode: str) -> None:
+        """Remember "auto", "native" or "poll" for a folder (for the root that holds it: roots are what is
+        watched)."""
+        folder = str(Path(path).expanduser().resolve())
+        root = next((r.path for r in self._catalog.folders() if path_inside(folder, r.path)), folder)
+        self._catalog.set_meta(WATCH_MODE_PREFIX + root, mode)
+
+    def was_mount(self, path: str) -> bool:
+        """The folder was a mount point when last seen (core/scan/availability.py)."""
+        return availability.was_mount(self._catalog, path)
+
+    def remember_if_mount(self, path: str) -> bool:
+        """Record the folder as a mount point when it is one now; whether it is."""
+        return availability.remember_if_mount(self._catalog, path)
 
     def close(self) -> None:
         if self._index is not None and not self.read_only:  # a read-only catalog's index is rebuilt in memory
@@ -229,7 +323,7 @@ class Library:
                     raise
                 # a full disk: the index is a cache the next open catches up from the catalog
                 log.info("the search index could not be saved (%s); it is rebuilt on the next start", exc)
-        self.catalog.db.close()
+        self._catalog.db.close()
 
     def __enter__(self) -> Library:
         return self
@@ -247,8 +341,8 @@ class Library:
                 self._info, self._text_embedder = ModelInfo.of(self._embedder), None  # the text-only one goes
                 # written only when it changed: a search must not need a write (a full or read-only disk)
                 if (self._remember_model and not self.read_only
-                        and self.catalog.get_meta("model_id") != self._embedder.model_id):
-                    self.catalog.set_meta("model_id", self._embedder.model_id)
+                        and self._catalog.get_meta("model_id") != self._embedder.model_id):
+                    self._catalog.set_meta("model_id", self._embedder.model_id)
             return self._embedder
 
     @property
@@ -303,7 +397,7 @@ class Library:
         return self._embedder
 
     @property
-    def index(self):
+    def index(self) -> VectorIndex:
         with self._model_lock:
             if self._index is None or self._index.model_id != self.model.model_id:
                 from photoclip.core.index.hnsw import VectorIndex
@@ -312,25 +406,27 @@ class Library:
                     self._index.save()
                 model = self.model
                 index = VectorIndex(self.settings.index_dir, model.model_id, model.dim)
-                index.sync(self.catalog)
+                index.sync(self._catalog)
                 self._index = index
             return self._index
 
-    def vector_index(self):
+    def vector_index(self) -> VectorIndex | None:
         """The index of the stored vectors without loading a model: the open one, else the one of the model
         the catalog was last indexed with (loaded, caught up or rebuilt like ``index``). None when nothing is
         indexed yet."""
         with self._model_lock:
-            model_id = self.catalog.get_meta("model_id")
+            model_id = self._catalog.get_meta("model_id")
             if self._index is not None and self._index.model_id == (model_id or self._index.model_id):
                 return self._index
             from photoclip.core.index.hnsw import VectorIndex
 
-            first = next(self.catalog.embeddings_after(model_id, 0, chunk=1), None) if model_id else None
+            if not model_id:
+                return None
+            first = next(self._catalog.embeddings_after(model_id, 0, chunk=1), None)
             if first is None:
                 return None
             index = VectorIndex(self.settings.index_dir, model_id, first[1].shape[1])
-            index.sync(self.catalog)
+            index.sync(self._catalog)
             if self._index is None:
                 self._index = index  # the model's own index once it loads (``index``), saved on close
             else:  # a model other than the library's is loaded (being tried): keep its index, save this one
@@ -354,13 +450,13 @@ class Library:
             if known is not None:  # nothing to write: a read-only catalog can still say where it is
                 return known
             self._check_writable()
-        placement = self.catalog.place_folder(folder)
+        placement = self._catalog.place_folder(folder)
         if placement.folded:
-            _carry_polling(self.catalog, placement)
+            _carry_polling(self._catalog, placement)
         return placement
 
     def _covering(self, path: str) -> FolderPlacement | None:
-        for root in self.catalog.folders():
+        for root in self._catalog.folders():
             if root.path == path or path_inside(path, root.path):
                 return FolderPlacement(root, path, "known" if root.path == path else "inside")
         return None
@@ -368,10 +464,10 @@ class Library:
     def subfolders(self, path: str, failed: list[str] | None = None) -> list[SubfolderCount]:
         """The sub-folders of a library folder (or of a folder inside one) that hold photos, with counts;
         ``failed``: the paths of the files that could not be indexed, where the caller has them (the status)."""
-        return self.catalog.subfolders(path, failed)
+        return self._catalog.subfolders(path, failed)
 
     def remove_folder(self, path: Path | str) -> int:
-        folder = self.catalog.folder_by_path(Path(path).expanduser().resolve())
+        folder = self._catalog.folder_by_path(Path(path).expanduser().resolve())
         if folder is None:
             covering = self._covering(str(Path(path).expanduser().resolve()))
             if covering is not None:  # a sub-folder is part of its library folder: removed only with it
@@ -379,10 +475,18 @@ class Library:
                     f"{path} is inside the library folder {covering.root.path}: only whole library folders can be "
                     "removed.", f"Remove {covering.root.path}, or move these photos out of it.")
             raise FolderNotFoundError(f"{path} is not in the library.", "Run 'photoclip status' to list folders.")
-        return self.catalog.remove_folder(folder.id)
+        return self._catalog.remove_folder(folder.id)
 
     def folders(self) -> list[FolderRow]:
-        return self.catalog.folders()
+        return self._catalog.folders()
+
+    def photo_at(self, path: Path | str) -> PhotoRow | None:
+        """The library's photo at ``path`` (resolved), None when there is none."""
+        return self._catalog.photo_by_path(str(Path(path).expanduser().resolve()))
+
+    def vector_coverage(self, model_id: str) -> tuple[int, int]:
+        """(photos with a vector for ``model_id``, photos that could have one): how far a model's vectors are."""
+        return self._catalog.vector_coverage(model_id)
 
     # indexing ------------------------------------------------------------------------------------------
     def index_folders(self, paths: list[Path | str] | None = None, control: JobControl | None = None) -> IndexSummary:
@@ -393,8 +497,8 @@ class Library:
             # where each landed once all are placed: a later one may have folded an earlier one's root
             folders = _scan_scopes([self._covering(p.path) or p for p in placed])
         else:
-            folders = self.catalog.folders()
-        with self.jobs.indexing(self._waiting_for_cleanup):
+            folders = self._catalog.folders()
+        with self._jobs.indexing(self._waiting_for_cleanup):
             indexer, missing = self._indexer_or_catalog()
             summary = indexer.run(folders, control)
         summary.model_missing = missing
@@ -405,13 +509,13 @@ class Library:
         """Index, update or remove single files (the watcher's entry point). Paths outside every library
         folder are ignored."""
         self._check_writable()
-        folders = sorted(self.catalog.folders(), key=lambda f: len(f.path), reverse=True)
+        folders = sorted(self._catalog.folders(), key=lambda f: len(f.path), reverse=True)
         items = []
         for path in paths:
             folder = next((f for f in folders if _is_under(path, f.path)), None)
             if folder is not None:
                 items.append((folder.id, path))
-        with self.jobs.indexing(self._waiting_for_cleanup):
+        with self._jobs.indexing(self._waiting_for_cleanup):
             indexer, missing = self._indexer_or_catalog()
             summary = indexer.run_paths(items, control)
         summary.model_missing = missing
@@ -427,7 +531,7 @@ class Library:
     def _indexer(self) -> Indexer:
         self.model  # noqa: B018 -- told from its folder, no load; raises ModelNotAvailableError without one
         # the index opens only when the run has something to embed (core/pipeline.py)
-        return self._indexer_for(_LazyEmbedder(self), lambda: self.index, self.model_use)
+        return self._indexer_for(_LazyEmbedder(self), lambda: self.index, self._model_use)
 
     def _indexer_or_catalog(self) -> tuple[Indexer, str | None]:
         """The model's indexer; without a model on this computer (offline, not downloaded yet), a catalog pass
@@ -436,7 +540,7 @@ class Library:
             return self._indexer(), None
         except ModelNotAvailableError as exc:
             log.info("no model (%s): cataloguing without vectors", exc.user_message)
-            return self._indexer_for(None, None, self.model_use), f"{exc.user_message} {exc.hint}".strip()
+            return self._indexer_for(None, None, self._model_use), f"{exc.user_message} {exc.hint}".strip()
 
     def has_model(self) -> bool:
         """Whether the library's model is on this computer (or loaded, or given by a test); looks at files
@@ -450,10 +554,10 @@ class Library:
 
     def _indexer_for(self, embedder: Embedder | None, index, lock: FairLock) -> Indexer:
         return Indexer(
-            self.catalog, index, _LockedEmbedder(embedder, lock) if embedder is not None else None,
+            self._catalog, index, _LockedEmbedder(embedder, lock) if embedder is not None else None,
             self.thumbnails, self.events,
             batch_size=self.settings.batch_size, decode_workers=self.settings.decode_workers,
-            max_pixels=self.settings.max_pixels, decode_mode=self.settings.decode_mode, writer=self.jobs.writing,
+            max_pixels=self.settings.max_pixels, decode_mode=self.settings.decode_mode, writer=self._jobs.writing,
             model_threads=self.settings.threads, start_threads=self.settings.start_threads,
             reserve=lambda: self.desktop_reserve,
         )
@@ -463,9 +567,9 @@ class Library:
 
     # search --------------------------------------------------------------------------------------------
     def _searcher(self) -> Searcher:
-        return Searcher(self.catalog, self.index,
-                        _LockedEmbedder(_LazyEmbedder(self), self.model_use, self.query_vectors), self.relevance,
-                        self.scopes)
+        return Searcher(self._catalog, self.index,
+                        _LockedEmbedder(_LazyEmbedder(self), self._model_use, self._query_vectors), self.relevance,
+                        self._scopes)
 
     def search(self, query: str, limit: int = 20, filters: Filters | None = None, *, matches_only: bool = False,
                threshold: float | None = None) -> list[Hit]:
@@ -507,9 +611,22 @@ class Library:
     def _background(self, model_id: str) -> np.ndarray:
         """The neutral prompts' vector ("a photo", ...), shared with tagging and smart albums (cached there in
         memory and in the catalog), so a search and a smart album of the same query score alike."""
-        from photoclip.core.tagging.space import VectorSpace
+        return self._tag_space().background(model_id)
 
-        return VectorSpace.for_library(self).background(model_id)
+    def embed_images(self, images: list[np.ndarray]) -> np.ndarray:
+        """Vectors of photos given as RGB arrays (from outside the library), with the whole model, waiting for
+        the batch being indexed at most (the app's indexing process serves these: core/index_process.py)."""
+        from PIL import Image
+
+        embedder = self.embedder
+        with self._model_use:
+            return embedder.embed_prepared(np.stack([embedder.prepare(Image.fromarray(a)) for a in images]))
+
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        """Vectors of texts with what texts need (``text_embedder``), waiting for one indexing batch at most."""
+        embedder = self.text_embedder
+        with self._model_use:
+            return embedder.embed_texts(list(texts))
 
     def _vector_of(self, path: Path) -> np.ndarray:
         from photoclip.core.errors import DecodeError
@@ -518,7 +635,7 @@ class Library:
 
         try:
             with open_photo(path) as source:  # never opens a pipe or a device; large files are streamed
-                stored = self.catalog.vector_for_hash(source.content_hash, self.model.model_id)
+                stored = self._catalog.vector_for_hash(source.content_hash, self.model.model_id)
                 if stored is not None:  # a photo of the library: no model needed
                     return stored
                 photo = decode_photo(source.data, min_side=self.model.input_size,
@@ -528,7 +645,7 @@ class Library:
                 f"Cannot use {path} as a query: {exc.reason}.", "Pick a JPEG, PNG, HEIC or WebP photo."
             ) from exc
         embedder = self._embedder or self.model_elsewhere or self.embedder
-        with self.model_use:
+        with self._model_use:
             return embedder.embed_prepared(embedder.prepare(photo.image)[None])[0]
 
     # near-duplicates -----------------------------------------------------------------------------------
@@ -537,39 +654,38 @@ class Library:
         only. ``Candidates.groups(threshold)`` groups them at any threshold from ``floor`` up."""
         from photoclip.core.duplicates import MIN_THRESHOLD, find
 
-        return find(self, MIN_THRESHOLD if floor is None else floor, control)
+        return find(self._catalog, self.vector_index(), self.events, MIN_THRESHOLD if floor is None else floor,
+                    control)
 
     def trash_duplicates(self, choices: list[KeepChoice]) -> TrashResult:
         """The explicit action: give each keeper the others' tags and albums, move the others to the system
         trash (never deleted) and forget them as a rescan would."""
         from photoclip.core.duplicates import move_others_to_trash
 
-        return move_others_to_trash(self, choices)
+        return move_others_to_trash(self._catalog, self.tags, choices)
 
     def scoped(self, filters: Filters | None) -> Filters | None:
         """``filters`` with an album's photo ids filled in (AlbumError if there is no such album)."""
         if filters is None or filters.album is None or filters.photo_ids is not None:
             return filters
-        from photoclip.core.tagging import Albums
-
-        return replace(filters, photo_ids=Albums(self).photo_ids(filters.album))
+        return replace(filters, photo_ids=self.albums.photo_ids(filters.album))
 
     # browsing --------------------------------------------------------------------------------------------
     def browse(self, filters: Filters | None = None, after: Cursor | None = None, limit: int = 200) -> BrowsePage:
         """A page of the library newest first by date taken (EXIF, else file time), after the cursor of the
         previous page. Reads the catalog only: never loads the model."""
-        rows = self.catalog.browse_page(self._browse_scope(filters), after, limit)
+        rows = self._catalog.browse_page(self._browse_scope(filters), after, limit)
         photos = [DatedPhoto(photo, taken) for photo, taken in rows]
         last = photos[-1] if photos and len(photos) == limit else None
         return BrowsePage(photos, (last.taken, last.photo.id) if last else None)
 
     def timeline(self, filters: Filters | None = None) -> Timeline:
         """Every photo of the scope in browse order (ids and days only): the grid's layout."""
-        return Timeline(*self.catalog.timeline(self._browse_scope(filters)))
+        return Timeline(*self._catalog.timeline(self._browse_scope(filters)))
 
     def photos(self, ids: list[int]) -> list[PhotoRow]:
         """The rows of these photos (any number), in no particular order."""
-        return [p for start in range(0, len(ids), 500) for p in self.catalog.photos_by_ids(ids[start:start + 500])]
+        return [p for start in range(0, len(ids), 500) for p in self._catalog.photos_by_ids(ids[start:start + 500])]
 
     def _browse_scope(self, filters: Filters | None) -> BrowseScope:
         f = self.scoped(filters) or Filters()
@@ -578,24 +694,24 @@ class Library:
     # status --------------------------------------------------------------------------------------------
     def status(self) -> LibraryStatus:
         """Counts and failures from the catalog alone: never loads the model."""
-        model_id = self._embedder.model_id if self._embedder else self.catalog.get_meta("model_id")
+        model_id = self._embedder.model_id if self._embedder else self._catalog.get_meta("model_id")
         index_size = None
         embedded = 0
         if model_id:
-            index_size, _ = self.catalog.embedding_stats(model_id)
-            embedded = self.catalog.vector_coverage(model_id)[0]
+            index_size, _ = self._catalog.embedding_stats(model_id)
+            embedded = self._catalog.vector_coverage(model_id)[0]
         switch = self.switch_progress()
-        folder_counts = self.catalog.folder_counts()
+        folder_counts = self._catalog.folder_counts()
         counts: dict[str, int] = {}
         for per_folder in folder_counts.values():  # every photo has its folder: no second pass over them
             for state, n in per_folder.items():
                 counts[state] = counts.get(state, 0) + n
         return LibraryStatus(
             counts=counts, model_id=model_id, index_size=index_size,
-            folders=self.catalog.folders(), folder_counts=folder_counts,
-            failures=self.catalog.failures(), backend=getattr(self._embedder, "backend", None),
+            folders=self._catalog.folders(), folder_counts=folder_counts,
+            failures=self._catalog.failures(), backend=getattr(self._embedder, "backend", None),
             quality_guard=self._guard_results(model_id), model_spec=self.model_spec,
-            switch=switch.as_dict() if switch else None, taken_range=self.catalog.taken_range(),
+            switch=switch.as_dict() if switch else None, taken_range=self._catalog.taken_range(),
             embedded=embedded, model_available=self.has_model(),
         )
 
@@ -606,18 +722,18 @@ class Library:
         from photoclip.core.index.recall import measure_recall
 
         index = self.vector_index()
-        return None if index is None else measure_recall(index, self.catalog, queries)
+        return None if index is None else measure_recall(index, self._catalog, queries)
 
     # switching models ----------------------------------------------------------------------------------
     @property
     def model_spec(self) -> str:
         """The hub id or folder of the library's model (``PHOTOCLIP_MODEL`` overrides it for one run)."""
-        return model_switch.library_model(self.settings, self.catalog)
+        return model_switch.library_model(self.settings, self._catalog)
 
     def switch_progress(self) -> model_switch.SwitchProgress | None:
         """How far a switch to another model has come (None when none is under way); reads the catalog only."""
-        pending = model_switch.pending(self.catalog)
-        return model_switch.progress(self.catalog, pending) if pending else None
+        pending = model_switch.pending(self._catalog)
+        return model_switch.progress(self._catalog, pending) if pending else None
 
     def switch_model(self, spec: str | None = None, control: JobControl | None = None) -> SwitchOutcome:
         """Switch the library to ``spec`` (None: resume the switch under way) without downtime.
@@ -627,30 +743,30 @@ class Library:
         tags and albums keep using the current model. When every photo has a vector, one transaction makes the
         new model the library's, and this process swaps to it.
         """
-        pending = model_switch.pending(self.catalog)
+        pending = model_switch.pending(self._catalog)
         spec = spec or (pending.spec if pending else None)
         if spec is None:
             raise QueryError("No model switch is under way.", "Name the model: photoclip model use ID.")
         target = self._load_other_model(spec)
-        if target.model_id == self.catalog.get_meta("model_id") and pending is None:
-            model_switch.remember_model(self.catalog, spec)
+        if target.model_id == self._catalog.get_meta("model_id") and pending is None:
+            model_switch.remember_model(self._catalog, spec)
             return SwitchOutcome(spec, target.model_id, switched=True, progress=None)
-        switch = model_switch.begin(self.catalog, spec, target.model_id)
+        switch = model_switch.begin(self._catalog, spec, target.model_id)
         from photoclip.core.index.hnsw import VectorIndex
 
         index = VectorIndex(self.settings.index_dir, target.model_id, target.dim)
-        index.sync(self.catalog)
+        index.sync(self._catalog)
         indexer = self._indexer_for(target, index, FairLock())
         for _ in range(SWITCH_ROUNDS):  # photos added meanwhile (the watcher) need a second, short round
-            with self.jobs.indexing():
-                summary = indexer.run(self.catalog.folders(), control)
+            with self._jobs.indexing():
+                summary = indexer.run(self._catalog.folders(), control)
             if summary.cancelled:
                 index.save()
-                return SwitchOutcome(spec, target.model_id, False, model_switch.progress(self.catalog, switch))
-            if model_switch.finish(self.catalog, switch):
+                return SwitchOutcome(spec, target.model_id, False, model_switch.progress(self._catalog, switch))
+            if model_switch.finish(self._catalog, switch):
                 break
         else:
-            return SwitchOutcome(spec, target.model_id, False, model_switch.progress(self.catalog, switch))
+            return SwitchOutcome(spec, target.model_id, False, model_switch.progress(self._catalog, switch))
         self._adopt(target, index)
         self.events.emit(ModelSwitched(spec, target.model_id))
         return SwitchOutcome(spec, target.model_id, switched=True, progress=None)
@@ -658,10 +774,10 @@ class Library:
     def needs_switch(self, spec: str) -> bool:
         """Whether making ``spec`` the library's model means building vectors (photos are indexed with another
         model) rather than just recording it (a new library, or ``spec`` already the library's)."""
-        model_id = self.catalog.get_meta("model_id")
+        model_id = self._catalog.get_meta("model_id")
         if spec == self.model_spec or not model_id:  # never embedded (at most catalogued): nothing to switch from
             return False
-        return self.catalog.vector_coverage(model_id)[1] > 0
+        return self._catalog.vector_coverage(model_id)[1] > 0
 
     def set_model(self, spec: str) -> None:
         """Make ``spec`` the model of a library that has nothing indexed yet (first run); with indexed photos
@@ -670,19 +786,19 @@ class Library:
             raise QueryError("This library's photos are indexed with another model.",
                              "Switch with 'photoclip model use' (or Settings in the app): search keeps working.")
         changed = spec != self.model_spec
-        model_switch.remember_model(self.catalog, spec)
+        model_switch.remember_model(self._catalog, spec)
         if changed:
             with self._model_lock:  # loaded before the choice (nothing indexed with it): load the chosen one
                 self._embedder, self._index, self._info, self._text_embedder = None, None, None, None
 
     def cancel_switch(self) -> None:
         """Give up the switch under way; the current model stays (built vectors are reclaimable)."""
-        model_switch.cancel(self.catalog)
+        model_switch.cancel(self._catalog)
 
     def _load_other_model(self, spec: str) -> Embedder:
         other = replace(self.settings, model=spec, model_explicit=True)
         if self._loads_models:
-            return _load_clip(other, self.events, self.catalog, remember=False)
+            return _load_clip(other, self.events, self._catalog, remember=False)
         return self._embedder_factory(other, self.events)
 
     def _adopt(self, embedder: Embedder, index) -> None:
@@ -701,8 +817,8 @@ class Library:
         from photoclip.core.reclaim import models_in_use, survey
 
         loaded = self._embedder.model_id if self._embedder else self._info.model_id if self._info else None
-        in_use = models_in_use(self.settings, self.catalog, loaded)
-        return survey(self.settings, self.catalog, in_use, older_than_days, now)
+        in_use = models_in_use(self.settings, self._catalog, loaded)
+        return survey(self.settings, self._catalog, in_use, older_than_days, now)
 
     def reclaim(self, older_than_days: float = GRACE_DAYS, old_models: bool = False,
                 now: float | None = None) -> ReclaimResult:
@@ -710,9 +826,9 @@ class Library:
         longer in use), keep the HNSW index consistent, vacuum. ``LibraryBusyError`` while indexing runs."""
         from photoclip.core.reclaim import Reclaimer
 
-        with self.jobs.reclaiming():
+        with self._jobs.reclaiming():
             report = self.reclaimable(older_than_days, now)
-            reclaimer = Reclaimer(self.settings, self.catalog, self.events, self._index)
+            reclaimer = Reclaimer(self.settings, self._catalog, self.events, self._index)
             return reclaimer.run(report, old_models, now)
 
     def _guard_results(self, model_id: str | None) -> list[dict]:
@@ -720,7 +836,7 @@ class Library:
 
         if not model_id:
             return []
-        stored = self.catalog.meta_with_prefix(meta_key(model_id, ""))
+        stored = self._catalog.meta_with_prefix(meta_key(model_id, ""))
         results = (GuardResult.from_json(text) for text in stored.values())
         return [r.as_dict() | {"summary": r.summary()} for r in results if r is not None]
 
@@ -855,6 +971,11 @@ class _FolderModel:
         return embedder
 
 
+def _given(embedder: Embedder) -> EmbedderFactory:
+    """The factory of an embedder given as it is (a test's)."""
+    return lambda _settings, _bus: embedder
+
+
 def _scan_scopes(placements: list[FolderPlacement]) -> list[FolderRow]:
     """What to scan for the folders asked for: a whole root, or just a folder inside one (``FolderRow.scope``;
     the whole root when it was offline, so all of it is checked). Each root or folder is scanned once."""
@@ -886,9 +1007,9 @@ def _carry_polling(catalog: Catalog, placement: FolderPlacement) -> None:
         catalog.set_meta(key, "poll")
 
 
-def _build_embedder(name: str):
-    """``"package.module:callable"`` -> what the callable returns (an embedder, or a factory for one). Here, not
-    in core/index_process.py (which imports this module), so the two do not import each other."""
+def _build_embedder(name: str) -> Embedder:
+    """``"package.module:callable"`` -> the embedder the callable returns. Here, not in core/index_process.py
+    (which imports this module), so the two do not import each other."""
     import importlib
 
     module, _, attribute = name.partition(":")

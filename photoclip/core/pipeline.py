@@ -37,10 +37,11 @@ from photoclip.core.events import EventBus, FileFailed, IndexProgress, IndexWait
 from photoclip.core.imaging.decode import DEFAULT_MAX_PIXELS
 from photoclip.core.imaging.thumbnails import ThumbnailCache
 from photoclip.core.index.hnsw import VectorIndex
+from photoclip.core.records import FolderRow, IndexSummary, PhotoRecord
 from photoclip.core.scan.availability import is_available, mounts_inside, remember_if_mount, was_mount
 from photoclip.core.scan.reconcile import FolderTable, Plan, WorkItem, reconcile, reconcile_walk
 from photoclip.core.scan.walker import FileEntry, entry_for, is_photo_name, walk
-from photoclip.core.store.catalog import Catalog, FolderRow, PhotoRecord
+from photoclip.core.store.catalog import Catalog
 
 PROGRESS_INTERVAL = 0.2
 INDEX_SAVE_INTERVAL = 60.0
@@ -58,33 +59,6 @@ log = logging.getLogger(__name__)
 
 #: the library's writer lock for one batch, told (holder) when it has to wait: ``JobLock.writing``
 WriterLock = Callable[[Callable[[str], None]], AbstractContextManager]
-
-
-@dataclass
-class IndexSummary:
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    moved: int = 0
-    removed: int = 0
-    failed: int = 0
-    embedded: int = 0
-    reused: int = 0
-    #: photos a catalog pass recorded without a vector (no model yet): browsable, not yet searchable
-    catalogued: int = 0
-    #: why this run could not embed (no model on this computer): the model error's message and hint
-    model_missing: str | None = None
-    seconds: float = 0.0
-    cancelled: bool = False
-    offline_folders: list[str] = field(default_factory=list)
-    #: "threads", "processes", or how a run that lost a decode process went on
-    decoded_in: str = "threads"
-    #: decode workers and model threads at the end of the run (core/balance.py sizes them)
-    decode_workers: int = 0
-    model_threads: int = 0
-
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
 
 
 @dataclass

@@ -22,11 +22,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from photoclip.core import model_files
 from photoclip.core.events import EventBus, ReclaimProgress
 from photoclip.core.settings import Settings
 from photoclip.core.store.catalog import Catalog, ModelUsage
+
+if TYPE_CHECKING:
+    from photoclip.core.index.hnsw import VectorIndex
 
 #: days a vector no photo holds is kept (a file deleted by mistake and restored is then not re-embedded)
 GRACE_DAYS = 30
@@ -53,7 +57,7 @@ class OldModel:
     def bytes(self) -> int:
         return self.catalog_bytes + self.file_bytes
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"model": self.model_id, "vectors": self.vectors, "text_vectors": self.text_vectors,
                 "catalog_bytes": self.catalog_bytes, "files": [str(p) for p in self.files],
                 "file_bytes": self.file_bytes, "bytes": self.bytes}
@@ -81,7 +85,7 @@ class ReclaimReport:
     def old_model_bytes(self) -> int:
         return sum(m.bytes for m in self.old_models)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "models_in_use": self.models_in_use, "grace_days": self.grace_days,
             "orphans": {"vectors": self.orphans, "due": self.due_orphans, "due_bytes": self.due_orphan_bytes,
@@ -114,7 +118,7 @@ class ReclaimResult:
     def bytes_freed(self) -> int:
         return max(0, self.catalog_bytes_before - self.catalog_bytes_after) + self.file_bytes_freed
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "orphans_removed": self.orphans_removed, "models_removed": self.models_removed,
             "model_vectors_removed": self.model_vectors_removed, "indexes": self.indexes,
@@ -185,7 +189,8 @@ def _old_model(model: str, usage: ModelUsage | None, files: model_files.ModelFil
 class Reclaimer:
     """Carries out a reclaim; the caller holds the job lock (no index job runs meanwhile)."""
 
-    def __init__(self, settings: Settings, catalog: Catalog, events: EventBus, loaded_index=None) -> None:
+    def __init__(self, settings: Settings, catalog: Catalog, events: EventBus,
+                 loaded_index: VectorIndex | None = None) -> None:
         self.settings = settings
         self.catalog = catalog
         self.events = events

@@ -1,5 +1,5 @@
 """Which hits of a search are matches: an adaptive cutoff per query, on the calibrated score smart albums and
-tag suggestions use (core/tagging/calibration.py), so a saved search holds the photos its search matched.
+tag suggestions use (core/calibration.py), so a saved search holds the photos its search matched.
 
 A cosine means different things for different queries and models (one query's matches sit at 0.25, another's
 non-matches at 0.30), so no flat cutoff works. Instead each query is compared with the library itself:
@@ -23,12 +23,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from photoclip.core import calibration
+from photoclip.core.calibration import DEFAULT_THRESHOLD
 from photoclip.core.store.catalog import Catalog
-from photoclip.core.tagging import calibration
-from photoclip.core.tagging.labels import DEFAULT_THRESHOLD
 
 #: Stored vectors a large library's statistics are fitted on; a smaller library uses all of its vectors.
 SAMPLE = 4096
@@ -51,7 +52,8 @@ class Cutoff:
         """Margins of photos from their stored vectors and their cosines with the query."""
         if not len(vectors):
             return np.zeros(0, np.float32)
-        return scores - vectors @ self.background
+        margins: np.ndarray = scores - vectors @ self.background
+        return margins
 
     def calibrated(self, margins: np.ndarray) -> np.ndarray:
         return (np.asarray(margins, np.float32) - self.center) / self.scale
@@ -75,7 +77,7 @@ class LibrarySample:
         self._size = size
         self._seed = seed
         self._lock = threading.Lock()
-        self._key: tuple | None = None
+        self._key: tuple[Any, ...] | None = None
         self._drawn_at = 0  # the library's vector count when the sample was drawn
         self._vectors = np.zeros((0, 0), np.float32)
 
@@ -94,10 +96,8 @@ class LibrarySample:
                 self._key, self._drawn_at = ("sample", model_id), live
             return self._vectors
 
-    def _signature(self, model_id: str) -> tuple:
-        from photoclip.core.tagging.store import TagStore
-
-        return TagStore(self._catalog).library_signature(model_id)
+    def _signature(self, model_id: str) -> tuple[Any, ...]:
+        return self._catalog.library_signature(model_id)
 
     def _draw(self, model_id: str) -> np.ndarray:
         ids = self._catalog.sample_searchable_embedding_ids(model_id, self._size, self._seed)

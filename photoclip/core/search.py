@@ -13,7 +13,8 @@ from photoclip.core.embed.base import Embedder
 from photoclip.core.errors import QueryError
 from photoclip.core.index.hnsw import VectorIndex
 from photoclip.core.index.recall import search_ef
-from photoclip.core.store.catalog import BrowseScope, Catalog, PhotoRow, effective_date, end_of
+from photoclip.core.records import PhotoRow
+from photoclip.core.store.catalog import BrowseScope, Catalog, effective_date, end_of
 
 if TYPE_CHECKING:  # relevance imports tagging, whose albums import this module
     from photoclip.core.relevance import Cutoff, Relevance

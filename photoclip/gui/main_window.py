@@ -35,7 +35,7 @@ from photoclip.core.errors import (
 from photoclip.core.events import IndexProgress, ModelLoading, ScanFinished, WatchStatus, WatchWarning
 from photoclip.core.filenames import display
 from photoclip.core.library import Library, LibraryStatus
-from photoclip.core.store.catalog import FolderPlacement
+from photoclip.core.records import FolderPlacement
 from photoclip.formatting import count
 from photoclip.gui.bridge import EventBridge
 from photoclip.gui.browse_controller import BrowseController
@@ -67,7 +67,7 @@ from photoclip.gui.workers.indexing import IndexJob
 from photoclip.gui.workers.known_errors import as_user_error
 from photoclip.gui.workers.query import PAGE, QueryService
 from photoclip.gui.workers.status import StatusService
-from photoclip.gui.workers.watching import RoutedLibrary, WatchProblem
+from photoclip.gui.workers.watching import RoutedIndexing, WatchProblem
 
 if TYPE_CHECKING:
     from photoclip.core.scan.watcher import Watcher, WatchOptions
@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
         # window waited for them before it showed; the library view and folder list fill in when they arrive
         self.status_label.setText("Reading the library…")
         self.refresh_status()
-        if library.catalog.folders():  # a small query: the library view loads beside the status, not after it
+        if library.folders():  # a small query: the library view loads beside the status, not after it
             self.browse.show()
         self.search_box.setFocus()
 
@@ -499,11 +499,11 @@ class MainWindow(QMainWindow):
     # watching ------------------------------------------------------------------------------------------
     def start_watching(self, options: WatchOptions | None = None) -> Watcher | None:
         """Keep every folder indexed as files arrive, change or go (the watcher also catches up at start)."""
-        from photoclip.core.scan.watcher import Watcher, WatchOptions  # watchdog: only when watching
+        from photoclip.core.scan.watcher import WatchOptions  # watchdog: only when watching
 
         if self.watcher is None and not self._closed:
             self._watch_options = options or WatchOptions()
-            self.watcher = Watcher(RoutedLibrary(self.library, self.indexing), options=self._watch_options)
+            self.watcher = self.library.watcher(options=self._watch_options, indexer=RoutedIndexing(self.indexing))
             self.watcher.start()
         return self.watcher
 
@@ -570,12 +570,10 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_settings(self) -> SettingsDialog:
-        from photoclip.core.embed.model_catalog import detect_hardware, recommended
-
         prefs = ModelPreferences.of(self.library.settings)
         prefs.model = self.library.model_spec
         dialog = SettingsDialog(prefs, self.search.model_loaded, os.cpu_count() or 1, self,
-                                recommended=recommended(detect_hardware()).hub_id)
+                                recommended=self.library.models.recommended().hub_id)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.apply_preferences(dialog.preferences()))
         dialog.open()

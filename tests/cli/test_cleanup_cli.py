@@ -136,7 +136,7 @@ def test_the_configured_model_is_in_use_even_before_it_ever_ran(env, photos, cap
     index_with(ColorEmbedder(), photos)
     _, configured = resolve_model(str(tiny_model_dir), tiny_model_dir.parent, allow_download=False)
     with Library.open(Settings.from_env(), embedder=ColorEmbedder()) as lib:
-        lib.catalog.db.conn.execute(
+        lib._catalog.db.conn.execute(
             "INSERT INTO embeddings(content_hash, model_id, vector, created_at) VALUES ('h', ?, zeroblob(8), 0)",
             (configured,),
         )

@@ -27,7 +27,7 @@ def run_shot(name: str) -> None:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from photoclip.core.tagging import Label, LabelSet, Tagger
+    from photoclip.core.tagging import Label, LabelSet
     from photoclip.gui.crash_reporter import CrashReporter
     from photoclip.gui.main_window import MainWindow
     from tests.gui.make_screenshots import OUT, make_photos, wait, wait_thumbnails
@@ -61,7 +61,7 @@ def run_shot(name: str) -> None:
         tags = window.tags
         tags.show_panel()
         panel = tags.panel
-        Tagger(library).save_label_set(LabelSet("Colours", (
+        library.tags.save_label_set(LabelSet("Colours", (
             Label("Colours|Red", prompts=("red",)), Label("Colours|Green", prompts=("green",)),
             Label("Colours|Blue", prompts=("blue",)))))
         panel.refresh_sets(select="Colours")

@@ -18,7 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
-from photoclip.core.tagging import Label, LabelSet, Tagger
+from photoclip.core.tagging import Label, LabelSet
 from photoclip.gui.crash_reporter import CrashReporter
 from photoclip.gui.dialogs.viewer import ViewerDialog
 from photoclip.gui.main_window import MainWindow
@@ -46,7 +46,7 @@ def main() -> int:
         window.show()
         window.add_folders([str(f) for f in folders])
         wait(app, lambda: not window.indexing.busy, timeout=120)
-        tagger = Tagger(library)
+        tagger = library.tags
         tagger.save_label_set(COLOURS)
         tagger.save_label_set(PRIVATE)
         tagger.suggest(PRIVATE)  # the lavender and violets photos: blurred in the grid

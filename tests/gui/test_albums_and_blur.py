@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 
-from photoclip.core.tagging import Label, LabelSet, Tagger
+from photoclip.core.tagging import Label, LabelSet
 from tests.gui.conftest import browse_names, grid_names, wait_idle
 from tests.support.library_fixtures import write_photo
 
@@ -73,7 +73,7 @@ def sharpest_step(pixels: np.ndarray) -> int:
 def test_sensitive_photos_are_blurred_until_clicked(qtbot, indexed, photos):
     window = indexed
     private = LabelSet("private", (Label("Sensitive|Red", prompts=("red",)),), sensitive=True)
-    tagger = Tagger(window.library)
+    tagger = window.library.tags
     tagger.save_label_set(private)
     assert {Path(s.path).name for s in tagger.suggest(private)} == {"red.jpg", "mostly-red.png"}
     window.tags.refresh_blur()

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from photoclip.core.tagging import Albums
 from photoclip.gui.widgets.browse_view import DAY_H, MONTH_H
 from tests.gui.conftest import grid_names, wait_idle
 from tests.support.library_fixtures import write_photo
@@ -129,10 +128,10 @@ def test_clicking_a_folder_shows_just_it_and_typing_narrows_it(qtbot, opened, sh
 
 def test_clicking_an_album_shows_it_and_a_search_looks_only_there(qtbot, opened, shots):
     window = opened
-    ids = [window.library.catalog.photo_by_path(str(shots / f)).id for f in ("Pictures/lake.jpg",
+    ids = [window.library.photo_at(shots / f).id for f in ("Pictures/lake.jpg",
                                                                               "Pictures/sunset.jpg",
                                                                               "Phone/sea.jpg")]
-    Albums(window.library).create_manual("Water", ids)
+    window.library.albums.create_manual("Water", ids)
     window.tags.album_control.refresh_albums()
     qtbot.waitUntil(lambda: window.tags.albums.item_named("Water") is not None, timeout=5000)
     window.search_box.setText("white")  # a search on screen: clicking the album replaces it
@@ -266,11 +265,11 @@ def test_empty_library_and_empty_scope_say_so(qtbot, window, shots):
 
 
 def test_a_sensitive_photo_is_blurred_in_the_library_view_until_clicked(qtbot, opened, shots):
-    from photoclip.core.tagging import Label, LabelSet, Tagger
+    from photoclip.core.tagging import Label, LabelSet
 
     window = opened
     private = LabelSet("private", (Label("Sensitive|Red", prompts=("red",)),), sensitive=True)
-    tagger = Tagger(window.library)
+    tagger = window.library.tags
     tagger.save_label_set(private)
     tagger.suggest(private)
     window.tags.refresh_blur()

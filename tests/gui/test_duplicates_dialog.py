@@ -10,7 +10,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from photoclip.core.tagging import Albums, Tagger
 from photoclip.gui.dialogs.duplicates import DuplicatesDialog
 from tests.gui.conftest import wait_idle
 from tests.support.bursts import MIXES, write_burst
@@ -106,9 +105,9 @@ def test_the_slider_and_the_rule_change_groups_and_keepers_and_a_pick_stays(qtbo
 def test_nothing_moves_until_the_user_confirms_then_the_others_go_to_the_trash(
         qtbot, indexed_window, library, burst_photos, trash_dir):  # noqa: F811
     beach = {p.name: p for p in (burst_photos / "beach").iterdir()}
-    resized = library.catalog.photo_by_path(str(beach["beach-resized.jpg"]))
-    Tagger(library).add_tags([resized.id], ["Holiday"])
-    Albums(library).create_manual("Summer", [resized.id])
+    resized = library.photo_at(beach["beach-resized.jpg"])
+    library.tags.add_tags([resized.id], ["Holiday"])
+    library.albums.create_manual("Summer", [resized.id])
     dialog = open_dialog(qtbot, indexed_window)
     dialog.rule.setCurrentIndex(dialog.rule.findData("oldest"))
     qtbot.waitUntil(lambda: len(dialog.keepers) == len(dialog.groups), timeout=10_000)
@@ -133,9 +132,9 @@ def test_nothing_moves_until_the_user_confirms_then_the_others_go_to_the_trash(
     assert sorted(p.name for p in burst_photos.rglob("*.*")) == [
         "beach-original.jpg", "forest copy.png", "forest.png", "market-cropped.jpg", "market-original.jpg"]
     assert dialog.status.text().startswith("Moved 2 photos to the trash; keepers got 1 tag and 1 album.")
-    keeper = library.catalog.photo_by_path(str(beach["beach-original.jpg"]))
-    assert Tagger(library).store.accepted_names(keeper.id) == ["Holiday"]
-    assert [m.path for m in Albums(library).members("Summer")] == [keeper.path]
+    keeper = library.photo_at(beach["beach-original.jpg"])
+    assert library.tags.store.accepted_names(keeper.id) == ["Holiday"]
+    assert [m.path for m in library.albums.members("Summer")] == [keeper.path]
     assert sorted(group_names(dialog), key=sorted) == [{"forest.png", "forest copy.png"},  # looked again
                                                        {"market-original.jpg", "market-cropped.jpg"}]
     dialog.close()

@@ -33,7 +33,7 @@ def test_model_missing_catalogues_and_a_search_shows_a_banner_with_a_way_to_a_mo
                                                                                    tmp_path, photos):
     settings = make_settings(tmp_path / "lib")
     settings.model = "acme/not-downloaded-yet"  # what the first-run dialog offers to get
-    library = Library.open(settings, embedder=no_model)
+    library = Library.open(settings, embedder_factory=no_model)
     libraries.append(library)
     window = make_window(library)
     window.add_folders([str(photos)])

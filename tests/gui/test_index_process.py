@@ -51,7 +51,7 @@ def gate(tmp_path, monkeypatch):
 @pytest.fixture
 def proc_library(tmp_path, libraries, gate):
     settings = dataclasses.replace(make_settings(tmp_path / "lib"), index_process=True, decode_workers=1)
-    library = Library.open(settings, embedder=GATED)
+    library = Library.open(settings, embedder_name=GATED)
     libraries.append(library)
     return library
 
@@ -166,7 +166,7 @@ KILLED_WINDOW = textwrap.dedent("""
     app = create_app([])
     root, photos = Path(sys.argv[1]), sys.argv[2]
     settings = dataclasses.replace(make_settings(root), index_process=True, decode_workers=1)
-    window = MainWindow(Library.open(settings, embedder=sys.argv[3]), QSettings(str(root / "gui.ini"),
+    window = MainWindow(Library.open(settings, embedder_name=sys.argv[3]), QSettings(str(root / "gui.ini"),
                         QSettings.Format.IniFormat))
     window.add_folders([photos])
 
@@ -262,7 +262,7 @@ def test_queries_that_need_the_whole_model_are_answered_by_the_child(tmp_path, p
 def test_a_bug_in_the_child_is_a_crash_report_and_the_window_goes_on(qtbot, make_window, tmp_path, libraries,
                                                                       photos):
     settings = dataclasses.replace(make_settings(tmp_path / "lib"), index_process=True)
-    library = Library.open(settings, embedder="tests.support.process_gate:BrokenColorEmbedder")
+    library = Library.open(settings, embedder_name="tests.support.process_gate:BrokenColorEmbedder")
     libraries.append(library)
     window = make_window(library)
     with qtbot.waitSignal(window.reporter.report_ready, timeout=CHILD_START_MS) as report:
@@ -276,7 +276,7 @@ def test_the_watcher_s_jobs_run_in_the_child(qtbot, make_window, tmp_path, libra
     from photoclip.core.scan.watcher import WatchOptions
 
     settings = dataclasses.replace(make_settings(tmp_path / "lib"), index_process=True)
-    library = Library.open(settings, embedder="tests.support.process_gate:LoggingColorEmbedder")
+    library = Library.open(settings, embedder_name="tests.support.process_gate:LoggingColorEmbedder")
     libraries.append(library)
     window = make_window(library)
     window.add_folders([str(photos)])
@@ -304,7 +304,7 @@ UNSTARTABLE = textwrap.dedent("""
     app = QApplication.instance() or QApplication([])
     root = Path(sys.argv[1])
     library = Library.open(dataclasses.replace(make_settings(root), index_process=True),
-                           "tests.support.color_embedder:ColorEmbedder")
+                           embedder_name="tests.support.color_embedder:ColorEmbedder")
     service = ProcessIndexingService(library)
     failed = []
     service.job_failed.connect(lambda job, error: failed.append(error.user_message))

@@ -9,7 +9,6 @@ import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QMenu
 
-from photoclip.core.tagging import Albums
 from photoclip.gui.widgets.results_view import build_menu
 from tests.gui.conftest import browse_names, grid_names
 
@@ -29,7 +28,7 @@ def select_rows(window, rows: list[int]) -> None:
 
 
 def album_names(window, name: str) -> list[str]:
-    return sorted(Path(m.path).name for m in Albums(window.library).members(name))
+    return sorted(Path(m.path).name for m in window.library.albums.members(name))
 
 
 def test_add_selected_photos_to_albums_and_remove_them(qtbot, indexed):

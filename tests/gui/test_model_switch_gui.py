@@ -23,7 +23,7 @@ class NewColors(ColorEmbedder):
 @pytest.fixture
 def library(tmp_path, libraries):
     old, new = ColorEmbedder(), NewColors()
-    lib = Library.open(make_settings(tmp_path), embedder=lambda s, _b: new if s.model == "v2" else old)
+    lib = Library.open(make_settings(tmp_path), embedder_factory=lambda s, _b: new if s.model == "v2" else old)
     libraries.append(lib)
     return lib
 
@@ -52,7 +52,7 @@ def test_settings_lists_the_catalog_and_switching_keeps_search_answering(qtbot, 
 
 def test_an_unfinished_switch_goes_on_at_the_next_start(qtbot, make_window, library, photos):
     library.index_folders([str(photos)])
-    model_switch.begin(library.catalog, "v2", "test/colors@v2")
+    model_switch.begin(library._catalog, "v2", "test/colors@v2")
     window = make_window(library)
     assert "switching to v2: 0%" in window.status_label.text() or window.refresh_status() is None
     with qtbot.waitSignal(window.indexing.job_finished, timeout=30_000):

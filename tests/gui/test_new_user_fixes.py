@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from photoclip.core.tagging import Tagger
 from photoclip.gui.dialogs.first_run import FOLDER_BUTTON, FirstRunDialog
 from tests.support.library_fixtures import make_settings
 
@@ -31,9 +30,9 @@ def test_turning_xmp_write_back_on_writes_the_tags_accepted_before(qtbot, indexe
     from photoclip.core.tagging import xmp
 
     window = indexed
-    tagger = Tagger(window.library)
-    red = window.library.catalog.photo_by_path(str(photos / "red.jpg"))
-    blue = window.library.catalog.photo_by_path(str(photos / "blue.jpg"))
+    tagger = window.library.tags
+    red = window.library.photo_at(photos / "red.jpg")
+    blue = window.library.photo_at(photos / "blue.jpg")
     tagger.add_tags([red.id], ["Trips|Rome"])  # while write-back was off: no sidecar
     tagger.add_tags([blue.id], ["Sea"])
     assert not tagger.xmp_enabled and not (photos / "red.jpg.xmp").exists()
@@ -50,7 +49,7 @@ def test_turning_xmp_write_back_on_writes_the_tags_accepted_before(qtbot, indexe
     assert not (photos / "green.jpg.xmp").exists()  # photos without tags get no sidecar
 
     panel.xmp_box.click()  # off: nothing more is written
-    qtbot.waitUntil(lambda: not Tagger(window.library).xmp_enabled, timeout=5000)
+    qtbot.waitUntil(lambda: not window.library.tags.xmp_enabled, timeout=5000)
     assert panel.xmp_status.text() == ""
 
 

@@ -85,7 +85,7 @@ def test_skipped_files_and_library_panel_show_names_that_are_not_utf8(qtbot, win
     assert window.library_panel.selected_path() == root  # what "Remove" acts on: the exact path
     window.remove_folder(root, confirm=False)
     wait_idle(qtbot, window)
-    assert window.library.catalog.folders() == []
+    assert window.library.folders() == []
 
 
 def test_dropping_a_photo_whose_name_is_not_utf8_searches_by_it(qtbot, window, tmp_path):

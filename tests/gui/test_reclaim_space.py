@@ -22,7 +22,7 @@ def open_dialog(qtbot, window):
 
 
 def vectors(library, model_id=ColorEmbedder.model_id) -> int:
-    return library.catalog.embedding_stats(model_id)[0]
+    return library._catalog.embedding_stats(model_id)[0]
 
 
 def test_the_menu_action_shows_what_would_be_freed_and_reclaims_it_on_a_worker(qtbot, window, library, photos):
@@ -40,7 +40,7 @@ def test_the_menu_action_shows_what_would_be_freed_and_reclaims_it_on_a_worker(q
     dialog.days.setValue(0)
     qtbot.waitUntil(lambda: dialog.report.grace_days == 0, timeout=5000)
     assert "0 days: 1 vector" in dialog.orphans_label.text()
-    row = library.catalog.vector_size(ColorEmbedder.model_id)
+    row = library._catalog.vector_size(ColorEmbedder.model_id)
     assert dialog.reclaim_button.isEnabled() and dialog.reclaim_button.text() == f"Reclaim {row} B"
     dialog.reclaim_button.click()
     qtbot.waitUntil(lambda: dialog.result is not None, timeout=10_000)
@@ -55,7 +55,7 @@ def test_reclaiming_while_indexing_says_why_it_waits(qtbot, window, library, pho
     window.add_folders([str(photos)])
     wait_idle(qtbot, window)
     dialog = open_dialog(qtbot, window)
-    with library.jobs.indexing():  # an index job holds the library
+    with library._jobs.indexing():  # an index job holds the library
         dialog.start()
         qtbot.waitUntil(lambda: "being indexed" in dialog.status_label.text(), timeout=5000)
     assert not dialog.busy and dialog.result is None

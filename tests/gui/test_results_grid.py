@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
+from photoclip.core.records import PhotoRow
 from photoclip.core.search import Hit
-from photoclip.core.store.catalog import PhotoRow
 from photoclip.gui.models.results_model import ResultsModel
 from photoclip.gui.widgets.results_view import ResultsView
 

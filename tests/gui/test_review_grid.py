@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from photoclip.core.tagging import Label, LabelSet, Tagger
+from photoclip.core.tagging import Label, LabelSet
 from photoclip.gui.dialogs.viewer import ViewerDialog
 from photoclip.gui.widgets.review_queue import ICON_SIZE
 from tests.gui.conftest import wait_idle
@@ -25,7 +25,7 @@ def queued(qtbot, window, photos):
         write_photo(photos / "reds" / f"red-{i}.jpg", "red", second="white", share=share)
     window.add_folders([str(photos)])
     wait_idle(qtbot, window)
-    tagger = Tagger(window.library)
+    tagger = window.library.tags
     tagger.save_run(tagger.run(LabelSet("reds", (Label("red"),))), {"red": 0.0})
     window.tags.show_panel("Review")
     queue = window.tags.queue
@@ -39,7 +39,7 @@ def shown_names(queue) -> list[str]:
 
 
 def states(window) -> dict[str, str]:
-    return {Path(r.path).name: r.state for r in Tagger(window.library).store.rows(tag="red")}
+    return {Path(r.path).name: r.state for r in window.library.tags.store.rows(tag="red")}
 
 
 def test_a_a_r_decides_three_consecutive_photos(qtbot, window, queued):
@@ -103,7 +103,7 @@ def test_large_thumbnails_and_double_click_opens_the_viewer_over_the_grid(qtbot,
 
 def test_one_tag_at_a_time_and_bulk_decisions_follow_the_tag_shown(qtbot, window, queued):
     queue = queued
-    tagger = Tagger(window.library)
+    tagger = window.library.tags
     tagger.save_run(tagger.run(LabelSet("whites", (Label("white"),))), {"white": 0.0})
     queue.refresh()
     qtbot.waitUntil(lambda: queue.tag_combo.count() == 3, timeout=5000)  # all, red, white

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QDialogButtonBox
 
-from photoclip.core.tagging import Albums, threshold_keeping
+from photoclip.core.tagging import threshold_keeping
 
 pytestmark = pytest.mark.gui
 
@@ -20,7 +20,7 @@ def test_the_dialog_counts_the_album_live_and_keeps_what_the_search_showed(qtbot
     assert dialog.isVisible() and dialog.holds.text() == "Counting the photos…"
     qtbot.waitUntil(lambda: dialog.album_size() is not None, timeout=5000)
 
-    scored = Albums(window.library).preview_smart("red -white")
+    scored = window.library.albums.preview_smart("red -white")
     proposed = threshold_keeping(scored, seen)
     assert dialog.threshold.value() == pytest.approx(proposed)
     holdable = {m.photo_id for m in scored} & seen  # the photos shown that any album of the search can hold
@@ -40,7 +40,7 @@ def test_the_dialog_counts_the_album_live_and_keeps_what_the_search_showed(qtbot
     dialog.name.setText("Reds")
     dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
     qtbot.waitUntil(lambda: ("Reds", "smart", 2) in window.tags.albums.rows(), timeout=5000)  # as promised
-    assert Albums(window.library).get("Reds").threshold == 10.0
+    assert window.library.albums.get("Reds").threshold == 10.0
 
 
 def test_a_late_count_does_not_move_a_threshold_the_user_chose(qtbot, indexed):
@@ -51,5 +51,5 @@ def test_a_late_count_does_not_move_a_threshold_the_user_chose(qtbot, indexed):
     dialog.threshold.setValue(42.0)  # before the count arrives
     qtbot.waitUntil(lambda: dialog.album_size() is not None, timeout=5000)
     assert dialog.threshold.value() == 42.0
-    assert dialog.album_size() == sum(m.score >= 42.0 for m in Albums(window.library).preview_smart("red"))
+    assert dialog.album_size() == sum(m.score >= 42.0 for m in window.library.albums.preview_smart("red"))
     dialog.reject()

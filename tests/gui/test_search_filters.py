@@ -7,7 +7,6 @@ import pytest
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from photoclip.core.tagging import Albums
 from tests.gui.conftest import browse_names, grid_names, wait_idle
 from tests.support.library_fixtures import write_photo
 
@@ -92,7 +91,7 @@ def test_save_search_keeps_query_filters_and_threshold(qtbot, indexed, photos):
     window.tags.album_control.album_from_search()  # the real dialog: name and threshold
     albums = window.tags.albums
     qtbot.waitUntil(lambda: albums.rows() == [("Old reds", "smart", 2)], timeout=5000)
-    saved = Albums(window.library).get("Old reds")
+    saved = window.library.albums.get("Old reds")
     assert (saved.query, saved.folder, saved.date_from, saved.date_to, saved.threshold) == (
         "red", None, None, "2021-12-31", 2.0)
     assert "taken … – 2021-12-31" in albums.item_named("Old reds").toolTip(0)
@@ -103,7 +102,7 @@ def test_save_search_keeps_query_filters_and_threshold(qtbot, indexed, photos):
     wait_grid(qtbot, window, ["mostly-red.png"])
     window.tags.album_control.album_from_search("Trip reds")
     qtbot.waitUntil(lambda: ("Trip reds", "smart", 1) in albums.rows(), timeout=5000)
-    assert Albums(window.library).get("Trip reds").folder == str(photos / "trip")
+    assert window.library.albums.get("Trip reds").folder == str(photos / "trip")
     window.tags.album_control.show_album("Old reds")  # the library view of the album, newest first
     qtbot.waitUntil(lambda: browse_names(window) == ["red-2021.jpg", "red-2019.jpg"], timeout=5000)
     assert window.search_filters.filters().folder is None  # the album is the scope now, not the folder

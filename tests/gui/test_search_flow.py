@@ -53,10 +53,9 @@ def test_only_the_latest_query_shows(qtbot, indexed, photos):
 
 def test_viewer_opens_on_double_click_with_details(qtbot, indexed, photos):
     window = indexed
-    from photoclip.core.tagging import Tagger
 
-    yellow = window.library.catalog.photo_by_path(str(photos / "yellow.jpg"))
-    Tagger(window.library).add_tags([yellow.id], ["Trips|Rome"])
+    yellow = window.library.photo_at(photos / "yellow.jpg")
+    window.library.tags.add_tags([yellow.id], ["Trips|Rome"])
     window.query.search_text("yellow")
     qtbot.waitUntil(lambda: first_path(window) == str(photos / "yellow.jpg"), timeout=5000)
     window.results_model.set_weaker_shown(True)  # the viewer steps through the photos shown: one more than yellow
@@ -82,10 +81,9 @@ def test_viewer_opens_on_double_click_with_details(qtbot, indexed, photos):
 
 def test_a_tag_typed_in_the_viewer_is_kept_when_its_sidecar_is_not_valid_xmp(qtbot, indexed, photos):
     pytest.importorskip("pyexiv2", reason="XMP write-back needs pyexiv2")
-    from photoclip.core.tagging import Tagger
 
     window = indexed
-    Tagger(window.library).set_xmp_writeback(True)
+    window.library.tags.set_xmp_writeback(True)
     broken = photos / "yellow.jpg.xmp"
     broken.write_bytes(b"<x:xmpmeta xmlns:x='adobe:ns:meta/'>")  # cut short
     window.query.search_text("yellow")

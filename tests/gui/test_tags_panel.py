@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from photoclip.core.tagging import Label, Tagger
+from photoclip.core.tagging import Label
 from tests.gui.conftest import wait_idle
 from tests.support.library_fixtures import open_library
 
@@ -132,7 +132,7 @@ def test_review_queue_decisions_persist_and_rejected_never_return(qtbot, make_wi
     libraries.remove(library)
     reopened = open_library(tmp_path)
     libraries.append(reopened)
-    states = {(Path(r.path).name, r.tag): r.state for r in Tagger(reopened).store.rows()}
+    states = {(Path(r.path).name, r.tag): r.state for r in reopened.tags.store.rows()}
     assert states == {("red.jpg", "red"): "accepted", ("mostly-red.png", "red"): "rejected",
                       ("white.jpg", "white"): "accepted", ("mostly-red.png", "white"): "suggested"}
     again = make_window(reopened)
@@ -175,12 +175,12 @@ def test_saved_threshold_is_what_the_next_run_uses(qtbot, make_window, window, l
     assert not panel.threshold.save_button.isEnabled()
     panel.slider.setValue(850)
     qtbot.waitUntil(lambda: panel.live_count.text() == "1 photo", timeout=5000)
-    assert Tagger(library).label_set("colours").labels[0].threshold is None  # moving the slider saves nothing
+    assert library.tags.label_set("colours").labels[0].threshold is None  # moving the slider saves nothing
     assert panel.threshold.save_button.text() == "Save thresholds (1)"
 
     panel.threshold.save_button.click()
     qtbot.waitUntil(lambda: panel.labels.currentItem().text(1) == "85.0", timeout=5000)  # the • is gone
-    assert [(lb.name, lb.threshold) for lb in Tagger(library).label_set("colours").labels] == [
+    assert [(lb.name, lb.threshold) for lb in library.tags.label_set("colours").labels] == [
         ("red", 85.0), ("white", None)]
     assert not panel.threshold.save_button.isEnabled()
     assert panel.run is not None and panel.live_count.text() == "1 photo"  # the run and preview stay

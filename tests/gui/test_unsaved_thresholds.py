@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from photoclip.core.tagging import Label, Tagger
+from photoclip.core.tagging import Label
 from tests.gui.conftest import wait_idle
 from tests.gui.test_tags_panel import make_colour_set, open_panel, run_set
 
@@ -52,7 +52,7 @@ def choose_set(panel, name: str) -> None:
 
 
 def saved_thresholds(library) -> list:
-    return [(lb.name, lb.threshold) for lb in Tagger(library).label_set("colours").labels]
+    return [(lb.name, lb.threshold) for lb in library.tags.label_set("colours").labels]
 
 
 def test_cancel_keeps_the_set_and_its_moved_thresholds(qtbot, moved, library):

@@ -10,7 +10,6 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from photoclip.core.tagging import Tagger
 from tests.gui.conftest import wait_idle
 from tests.support.library_fixtures import write_photo
 
@@ -139,8 +138,8 @@ def test_zoom_keys_wheel_and_full_resolution(qtbot, window, photos):
 
 def test_tags_are_chips_removed_with_their_cross(qtbot, indexed, photos):
     window = indexed
-    tagger = Tagger(window.library)
-    red = window.library.catalog.photo_by_path(str(photos / "red.jpg"))
+    tagger = window.library.tags
+    red = window.library.photo_at(photos / "red.jpg")
     tagger.add_tags([red.id], ["Trips|Rome", "Bob"])
     run = tagger.run(["red"])
     tagger.save_run(run)

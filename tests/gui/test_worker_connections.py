@@ -25,7 +25,7 @@ def test_workers_reuse_one_connection_each(qtbot, library, photos):
     library.index_folders([photos])
     status, browse = StatusService(library), BrowseService(library)
     try:
-        before, files = library.catalog.db.connections, open_files()
+        before, files = library._catalog.db.connections, open_files()
         for _ in range(30):
             with qtbot.waitSignal(status.ready, timeout=5000):
                 status.request()
@@ -35,7 +35,7 @@ def test_workers_reuse_one_connection_each(qtbot, library, photos):
         for page in range(30):
             with qtbot.waitSignal(browse.rows_ready, timeout=5000):
                 browse.fetch(request.id, page, ids)
-        assert library.catalog.db.connections <= before + 2  # one per worker thread
+        assert library._catalog.db.connections <= before + 2  # one per worker thread
         if files is not None:
             assert open_files() <= files + 6  # each connection: the database, its WAL and shared memory
     finally:

@@ -17,7 +17,6 @@ from photoclip.core.search import Filters
 from photoclip.core.store.catalog import effective_date
 from photoclip.core.store.db import Database
 from photoclip.core.store.schema import MIGRATIONS, SCHEMA_VERSION
-from photoclip.core.tagging import Albums
 from tests.support.library_fixtures import make_settings, open_indexed, write_photo
 
 #: (path under Pictures, colour, EXIF DateTimeOriginal or None)
@@ -67,7 +66,7 @@ def everything(library, filters=None, page=2) -> list:
 
 def test_newest_first_by_exif_date_else_file_time(library):
     listed = library.browse(limit=100).photos
-    lawn, lemon = (library.catalog.photo_by_path(str(library.photos_root / "2021" / n)) for n in ("lawn.jpg",
+    lawn, lemon = (library.photo_at(library.photos_root / "2021" / n) for n in ("lawn.jpg",
                                                                                                    "lemon.jpg"))
     same_second = ["lemon.jpg", "lawn.jpg"] if lemon.id > lawn.id else ["lawn.jpg", "lemon.jpg"]
     assert names(listed) == ["sunset.jpg", "snow.jpg", "screenshot.png", *same_second, "red-car.jpg", "old-sea.jpg"]
@@ -107,8 +106,8 @@ def test_folder_dates_and_album_narrow_the_list(library):
     assert names(everything(library, Filters(date_from="2021-11-01", date_to="2021-12-31"))) == ["screenshot.png"]
     assert len(library.timeline(june)) == 3
 
-    albums = Albums(library)
-    picked = [library.catalog.photo_by_path(str(library.photos_root / n)).id for n in ("2019/old-sea.jpg",
+    albums = library.albums
+    picked = [library.photo_at(library.photos_root / n).id for n in ("2019/old-sea.jpg",
                                                                                        "trip/snow.jpg")]
     albums.create_manual("Picked", picked)
     assert names(everything(library, Filters(album="Picked"))) == ["snow.jpg", "old-sea.jpg"]
@@ -202,8 +201,8 @@ def test_cli_list_filters_and_json(library, cli):
 
 
 def test_cli_list_album_and_a_missing_album(library, cli):
-    ids = [library.catalog.photo_by_path(str(library.photos_root / "2021" / "lawn.jpg")).id]
-    Albums(library).create_manual("Lawns", ids)
+    ids = [library.photo_at(library.photos_root / "2021" / "lawn.jpg").id]
+    library.albums.create_manual("Lawns", ids)
     code, out, _ = cli("--album", "Lawns")
     assert code == 0 and out.splitlines()[0].endswith("lawn.jpg") and len(out.splitlines()) == 1
     code, out, err = cli("--album", "Nope")

@@ -56,11 +56,11 @@ def test_catalog_pass_records_rows_dates_and_thumbnails_without_vectors(tmp_path
         assert summary.model_missing and "not on this computer" in summary.model_missing
         assert (summary.catalogued, summary.embedded, summary.failed) == (3, 0, 1)  # the copy shares red's row data
         assert summary.added == 3 and summary.reused == 1  # as in a model pass: a copy is "reused"
-        rows = {Path(p.path).name: p for p in lib.catalog.photos_in_folder(lib.folders()[0].id).values()}
+        rows = {Path(p.path).name: p for p in lib._catalog.photos_in_folder(lib.folders()[0].id).values()}
         assert rows["red.jpg"].taken_at == "2021-07-01T10:00:00" and rows["blue.jpg"].taken_at == "2019-03-05T08:30:00"
         assert rows["red copy.jpg"].taken_at == "2021-07-01T10:00:00" and rows["green.png"].width == 300
         assert rows["broken.jpg"].status == "failed" and rows["broken.jpg"].error
-        assert lib.catalog.db.conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] == 0
+        assert lib._catalog.db.conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] == 0
         assert all(lib.thumbnails.load(rows[n].content_hash) is not None for n in ("red.jpg", "blue.jpg", "green.png"))
         # browsable by date, newest first, without a model
         assert [Path(d.photo.path).name for d in lib.browse().photos][-1] == "blue.jpg"

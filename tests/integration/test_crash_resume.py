@@ -61,7 +61,7 @@ def test_kill_during_indexing_then_resume(tmp_path):
     assert 12 <= committed < 60, "the child should have been killed mid-run"
 
     with open_library(tmp_path) as lib:
-        db = lib.catalog.db.conn
+        db = lib._catalog.db.conn
         vectors = db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
         assert vectors == committed  # every indexed photo has its vector, and no vector is orphaned
         summary = lib.index_folders([photos])

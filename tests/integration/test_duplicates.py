@@ -13,7 +13,6 @@ import pytest
 
 from photoclip.core.duplicates import DEFAULT_THRESHOLD, KeepChoice, Sharpness
 from photoclip.core.errors import DuplicatesError
-from photoclip.core.tagging import Albums, Tagger
 from tests.support.bursts import COPIES, MIXES, write_burst
 from tests.support.color_embedder import ColorEmbedder
 from tests.support.library_fixtures import open_indexed, write_photo
@@ -126,22 +125,22 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
 
 def test_finding_and_choosing_keepers_moves_deletes_and_forgets_nothing(library, bursts, trash_dir):  # noqa: F811
     folder, _ = bursts
-    before, rows = snapshot(folder), library.catalog.status_counts()
+    before, rows = snapshot(folder), library.status().counts
     groups = library.find_duplicates().groups(0.85)
     sharpness = Sharpness(library.thumbnails)
     for group in groups:
         for rule in ("largest", "sharpest", "oldest"):
             group.keeper(rule, sharpness)
-    assert snapshot(folder) == before and library.catalog.status_counts() == rows
+    assert snapshot(folder) == before and library.status().counts == rows
     assert not trash_dir.exists()
 
 
 def test_trashing_moves_the_others_to_the_trash_and_the_keeper_takes_their_tags_and_albums(
         library, bursts, trash_dir):  # noqa: F811
     _, scenes = bursts
-    catalog = library.catalog
+    catalog = library._catalog
     photo = {how: catalog.photo_by_path(str(path)) for how, path in scenes["scene1"].items()}
-    tagger, albums = Tagger(library), Albums(library)
+    tagger, albums = library.tags, library.albums
     tagger.add_tags([photo["resized"].id], ["Trips|Lisbon"])  # typed on a copy
     tagger.accept([photo["cropped"].id], "yellow")  # a suggestion accepted on another copy
     tagger.reject([photo["brighter"].id], "black")  # a rejection stays with its photo
@@ -188,7 +187,7 @@ def test_a_photo_back_from_the_trash_is_found_again_without_embedding(library, b
     embedded = library.embedder.images_embedded
     library.index_folders()
     assert library.embedder.images_embedded == embedded  # its vector waited out the grace period
-    assert library.catalog.photo_by_path(str(restored)) is not None
+    assert library.photo_at(restored) is not None
 
 
 def test_nothing_is_moved_when_the_keeper_is_gone_or_a_copy_changed_since(library, bursts, trash_dir):  # noqa: F811
@@ -219,7 +218,7 @@ def test_a_photo_the_trash_refuses_stays_with_the_reason(library, bursts, trash_
     result = library.trash_duplicates([KeepChoice(keeper, tuple(group.others(keeper)))])
     assert result.trashed == [] and locked.exists()
     assert all(reason.startswith("could not be moved to the trash") for _, reason in result.skipped)
-    assert library.catalog.photo_by_path(str(locked)) is not None
+    assert library.photo_at(locked) is not None
 
 
 def test_nothing_indexed_is_a_clear_error(tmp_path):
@@ -236,7 +235,7 @@ def test_grouping_finds_the_neighbours_a_brute_force_comparison_finds(tmp_path):
         write_burst(folder, f"s{i}", mix, seed=20 + i, copies=("original", "resized", "cropped", "next-frame"))
     with open_indexed(tmp_path, folder, ColorEmbedder()) as lib:
         candidates = lib.find_duplicates()
-        ids, vectors = next(lib.catalog.embeddings_after(ColorEmbedder.model_id, 0))
+        ids, vectors = next(lib._catalog.embeddings_after(ColorEmbedder.model_id, 0))
     sims = vectors @ vectors.T
     a, b = np.nonzero(np.triu(sims >= 0.85, k=1))
     assert {(int(ids[i]), int(ids[j])) for i, j in zip(a, b, strict=True)} == set(
@@ -246,7 +245,7 @@ def test_grouping_finds_the_neighbours_a_brute_force_comparison_finds(tmp_path):
 def test_photos_on_an_unplugged_drive_are_left_out(library, bursts):
     """Offline photos stay searchable but cannot be looked at or moved: no groups from them."""
     for folder in library.folders():
-        library.catalog.set_photos_status(folder.id, "offline")
+        library._catalog.set_photos_status(folder.id, "offline")
     candidates = library.find_duplicates()
     assert candidates.vectors == 0 and candidates.groups() == []
 
@@ -266,11 +265,11 @@ def test_batch_queries_for_every_vector_fall_back_to_an_exact_scan_where_hnswlib
     images = [Image.open(io.BytesIO(photo_bytes(10_000 + i))) for i in range(1500)]
     vectors = embedder.embed_prepared(np.stack([embedder.prepare(image) for image in images]))
     with open_library(tmp_path) as lib:
-        with lib.catalog.transaction() as db:
+        with lib._catalog.transaction() as db:
             db.executemany("INSERT INTO embeddings(content_hash, model_id, vector, created_at) VALUES (?,?,?,0)",
                            [(f"{i:032x}", ColorEmbedder.model_id, v.tobytes()) for i, v in enumerate(vectors)])
         index = VectorIndex(lib.settings.index_dir, ColorEmbedder.model_id, ColorEmbedder.dim)
-        index.sync(lib.catalog)
+        index.sync(lib._catalog)
         ids, scores = index.query_many(vectors[:3], 1500)
     assert ids.shape == (3, 1500) and all(sorted(row.tolist()) == list(range(1, 1501)) for row in ids)
     np.testing.assert_allclose(scores, np.take_along_axis(vectors[:3] @ vectors.T, ids - 1, 1), rtol=1e-5)

@@ -121,9 +121,9 @@ def test_a_restored_older_catalog_rebuilds_the_index(tmp_path):
     backup = tmp_path / "backup.sqlite3"
     with open_library(tmp_path) as lib:
         lib.index_folders([photos])
-        lib.catalog.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        lib._catalog.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         with sqlite3.connect(backup) as copy:
-            lib.catalog.db.conn.backup(copy)
+            lib._catalog.db.conn.backup(copy)
         photos_of(photos, ["yellow", "white"])
         lib.index_folders()  # ids 4 and 5, in the index file
     for path in catalog_files(tmp_path):
@@ -164,28 +164,28 @@ def test_an_index_file_that_disagrees_with_the_catalog_is_repaired_on_open(index
     tmp_path, _, index_file = indexed
     root = tmp_path / "Pictures"
     with open_library(tmp_path) as lib:
-        every = lib.catalog.embedding_ids(ColorEmbedder.model_id, 10**9).tolist()
+        every = lib._catalog.embedding_ids(ColorEmbedder.model_id, 10**9).tolist()
         if mismatch == "fewer":
-            write_index_with(index_file, [*every[::3], every[-1]], lib.catalog)  # 1, 4, ..., 22 and 24 of 24
+            write_index_with(index_file, [*every[::3], every[-1]], lib._catalog)  # 1, 4, ..., 22 and 24 of 24
             gone = []
         else:  # the catalog lost 6 photos and their vectors after the file was saved
             gone = sorted(root.iterdir())[:6]
             for path in gone:
-                digest = lib.catalog.photo_by_path(str(path)).content_hash
-                with lib.catalog.transaction() as db:
+                digest = lib.photo_at(path).content_hash
+                with lib._catalog.transaction() as db:
                     db.execute("DELETE FROM photos WHERE content_hash = ?", (digest,))
                     db.execute("DELETE FROM embeddings WHERE content_hash = ?", (digest,))
         expected = 24 - len(gone)
     with open_library(tmp_path) as lib:
         index = VectorIndex(lib.settings.index_dir, ColorEmbedder.model_id, ColorEmbedder.dim)
-        assert index.sync(lib.catalog) == "loaded" and len(index) == expected  # repaired in place
+        assert index.sync(lib._catalog) == "loaded" and len(index) == expected  # repaired in place
         found = {h.path for h in lib.search("green", limit=100)}
         assert found == {str(p) for p in root.iterdir()} - {str(p) for p in gone}
     meta = json.loads(index_file.with_suffix(".json").read_text())
     assert meta["count"] == expected  # saved repaired: the next open loads it as it is
     with open_library(tmp_path) as lib:
         index = VectorIndex(lib.settings.index_dir, ColorEmbedder.model_id, ColorEmbedder.dim)
-        assert index.sync(lib.catalog) == "loaded" and len(index) == expected
+        assert index.sync(lib._catalog) == "loaded" and len(index) == expected
 
 
 def test_a_search_for_the_whole_library_returns_all_of_it(tmp_path):
@@ -196,11 +196,11 @@ def test_a_search_for_the_whole_library_returns_all_of_it(tmp_path):
     images = [Image.open(io.BytesIO(photo_bytes(10_000 + i))) for i in range(1500)]
     vectors = embedder.embed_prepared(np.stack([embedder.prepare(image) for image in images]))
     with open_library(tmp_path) as lib:
-        with lib.catalog.transaction() as db:
+        with lib._catalog.transaction() as db:
             db.executemany("INSERT INTO embeddings(content_hash, model_id, vector, created_at) VALUES (?,?,?,0)",
                            [(f"{i:032x}", ColorEmbedder.model_id, v.tobytes()) for i, v in enumerate(vectors)])
         index = VectorIndex(lib.settings.index_dir, ColorEmbedder.model_id, ColorEmbedder.dim)
-        index.sync(lib.catalog)
+        index.sync(lib._catalog)
         query = embedder.embed_texts(["red"])[0]
         ids, scores = index.query(query, 1500)
     exact = vectors @ query

@@ -43,13 +43,13 @@ def test_second_run_reads_nothing_unchanged(library, photos, embedder):
 
 def test_moved_and_renamed_files_keep_their_row_and_are_not_re_embedded(library, photos, embedder):
     library.index_folders([photos])
-    before = library.catalog.photo_by_path(str(photos / "red.jpg"))
+    before = library.photo_at(photos / "red.jpg")
     (photos / "trip" / "red-renamed.jpg").write_bytes((photos / "red.jpg").read_bytes())
     (photos / "red.jpg").unlink()
     shutil.move(photos / "trip", photos / "holiday")
     summary = library.index_folders([photos])
     assert summary.moved == 3 and summary.embedded == 0 and summary.removed == 0
-    after = library.catalog.photo_by_path(str(photos / "holiday" / "red-renamed.jpg"))
+    after = library.photo_at(photos / "holiday" / "red-renamed.jpg")
     assert after is not None and after.id == before.id
     assert library.search("red", limit=1)[0].path == after.path
     assert embedder.images_embedded == 4
@@ -60,7 +60,7 @@ def test_a_copy_reuses_the_stored_vector(library, photos, embedder):
     shutil.copy2(photos / "green.png", photos / "green copy.png")
     summary = library.index_folders([photos])
     assert (summary.reused, summary.embedded) == (1, 0)
-    copy = library.catalog.photo_by_path(str(photos / "green copy.png"))
+    copy = library.photo_at(photos / "green copy.png")
     assert (copy.width, copy.height) == (320, 240)  # metadata comes from the stored twin, not a decode
     top = {h.path for h in library.search("green", limit=2)}
     assert top == {str(photos / "green.png"), str(photos / "green copy.png")}
@@ -166,7 +166,7 @@ def test_pause_holds_the_run_until_resumed(tmp_path):
         worker = threading.Thread(target=lambda: result.setdefault("s", lib.index_folders([root], control)))
         worker.start()
         time.sleep(0.5)
-        assert worker.is_alive() and lib.catalog.status_counts() == {}
+        assert worker.is_alive() and lib.status().counts == {}
         control.resume()
         worker.join(30)
         assert result["s"].embedded == 12
@@ -206,6 +206,6 @@ def test_index_paths_updates_single_files_and_pairs_delete_with_create_as_a_move
     summary = library.index_paths([str(new), str(photos / "red.jpg"), str(moved), str(outside)])
     assert (summary.added, summary.moved, summary.removed, summary.embedded) == (1, 1, 0, 1)
     assert library.search("purple", limit=1)[0].path == str(new)
-    assert library.catalog.photo_by_path(str(outside)) is None
+    assert library.photo_at(outside) is None
     new.unlink()
     assert library.index_paths([str(new)]).removed == 1

@@ -7,6 +7,7 @@ import shutil
 from contextlib import contextmanager
 
 import numpy as np
+import pytest
 
 from photoclip.core.embed.model_info import ModelInfo
 from photoclip.core.library import Library
@@ -43,7 +44,8 @@ def photos(root):
 
 def open_counting(tmp_path) -> tuple[Library, CountingModel]:
     model = CountingModel()
-    return Library.open(make_settings(tmp_path), embedder=model), model
+    return Library.open(make_settings(tmp_path), embedder_factory=model, describe=model.describe,
+                        text_loader=model.load_text), model
 
 
 def test_an_unchanged_reindex_loads_no_model(tmp_path):
@@ -137,8 +139,19 @@ def test_the_first_photo_to_embed_loads_the_model_before_the_writer_lock(tmp_pat
 
     with Library.open(make_settings(tmp_path), embedder=ColorEmbedder()) as library:
         library.add_folder(folder)
-        indexer = Indexer(library.catalog, library.index, Lazy(), library.thumbnails, library.events,
+        indexer = Indexer(library._catalog, library.index, Lazy(), library.thumbnails, library.events,
                           batch_size=2, writer=writer)
         summary = indexer.run(library.folders())
     assert summary.embedded == 4
     assert seen_while_held and not any(seen_while_held)
+
+
+def test_open_takes_one_model_source_by_name(tmp_path):
+    """An embedder, a factory and an importable name are told apart by their keyword, never by their
+    attributes: a factory given as one is called when the model is first needed, and two sources are refused."""
+    model = CountingModel()
+    with Library.open(make_settings(tmp_path), embedder_factory=model, describe=model.describe) as library:
+        assert library.model.model_id == ColorEmbedder.model_id and model.loads == 0
+        assert library.embedder.model_id == ColorEmbedder.model_id and model.loads == 1
+    with pytest.raises(ValueError, match="at most one"):
+        Library.open(make_settings(tmp_path), embedder=ColorEmbedder(), embedder_factory=model)

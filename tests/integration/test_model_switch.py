@@ -45,7 +45,7 @@ def photos(tmp_path):
 
 
 def open_lib(tmp_path, new, settings=None) -> Library:
-    return Library.open(settings or make_settings(tmp_path), embedder=factory(new))
+    return Library.open(settings or make_settings(tmp_path), embedder_factory=factory(new))
 
 
 def test_a_switch_builds_every_vector_then_moves_the_library_in_one_step(tmp_path, photos):
@@ -55,13 +55,13 @@ def test_a_switch_builds_every_vector_then_moves_the_library_in_one_step(tmp_pat
         assert lib.embedder.model_id == "test/colors@v1"
         outcome = lib.switch_model("v2")
         assert outcome.switched and new.images_embedded == len(COLOURS) * 2
-        assert lib.embedder is new and lib.catalog.get_meta("model_id") == "test/colors@v2"
+        assert lib.embedder is new and lib._catalog.get_meta("model_id") == "test/colors@v2"
         assert lib.model_spec == "v2" and lib.switch_progress() is None
         assert lib.search("red", 1)[0].path.endswith("-red.jpg")
         report = lib.reclaimable()
         assert [m.model_id for m in report.old_models] == ["test/colors@v1"]  # kept until a cleanup
         lib.reclaim(old_models=True)
-        assert lib.catalog.embedding_stats("test/colors@v1")[0] == 0
+        assert lib._catalog.embedding_stats("test/colors@v1")[0] == 0
     with open_lib(tmp_path, NewColors()) as again:  # the next start runs the new model: it is the library's
         assert again.model_spec == "v2"
 
@@ -75,7 +75,7 @@ def test_a_paused_switch_keeps_the_old_model_answering_and_resumes_without_re_em
         worker = threading.Thread(target=lambda: result.setdefault("outcome", lib.switch_model("v2", control)))
         worker.start()
         new.allow(6)
-        wait_for(lambda: lib.catalog.vector_coverage("test/colors@v2")[0] >= 4)  # one batch committed
+        wait_for(lambda: lib.vector_coverage("test/colors@v2")[0] >= 4)  # one batch committed
         control.cancel()  # what Ctrl-C or the app's Pause does
         new.allow(1000)
         worker.join(60)
@@ -132,13 +132,13 @@ def test_photos_added_during_the_switch_get_the_new_models_vector(tmp_path, phot
         new.allow(1000)
         worker.join(60)
         assert lib.embedder is new
-        assert lib.catalog.vector_coverage("test/colors@v2") == (len(COLOURS) * 2 + 1, len(COLOURS) * 2 + 1)
+        assert lib.vector_coverage("test/colors@v2") == (len(COLOURS) * 2 + 1, len(COLOURS) * 2 + 1)
 
 
 def test_cancelling_a_switch_keeps_the_current_model(tmp_path, photos):
     with open_lib(tmp_path, NewColors()) as lib:
         lib.index_folders([photos])
-        model_switch.begin(lib.catalog, "v2", "test/colors@v2")
+        model_switch.begin(lib._catalog, "v2", "test/colors@v2")
         lib.cancel_switch()
         assert lib.switch_progress() is None and lib.model_spec != "v2"
 
@@ -146,7 +146,7 @@ def test_cancelling_a_switch_keeps_the_current_model(tmp_path, photos):
 def test_which_model_a_library_runs(tmp_path):
     settings = make_settings(tmp_path)
     with Library.open(settings, embedder=ColorEmbedder()) as lib:
-        catalog = lib.catalog
+        catalog = lib._catalog
         settings.model = "google/siglip2-base-patch32-256"
         assert model_switch.library_model(settings, catalog) == settings.model  # a new library: the default
         catalog.set_meta("model_id", "openai/clip-vit-base-patch32@0123456789ab")

@@ -19,8 +19,6 @@ import pytest
 from photoclip.core.library import Library
 from photoclip.core.scan.watcher import Watcher, WatchOptions
 from photoclip.core.search import Filters
-from photoclip.core.tagging import Albums
-from photoclip.core.tagging.tagger import Tagger
 from tests.support.color_embedder import ColorEmbedder
 from tests.support.library_fixtures import make_settings, open_library, write_photo
 from tests.support.watching import wait_for
@@ -40,7 +38,7 @@ def _tree(photos: Path) -> Path:
 
 
 def _folder_ids(library: Library) -> dict[str, int]:
-    rows = library.catalog.db.conn.execute("SELECT path, folder_id FROM photos").fetchall()
+    rows = library._catalog.db.conn.execute("SELECT path, folder_id FROM photos").fetchall()
     return {Path(r[0]).name: r[1] for r in rows}
 
 
@@ -73,10 +71,10 @@ def test_adding_a_parent_folds_the_roots_inside_it_keeping_tags_albums_and_vecto
     embedder = ColorEmbedder()
     with open_library(tmp_path, embedder) as library:
         library.index_folders([trip, cats])
-        beach = library.catalog.photo_by_path(str(trip / "beach.jpg"))
-        Tagger(library).add_tags([beach.id], ["Holiday"])
-        Albums(library).create_manual("Best", [beach.id])
-        library.catalog.set_meta(f"watch_mode:{cats}", "poll")  # the user polls the Cats folder
+        beach = library.photo_at(trip / "beach.jpg")
+        library.tags.add_tags([beach.id], ["Holiday"])
+        library.albums.create_manual("Best", [beach.id])
+        library.set_watch_mode(cats, "poll")  # the user polls the Cats folder
         embedded = embedder.images_embedded
 
         placement = library.place_folder(photos)
@@ -87,13 +85,13 @@ def test_adding_a_parent_folds_the_roots_inside_it_keeping_tags_albums_and_vecto
         assert [f.path for f in library.folders()] == [str(photos)]
         assert embedder.images_embedded == embedded + 1  # top.jpg only: the folded photos keep their vectors
         assert (summary.added, summary.removed, summary.moved) == (1, 0, 0)
-        kept = library.catalog.photo_by_path(str(trip / "beach.jpg"))
+        kept = library.photo_at(trip / "beach.jpg")
         assert kept.id == beach.id and kept.folder_id == placement.root.id
-        assert [t.tag for t in Tagger(library).tags_of(beach.id) if t.state == "accepted"] == ["Holiday"]
-        assert Albums(library).photo_ids("Best") == {beach.id}
+        assert [t.tag for t in library.tags.tags_of(beach.id) if t.state == "accepted"] == ["Holiday"]
+        assert library.albums.photo_ids("Best") == {beach.id}
         # polling carries up to the root; the folded roots' own settings are gone
-        assert library.catalog.get_meta(f"watch_mode:{photos}") == "poll"
-        assert library.catalog.get_meta(f"watch_mode:{cats}") is None
+        assert library.watch_mode(str(photos)) == "poll"
+        assert library.watch_mode(str(cats)) is None
 
 
 def test_a_catalog_with_split_roots_is_repaired_on_open(tmp_path):
@@ -117,7 +115,7 @@ def test_a_catalog_with_split_roots_is_repaired_on_open(tmp_path):
     with open_library(tmp_path, embedder) as library:
         assert [(f.id, f.path) for f in library.folders()] == [(root, str(photos))]
         assert set(_folder_ids(library).values()) == {root}
-        assert library.catalog.queue_pending()[0][1] == root
+        assert library._catalog.queue_pending()[0][1] == root
         assert library.status().counts == {"indexed": 5, "failed": 1}  # the root is online: so are its photos
         summary = library.index_folders()
         assert embedder.images_embedded == 0 and summary.removed == 0
@@ -150,7 +148,7 @@ def test_sub_folder_counts_keep_names_that_are_not_utf8(tmp_path):
         assert sorted(f.path for f in found) == sorted([str(odd), str(photos / "Koln")])
         assert [f.photos for f in found] == [1, 1]
         ids = {p.photo.id for p in library.browse(Filters(folder=str(odd))).photos}
-        assert ids == {library.catalog.photo_by_path(str(odd / "dom.jpg")).id}
+        assert ids == {library.photo_at(odd / "dom.jpg").id}
 
 
 def test_a_watcher_asked_for_a_sub_folder_watches_its_root_once(tmp_path):
@@ -162,7 +160,7 @@ def test_a_watcher_asked_for_a_sub_folder_watches_its_root_once(tmp_path):
             assert wait_for(lambda: watcher.status().state == "watching" and watcher.status().watched
                             + watcher.status().polled == 1)
             write_photo(photos / "Cats" / "kitten.jpg", "white")  # elsewhere in the root: watched too
-            assert wait_for(lambda: library.catalog.photo_by_path(str(photos / "Cats" / "kitten.jpg")) is not None)
+            assert wait_for(lambda: library.photo_at(photos / "Cats" / "kitten.jpg") is not None)
         assert [f.path for f in library.folders()] == [str(photos)]
         assert watcher.error is None
 

@@ -16,8 +16,8 @@ import pytest
 
 from photoclip.core.events import FileFailed
 from photoclip.core.filenames import display, from_db, json_fields, readable, to_db
+from photoclip.core.records import PhotoRecord
 from photoclip.core.search import Filters
-from photoclip.core.store.catalog import PhotoRecord
 from tests.support.color_embedder import ColorEmbedder
 from tests.support.library_fixtures import write_photo
 from tests.support.odd_names import ODD_NAMES, exact, write_odd_photos
@@ -42,7 +42,7 @@ def test_every_odd_name_is_indexed_found_by_search_and_left_alone_by_the_next_ru
         assert top.path == path, colour
         assert os.path.isfile(top.path)  # the path search gives opens the real file
         assert os.fsencode(top.path) == os.path.join(os.fsencode(pics), ODD_NAMES[colour])
-    nfc, nfd = (library.catalog.photo_by_path(odd[c]) for c in ("yellow", "purple"))
+    nfc, nfd = (library.photo_at(odd[c]) for c in ("yellow", "purple"))
     assert nfc.id != nfd.id and nfc.content_hash != nfd.content_hash  # two files, not one normalised name
     again = library.index_folders([pics])
     assert (again.unchanged, again.embedded, again.added, again.removed) == (len(ODD_NAMES), 0, 0, 0)
@@ -63,7 +63,7 @@ def test_folder_filter_and_removal_work_under_a_folder_whose_name_is_not_utf8(li
     rome = os.path.dirname(odd["orange"])
     hits = library.search("orange red", limit=10, filters=Filters(folder=rome))
     assert [h.path for h in hits] == [odd["orange"]]
-    assert library.catalog.photo_paths_under(rome) == [odd["orange"]]
+    assert library.photo_paths_under(rome) == [odd["orange"]]
     everything = library.search("orange", limit=10, filters=Filters(folder=str(pics)))
     assert len(everything) == len(ODD_NAMES)
     shutil.rmtree(rome)
@@ -72,28 +72,28 @@ def test_folder_filter_and_removal_work_under_a_folder_whose_name_is_not_utf8(li
 
 def test_a_rename_between_odd_names_keeps_the_photo(library, pics, odd, embedder):
     library.index_folders([pics])
-    before = library.catalog.photo_by_path(odd["red"])
+    before = library.photo_at(odd["red"])
     renamed = exact(pics, b"Caf\xc9 renamed \xff.jpg")
     os.rename(odd["red"], renamed)
     summary = library.index_folders([pics])
     assert (summary.moved, summary.embedded, summary.removed) == (1, 0, 0)
-    assert library.catalog.photo_by_path(renamed).id == before.id
-    assert library.catalog.photo_by_path(odd["red"]) is None
+    assert library.photo_at(renamed).id == before.id
+    assert library.photo_at(odd["red"]) is None
 
 
 def test_the_watcher_queue_keeps_odd_names(library, pics, odd):
     folder = library.add_folder(pics)
-    library.catalog.queue_put([(odd["red"], folder.id, "upsert", 1.0, 0.0)])
-    assert library.catalog.queue_pending() == [(odd["red"], folder.id, "upsert", 1.0, 0.0)]
-    library.catalog.queue_done([(odd["red"], 1.0)])
-    assert library.catalog.queue_pending() == []
+    library._catalog.queue_put([(odd["red"], folder.id, "upsert", 1.0, 0.0)])
+    assert library._catalog.queue_pending() == [(odd["red"], folder.id, "upsert", 1.0, 0.0)]
+    library._catalog.queue_done([(odd["red"], 1.0)])
+    assert library._catalog.queue_pending() == []
 
 
 def test_a_library_folder_whose_name_is_not_utf8(library, tmp_path):
     root = exact(tmp_path, b"Fotos \xe9t\xe9")
     write_photo(Path(root) / "red.jpg", "red")
     assert library.index_folders([root]).added == 1
-    assert [f.path for f in library.catalog.folders()] == [root]
+    assert [f.path for f in library.folders()] == [root]
     assert library.search("red", limit=1)[0].path == os.path.join(root, "red.jpg")
     assert library.remove_folder(root) == 1
 
@@ -124,10 +124,10 @@ def test_a_batch_with_one_unwritable_thumbnail_still_commits(library, pics):
     summary = library.index_folders([pics])
     assert (summary.added, summary.failed) == (4, 0)
     assert library.status().counts == {"indexed": 4}
-    green = library.catalog.photo_by_path(str(pics / "1-green.jpg"))
+    green = library.photo_at(pics / "1-green.jpg")
     assert green.status == "indexed" and "thumbnail could not be saved" in green.error
     assert library.search("green", limit=1)[0].path == green.path
-    others = [library.catalog.photo_by_path(str(p)) for p in sorted(pics.iterdir()) if p.name != "1-green.jpg"]
+    others = [library.photo_at(p) for p in sorted(pics.iterdir()) if p.name != "1-green.jpg"]
     assert all(library.thumbnails.has(p.content_hash) and p.error is None for p in others)
 
 
@@ -141,12 +141,12 @@ def test_a_record_sqlite_cannot_store_fails_alone_and_the_batch_commits(library,
                            vector=vector[i], **extra)
 
     bad = record(1, camera="Canon\ud800")  # a lone surrogate no file name or EXIF decoder should let through
-    result = library.catalog.commit_batch(ColorEmbedder.model_id, [record(0), bad, record(2)])
+    result = library._catalog.commit_batch(ColorEmbedder.model_id, [record(0), bad, record(2)])
     assert [p for p, _ in result.failed] == [bad.path]
     assert len(result.added) == 3
-    assert library.catalog.photo_by_path(str(pics / "0.jpg")).status == "indexed"
-    assert library.catalog.photo_by_path(str(pics / "2.jpg")).status == "indexed"
-    stored = library.catalog.photo_by_path(bad.path)
+    assert library.photo_at(pics / "0.jpg").status == "indexed"
+    assert library.photo_at(pics / "2.jpg").status == "indexed"
+    stored = library.photo_at(bad.path)
     assert stored.status == "failed" and "could not be saved in the catalog" in stored.error
 
 
@@ -179,12 +179,11 @@ def test_xmp_sidecars_are_written_beside_odd_names_and_one_that_cannot_be_does_n
         library, pics, odd):
     pytest.importorskip("pyexiv2", reason="XMP write-back needs pyexiv2")
     from photoclip.core.errors import XmpError
-    from photoclip.core.tagging import Tagger
 
     library.index_folders([pics])
-    tagger = Tagger(library)
+    tagger = library.tags
     tagger.set_xmp_writeback(True)
-    ids = [library.catalog.photo_by_path(path).id for path in odd.values()]
+    ids = [library.photo_at(path).id for path in odd.values()]
     with pytest.raises(XmpError, match="saved in the catalog"):  # 255 bytes leave no room for ".xmp"
         tagger.add_tags(ids, ["Trips|Lisbon"])
     assert not os.path.exists(odd["green"] + ".xmp")

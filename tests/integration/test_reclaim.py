@@ -52,7 +52,7 @@ def library(library, photos):
 
 
 def vectors(lib, model_id: str = ColorEmbedder.model_id) -> int:
-    return lib.catalog.embedding_stats(model_id)[0]
+    return lib._catalog.embedding_stats(model_id)[0]
 
 
 def sidecar(lib, model_id: str = ColorEmbedder.model_id) -> dict:
@@ -74,7 +74,7 @@ def test_a_deleted_photos_vector_is_kept_within_the_grace_period_and_reclaimed_a
     assert vectors(library) == 6
 
     later = library.reclaimable(now=in_days(LATER))
-    assert later.due_orphans == 1 and later.due_orphan_bytes == library.catalog.vector_size(ColorEmbedder.model_id)
+    assert later.due_orphans == 1 and later.due_orphan_bytes == library._catalog.vector_size(ColorEmbedder.model_id)
     assert later.due_orphan_bytes > ColorEmbedder.dim * 4  # the row, not only its vector
     result = library.reclaim(now=in_days(LATER))
     assert result.orphans_removed == 1 and result.indexes == {ColorEmbedder.model_id: "updated"}
@@ -146,7 +146,7 @@ def test_search_stays_exact_and_the_index_is_loaded_not_rebuilt_after_a_cleanup(
 
     again = open_library(tmp_path)
     index = VectorIndex(again.settings.index_dir, ColorEmbedder.model_id, ColorEmbedder.dim)
-    assert index.sync(again.catalog) == "loaded" and len(index) == 5
+    assert index.sync(again._catalog) == "loaded" and len(index) == 5
     assert [(h.path, round(h.score, 5)) for h in again.search("blue", limit=10)] == expected
     assert len(expected) == 5
     again.close()
@@ -188,7 +188,7 @@ def test_a_cleanup_in_another_process_while_the_app_is_open(tmp_path, photos):
 
     again = open_library(tmp_path)
     index = VectorIndex(again.settings.index_dir, ColorEmbedder.model_id, ColorEmbedder.dim)
-    assert index.sync(again.catalog) == "loaded" and len(index) == 5
+    assert index.sync(again._catalog) == "loaded" and len(index) == 5
     again.close()
 
 
@@ -201,13 +201,13 @@ def test_a_crash_between_the_catalog_delete_and_the_index_save_is_repaired_on_op
     # The crash point, with real files: the catalog rows are deleted (committed), the index file is the
     # one saved before, and the process dies before the index is touched.
     lib = open_library(tmp_path)
-    removed = lib.catalog.delete_orphans(time.time(), 100, [ColorEmbedder.model_id])
+    removed = lib._catalog.delete_orphans(time.time(), 100, [ColorEmbedder.model_id])
     assert sum(len(ids) for ids in removed.values()) == 1
-    lib.catalog.db.close()
+    lib._catalog.db.close()
 
     again = open_library(tmp_path)
     index = VectorIndex(again.settings.index_dir, ColorEmbedder.model_id, ColorEmbedder.dim)
-    assert index.sync(again.catalog) == "loaded" and len(index) == 5  # repaired in place, not rebuilt
+    assert index.sync(again._catalog) == "loaded" and len(index) == 5  # repaired in place, not rebuilt
     hits = again.search("red", limit=10)
     assert len(hits) == 5 and not any(h.path.endswith("red.png") for h in hits)
     again.close()
@@ -251,11 +251,11 @@ def test_a_real_sigkill_mid_cleanup_leaves_a_catalog_and_index_the_next_open_rep
 def test_old_model_data_is_listed_and_removed_on_request_and_the_model_in_use_is_untouched(tmp_path, photos):
     old = open_library(tmp_path)
     old.index_folders([photos])
-    old.catalog.db.conn.execute(
+    old._catalog.db.conn.execute(
         "INSERT INTO text_vectors(model_id, text, vector) VALUES (?, 'a photo of red', zeroblob(36))",
         (ColorEmbedder.model_id,),
     )
-    old.catalog.set_meta(f"quality_guard:{ColorEmbedder.model_id}:openvino-int8", "{}")
+    old._catalog.set_meta(f"quality_guard:{ColorEmbedder.model_id}:openvino-int8", "{}")
     old.close()
     cache = make_settings(tmp_path).cache_dir
     ov = cache / "openvino" / "test_colors@v1" / "int8"
@@ -282,7 +282,7 @@ def test_old_model_data_is_listed_and_removed_on_request_and_the_model_in_use_is
     assert {e.stage for e in events if isinstance(e, ReclaimProgress)} >= {"orphans", "old models", "vacuum"}
     assert not any(p.exists() for p in stale.files)
     assert vectors(lib, ColorEmbedder.model_id) == 0 and vectors(lib, OtherModel.model_id) == 6
-    assert lib.catalog.meta_with_prefix(f"quality_guard:{ColorEmbedder.model_id}") == {}
+    assert lib._catalog.meta_with_prefix(f"quality_guard:{ColorEmbedder.model_id}") == {}
     assert lib.reclaimable().old_models == []
     assert [(h.path, round(h.score, 5)) for h in lib.search("yellow", limit=10)] == expected
     assert (lib.settings.index_dir / f"{model_stem(OtherModel.model_id)}.hnsw").exists()
@@ -324,7 +324,7 @@ def test_vacuum_shrinks_the_catalog_file_and_reports_measured_bytes(tmp_path):
 
 
 def test_reclaiming_is_refused_while_an_index_job_runs_in_this_process(library):
-    with library.jobs.indexing(), pytest.raises(LibraryBusyError) as err:
+    with library._jobs.indexing(), pytest.raises(LibraryBusyError) as err:
         library.reclaim(older_than_days=0)
     assert "indexed" in err.value.user_message
     assert library.reclaim(older_than_days=0).orphans_removed == 0  # free again
@@ -346,7 +346,7 @@ HOLDER = textwrap.dedent(
 @pytest.mark.skipif(sys.platform == "win32", reason="flock: POSIX only (Windows sees this process's jobs)")
 def test_reclaiming_is_refused_while_another_process_indexes(library):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(library.jobs.path)], cwd=REPO, env=env,
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(library._jobs.path)], cwd=REPO, env=env,
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "holding"
@@ -360,15 +360,15 @@ def test_reclaiming_is_refused_while_another_process_indexes(library):
 
 def test_a_reused_vector_reclaimed_mid_run_leaves_the_photo_for_the_next_run_not_indexed_without_one(
         library, photos, tmp_path):
-    from photoclip.core.store.catalog import PhotoRecord
+    from photoclip.core.records import PhotoRecord
 
-    row = library.catalog.photo_by_path(str(photos / "red.png"))
-    library.catalog.delete_photos([row.id])
-    library.catalog.delete_orphans(time.time() + 1, 100, [ColorEmbedder.model_id])
+    row = library.photo_at(photos / "red.png")
+    library._catalog.delete_photos([row.id])
+    library._catalog.delete_orphans(time.time() + 1, 100, [ColorEmbedder.model_id])
     # an index run that saw the hash as known before the delete commits the reuse afterwards
     record = PhotoRecord(row.folder_id, row.path, row.size, row.mtime_ns, row.content_hash, "indexed")
-    library.catalog.commit_batch(ColorEmbedder.model_id, [record])
-    assert library.catalog.photo_by_path(row.path) is None
+    library._catalog.commit_batch(ColorEmbedder.model_id, [record])
+    assert library.photo_at(row.path) is None
     assert library.index_folders().embedded == 1  # the next run embeds it again
 
 
@@ -390,11 +390,11 @@ def test_migrating_a_v3_catalog_starts_the_grace_period_of_existing_orphans(tmp_
 
 
 def test_new_catalogs_have_large_pages_and_a_cleanup_rewrites_old_ones(tmp_path, photos, monkeypatch):
-    assert open_library(tmp_path / "new").catalog.page_size() == 16384
+    assert open_library(tmp_path / "new")._catalog.page_size() == 16384
     small_page_catalog(tmp_path)
     lib = open_library(tmp_path, WideColorEmbedder())
     lib.index_folders([photos])
-    assert lib.catalog.page_size() == 4096
+    assert lib._catalog.page_size() == 4096
     assert lib.reclaimable().repack_bytes == 0  # 6 photos: larger pages would grow the file, not shrink it
     monkeypatch.setattr(catalog_module, "REPACK_MIN_BYTES", 0)  # as if it held thousands
     expected = [(h.path, round(h.score, 5)) for h in lib.search("blue", limit=10)]
@@ -402,14 +402,14 @@ def test_new_catalogs_have_large_pages_and_a_cleanup_rewrites_old_ones(tmp_path,
     assert report.due_orphans == 0 and report.repack_bytes > 0  # the one thing to reclaim
 
     result = lib.reclaim()
-    assert result.repacked and lib.catalog.page_size() == 16384
+    assert result.repacked and lib._catalog.page_size() == 16384
     assert lib.reclaimable().repack_bytes == 0
     assert [(h.path, round(h.score, 5)) for h in lib.search("blue", limit=10)] == expected
     lib.close()
     again = open_library(tmp_path, WideColorEmbedder())
-    assert again.catalog.page_size() == 16384
-    assert again.catalog.db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert again.catalog.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert again._catalog.page_size() == 16384
+    assert again._catalog.db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert again._catalog.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert len(again.search("red", limit=10)) == 6
     again.close()
 
@@ -426,8 +426,8 @@ def test_a_catalog_open_elsewhere_is_vacuumed_without_changing_its_pages(tmp_pat
     result = lib.reclaim(older_than_days=0)
     assert result.orphans_removed == 1 and not result.repacked  # the rest was reclaimed as usual
     assert result.repack_pending  # and the CLI says to run it again with the app closed
-    assert lib.catalog.page_size() == 4096
-    assert lib.catalog.db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert lib._catalog.page_size() == 4096
+    assert lib._catalog.db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert other.execute("SELECT COUNT(*) FROM photos").fetchone()[0] == 5
     other.close()
     lib.close()

@@ -10,7 +10,6 @@ import pytest
 
 from photoclip.core.relevance import LibrarySample
 from photoclip.core.search import Filters
-from photoclip.core.tagging import Albums
 from tests.support.color_embedder import NAMES
 from tests.support.library_fixtures import open_indexed, write_photo
 
@@ -110,7 +109,7 @@ def test_a_photo_query_names_the_nearest_reference_photo(library):
 
 
 def test_a_smart_album_holds_the_matches_of_its_search(library):
-    albums = Albums(library)
+    albums = library.albums
     for query in ("red", "green -blue"):
         name = f"album {query}"
         albums.create_smart(name, query)
@@ -127,7 +126,7 @@ def test_a_large_library_is_calibrated_on_a_fixed_sample(tmp_path):
         write_photo(photos / f"p{i:02d}.jpg", NAMES[i % len(NAMES)], size=(48 + i, 32))  # 40 distinct files
     lib = open_indexed(tmp_path, photos)
     try:
-        lib.relevance.sample = sample = LibrarySample(lib.catalog, size=16)
+        lib.relevance.sample = sample = LibrarySample(lib._catalog, size=16)
         model_id = lib.embedder.model_id
         drawn = sample.vectors(model_id, len(lib.index))
         assert drawn.shape == (16, lib.embedder.dim)
@@ -136,9 +135,9 @@ def test_a_large_library_is_calibrated_on_a_fixed_sample(tmp_path):
             f"p{i:02d}.jpg" for i in range(0, 40, len(NAMES))]
         assert sample.vectors(model_id, 41) is drawn  # one photo more: under 5%, the same sample
         assert sample.vectors(model_id, 44) is not drawn  # 10% more: drawn again
-        small = LibrarySample(lib.catalog, size=100)
+        small = LibrarySample(lib._catalog, size=100)
         assert len(small.vectors(model_id, len(lib.index))) == 40  # a small library: every vector
-        every = lib.catalog.filtered_embeddings(model_id, None, None, None)[1]
+        every = lib._catalog.filtered_embeddings(model_id, None, None, None)[1]
         assert np.array_equal(np.sort(small.vectors(model_id, 40), axis=0), np.sort(every, axis=0))
     finally:
         lib.close()

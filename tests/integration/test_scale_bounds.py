@@ -14,10 +14,9 @@ import numpy as np
 
 from photoclip.core.events import IndexFinished
 from photoclip.core.library import Library
-from photoclip.core.pipeline import IndexSummary
+from photoclip.core.records import IndexSummary
 from photoclip.core.scan.reconcile import Plan, reconcile
 from photoclip.core.scan.walker import walk
-from photoclip.core.tagging import Tagger
 from photoclip.core.tagging.matrix_cache import MatrixCache
 from photoclip.core.tagging.store import TagStore
 from tests.support.color_embedder import ColorEmbedder
@@ -54,8 +53,8 @@ def library_of(tmp_path, count: int = 12):
 def old_plan(library, folder) -> Plan:
     """The plan as it was made before: every row of the folder as a PhotoRow, every known hash in a set."""
     plan = Plan()
-    known = library.catalog.known_hashes(ColorEmbedder.model_id)
-    reconcile(plan, folder.id, list(walk(Path(folder.path))), library.catalog.photos_in_folder(folder.id), known)
+    known = library._catalog.known_hashes(ColorEmbedder.model_id)
+    reconcile(plan, folder.id, list(walk(Path(folder.path))), library._catalog.photos_in_folder(folder.id), known)
     return plan
 
 
@@ -72,7 +71,7 @@ def test_the_rescan_from_compact_arrays_plans_what_the_full_reconcile_planned(tm
         os.utime(photos / "sub1" / "p01.jpg", ns=(stamp, stamp))  # touched only
         (photos / "sub2" / "p02.jpg").unlink()  # gone
         write_photo(photos / "sub2" / "new.jpg", "red")  # new
-        folder = library.catalog.folders()[0]
+        folder = library.folders()[0]
         new = library._indexer().plan([folder], IndexSummary())
         old = old_plan(library, folder)
         assert summary_of(new) == summary_of(old)
@@ -86,13 +85,13 @@ def test_an_unchanged_rescan_opens_neither_the_model_nor_the_search_index(tmp_pa
     index_file.write_bytes(b"not an index")  # opening it would rebuild it and save a real one
     factory = CountingFactory()
     finished = []
-    with Library.open(make_settings(tmp_path), embedder=factory) as library:
+    with Library.open(make_settings(tmp_path), embedder_factory=factory, describe=factory.describe) as library:
         library.events.subscribe(lambda e: finished.append(e) if isinstance(e, IndexFinished) else None)
         summary = library.index_folders([photos])
     assert (summary.unchanged, summary.embedded, summary.removed) == (12, 0, 0) and len(finished) == 1
     assert factory.loads == 0
     assert index_file.read_bytes() == b"not an index"  # never opened, so never rebuilt
-    with Library.open(make_settings(tmp_path), embedder=factory) as library:
+    with Library.open(make_settings(tmp_path), embedder_factory=factory, describe=factory.describe) as library:
         (photos / "sub0" / "p03.jpg").unlink()  # a removal alone: still nothing to embed
         assert library.index_folders([photos]).removed == 1
         assert index_file.read_bytes() == b"not an index"
@@ -103,7 +102,7 @@ def test_an_unchanged_rescan_opens_neither_the_model_nor_the_search_index(tmp_pa
 
 
 def catalog_matrix(library) -> tuple[np.ndarray, np.ndarray]:
-    parts = list(library.catalog.embeddings_after(ColorEmbedder.model_id, 0))
+    parts = list(library._catalog.embeddings_after(ColorEmbedder.model_id, 0))
     return np.concatenate([i for i, _ in parts]), np.concatenate([v for _, v in parts])
 
 
@@ -111,7 +110,7 @@ def test_the_mapped_matrix_holds_exactly_the_catalogs_vectors(tmp_path):
     library, photos = library_of(tmp_path)
     directory = tmp_path / "cache" / "vectors"
     with library:
-        store = TagStore(library.catalog)
+        store = TagStore(library._catalog)
         cache = MatrixCache(directory, ColorEmbedder.model_id)
         ids, matrix = cache.load(store)
         assert not matrix.flags.owndata and not matrix.flags.writeable  # a mapped file, not the heap
@@ -143,29 +142,28 @@ def test_the_mapped_matrix_holds_exactly_the_catalogs_vectors(tmp_path):
 def test_tag_and_album_counts_from_the_mapped_matrix_equal_those_from_memory(tmp_path):
     library, _ = library_of(tmp_path)
     with library:
-        mapped = Tagger(library).run(["red", "blue"]).counts()
+        mapped = library.tags.run(["red", "blue"]).counts()
         album = library_albums_count(library)
     vectors = tmp_path / "cache" / "vectors"
     assert list(vectors.glob("*.f32"))
     shutil.rmtree(vectors)
     vectors.write_bytes(b"")  # a cache folder that cannot be made: the matrix is read into memory instead
     with open_library(tmp_path) as library:
-        assert Tagger(library).run(["red", "blue"]).counts() == mapped
+        assert library.tags.run(["red", "blue"]).counts() == mapped
         assert library_albums_count(library) == album
     assert sum(mapped.values()) > 0 and album > 0
 
 
 def library_albums_count(library) -> int:
-    from photoclip.core.tagging import Albums
 
-    albums = Albums(library)
+    albums = library.albums
     if "reds" not in [a.name for a in albums.list()]:
         albums.create_smart("reds", "red")
     return albums.count("reds")
 
 
 def full_scan_orphans(library, cutoff: float) -> dict:
-    rows = library.catalog.db.conn.execute(
+    rows = library._catalog.db.conn.execute(
         """SELECT e.model_id, COUNT(*), COALESCE(SUM(o.orphaned_at <= ?), 0), MIN(o.orphaned_at)
            FROM embeddings e LEFT JOIN orphaned_hashes o ON o.content_hash = e.content_hash
            WHERE NOT EXISTS (SELECT 1 FROM photos p WHERE p.content_hash = e.content_hash)
@@ -181,10 +179,10 @@ def test_status_and_reclaimable_counts_equal_full_scans(tmp_path):
         (photos / "broken.jpg").write_bytes(b"not a photo")
         library.index_folders([photos])
         for cutoff in (0.0, time.time() + 1):
-            fast = {m: (c.vectors, c.due, c.oldest) for m, c in library.catalog.orphan_counts(cutoff).items()}
+            fast = {m: (c.vectors, c.due, c.oldest) for m, c in library._catalog.orphan_counts(cutoff).items()}
             assert fast == full_scan_orphans(library, cutoff) and fast[ColorEmbedder.model_id][0] == 2
         status = library.status()
-        conn = library.catalog.db.conn
+        conn = library._catalog.db.conn
         by_status = dict(conn.execute("SELECT status, COUNT(*) FROM photos NOT INDEXED GROUP BY status"))
         assert status.counts == by_status and by_status["failed"] == 1
         per_folder = {}
@@ -209,12 +207,12 @@ def test_catalog_rows_sharing_a_path_key_are_not_taken_for_missing(tmp_path):
     library, photos = library_of(tmp_path, count=4)
     with library:
         (photos / "sub0" / "p03.jpg").unlink()
-        folder = library.catalog.folders()[0]
-        ids, keys, sizes, mtimes, current = library.catalog.folder_fingerprints(folder.id, ColorEmbedder.model_id)
+        folder = library.folders()[0]
+        ids, keys, sizes, mtimes, current = library._catalog.folder_fingerprints(folder.id, ColorEmbedder.model_id)
         keys[:] = 42
         walked = [FileEntry(Colliding(e.path), e.size, e.mtime_ns) for e in walk(Path(folder.path))]
         plan = Plan()
         reconcile_walk(plan, folder.id, walked, FolderTable.of(ids, keys, sizes, mtimes, current),
-                       library.catalog.photo_by_path, library.catalog.photos_by_ids)
+                       library._catalog.photo_by_path, library._catalog.photos_by_ids)
         assert [Path(r.path).name for r in plan.missing.values()] == ["p03.jpg"]
         assert len(plan.todo) + plan.unchanged == 3

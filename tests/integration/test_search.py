@@ -159,7 +159,7 @@ def test_a_query_run_again_skips_the_text_tower_and_never_waits_for_indexing(tmp
 def test_a_result_page_of_64k_ids_is_looked_up_without_hitting_sqlites_variable_limit(library):
     """The grid's scroll-to-load asks for 1k, 4k, 16k, 64k results; SQLite binds at most 32,766 variables."""
     model_id = library.embedder.model_id
-    real = [eid for eid, _ in library.catalog.searchable_photos(model_id, list(range(1, 100)))]
+    real = [eid for eid, _ in library._catalog.searchable_photos(model_id, list(range(1, 100)))]
     assert real  # the library's photos, among the first ids
-    found = library.catalog.searchable_photos(model_id, list(range(64_000, 0, -1)))  # spread over several chunks
+    found = library._catalog.searchable_photos(model_id, list(range(64_000, 0, -1)))  # spread over several chunks
     assert sorted(eid for eid, _ in found) == sorted(real)

@@ -17,9 +17,9 @@ from photoclip.core import search as search_module
 from photoclip.core.embed.base import normalize_rows
 from photoclip.core.index.recall import RECALL_K, measure_recall
 from photoclip.core.library import Library
+from photoclip.core.records import PhotoRecord
 from photoclip.core.search import Filters, Searcher
 from photoclip.core.settings import Settings
-from photoclip.core.store.catalog import PhotoRecord
 
 ROOT = "/lib/Pictures"
 FOLDERS = ["trip", "trip copy", "tripx", "party", "café"]  # "trip" must not take in its look-alikes
@@ -46,7 +46,7 @@ def build(root: Path, photos: int, dim: int, seed: int = 0) -> tuple[Library, di
     vectors = normalize_rows(rng.standard_normal((photos, dim)).astype(np.float32))
     days = rng.integers(0, 730, photos)
     library = Library.open(Settings(data_dir=root / "data", cache_dir=root / "cache"), embedder=VectorEmbedder(dim))
-    folder = library.catalog.add_folder(Path(ROOT))
+    folder = library._catalog.add_folder(Path(ROOT))
     paths, dates = [], []
     for i in range(photos):
         sub = FOLDERS[i % len(FOLDERS)]
@@ -55,10 +55,10 @@ def build(root: Path, photos: int, dim: int, seed: int = 0) -> tuple[Library, di
         paths.append(name)
         dates.append(str(np.datetime64("2020-01-01") + int(days[i])) + "T12:00:00")
     for start in range(0, photos, 5000):
-        library.catalog.commit_batch(library.embedder.model_id, [
+        library._catalog.commit_batch(library.embedder.model_id, [
             PhotoRecord(folder.id, paths[i], 1000, 1, f"{i:032x}", "indexed", 10, 10, dates[i], None,
                         vector=vectors[i]) for i in range(start, min(start + 5000, photos))])
-    ids = {p.path: p.id for p in library.catalog.photos_by_ids(range(1, photos + 1))}
+    ids = {p.path: p.id for p in library.photos(range(1, photos + 1))}
     return library, {"vectors": vectors, "paths": np.array(paths, object), "dates": np.array(dates),
                      "photo_ids": np.array([ids[p] for p in paths])}
 
@@ -110,7 +110,7 @@ def test_filtered_results_equal_an_exact_search_of_the_filtered_photos(small, mo
     filters, mask = CASES[case]
     keep = mask(truth) if mask else np.isin(truth["photo_ids"], sorted(filters.photo_ids))
     assert 50 < keep.sum() < len(keep) / 2
-    searcher = Searcher(library.catalog, library.index, library.embedder)
+    searcher = Searcher(library._catalog, library.index, library.embedder)
     rng = np.random.default_rng(5)
     for query in normalize_rows(rng.standard_normal((5, 24)).astype(np.float32)):
         hits = searcher.vector(query, 40, filters)
@@ -125,7 +125,7 @@ def test_a_scope_smaller_than_the_page_returns_all_of_it(small, monkeypatch):
     library, truth = small
     through_the_index(monkeypatch)
     keep = in_folder(truth, "café")
-    searcher = Searcher(library.catalog, library.index, library.embedder)
+    searcher = Searcher(library._catalog, library.index, library.embedder)
     query = truth["vectors"][10]
     hits = searcher.vector(query, 5000, Filters(folder=f"{ROOT}/café"))
     assert [h.path for h in hits] == exact_paths(truth, query, keep, 5000)
@@ -133,11 +133,11 @@ def test_a_scope_smaller_than_the_page_returns_all_of_it(small, monkeypatch):
 
 def test_the_recall_check_reports_a_right_index_and_catches_a_starved_one(small):
     library, _ = small
-    right = measure_recall(library.index, library.catalog, queries=10)
+    right = measure_recall(library.index, library._catalog, queries=10)
     assert right.k == RECALL_K and right.queries == 20 and right.text_source == "synthetic"
     assert (right.text_mean, right.photo_mean, right.text_min, right.photo_min) == (1.0, 1.0, 1.0, 1.0)
     assert right.ok
-    starved = measure_recall(library.index, library.catalog, queries=10, ef_text=1, ef_photo=1)
+    starved = measure_recall(library.index, library._catalog, queries=10, ef_text=1, ef_photo=1)
     assert starved.text_mean < 1.0  # ef forced to k: the graph search misses some of the best 50
     assert starved.text_min < right.text_min
 
@@ -165,7 +165,7 @@ def test_scroll_to_load_pages_of_64k_and_100k_results_come_back_whole(large):
     dated = library.search("a photo", limit=100_000, filters=dates)
     assert len(dated) == int(keep.sum()) > 60_000
     assert {h.path for h in dated} == set(truth["paths"][keep])
-    searcher = Searcher(library.catalog, library.index, library.embedder)  # a photo of the library as the query
+    searcher = Searcher(library._catalog, library.index, library.embedder)  # a photo of the library as the query
     like = searcher.similar_results([(truth["paths"][0], truth["vectors"][0])], 100_000).ranking
     assert len(like) == 66_000 - 1 and truth["paths"][0] not in {h.path for h in like}
 
@@ -177,7 +177,7 @@ def test_a_filter_is_answered_from_index_ranges_never_a_pass_over_every_photo(sm
     library, _ = small
     filters = CASES[case][0]
     where, args = _scope_sql(BrowseScope(filters.folder, filters.date_from, filters.date_to, filters.photo_ids))
-    plan = library.catalog.db.conn.execute(
+    plan = library._catalog.db.conn.execute(
         f"""EXPLAIN QUERY PLAN SELECT e.id FROM photos p CROSS JOIN embeddings e
             ON e.content_hash = p.content_hash AND e.model_id = ? WHERE p.status IN ('indexed', 'offline') {where}""",
         ("m", *args)).fetchall()
@@ -193,11 +193,11 @@ def test_a_photo_written_into_a_searched_scope_is_found_by_the_next_query(tmp_pa
         scope = Filters(folder=f"{ROOT}/trip")
         first = library.search_results("x", 5, scope)  # reads the scope
         assert library.search_results("x", 5, scope).ranking == first.ranking  # from the kept scope
-        folder = library.catalog.folders()[0]
+        folder = library.folders()[0]
         new = f"{ROOT}/trip/new.jpg"
-        library.catalog.commit_batch(library.embedder.model_id, [PhotoRecord(
+        library._catalog.commit_batch(library.embedder.model_id, [PhotoRecord(
             folder.id, new, 1000, 1, "f" * 32, "indexed", 10, 10, "2020-05-05T10:00:00", None, vector=query)])
-        searcher = Searcher(library.catalog, library.index, library.embedder, scopes=library.scopes)
+        searcher = Searcher(library._catalog, library.index, library.embedder, scopes=library._scopes)
         assert searcher.vector(query, 1, scope)[0].path == new
     finally:
         library.close()

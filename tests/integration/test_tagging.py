@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from photoclip.core.errors import TaggingError
-from photoclip.core.tagging import Label, LabelSet, Scope, Tagger
+from photoclip.core.tagging import Label, LabelSet, Scope
 from tests.support.color_embedder import ColorEmbedder
 from tests.support.library_fixtures import open_indexed, open_library, write_photo
 
@@ -52,7 +52,7 @@ def pairs(suggestions):
 
 
 def test_label_set_yields_exactly_the_expected_suggestions(shared):
-    suggestions = Tagger(shared).run(COLOURS).suggestions()
+    suggestions = shared.tags.run(COLOURS).suggestions()
     assert pairs(suggestions) == {
         ("red", "red.jpg"), ("red", "mostly-red.png"), ("red", "snow-red-hat.png"),
         ("white", "snow.png"), ("white", "snow-red-hat.png"), ("white", "mostly-red.png"),
@@ -67,14 +67,14 @@ def test_label_set_yields_exactly_the_expected_suggestions(shared):
 
 
 def test_a_label_the_model_cannot_see_suggests_nothing(shared):
-    run = Tagger(shared).run(["dog"])
+    run = shared.tags.run(["dog"])
     assert run.suggestions() == []
     assert np.all(run.margin <= 1e-6)  # no better than the neutral background prompts
     assert run.count("dog", threshold=-100.0) == 0  # the margin gate holds at any threshold
 
 
 def test_thresholds_per_label_and_overrides(shared):
-    tagger = Tagger(shared)
+    tagger = shared.tags
     strict = LabelSet("s", (Label("red", threshold=5.0), Label("white", threshold=10.0)))
     assert pairs(tagger.run(strict).suggestions()) == {
         ("red", "red.jpg"), ("red", "mostly-red.png"), ("white", "snow.png"), ("white", "snow-red-hat.png"),
@@ -88,7 +88,7 @@ def test_thresholds_per_label_and_overrides(shared):
 
 
 def test_negative_prompts_block_photos_that_match_them_better(shared):
-    tagger = Tagger(shared)
+    tagger = shared.tags
     plain = pairs(tagger.run(["orange"]).suggestions())
     assert plain == {("orange", "sunset.jpg"), ("orange", "violet.png")}
     with_negative = pairs(tagger.run([Label("orange", negatives=("purple",))]).suggestions())
@@ -97,19 +97,19 @@ def test_negative_prompts_block_photos_that_match_them_better(shared):
 
 def test_each_suggestion_says_which_prompt_matched(shared):
     warm = Label("Warm", prompts=("red", "orange"), threshold=0.9)
-    why = {s.path.rsplit("/", 1)[1]: s.prompt for s in Tagger(shared).run([warm]).suggestions()}
+    why = {s.path.rsplit("/", 1)[1]: s.prompt for s in shared.tags.run([warm]).suggestions()}
     assert why == {"red.jpg": "red", "mostly-red.png": "red", "sunset.jpg": "orange"}
 
 
 def test_exclusive_sets_give_one_label_per_photo(shared):
     exclusive = LabelSet("e", (Label("red"), Label("white")), exclusive=True)
-    assert pairs(Tagger(shared).run(exclusive).suggestions()) == {
+    assert pairs(shared.tags.run(exclusive).suggestions()) == {
         ("red", "red.jpg"), ("red", "mostly-red.png"), ("white", "snow.png"), ("white", "snow-red-hat.png"),
     }
 
 
 def test_folder_scope_keeps_library_wide_calibration(shared):
-    tagger = Tagger(shared)
+    tagger = shared.tags
     everything = {s.path: s.score for s in tagger.run(["red"]).suggestions()}
     folder = str(shared.photos_root / "b")
     scoped = tagger.run(["red"], Scope(folder=folder)).suggestions()
@@ -118,7 +118,7 @@ def test_folder_scope_keeps_library_wide_calibration(shared):
 
 
 def test_prompt_vectors_are_cached_in_the_catalog(shared, tmp_path):
-    Tagger(shared).run(COLOURS)
+    shared.tags.run(COLOURS)
 
     class NoText(ColorEmbedder):
         def embed_texts(self, texts):
@@ -128,26 +128,26 @@ def test_prompt_vectors_are_cached_in_the_catalog(shared, tmp_path):
 
     again = Library.open(shared.settings, embedder=NoText())
     try:
-        assert pairs(Tagger(again).run(COLOURS).suggestions()) == pairs(Tagger(shared).run(COLOURS).suggestions())
+        assert pairs(again.tags.run(COLOURS).suggestions()) == pairs(shared.tags.run(COLOURS).suggestions())
     finally:
-        again.catalog.db.close()
+        again._catalog.db.close()
 
 
 def test_tagging_needs_indexed_photos(tmp_path):
     lib = open_library(tmp_path)
     try:
         with pytest.raises(TaggingError):
-            Tagger(lib).run(["red"])
+            lib.tags.run(["red"])
     finally:
         lib.close()
 
 
 def test_review_queue_accept_reject_persist(fresh):
-    tagger = Tagger(fresh)
+    tagger = fresh.tags
     tagger.suggest(COLOURS)
     pending = {(r.tag, r.path.rsplit("/", 1)[1]) for r in tagger.pending()}
     assert ("red", "snow-red-hat.png") in pending and len(pending) == 8
-    hat = fresh.catalog.photo_by_path(str(fresh.photos_root / "b" / "snow-red-hat.png"))
+    hat = fresh.photo_at(fresh.photos_root / "b" / "snow-red-hat.png")
     assert tagger.reject([hat.id], "red") == 1
     assert tagger.accept_all("red") == 2  # the two left
     assert {r.path.rsplit("/", 1)[1] for r in tagger.photos_with("red")} == {"red.jpg", "mostly-red.png"}
@@ -161,7 +161,7 @@ def test_review_queue_accept_reject_persist(fresh):
     fresh.close()
     reopened = open_library(fresh.root)
     try:
-        tagger = Tagger(reopened)
+        tagger = reopened.tags
         states = {(r.path.rsplit("/", 1)[1], r.state) for r in tagger.store.rows(tag="red")}
         assert states == {("red.jpg", "accepted"), ("mostly-red.png", "accepted"), ("snow-red-hat.png", "rejected")}
         assert "red" not in {s.tag for s in tagger.suggest(COLOURS)}
@@ -170,7 +170,7 @@ def test_review_queue_accept_reject_persist(fresh):
 
 
 def test_bulk_accept_above_a_score(fresh):
-    tagger = Tagger(fresh)
+    tagger = fresh.tags
     tagger.suggest(["white"])
     assert tagger.accept_all("white", min_score=10.0) == 2
     assert [r.path.rsplit("/", 1)[1] for r in tagger.pending("white")] == ["mostly-red.png"]
@@ -179,8 +179,8 @@ def test_bulk_accept_above_a_score(fresh):
 
 
 def test_user_tags_are_kept_apart_from_model_tags(fresh):
-    tagger = Tagger(fresh)
-    red = fresh.catalog.photo_by_path(str(fresh.photos_root / "a" / "red.jpg"))
+    tagger = fresh.tags
+    red = fresh.photo_at(fresh.photos_root / "a" / "red.jpg")
     tagger.suggest(["red"])
     tagger.add_tags([red.id], ["red", "Trips|Rome"])
     rows = {(r.tag, r.source, r.state) for r in tagger.tags_of(red.id)}
@@ -194,7 +194,7 @@ def test_user_tags_are_kept_apart_from_model_tags(fresh):
 
 
 def test_label_sets_save_import_export(fresh, tmp_path):
-    tagger = Tagger(fresh)
+    tagger = fresh.tags
     tagger.save_label_set(COLOURS)
     assert tagger.label_set("colours") == COLOURS
     assert "colours" in tagger.label_set_names()["saved"]
@@ -208,7 +208,7 @@ def test_label_sets_save_import_export(fresh, tmp_path):
 
 
 def test_vector_cache_file_is_only_a_cache(fresh):
-    expected = pairs(Tagger(fresh).run(COLOURS).suggestions())
+    expected = pairs(fresh.tags.run(COLOURS).suggestions())
     vectors = fresh.settings.cache_dir / "vectors"
     assert len(list(vectors.glob("*.f32"))) == 1 and len(list(vectors.glob("*.json"))) == 1
     for damage in ("sidecar", "sidecar-empty", "data", "data-empty"):
@@ -216,7 +216,7 @@ def test_vector_cache_file_is_only_a_cache(fresh):
         target.write_bytes(b"" if damage.endswith("empty") else b"not what it should be")
         reopened = open_library(fresh.root)
         try:
-            assert pairs(Tagger(reopened).run(COLOURS).suggestions()) == expected  # rebuilt from the catalog
+            assert pairs(reopened.tags.run(COLOURS).suggestions()) == expected  # rebuilt from the catalog
         finally:
             reopened.close()
     # a cache written for another catalog (ids that do not match) is refused, not trusted
@@ -224,7 +224,7 @@ def test_vector_cache_file_is_only_a_cache(fresh):
     try:
         write_photo(fresh.root / "other-photos" / "blue.jpg", "blue")
         other.index_folders([fresh.root / "other-photos"])
-        Tagger(other).run(["blue"])
+        other.tags.run(["blue"])
         other_cache = other.settings.cache_dir / "vectors"
         for path in vectors.iterdir():
             path.unlink()
@@ -234,21 +234,21 @@ def test_vector_cache_file_is_only_a_cache(fresh):
         other.close()
     reopened = open_library(fresh.root)
     try:
-        assert pairs(Tagger(reopened).run(COLOURS).suggestions()) == expected
+        assert pairs(reopened.tags.run(COLOURS).suggestions()) == expected
     finally:
         reopened.close()
 
 
 def test_sensitive_sets_mark_photos_to_blur(fresh):
-    tagger = Tagger(fresh)
+    tagger = fresh.tags
     private = LabelSet("private", (Label("Private|Red", prompts=("red",), threshold=10.0),), sensitive=True)
     tagger.save_label_set(private)
     assert "Private|Red" in tagger.sensitive_tags()
     assert {"Sensitive|Nudity"} <= tagger.sensitive_tags()  # the shipped preset
     tagger.suggest(private)
-    blurred = {p.path.rsplit("/", 1)[1] for p in fresh.catalog.photos_by_ids(tagger.photos_to_blur())}
+    blurred = {p.path.rsplit("/", 1)[1] for p in fresh.photos(sorted(tagger.photos_to_blur()))}
     assert blurred == {"red.jpg", "mostly-red.png"}
-    red = fresh.catalog.photo_by_path(str(fresh.photos_root / "a" / "red.jpg"))
+    red = fresh.photo_at(fresh.photos_root / "a" / "red.jpg")
     tagger.reject([red.id], "Private|Red")
     assert red.id not in tagger.photos_to_blur()
 
@@ -262,20 +262,20 @@ def test_a_model_change_before_reindexing_is_a_clear_error(fresh):
     relib = open_library(fresh.root, embedder=ColorEmbedderV2())
     try:
         with pytest.raises(TaggingError, match="re-index"):
-            Tagger(relib).run(["red"])  # prompts need the model, which is no longer the vectors' model
+            relib.tags.run(["red"])  # prompts need the model, which is no longer the vectors' model
         with pytest.raises(TaggingError, match="No photo has a vector"):
-            Tagger(relib).run(["red"])
+            relib.tags.run(["red"])
         relib.index_folders()
-        assert {s.tag for s in Tagger(relib).run(["red"]).suggestions()} == {"red"}
+        assert {s.tag for s in relib.tags.run(["red"]).suggestions()} == {"red"}
     finally:
         relib.close()
 
 
 def test_exclusive_sets_respect_decisions(fresh):
-    tagger = Tagger(fresh)
+    tagger = fresh.tags
     kinds = LabelSet("kinds", (Label("red"), Label("white")), exclusive=True)
-    hat = fresh.catalog.photo_by_path(str(fresh.photos_root / "b" / "snow-red-hat.png"))
-    mostly_red = fresh.catalog.photo_by_path(str(fresh.photos_root / "a" / "mostly-red.png"))
+    hat = fresh.photo_at(fresh.photos_root / "b" / "snow-red-hat.png")
+    mostly_red = fresh.photo_at(fresh.photos_root / "a" / "mostly-red.png")
     tagger.reject([hat.id], "white")  # not white: the runner-up competes instead
     tagger.accept([mostly_red.id], "white")  # the user chose its kind: nothing else for it
     suggested = pairs(tagger.run(kinds).suggestions())
@@ -298,7 +298,7 @@ def test_a_v2_catalog_gains_the_tagging_tables(tmp_path):
     db.close()
     lib = open_library(tmp_path)
     try:
-        tables = {r[0] for r in lib.catalog.db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = {r[0] for r in lib._catalog.db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"tags", "photo_tags", "albums", "album_photos", "label_sets", "text_vectors"} <= tables
         assert path.with_name(f"{path.name}.before-v{SCHEMA_VERSION}.bak").exists()
     finally:
@@ -306,7 +306,7 @@ def test_a_v2_catalog_gains_the_tagging_tables(tmp_path):
 
 
 def test_vector_matrix_follows_indexing_in_one_session(fresh):
-    space = Tagger(fresh).space
+    space = fresh.tags.space
     model_id = space.model_id()
     first = space.library_vectors()
     write_photo(fresh.photos_root / "c" / "new-blue.png", "blue", second="yellow", share=0.5)
@@ -315,9 +315,9 @@ def test_vector_matrix_follows_indexing_in_one_session(fresh):
     grown = space.library_vectors()
     assert len(grown.embedding_ids) == len(first.embedding_ids) + 2
     for embedding_id, vector in zip(grown.embedding_ids, grown.matrix, strict=True):
-        row = fresh.catalog.db.conn.execute("SELECT vector FROM embeddings WHERE id = ?", (int(embedding_id),))
+        row = fresh._catalog.db.conn.execute("SELECT vector FROM embeddings WHERE id = ?", (int(embedding_id),))
         assert np.array_equal(np.frombuffer(row.fetchone()[0], np.float32), vector)
-    assert {s.path.rsplit("/", 1)[1] for s in Tagger(fresh).run(["black"]).suggestions()} == {"new-black.png"}
+    assert {s.path.rsplit("/", 1)[1] for s in fresh.tags.run(["black"]).suggestions()} == {"new-black.png"}
     assert model_id == space.model_id()
 
 
@@ -330,7 +330,7 @@ def test_preview_is_best_first_with_ties_by_path_and_cut_at_the_limit(tmp_path):
         # comes first by path
         write_photo(photos / "a" / "0-red.webp", "red")
         lib.index_folders()
-        run = Tagger(lib).run(["red"])
+        run = lib.tags.run(["red"])
         names = [s.path.rsplit("/", 1)[1] for s in run.preview("red", 3.0)]
         assert names == ["0-red.webp", "red.jpg", "zz-red.png", "mostly-red.png"]
         assert [s.path.rsplit("/", 1)[1] for s in run.preview("red", 3.0, limit=1)] == ["0-red.webp"]

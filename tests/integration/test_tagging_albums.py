@@ -6,7 +6,7 @@ import pytest
 
 from photoclip.core.errors import AlbumError, QueryError
 from photoclip.core.library import Library
-from photoclip.core.tagging import Albums, Scope, Tagger
+from photoclip.core.tagging import Scope
 from tests.support.color_embedder import ColorEmbedder
 from tests.support.library_fixtures import make_settings, open_indexed, write_photo
 
@@ -33,7 +33,7 @@ def names(members):
 
 
 def test_smart_album_membership_follows_new_photos(library):
-    albums = Albums(library)
+    albums = library.albums
     albums.create_smart("Reds", "red")
     assert names(albums.members("Reds")) == ["red.jpg", "mostly-red.png", "snow-red-hat.png"]
     write_photo(library.photos_root / "2024" / "fire-truck.jpg", "red", second="black", share=0.1)
@@ -43,7 +43,7 @@ def test_smart_album_membership_follows_new_photos(library):
 
 
 def test_smart_album_drops_removed_photos(library):
-    albums = Albums(library)
+    albums = library.albums
     albums.create_smart("Reds", "red")
     (library.photos_root / "red.jpg").unlink()
     library.index_folders()
@@ -51,7 +51,7 @@ def test_smart_album_drops_removed_photos(library):
 
 
 def test_minus_terms_threshold_and_filters(library):
-    albums = Albums(library)
+    albums = library.albums
     albums.create_smart("Snow", "white -red")
     assert names(albums.members("Snow")) == ["snow.png", "snow-red-hat.png"]  # mostly-red is more red than white
     # uniform non-red photos give a tiny spread (floored at MIN_SCALE), so scores run high here
@@ -69,7 +69,7 @@ def test_minus_terms_threshold_and_filters(library):
 
 
 def test_smart_album_after_a_model_change(library):
-    albums = Albums(library)
+    albums = library.albums
     albums.create_smart("Blues", "blue")
     assert names(albums.members("Blues")) == ["sea.webp"]
     library.close()
@@ -80,23 +80,23 @@ def test_smart_album_after_a_model_change(library):
     relib = Library.open(make_settings(library.root), embedder=ColorEmbedderV2())
     try:
         relib.index_folders()  # re-embeds everything under the new model id
-        assert Albums(relib).space.model_id() == "test/colors@v2"
-        assert names(Albums(relib).members("Blues")) == ["sea.webp"]
-        assert relib.catalog.get_meta("model_id") == "test/colors@v2"
+        assert relib.albums.space.model_id() == "test/colors@v2"
+        assert names(relib.albums.members("Blues")) == ["sea.webp"]
+        assert relib._catalog.get_meta("model_id") == "test/colors@v2"
     finally:
         relib.close()
 
 
 def test_manual_albums_and_album_scope_for_tagging(library):
-    albums = Albums(library)
-    red = library.catalog.photo_by_path(str(library.photos_root / "red.jpg"))
-    snow = library.catalog.photo_by_path(str(library.photos_root / "snow.png"))
+    albums = library.albums
+    red = library.photo_at(library.photos_root / "red.jpg")
+    snow = library.photo_at(library.photos_root / "snow.png")
     albums.create_manual("Trip", [red.id, snow.id])
     assert names(albums.members("Trip")) == ["red.jpg", "snow.png"]
-    suggestions = Tagger(library).run(["red", "white"], Scope(album="Trip")).suggestions()
+    suggestions = library.tags.run(["red", "white"], Scope(album="Trip")).suggestions()
     assert {(s.tag, s.path.rsplit("/", 1)[1]) for s in suggestions} == {("red", "red.jpg"), ("white", "snow.png")}
     albums.create_smart("Reds", "red")
-    in_smart = Tagger(library).run(["white"], Scope(album="Reds")).suggestions()
+    in_smart = library.tags.run(["white"], Scope(album="Reds")).suggestions()
     assert {s.path.rsplit("/", 1)[1] for s in in_smart} == {"snow-red-hat.png", "mostly-red.png"}
     albums.remove("Trip", [snow.id])
     assert names(albums.members("Trip")) == ["red.jpg"]
@@ -107,7 +107,7 @@ def test_manual_albums_and_album_scope_for_tagging(library):
 
 
 def test_a_preview_counts_the_album_at_any_threshold(library):
-    albums = Albums(library)
+    albums = library.albums
     scored = albums.preview_smart("red")
     scores = [m.score for m in scored]
     assert scores == sorted(scores, reverse=True)  # best first

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from photoclip.core.tagging import Label, Tagger
+from photoclip.core.tagging import Label
 from tests.support import xmp_sidecars
 from tests.support.library_fixtures import open_indexed, write_photo
 
@@ -61,11 +61,11 @@ def library(tmp_path):
 
 
 def photo_id(library, name):
-    return library.catalog.photo_by_path(str(library.photos_root / name)).id
+    return library.photo_at(library.photos_root / name).id
 
 
 def test_write_back_is_off_by_default(library):
-    tagger = Tagger(library)
+    tagger = library.tags
     tagger.suggest([Label("Colours|Red", prompts=("red",))])
     tagger.accept_all()
     assert not list(library.photos_root.glob("*.xmp"))
@@ -73,7 +73,7 @@ def test_write_back_is_off_by_default(library):
 
 @needs_exiftool
 def test_accepted_tags_land_in_a_new_sidecar(library):
-    tagger = Tagger(library)
+    tagger = library.tags
     tagger.set_xmp_writeback(True)
     tagger.suggest([Label("Colours|Red", prompts=("red",)), Label("blue")])
     tagger.accept_all()
@@ -93,7 +93,7 @@ def test_accepted_tags_land_in_a_new_sidecar(library):
 def test_existing_sidecar_keeps_other_programs_fields(library):
     sidecar = library.photos_root / "red.xmp"  # Lightroom-style name, written by another program
     sidecar.write_text(FOREIGN_SIDECAR, encoding="utf-8")
-    tagger = Tagger(library)
+    tagger = library.tags
     tagger.set_xmp_writeback(True)
     tagger.suggest([Label("Colours|Red", prompts=("red",))])
     tagger.accept_all()
@@ -114,7 +114,7 @@ def test_existing_sidecar_keeps_other_programs_fields(library):
 
 @needs_exiftool
 def test_photo_xmp_naming_and_write_all(library):
-    tagger = Tagger(library)
+    tagger = library.tags
     tagger.suggest(["white"])
     tagger.accept_all()  # accepted while write-back was off
     tagger.set_xmp_writeback(True, naming="replace")
@@ -136,7 +136,7 @@ def test_sidecar_naming_prefers_an_existing_file(tmp_path):
 def test_an_unwritable_sidecar_does_not_undo_the_accept(library):
     from photoclip.core.errors import XmpError
 
-    tagger = Tagger(library)
+    tagger = library.tags
     tagger.set_xmp_writeback(True)
     (library.photos_root / "sea.webp.xmp").mkdir()  # a folder where the sidecar should be: cannot be written
     tagger.suggest(["red", "blue"])  # "blue" (the failing one) comes first in the queue
@@ -165,7 +165,7 @@ def test_adding_and_removing_a_tag_leaves_other_programs_keywords_as_they_were(l
     sidecar.write_text(packet, encoding="utf-8")
     sidecar.chmod(0o640)
     before = exiftool(sidecar)
-    tagger = Tagger(library)
+    tagger = library.tags
     tagger.set_xmp_writeback(True)
     red = photo_id(library, "red.jpg")
 
@@ -192,7 +192,7 @@ def test_a_tag_the_sidecar_already_has_in_every_field_leaves_the_file_untouched(
     sidecar = library.photos_root / "red.jpg.xmp"
     sidecar.write_text(xmp_sidecars.DIGIKAM, encoding="utf-8")
     original = sidecar.read_bytes()
-    tagger = Tagger(library)
+    tagger = library.tags
     tagger.set_xmp_writeback(True)
     red = photo_id(library, "red.jpg")
     tagger.add_tags([red], ["People|Bob"])  # dc:subject Bob, People|Bob, People/Bob: all there
@@ -206,7 +206,7 @@ def test_a_keyword_another_program_removed_is_no_longer_photoclips(library):
     the field. Once another program took it out, the same word put back there later is that program's."""
     sidecar = library.photos_root / "red.jpg.xmp"
     sidecar.write_text(xmp_sidecars.DARKTABLE, encoding="utf-8")
-    tagger = Tagger(library)
+    tagger = library.tags
     tagger.set_xmp_writeback(True)
     red = photo_id(library, "red.jpg")
     tagger.add_tags([red], ["Sintra"])
@@ -223,7 +223,7 @@ def test_a_keyword_photoclip_added_stays_photoclips_while_it_is_in_the_file(libr
     """The file cannot tell the same word from two programs apart: a tag the user also gives in another program
     after photoclip wrote it goes when the tag is removed in photoclip (docs/tagging.md says so)."""
     sidecar = library.photos_root / "red.jpg.xmp"
-    tagger = Tagger(library)
+    tagger = library.tags
     tagger.set_xmp_writeback(True)
     red = photo_id(library, "red.jpg")
     tagger.add_tags([red], ["Sintra", "beach"])
@@ -249,7 +249,7 @@ def test_an_invalid_sidecar_is_left_byte_identical_and_the_others_are_written(li
     broken = library.photos_root / "snow.png.xmp"
     broken.write_bytes(content)
     original, mtime = broken.read_bytes(), broken.stat().st_mtime_ns
-    tagger = Tagger(library)
+    tagger = library.tags
     tagger.set_xmp_writeback(True)
     ids = [photo_id(library, n) for n in ("red.jpg", "snow.png", "sea.webp")]
     with pytest.raises(SidecarsSkippedError) as caught:
@@ -263,7 +263,7 @@ def test_an_invalid_sidecar_is_left_byte_identical_and_the_others_are_written(li
     assert {r.photo_id for r in tagger.photos_with("Bob")} == set(ids)
 
     reported = []
-    Tagger(library, on_sidecar_skipped=reported.append).remove_tags(ids, ["Bob"])  # reported, not raised
+    library.tags.reporting(reported.append).remove_tags(ids, ["Bob"])  # reported, not raised
     assert [s.path for s in reported] == [broken] and broken.read_bytes() == original
     assert "Subject" not in exiftool(library.photos_root / "red.jpg.xmp")
 
@@ -275,7 +275,7 @@ def test_a_sidecar_that_is_not_a_regular_file_is_never_opened(library, tmp_path)
 
     fifo = library.photos_root / "red.jpg.xmp"
     os.mkfifo(fifo)  # reading it would block forever
-    tagger = Tagger(library)
+    tagger = library.tags
     tagger.set_xmp_writeback(True)
     with pytest.raises(SidecarsSkippedError, match="is not a regular file; photoclip left it unchanged"):
         tagger.add_tags([photo_id(library, "red.jpg")], ["Bob"])
@@ -293,7 +293,7 @@ def test_write_all_removes_keywords_of_tags_removed_while_write_back_was_off(lib
     sidecar = library.photos_root / "red.jpg.xmp"
     sidecar.write_text(xmp_sidecars.DARKTABLE, encoding="utf-8")
     before = exiftool(sidecar)
-    tagger = Tagger(library)
+    tagger = library.tags
     tagger.set_xmp_writeback(True)
     red = photo_id(library, "red.jpg")
     tagger.add_tags([red], ["Holiday", "Sintra"])

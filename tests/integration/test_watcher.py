@@ -61,8 +61,8 @@ def total(events, key: str) -> int:
 
 
 def settle_all(library, watcher, count: int, timeout: float = 60) -> None:
-    assert wait_for(lambda: library.catalog.status_counts().get("indexed", 0) == count, timeout), (
-        library.catalog.status_counts()
+    assert wait_for(lambda: library.status().counts.get("indexed", 0) == count, timeout), (
+        library.status().counts
     )
     assert wait_for(watcher.idle, timeout)
 
@@ -74,7 +74,7 @@ def test_burst_copied_in_is_indexed_exactly_once(tmp_path, library, pics, watche
     time.sleep(SETTLE * 2)  # late events must not redo anything
     assert embedder.images_embedded == count
     assert total(events, "added") == count and total(events, "failed") == 0
-    assert library.catalog.queue_pending() == []
+    assert library._catalog.queue_pending() == []
     assert len(library.index) == count
 
 
@@ -89,7 +89,7 @@ def test_slowly_written_file_is_indexed_once_and_complete(library, pics, watcher
             out.flush()
             time.sleep(0.3)
     settle_all(library, watcher, 1)
-    row = library.catalog.photo_by_path(str(path))
+    row = library.photo_at(path)
     assert row.size == len(data) and row.width == 640
     assert embedder.images_embedded == 1
     assert not [e for e in events if isinstance(e, FileFailed)]
@@ -101,23 +101,23 @@ def test_reopened_and_appended_file_is_reindexed(library, pics, watcher, embedde
     settle_all(library, watcher, 1)
     path.write_bytes(photo_bytes(2))  # rewritten in place: new content, same path
     assert wait_for(lambda: embedder.images_embedded == 2, 10)
-    assert library.catalog.photo_by_path(str(path)).size == len(photo_bytes(2))
+    assert library.photo_at(path).size == len(photo_bytes(2))
 
 
 @pytest.mark.parametrize("count", [500, pytest.param(3000, marks=pytest.mark.slow)])
 def test_renamed_folder_keeps_rows_with_zero_re_embeds(tmp_path, library, pics, embedder, events, count):
     copy_in(make_sources(tmp_path / "camera", count), pics / "trip")
     library.index_folders()
-    ids = {p.name: library.catalog.photo_by_path(str(p)).id for p in (pics / "trip").iterdir()}
+    ids = {p.name: library.photo_at(p).id for p in (pics / "trip").iterdir()}
     embedded = embedder.images_embedded
     with Watcher(library, options=options()) as w:
         assert wait_for(w.idle, 20)
         (pics / "trip").rename(pics / "holiday")
-        assert wait_for(lambda: library.catalog.photo_by_path(str(pics / "holiday" / "IMG_00000.png")), 30)
+        assert wait_for(lambda: library.photo_at(pics / "holiday" / "IMG_00000.png"), 30)
         settle_all(library, w, count)
     assert embedder.images_embedded == embedded
-    assert library.catalog.photo_paths_under(str(pics / "trip")) == []
-    after = {name: library.catalog.photo_by_path(str(pics / "holiday" / name)).id for name in ids}
+    assert library.photo_paths_under(str(pics / "trip")) == []
+    after = {name: library.photo_at(pics / "holiday" / name).id for name in ids}
     assert after == ids
     assert total(events, "removed") == 0
 
@@ -126,7 +126,7 @@ def test_folder_renamed_during_an_import_keeps_its_rows(tmp_path, library, pics,
     """The two halves of each move are processed together even while other new files are still settling."""
     copy_in(make_sources(tmp_path / "old", 50), pics / "trip")
     library.index_folders()
-    ids = {p.name: library.catalog.photo_by_path(str(p)).id for p in (pics / "trip").iterdir()}
+    ids = {p.name: library.photo_at(p).id for p in (pics / "trip").iterdir()}
     embedded = embedder.images_embedded
     sources = make_sources(tmp_path / "camera", 200, start=1000)
     (pics / "import").mkdir()
@@ -145,17 +145,17 @@ def test_folder_renamed_during_an_import_keeps_its_rows(tmp_path, library, pics,
         importer.join()
         settle_all(library, w, 250)
     assert embedder.images_embedded == embedded + 200
-    assert {name: library.catalog.photo_by_path(str(pics / "holiday" / name)).id for name in ids} == ids
+    assert {name: library.photo_at(pics / "holiday" / name).id for name in ids} == ids
 
 
 def test_moved_file_keeps_its_row(library, pics, watcher, embedder):
     (pics / "a").mkdir()
     (pics / "a" / "x.png").write_bytes(photo_bytes(3))
     settle_all(library, watcher, 1)
-    before = library.catalog.photo_by_path(str(pics / "a" / "x.png"))
+    before = library.photo_at(pics / "a" / "x.png")
     os.rename(pics / "a" / "x.png", pics / "y.png")
-    assert wait_for(lambda: library.catalog.photo_by_path(str(pics / "y.png")) is not None, 10)
-    assert library.catalog.photo_by_path(str(pics / "y.png")).id == before.id
+    assert wait_for(lambda: library.photo_at(pics / "y.png") is not None, 10)
+    assert library.photo_at(pics / "y.png").id == before.id
     assert embedder.images_embedded == 1
 
 
@@ -165,7 +165,7 @@ def test_deleted_files_and_folders_leave_the_results(tmp_path, library, pics, wa
     settle_all(library, watcher, 10)
     (pics / "keep" / "IMG_00000.png").unlink()
     shutil.rmtree(pics / "gone")
-    assert wait_for(lambda: library.catalog.status_counts().get("indexed", 0) == 5, 10)
+    assert wait_for(lambda: library.status().counts.get("indexed", 0) == 5, 10)
     assert wait_for(watcher.idle, 10)
     paths = {h.path for h in library.search("red green blue yellow white black orange purple", limit=50)}
     assert len(paths) == 5 and not any("gone" in p or p.endswith("IMG_00000.png") for p in paths)
@@ -175,14 +175,14 @@ def test_atomic_save_is_one_update(library, pics, watcher, embedder, events):
     target = pics / "edit.png"
     target.write_bytes(photo_bytes(10))
     settle_all(library, watcher, 1)
-    before = library.catalog.photo_by_path(str(target))
+    before = library.photo_at(target)
     events.clear()
     tmp = pics / ".edit.png.tmp-123"  # how editors save: write a temp file, then rename it onto the photo
     tmp.write_bytes(photo_bytes(11))
     os.replace(tmp, target)
     assert wait_for(lambda: embedder.images_embedded == 2, 10)
     assert wait_for(watcher.idle, 10)
-    after = library.catalog.photo_by_path(str(target))
+    after = library.photo_at(target)
     assert after.id == before.id and after.size == len(photo_bytes(11))
     assert (total(events, "updated"), total(events, "removed"), total(events, "added")) == (1, 0, 0)
 
@@ -194,7 +194,7 @@ def test_hidden_folders_and_non_photos_are_ignored(library, pics, watcher, embed
     (pics / "ok.png").write_bytes(photo_bytes(2))
     settle_all(library, watcher, 1)
     time.sleep(SETTLE * 2)
-    assert embedder.images_embedded == 1 and library.catalog.status_counts() == {"indexed": 1}
+    assert embedder.images_embedded == 1 and library.status().counts == {"indexed": 1}
 
 
 def test_startup_rescan_reconciles_changes_made_while_closed(tmp_path, library, pics, embedder):
@@ -205,9 +205,9 @@ def test_startup_rescan_reconciles_changes_made_while_closed(tmp_path, library, 
     (pics / "new.png").write_bytes(photo_bytes(51))
     with Watcher(library, options=options()) as w:
         assert wait_for(w.idle, 20)
-    assert library.catalog.photo_by_path(str(pics / "IMG_00000.png")) is None
-    assert library.catalog.photo_by_path(str(pics / "new.png")).status == "indexed"
-    assert library.catalog.photo_by_path(str(pics / "IMG_00001.png")).size == len(photo_bytes(50))
+    assert library.photo_at(pics / "IMG_00000.png") is None
+    assert library.photo_at(pics / "new.png").status == "indexed"
+    assert library.photo_at(pics / "IMG_00001.png").size == len(photo_bytes(50))
     assert embedder.images_embedded == 7
 
 
@@ -216,12 +216,12 @@ def test_persisted_queue_is_processed_after_a_restart(tmp_path, library, pics, e
     copy_in(make_sources(tmp_path / "src", 4), pics)
     folder_id = library.folders()[0].id
     now = time.time()
-    library.catalog.queue_put([(str(p), folder_id, "upsert", now, now) for p in sorted(pics.iterdir())])
+    library._catalog.queue_put([(str(p), folder_id, "upsert", now, now) for p in sorted(pics.iterdir())])
     with Watcher(library, options=options(startup_rescan=False)) as w:
-        assert wait_for(lambda: library.catalog.status_counts().get("indexed", 0) == 4, 20)
+        assert wait_for(lambda: library.status().counts.get("indexed", 0) == 4, 20)
         assert wait_for(w.idle, 10)
     assert embedder.images_embedded == 4
-    assert library.catalog.queue_pending() == []
+    assert library._catalog.queue_pending() == []
 
 
 def test_offline_folder_keeps_its_photos_and_comes_back_without_re_embedding(tmp_path, library, pics, embedder,
@@ -231,14 +231,14 @@ def test_offline_folder_keeps_its_photos_and_comes_back_without_re_embedding(tmp
         settle_all(library, w, 8)
         unplugged = tmp_path / "unplugged"
         pics.rename(unplugged)  # the drive goes away
-        assert wait_for(lambda: library.catalog.status_counts() == {"offline": 8}, 10)
+        assert wait_for(lambda: library.status().counts == {"offline": 8}, 10)
         assert library.folders()[0].state == "offline"
         assert len(library.search("red", limit=20)) == 8  # still searchable by their stored vectors
         unplugged.rename(pics)  # and comes back
-        assert wait_for(lambda: library.catalog.status_counts() == {"indexed": 8}, 10)
+        assert wait_for(lambda: library.status().counts == {"indexed": 8}, 10)
         assert wait_for(w.idle, 10)
         (pics / "later.png").write_bytes(photo_bytes(99))  # watched again
-        assert wait_for(lambda: library.catalog.status_counts().get("indexed", 0) == 9, 10)
+        assert wait_for(lambda: library.status().counts.get("indexed", 0) == 9, 10)
     assert embedder.images_embedded == 9
     reasons = [e.reason for e in events if isinstance(e, WatchWarning)]
     assert "offline" in reasons and "online" in reasons
@@ -249,5 +249,5 @@ def test_polling_override_for_a_folder(library, pics, embedder, events):
         assert wait_for(w.idle, 20)
         assert (w.status().polled, w.status().watched) == (1, 0)
         (pics / "p.png").write_bytes(photo_bytes(5))
-        assert wait_for(lambda: library.catalog.status_counts().get("indexed", 0) == 1, 10)
+        assert wait_for(lambda: library.status().counts.get("indexed", 0) == 1, 10)
     assert any(isinstance(e, WatchStatus) and e.state == "stopped" for e in events)

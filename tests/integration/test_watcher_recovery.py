@@ -96,12 +96,12 @@ def test_kill_9_mid_burst_then_restart_indexes_every_file_exactly_once(tmp_path,
 
     embedder = ColorEmbedder()
     with open_library(tmp_path, embedder) as lib, Watcher(lib, options=WatchOptions(settle=0.3)) as watcher:
-        assert wait_for(lambda: lib.catalog.status_counts().get("indexed", 0) == 300, 60)
+        assert wait_for(lambda: lib.status().counts.get("indexed", 0) == 300, 60)
         assert wait_for(watcher.idle, 30)
         assert embedder.images_embedded == 300 - committed  # done files are not redone
         assert db_count(catalog, "SELECT COUNT(*) FROM embeddings") == 300
         assert db_count(catalog, "SELECT COUNT(*) FROM photos") == 300
-        assert lib.catalog.queue_pending() == []
+        assert lib._catalog.queue_pending() == []
         assert len(lib.index) == 300
 
 
@@ -249,7 +249,7 @@ UNMOUNT_CHILD = textwrap.dedent(
             (card / f"p{i}.png").write_bytes(photo_bytes(i))
 
     def counts():
-        return lib.catalog.status_counts()
+        return lib.status().counts
 
     plug()
     embedder = ColorEmbedder()

@@ -66,10 +66,10 @@ def test_queue_waits_for_a_stable_file_and_persists_its_entries(tmp_path):
     photo.write_bytes(photo_bytes(1))
     with open_library(tmp_path) as lib:
         folder = lib.add_folder(tmp_path)
-        work = WorkQueue(lib.catalog, settle=0.2, delete_hold=5)
+        work = WorkQueue(lib._catalog, settle=0.2, delete_hold=5)
         work.add(str(photo), folder.id, UPSERT)
         work.persist()
-        assert [r[0] for r in lib.catalog.queue_pending()] == [str(photo)]
+        assert [r[0] for r in lib._catalog.queue_pending()] == [str(photo)]
         assert work.take_due().files == []  # not settled yet
         time.sleep(0.25)
         photo.write_bytes(photo_bytes(1) + b"more")  # still being written
@@ -78,7 +78,7 @@ def test_queue_waits_for_a_stable_file_and_persists_its_entries(tmp_path):
         batch = work.take_due()
         assert [e.path for e in batch.files] == [str(photo)]
         work.done(batch.files)
-        assert len(work) == 0 and lib.catalog.queue_pending() == []
+        assert len(work) == 0 and lib._catalog.queue_pending() == []
 
 
 def test_a_plain_delete_waits_while_creates_settle_but_a_move_goes_with_its_destination(tmp_path):
@@ -86,7 +86,7 @@ def test_a_plain_delete_waits_while_creates_settle_but_a_move_goes_with_its_dest
     (tmp_path / "moved.png").write_bytes(photo_bytes(2))
     with open_library(tmp_path) as lib:
         fid = lib.add_folder(tmp_path).id
-        work = WorkQueue(lib.catalog, settle=0.1, delete_hold=5)
+        work = WorkQueue(lib._catalog, settle=0.1, delete_hold=5)
         now = time.monotonic()
         work.add(str(tmp_path / "gone.png"), fid, DELETE, now)
         work.add(str(tmp_path / "old.png"), fid, DELETE, now, partner=str(tmp_path / "moved.png"))

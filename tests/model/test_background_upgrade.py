@@ -82,14 +82,14 @@ def test_indexing_switches_to_openvino_mid_run_and_embeds_each_photo_once(tiny_m
     from photoclip.core.embed.quality_guard import THRESHOLDS
 
     with Library.open(settings(tmp_path, tiny_model_dir)) as again:
-        rows = again.catalog.photos_in_folder(again.folders()[0].id)
+        rows = again._catalog.photos_in_folder(again.folders()[0].id)
         assert len(rows) == PHOTOS and len({r.content_hash for r in rows.values()}) == PHOTOS
         model = again.model
         reference = ClipEmbedder.load(tiny_model_dir, model_id=model.model_id, backend="fp32", device="cpu",
                                       threads=1)
         paths = sorted(rows)
         want = reference.embed_prepared(np.stack([prepared(p, model) for p in paths]))
-        got = np.stack([again.catalog.vector_for_hash(rows[p].content_hash, model.model_id) for p in paths])
+        got = np.stack([again._catalog.vector_for_hash(rows[p].content_hash, model.model_id) for p in paths])
         assert np.sum(want * got, axis=1).min() >= THRESHOLDS.min_cosine
         # the next run starts on OpenVINO at once: nothing left to prepare
         assert again.embedder.backend == "openvino-int8" and not again.optimising

@@ -40,9 +40,9 @@ def index(root: Path, pictures: Path, model: Path, mode: str) -> tuple[dict[str,
     assert (summary.embedded, summary.reused, summary.failed) == (10, 1, 1)
     vectors = {}
     for folder in library.folders():
-        for path, row in library.catalog.photos_in_folder(folder.id).items():
+        for path, row in library._catalog.photos_in_folder(folder.id).items():
             if row.status == "indexed":
-                vectors[Path(path).name] = library.catalog.vector_for_hash(row.content_hash, library.embedder.model_id)
+                vectors[Path(path).name] = library._catalog.vector_for_hash(row.content_hash, library.embedder.model_id)
     return vectors, library
 
 
@@ -92,9 +92,9 @@ def test_a_decode_process_killed_mid_run_falls_back_to_threads_and_indexes_each_
     with Library.open(settings) as library:
         library.events.subscribe(kill_a_worker)
         summary = library.index_folders([root])
-        rows = [row for folder in library.folders() for row in library.catalog.photos_in_folder(folder.id).values()]
+        rows = [row for folder in library.folders() for row in library._catalog.photos_in_folder(folder.id).values()]
         model_id = library.embedder.model_id
-        vectors, _ = library.catalog.embedding_stats(model_id)
+        vectors, _ = library._catalog.embedding_stats(model_id)
         in_index = len(library.index)
     assert killed
     assert summary.decoded_in == "processes, then threads (a decode process stopped)"

@@ -64,8 +64,8 @@ def main() -> int:
     from photoclip.core.library import Library
 
     real_open = Library.open.__func__
-    Library.open = classmethod(lambda cls, settings=None, embedder=None: real_open(cls, settings,
-                                                                                   CountingColorEmbedder()))
+    Library.open = classmethod(lambda cls, settings=None, embedder=None:
+                               real_open(cls, settings, embedder=CountingColorEmbedder()))
     return cli_main(sys.argv[1:])
 
 

@@ -47,6 +47,6 @@ from photoclip.core.library import Library
 from tests.support.color_embedder import ColorEmbedder
 
 real_open = Library.open.__func__
-Library.open = classmethod(lambda cls, settings=None, embedder=None: real_open(cls, settings, ColorEmbedder()))
+Library.open = classmethod(lambda cls, settings=None, embedder=None: real_open(cls, settings, embedder=ColorEmbedder()))
 sys.exit(main(sys.argv[1:]))
 """

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
+from photoclip.core import calibration
 from photoclip.core.errors import LabelSetError
-from photoclip.core.tagging import calibration
 from photoclip.core.tagging.labels import (
     DEFAULT_TEMPLATES,
     Label,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,7 +18,11 @@ from photoclip.core.duplicates.groups import DuplicateGroup, DuplicatePhoto, bui
 from photoclip.core.duplicates.pairs import SimilarPairs, similar_pairs
 from photoclip.core.duplicates.store import DuplicateStore
 from photoclip.core.errors import DuplicatesError
-from photoclip.core.events import DuplicateScanProgress
+from photoclip.core.events import DuplicateScanProgress, EventBus
+
+if TYPE_CHECKING:
+    from photoclip.core.index.hnsw import VectorIndex
+    from photoclip.core.store.catalog import Catalog
 
 #: the lowest similarity (cosine) offered: below it, CLIP vectors of different photos of one kind of scene
 #: (two beaches) start to link
@@ -65,23 +70,24 @@ def check_threshold(threshold: float, floor: float = MIN_THRESHOLD) -> None:
                               f"Try {DEFAULT_THRESHOLD:g}; higher means closer copies only.")
 
 
-def find(library, floor: float = MIN_THRESHOLD, control: JobControl | None = None) -> Candidates:
-    """Near-duplicate candidates among the indexed photos of ``library`` (emits ``DuplicateScanProgress``).
-    ``control.cancel()`` stops it between chunks of queries with a ``DuplicatesError``."""
+def find(catalog: Catalog, index: VectorIndex | None, events: EventBus, floor: float = MIN_THRESHOLD,
+         control: JobControl | None = None) -> Candidates:
+    """Near-duplicate candidates among the indexed photos of a library: its catalog and the index of its stored
+    vectors (None: nothing indexed). Emits ``DuplicateScanProgress`` on ``events``; ``control.cancel()`` stops
+    it between chunks of queries with a ``DuplicatesError``."""
     check_threshold(floor, 0.0)
     started = time.perf_counter()
-    store = DuplicateStore(library.catalog)
-    index = library.vector_index()
+    store = DuplicateStore(catalog)
     if index is None:
         raise DuplicatesError("Nothing is indexed yet.", "Run 'photoclip index FOLDER' first.")
     model_id = index.model_id
     ids = store.live_embedding_ids(model_id)
-    vectors = _vectors(library, model_id, ids)
+    vectors = _vectors(catalog, model_id, ids)
 
     def progress(done: int, total: int) -> None:
         if control is not None and control.cancelled:
             raise DuplicatesError("Looking for duplicates was cancelled.")
-        library.events.emit(DuplicateScanProgress(done, total))
+        events.emit(DuplicateScanProgress(done, total))
 
     progress(0, len(ids))
     pairs = similar_pairs(index, ids, vectors, floor, progress=progress)
@@ -92,11 +98,11 @@ def find(library, floor: float = MIN_THRESHOLD, control: JobControl | None = Non
     return Candidates(pairs, photos, exact, len(ids), time.perf_counter() - started)
 
 
-def _vectors(library, model_id: str, ids: np.ndarray) -> np.ndarray:
+def _vectors(catalog: Catalog, model_id: str, ids: np.ndarray) -> np.ndarray:
     """The query vectors, from the catalog (0.2 s for 100k: hnswlib's get_items took 3 s)."""
     if not len(ids):  # every photo failed or sits on an unplugged drive
         return np.zeros((0, 0), np.float32)
-    found, vectors = library.catalog.embeddings_by_id(model_id, ids.tolist())
+    found, vectors = catalog.embeddings_by_id(model_id, ids.tolist())
     if not np.array_equal(found, ids):  # a cleanup elsewhere removed some since the ids were read
         raise DuplicatesError("The library changed while looking for duplicates.", "Try again.")
     return vectors

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from photoclip.core.store.catalog import PhotoRow, effective_date
+from photoclip.core.records import PhotoRow
+from photoclip.core.store.catalog import effective_date
 
 LARGEST, SHARPEST, OLDEST = "largest", "sharpest", "oldest"
 #: how a keeper is picked: most pixels (then bytes), the sharpest (variance of the Laplacian of the thumbnail,

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from photoclip.core.index.hnsw import VectorIndex
 
 #: neighbours asked for per vector: a burst larger than this still ends up in one group, because each of its
 #: photos links to its own nearest ones and the groups are connected components
@@ -73,7 +77,8 @@ def connected_roots(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
             parent = jumped
 
 
-def similar_pairs(index, ids: np.ndarray, vectors: np.ndarray, floor: float, *, neighbours: int = NEIGHBOURS,
+def similar_pairs(index: VectorIndex, ids: np.ndarray, vectors: np.ndarray, floor: float, *,
+                  neighbours: int = NEIGHBOURS,
                   progress: Callable[[int, int], None] | None = None) -> SimilarPairs:
     """Query ``index`` (VectorIndex) with each of ``vectors`` (rows of embedding ``ids``) and keep the pairs
     of ``ids`` at least ``floor`` alike. Neighbours that are not among ``ids`` (vectors of removed or offline
@@ -107,4 +112,5 @@ def _member(known: np.ndarray, labels: np.ndarray) -> np.ndarray:
     if not len(known):
         return np.zeros(labels.shape, bool)
     at = np.searchsorted(known, labels).clip(0, len(known) - 1)
-    return known[at] == labels
+    found: np.ndarray = known[at] == labels
+    return found

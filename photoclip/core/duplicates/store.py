@@ -9,7 +9,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from photoclip.core.store.catalog import Catalog, PhotoRow, _photo
+from photoclip.core.records import PhotoRow
+from photoclip.core.store.catalog import Catalog, _photo
 
 _CHUNK = 500  # SQLite's bound-variable limit
 

@@ -19,12 +19,16 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from photoclip.core.duplicates.groups import DuplicatePhoto
 from photoclip.core.duplicates.store import DuplicateStore
 from photoclip.core.errors import DuplicatesError, SidecarSkipped, XmpError
-from photoclip.core.store.catalog import PhotoRow
+from photoclip.core.records import PhotoRow
+
+if TYPE_CHECKING:
+    from photoclip.core.store.catalog import Catalog
+    from photoclip.core.tagging import Tagger
 
 
 @dataclass(frozen=True)
@@ -78,11 +82,12 @@ def _require_trash() -> None:
                               "Install it: pip install send2trash") from exc
 
 
-def move_others_to_trash(library, choices: list[KeepChoice]) -> TrashResult:
+def move_others_to_trash(catalog: Catalog, tagger: Tagger, choices: list[KeepChoice]) -> TrashResult:
+    """``tagger``: the library's (``library.tags``), which carries the others' tags to each keeper."""
     _require_trash()
     started = time.perf_counter()
     result = TrashResult()
-    mover = _Mover(library, result)
+    mover = _Mover(catalog, tagger, result)
     for choice in choices:
         mover.run(choice)
     result.seconds = time.perf_counter() - started
@@ -90,13 +95,11 @@ def move_others_to_trash(library, choices: list[KeepChoice]) -> TrashResult:
 
 
 class _Mover:
-    def __init__(self, library, result: TrashResult) -> None:
-        from photoclip.core.tagging import Tagger
-
-        self.catalog = library.catalog
+    def __init__(self, catalog: Catalog, tagger: Tagger, result: TrashResult) -> None:
+        self.catalog = catalog
         self.result = result
-        self.store = DuplicateStore(library.catalog)
-        self.tagger = Tagger(library, on_sidecar_skipped=self._sidecar_skipped)
+        self.store = DuplicateStore(catalog)
+        self.tagger = tagger.reporting(self._sidecar_skipped)
 
     def run(self, choice: KeepChoice) -> None:
         keeper = _current(self.catalog, choice.keeper)
@@ -159,7 +162,7 @@ class _Mover:
         self.result.warnings.append(f"{error.path}: {error.user_message}")
 
 
-def _current(catalog, photo: DuplicatePhoto) -> PhotoRow | None:
+def _current(catalog: Catalog, photo: DuplicatePhoto) -> PhotoRow | None:
     """The photo's catalog row if it is still indexed and its file still there."""
     rows = catalog.photos_by_ids([photo.photo_id])
     if not rows or rows[0].status != "indexed" or not os.path.isfile(rows[0].path):
@@ -167,7 +170,7 @@ def _current(catalog, photo: DuplicatePhoto) -> PhotoRow | None:
     return rows[0]
 
 
-def _movable(catalog, photo: DuplicatePhoto, keeper: PhotoRow) -> tuple[PhotoRow | None, str]:
+def _movable(catalog: Catalog, photo: DuplicatePhoto, keeper: PhotoRow) -> tuple[PhotoRow | None, str]:
     """The row to move, or None and why not: gone, changed since it was indexed (it may now be something
     else), or the keeper itself."""
     rows = catalog.photos_by_ids([photo.photo_id])

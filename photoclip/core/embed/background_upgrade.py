@@ -82,7 +82,7 @@ class BackgroundUpgrade:
 
     @property
     def backend(self) -> str:
-        return self._embedder().backend
+        return str(self._embedder().backend)
 
     @property
     def threads(self) -> int | None:
@@ -93,13 +93,16 @@ class BackgroundUpgrade:
         return bool(set_threads(threads)) if set_threads is not None else False
 
     def prepare(self, image: Any) -> np.ndarray:
-        return self._current.prepare(image)
+        prepared: np.ndarray = self._current.prepare(image)
+        return prepared
 
     def embed_prepared(self, batch: np.ndarray) -> np.ndarray:
-        return self._embedder().embed_prepared(batch)
+        vectors: np.ndarray = self._embedder().embed_prepared(batch)
+        return vectors
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
-        return self._embedder().embed_texts(texts)
+        vectors: np.ndarray = self._embedder().embed_texts(texts)
+        return vectors
 
     def __getattr__(self, name: str) -> Any:  # tokenize, token_counts, max_text_tokens, spec, ...
         if name.startswith("_"):

@@ -22,6 +22,7 @@ import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from photoclip.core.embed.families import family_of
 from photoclip.core.errors import ModelDownloadCancelledError, ModelFormatError, ModelNotAvailableError
@@ -378,7 +379,7 @@ class _ProgressTracker:
 
         class _Bar(tqdm):  # type: ignore[misc]
             # Always disabled: the core never writes to the terminal; we only read the counts.
-            def __init__(self, *args, **kwargs):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
                 kwargs.pop("name", None)
                 kwargs["disable"] = True
                 desc = str(kwargs.get("desc") or "")
@@ -392,7 +393,8 @@ class _ProgressTracker:
 
             def update(self, n: float | None = 1) -> bool | None:
                 tracker.on_update(self._kind, int(n or 0), self.total)
-                return super().update(n)
+                updated: bool | None = super().update(n)
+                return updated
 
         return _Bar
 
@@ -414,7 +416,7 @@ def _silent_tqdm() -> type:
     from tqdm.auto import tqdm
 
     class _Silent(tqdm):  # type: ignore[misc]
-        def __init__(self, *args, **kwargs):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs.pop("name", None)
             kwargs["disable"] = True
             super().__init__(*args, **kwargs)

@@ -17,6 +17,7 @@ import os
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -54,7 +55,7 @@ class VectorIndex:
         #: the catalog's last issued embedding id when this copy last held all its vectors
         self.seen_id = -1
 
-    def _new(self, capacity: int):
+    def _new(self, capacity: int) -> Any:
         index = self._hnswlib.Index(space="ip", dim=self.dim)
         index.init_index(max_elements=capacity, M=M, ef_construction=EF_CONSTRUCTION, allow_replace_deleted=False)
         index.set_ef(MIN_EF)
@@ -62,7 +63,7 @@ class VectorIndex:
 
     def __len__(self) -> int:
         """Live vectors (labels marked deleted excluded)."""
-        return self._index.get_current_count() - self.deleted
+        return int(self._index.get_current_count()) - self.deleted
 
     # lifecycle -----------------------------------------------------------------------------------------
     def sync(self, catalog: Catalog) -> str:
@@ -148,7 +149,7 @@ class VectorIndex:
             self._index = index
             self.max_id = int(meta["max_id"])
             self.deleted = deleted
-        return count != meta["count"]
+        return bool(count != meta["count"])
 
     def refresh(self) -> int:
         """Follow what other processes did to the catalog since this copy last matched it: vectors another
@@ -339,7 +340,7 @@ class VectorIndex:
         return np.take_along_axis(best_ids, order, 1), np.take_along_axis(best, order, 1).astype(np.float32)
 
 
-def _repairable(meta: dict, catalog_id: str, catalog: Catalog) -> bool:
+def _repairable(meta: dict[str, Any], catalog_id: str, catalog: Catalog) -> bool:
     """A file that does not match the catalog can be repaired in place only if it was saved for this very
     catalog (files from before catalog ids are rebuilt once) and the catalog is not older than the file: a
     restored backup would issue ids the file already holds again, for other photos."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 
-from photoclip.core.store.catalog import Catalog, path_inside
+from photoclip.core.filenames import path_inside
+from photoclip.core.store.catalog import Catalog
 
 #: catalog meta key set for a folder that is itself a mount point (a NAS share, a card)
 MOUNT_META_PREFIX = "watch_mount:"

@@ -8,8 +8,8 @@ from itertools import islice
 
 import numpy as np
 
+from photoclip.core.records import PhotoRow
 from photoclip.core.scan.walker import FileEntry
-from photoclip.core.store.catalog import PhotoRow
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,13 @@
 Threads: watchdog's observer threads run ``_Handler``, which only puts the raw event on an in-memory queue.
 One worker thread owns everything else: it turns events into ``WorkQueue`` entries (persisted in the
 catalog), waits until each file's (size, mtime) is stable for ``settle`` seconds, and hands due files to
-``Library.index_paths`` in one call, so a delete and a create of the same content (a move, a renamed folder)
+``index_paths`` in one call, so a delete and a create of the same content (a move, a renamed folder)
 land in the same run and keep their row with zero re-embeds. It also checks the folders: a vanished root
 is marked offline, a returning one is rescanned, and lost inotify events (queue overflow, watch limit) lead
 to a rescan of the folder plus a ``WatchWarning`` with the fix.
+
+What it needs of the library is ``WatchedLibrary`` (``Library`` implements it; ``library.watcher()`` builds
+one), so this module sits below the Library and never imports it.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
@@ -35,25 +39,58 @@ from photoclip.core.errors import (
     ReadOnlyCatalogError,
     user_error_for,
 )
-from photoclip.core.events import WatchStatus, WatchWarning
-from photoclip.core.library import Library
-from photoclip.core.pipeline import IndexSummary
+from photoclip.core.events import EventBus, WatchStatus, WatchWarning
+from photoclip.core.filenames import path_inside
+from photoclip.core.records import FolderRow, IndexSummary
 from photoclip.core.scan import inotify_health
-from photoclip.core.scan.availability import is_available, remember_if_mount, was_mount
+from photoclip.core.scan.availability import is_available
 from photoclip.core.scan.queue import DELETE, RESCAN, UPSERT, Entry, WorkQueue
 from photoclip.core.scan.volumes import choose_mode
 from photoclip.core.scan.walker import SYSTEM_DIRS, is_photo_name
-from photoclip.core.store.catalog import WATCH_MODE_PREFIX, FolderRow, path_inside
+from photoclip.core.settings import Settings
 
 DELETE_DIR = "delete_dir"
 #: errors that stop the watcher: nothing can be indexed until the user acts
 FATAL = (ModelNotAvailableError, ModelFormatError, CatalogError, ReadOnlyCatalogError)
-MODE_META_PREFIX = WATCH_MODE_PREFIX
 INSTANCES_FIX = "sudo sysctl fs.inotify.max_user_instances=1024"
 #: watchdog's event for lost events (a kernel queue overflow), by name: older watchdogs lack the class
 EVENTS_LOST = "events_lost"
 #: seconds between two overflow warnings for one folder (each loss still rescans it)
 OVERFLOW_WARN_EVERY = 10.0
+
+
+class IndexRunner(Protocol):
+    """What indexes for the watcher: the library itself, or the app's indexing worker (one writer, and the
+    user's pause and cancel apply)."""
+
+    def index_folders(self, paths: list[Path | str] | None = None,
+                      control: JobControl | None = None) -> IndexSummary: ...
+
+    def index_paths(self, paths: list[str], control: JobControl | None = None) -> IndexSummary: ...
+
+
+class WatchedLibrary(IndexRunner, Protocol):
+    """What the watcher needs of a library (``Library`` implements it): indexing, its events, and a few reads
+    and records of its catalog."""
+
+    settings: Settings
+    events: EventBus
+
+    def folders(self) -> list[FolderRow]: ...
+
+    def photo_paths_under(self, folder: str) -> list[str]: ...
+
+    def work_queue(self, settle: float, delete_hold: float) -> WorkQueue: ...
+
+    def mark_offline(self, folder_id: int) -> None: ...
+
+    def watch_mode(self, root: str) -> str | None: ...
+
+    def set_watch_mode(self, path: str | Path, mode: str) -> None: ...
+
+    def was_mount(self, path: str) -> bool: ...
+
+    def remember_if_mount(self, path: str) -> bool: ...
 
 
 @dataclass
@@ -91,7 +128,7 @@ class _Folder:
 class _Handler(FileSystemEventHandler):
     """Runs on watchdog's thread: no I/O, no catalog, just hand the event over."""
 
-    def __init__(self, folder_id: int, sink: queue.SimpleQueue) -> None:
+    def __init__(self, folder_id: int, sink: queue.SimpleQueue[tuple[int, FileSystemEvent]]) -> None:
         self._folder_id = folder_id
         self._sink = sink
 
@@ -140,13 +177,15 @@ def _wanted(root: str, path: str, is_dir: bool = False) -> bool:
 class Watcher:
     """Keeps a library's folders indexed while it runs. ``start()`` returns at once; ``stop()`` is clean."""
 
-    def __init__(self, library: Library, paths: list[str | Path] | None = None,
-                 options: WatchOptions | None = None) -> None:
+    def __init__(self, library: WatchedLibrary, paths: list[str | Path] | None = None,
+                 options: WatchOptions | None = None, *, indexer: IndexRunner | None = None) -> None:
+        """``indexer``: what runs the indexing (default: ``library``)."""
         self.library = library
+        self._indexer: IndexRunner = indexer if indexer is not None else library
         self.options = options or WatchOptions()
         self._only = {str(Path(p).expanduser().resolve()) for p in paths} if paths else None
-        self.work = WorkQueue(library.catalog, self.options.settle, self.options.delete_hold)
-        self._raw: queue.SimpleQueue = queue.SimpleQueue()
+        self.work = library.work_queue(self.options.settle, self.options.delete_hold)
+        self._raw: queue.SimpleQueue[tuple[int, FileSystemEvent]] = queue.SimpleQueue()
         self._folders: dict[int, _Folder] = {}
         self._stop = threading.Event()
         self._control = JobControl()
@@ -183,7 +222,7 @@ class Watcher:
         self.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     @property
@@ -205,9 +244,7 @@ class Watcher:
     def set_mode(self, path: str | Path, mode: str) -> None:
         """Remember "auto", "native" or "poll" for a folder (for the root that holds it: roots are what is
         watched); applies when the folder is next (re)started."""
-        folder = str(Path(path).expanduser().resolve())
-        root = next((r.path for r in self.library.catalog.folders() if path_inside(folder, r.path)), folder)
-        self.library.catalog.set_meta(MODE_META_PREFIX + root, mode)
+        self.library.set_watch_mode(path, mode)
 
     # worker thread -------------------------------------------------------------------------------------
     def _run(self) -> None:
@@ -235,9 +272,9 @@ class Watcher:
         try:
             if self.options.startup_rescan:
                 self._set_state("scanning")
-                online = [f.path for f in self._folders.values() if f.online]
+                online: list[Path | str] = [f.path for f in self._folders.values() if f.online]
                 if online:
-                    self._count(self.library.index_folders(online, self._control))
+                    self._count(self._indexer.index_folders(online, self._control))
         finally:
             self._set_state("watching")
 
@@ -304,7 +341,7 @@ class Watcher:
         elif path == folder.path:
             self._next_health = 0.0  # the root itself went away: check at once whether it is offline
         else:
-            for photo in self.library.catalog.photo_paths_under(path):
+            for photo in self.library.photo_paths_under(path):
                 self.work.add(photo, folder.row.id, DELETE, now)
 
     def _on_overflow(self, path: str | None, thread_id: int | None) -> None:
@@ -353,7 +390,7 @@ class Watcher:
         if live:
             self._set_state("indexing")
             try:
-                summary = self.library.index_paths([e.path for e in live], self._control)
+                summary = self._indexer.index_paths([e.path for e in live], self._control)
             finally:
                 self._set_state("watching")
             if summary.cancelled:
@@ -366,7 +403,7 @@ class Watcher:
         if folder is not None and folder.online and self._available(folder):
             self._set_state("scanning")
             try:
-                summary = self.library.index_folders([folder.path], self._control)
+                summary = self._indexer.index_folders([folder.path], self._control)
             finally:
                 self._set_state("watching")
             if summary.cancelled:
@@ -379,7 +416,7 @@ class Watcher:
 
     # folders -------------------------------------------------------------------------------------------
     def _refresh_folders(self, startup: bool = False) -> None:
-        rows = _outermost(self.library.catalog.folders())
+        rows = _outermost(self.library.folders())
         if self._only is not None:  # a folder asked for inside a root: the root is watched
             rows = [r for r in rows if any(p == r.path or path_inside(p, r.path) for p in self._only)]
         ids = {r.id for r in rows}
@@ -398,10 +435,10 @@ class Watcher:
                 self._go_offline(folder)
 
     def _new_folder(self, row: FolderRow) -> _Folder:
-        return _Folder(row, self._mode_for(row.path), was_mount=was_mount(self.library.catalog, row.path))
+        return _Folder(row, self._mode_for(row.path), was_mount=self.library.was_mount(row.path))
 
     def _mode_for(self, path: str) -> str:
-        override = self.options.modes.get(path) or self.library.catalog.get_meta(MODE_META_PREFIX + path)
+        override = self.options.modes.get(path) or self.library.watch_mode(path)
         return choose_mode(path, override)
 
     @staticmethod
@@ -410,7 +447,7 @@ class Watcher:
 
     def _go_online(self, folder: _Folder, rescan: bool, returning: bool) -> None:
         folder.online = True
-        folder.was_mount = remember_if_mount(self.library.catalog, folder.path) or folder.was_mount
+        folder.was_mount = self.library.remember_if_mount(folder.path) or folder.was_mount
         self._start_observer(folder)
         if rescan:  # a new folder, or back from offline: reconcile reuses every unchanged photo
             self.work.add(folder.path, folder.row.id, RESCAN)
@@ -420,9 +457,7 @@ class Watcher:
     def _go_offline(self, folder: _Folder) -> None:
         folder.online = False
         self._stop_observer(folder)
-        catalog = self.library.catalog
-        catalog.set_photos_status(folder.row.id, "offline")
-        catalog.set_folder_state(folder.row.id, "offline")
+        self.library.mark_offline(folder.row.id)
         self.work.drop_folder(folder.row.id)
         self._warn(folder, "offline", "The folder is not reachable (drive unplugged or share unmounted); "
                                       "its photos stay searchable and are checked again when it returns.")

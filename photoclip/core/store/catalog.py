@@ -14,71 +14,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from photoclip.core.filenames import db_bytes, from_db, is_text, to_db
+from photoclip.core.filenames import db_bytes, from_db, is_text, path_inside, separator, to_db
+from photoclip.core.records import FolderPlacement, FolderRow, PhotoRecord, PhotoRow, SubfolderCount
 from photoclip.core.store.db import PAGE_SIZE, Database
 
 SEARCHABLE = ("indexed", "offline")
 
 #: ids bound per SQL statement (SQLite allows 32,766 variables)
 _ID_CHUNK = 10_000
-
-
-@dataclass(frozen=True)
-class PhotoRow:
-    id: int
-    folder_id: int
-    path: str
-    size: int
-    mtime_ns: int
-    content_hash: str | None
-    width: int | None
-    height: int | None
-    taken_at: str | None
-    camera: str | None
-    status: str
-    error: str | None
-
-
-@dataclass(frozen=True)
-class FolderRow:
-    """A library root (roots never nest: see ``Catalog.place_folder``)."""
-
-    id: int
-    path: str
-    state: str
-    last_scan_at: float | None
-    #: a folder inside the root to scan alone (None: the whole root); set for a scan, never stored
-    scope: str | None = None
-
-
-@dataclass(frozen=True)
-class FolderPlacement:
-    """Where a folder added to the library landed. Roots never nest: a folder inside a root is already part
-    of it; a folder that holds roots becomes the root and takes them in as sub-folders."""
-
-    root: FolderRow
-    #: the folder asked for
-    path: str
-    #: "added": a new root; "known": already a root; "inside": inside ``root`` already (nothing added)
-    outcome: str
-    #: roots that became sub-folders of the new root (their photos, tags and albums kept, nothing re-embedded)
-    folded: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class SubfolderCount:
-    """A sub-folder that holds shown photos (at any depth), as the library panel lists it."""
-
-    path: str
-    #: shown photos (indexed or offline) in it and its sub-folders
-    photos: int
-    #: files that could not be indexed, in it and its sub-folders
-    failed: int
-    #: whether any of its photos lie deeper (it has sub-folders of its own to list)
-    has_subfolders: bool
 
 
 @dataclass(frozen=True)
@@ -94,27 +41,6 @@ class BrowseScope:
     @property
     def sql_args(self) -> tuple:
         return self.folder, self.date_from, self.date_to, self.photo_ids
-
-
-@dataclass(frozen=True)
-class PhotoRecord:
-    """What the pipeline learned about one file, written by ``Catalog.commit_batch``."""
-
-    folder_id: int
-    path: str
-    size: int
-    mtime_ns: int
-    content_hash: str | None
-    status: str  # indexed | failed
-    width: int | None = None
-    height: int | None = None
-    taken_at: str | None = None
-    camera: str | None = None
-    error: str | None = None
-    #: set for a content hash the catalog had no vector for (None: vector already stored)
-    vector: np.ndarray | None = None
-    #: id of an existing row this file replaces (a move or rename keeps the photo's id and tags)
-    replaces_id: int | None = None
 
 
 @dataclass
@@ -277,7 +203,7 @@ class Catalog:
         A skip scan of the path index, never a row per photo in Python: SQLite finds the first path of the next
         sub-folder, counts its range of the index (index only), and jumps past it; a million photos in 25
         sub-folders take 25 short steps (benchmarks/subfolder_counts.py: ~0.1 s for the root)."""
-        sep = _sep(folder)
+        sep = separator(folder)
         prefix = folder.rstrip("/\\") + sep
         failed_paths = [from_db(r[0]) for r in self.db.conn.execute(
             "SELECT path FROM photos WHERE status = 'failed'")] if failed is None else failed
@@ -305,7 +231,7 @@ class Catalog:
                 low = after if isinstance(low, str) else db_bytes(after)
 
     def _subfolder(self, path: str, failed: Iterable[str]) -> SubfolderCount:
-        sep = _sep(path)
+        sep = separator(path)
         inner = path + sep
         files = sum(self.db.conn.execute("SELECT COUNT(*) FROM photos WHERE path >= ? AND path < ?",
                                          (low, high)).fetchone()[0] for low, high in _ranges(inner))
@@ -319,7 +245,7 @@ class Catalog:
         if under is None:
             rows = self.db.conn.execute("SELECT * FROM photos WHERE folder_id = ?", (folder_id,)).fetchall()
         else:
-            prefix = db_bytes(under.rstrip("/\\") + _sep(under))
+            prefix = db_bytes(under.rstrip("/\\") + separator(under))
             rows = self.db.conn.execute(
                 "SELECT * FROM photos WHERE folder_id = ? AND substr(CAST(path AS BLOB), 1, ?) = ?",
                 (folder_id, len(prefix), prefix)).fetchall()
@@ -342,7 +268,7 @@ class Catalog:
         for folder, keep in ((under, True), *((f, False) for f in outside)):
             if folder is None:
                 continue
-            prefix = db_bytes(folder.rstrip("/\\") + _sep(folder))
+            prefix = db_bytes(folder.rstrip("/\\") + separator(folder))
             where.append(f"{'' if keep else 'NOT '}substr(CAST(p.path AS BLOB), 1, ?) = ?")
             args += [len(prefix), prefix]
         cursor = self.db.conn.execute(
@@ -385,7 +311,7 @@ class Catalog:
 
     def set_status_under(self, folder: str, old: str, new: str) -> int:
         """Photos inside ``folder`` (a share mounted inside a root) from status ``old`` to ``new``."""
-        prefix = db_bytes(folder.rstrip("/\\") + _sep(folder))
+        prefix = db_bytes(folder.rstrip("/\\") + separator(folder))
         with self.transaction() as db:
             return db.execute("UPDATE photos SET status = ? WHERE status = ? AND substr(CAST(path AS BLOB), 1, ?) = ?",
                               (new, old, len(prefix), prefix)).rowcount
@@ -526,6 +452,18 @@ class Catalog:
             args = (model_id, up_to_id)
         count, max_id = self.db.conn.execute(sql, args).fetchone()
         return count, max_id
+
+    def library_signature(self, model_id: str) -> tuple[Any, ...]:
+        """Changes whenever a vector is added or a photo is indexed, moved or removed: the cache key of the
+        library's vector matrix, its calibration and search's library sample."""
+        emb = self.db.conn.execute(
+            "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM embeddings WHERE model_id = ?", (model_id,)
+        ).fetchone()
+        photos = self.db.conn.execute(
+            """SELECT COUNT(*), COALESCE(MAX(id), 0), COALESCE(MAX(updated_at), 0),
+                      SUM(status IN ('indexed', 'offline')) FROM photos"""
+        ).fetchone()
+        return (model_id, *emb, *photos)
 
     def embedding_ids(self, model_id: str, up_to_id: int) -> np.ndarray:
         """Ids of a model's embeddings up to ``up_to_id``, sorted (what an index file may hold)."""
@@ -970,7 +908,7 @@ class Catalog:
 
     def photo_paths_under(self, folder: str) -> list[str]:
         """Paths of the photos inside a folder (any depth): what a deleted or moved-away folder held."""
-        prefix = db_bytes(folder.rstrip("/\\") + _sep(folder))  # bytes: BLOB-stored paths match too
+        prefix = db_bytes(folder.rstrip("/\\") + separator(folder))  # bytes: BLOB-stored paths match too
         rows = self.db.conn.execute(
             "SELECT path FROM photos WHERE substr(CAST(path AS BLOB), 1, ?) = ?", (len(prefix), prefix)
         ).fetchall()
@@ -984,11 +922,6 @@ def _ranges(prefix: str) -> list[tuple[str | bytes, str | bytes]]:
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
     as_bytes = (db_bytes(prefix), db_bytes(upper))
     return [(prefix, upper), as_bytes] if is_text(prefix) else [as_bytes]
-
-
-def path_inside(path: str, folder: str) -> bool:
-    """Whether ``path`` lies inside ``folder`` (at any depth; not the folder itself)."""
-    return path != folder and path.startswith(folder.rstrip("/\\") + _sep(folder))
 
 
 #: catalog meta key of a folder's watch mode override ("auto", "native", "poll"; core/scan/watcher.py)
@@ -1042,7 +975,7 @@ def _filter_sql(folder: str | None, date_from: str | None, date_to: str | None,
     args: list = []
     if folder:
         prefix = folder.rstrip("/\\")
-        under = db_bytes(prefix + _sep(prefix))  # bytes: a path stored as a BLOB matches too (filenames.py)
+        under = db_bytes(prefix + separator(prefix))  # bytes: a path stored as a BLOB matches too (filenames.py)
         clauses.append("(p.path = ? OR substr(CAST(p.path AS BLOB), 1, ?) = ?)")
         args += [to_db(prefix), len(under), under]
     if date_from:
@@ -1066,7 +999,7 @@ def _scope_sql(scope: BrowseScope) -> tuple[str, list]:
     args: list = []
     if scope.folder:
         prefix = scope.folder.rstrip("/\\")
-        ranges = _ranges(prefix + _sep(prefix))
+        ranges = _ranges(prefix + separator(prefix))
         clauses.append("(" + " OR ".join(["p.path = ?", *["(p.path >= ? AND p.path < ?)"] * len(ranges)]) + ")")
         args += [to_db(prefix), *(bound for pair in ranges for bound in pair)]
     if scope.date_from:
@@ -1091,10 +1024,6 @@ def effective_date(photo: PhotoRow) -> str:
     if photo.taken_at:
         return photo.taken_at
     return datetime.fromtimestamp(photo.mtime_ns / 1e9).strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def _sep(path: str) -> str:
-    return "\\" if ("\\" in path and "/" not in path) else "/"
 
 
 #: A rewrite with larger pages grows each table and index to at least one 16 KiB page (~0.4 MB in all), so it

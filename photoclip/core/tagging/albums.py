@@ -16,13 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from photoclip.core.calibration import DEFAULT_THRESHOLD, MIN_MARGIN
 from photoclip.core.errors import AlbumError, QueryError
+from photoclip.core.matrix_blocks import product
+from photoclip.core.records import AlbumRow
 from photoclip.core.search import compose, parse_query
-from photoclip.core.tagging.calibration import MIN_MARGIN
-from photoclip.core.tagging.labels import DEFAULT_THRESHOLD
-from photoclip.core.tagging.matrix_cache import product
 from photoclip.core.tagging.space import VectorSpace
-from photoclip.core.tagging.store import AlbumRow
 
 MANUAL, SMART = "manual", "smart"
 
@@ -51,10 +50,10 @@ def threshold_keeping(members: list[AlbumMember], photo_ids: Iterable[int], most
 
 
 class Albums:
-    def __init__(self, library) -> None:
-        self.library = library
-        self.space = VectorSpace.for_library(library)
-        self.store = self.space.store
+    def __init__(self, space: VectorSpace) -> None:
+        """``space``: the library's (``library.albums`` builds it)."""
+        self.space = space
+        self.store = space.store
 
     def create_smart(self, name: str, query: str, *, folder: str | None = None, date_from: str | None = None,
                      date_to: str | None = None, threshold: float = DEFAULT_THRESHOLD) -> AlbumRow:
@@ -116,7 +115,7 @@ class Albums:
         if album.kind == MANUAL:
             ids = self.store.album_photo_ids(album.id)
             photos = [p for start in range(0, len(ids), 500)  # SQLite caps the parameters of one query
-                      for p in self.library.catalog.photos_by_ids(ids[start:start + 500])]
+                      for p in self.store.catalog.photos_by_ids(ids[start:start + 500])]
             return sorted((AlbumMember(p.id, p.path, None) for p in photos), key=lambda m: m.path)
         return self._smart_members(album, album.threshold if threshold is None else threshold)
 

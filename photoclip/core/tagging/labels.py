@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from photoclip.core.calibration import DEFAULT_THRESHOLD
 from photoclip.core.errors import LabelSetError
 
 #: Templates from the CLIP paper's ImageNet ensemble that read well for everyday words (no colour words in
@@ -36,8 +37,6 @@ DEFAULT_TEMPLATES: tuple[str, ...] = (
 #: Prompts that describe any photo: a label must beat them before it says anything about the photo.
 BACKGROUND_PROMPTS: tuple[str, ...] = ("a photo", "an image", "a picture", "a photo of something", "a snapshot")
 
-#: Calibrated score (robust z, see calibration.py) a photo needs when a label names no threshold.
-DEFAULT_THRESHOLD = 3.0
 
 # Shipped inside the package so pip installs and app bundles carry them.
 PRESETS_DIR = Path(__file__).resolve().parents[2] / "resources" / "labels"

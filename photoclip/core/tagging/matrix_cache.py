@@ -38,38 +38,6 @@ from photoclip.core.tagging.store import TagStore
 SAMPLE = 256
 #: rows read from SQLite and written per step (20 MB of 512-d vectors)
 CHUNK = 10_000
-#: rows multiplied per step of ``product`` before their pages are let go (64 MB of 512-d vectors)
-PRODUCT_ROWS = 32_768
-
-
-def product(matrix: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """``matrix @ other`` in row blocks; a mapped matrix's pages are let go after each block, so a pass over a
-    million vectors leaves ~64 MB of them in the process (the page cache keeps them for the next pass) instead
-    of all 2 GB counted in its memory."""
-    other = np.asarray(other, np.float32)
-    out = np.empty((len(matrix), *other.shape[1:]), np.float32)
-    for start in range(0, len(matrix), PRODUCT_ROWS):
-        end = min(start + PRODUCT_ROWS, len(matrix))
-        out[start:end] = matrix[start:end] @ other
-        release(matrix, start, end)
-    return out
-
-
-def release(matrix: np.ndarray, start: int, end: int) -> None:
-    """Drop rows [start, end) of a mapped matrix from this process (whole pages only); the next read maps them
-    again from the page cache. Nothing for an array in memory."""
-    mapping = matrix.base
-    while mapping is not None and not isinstance(mapping, mmap.mmap):
-        mapping = getattr(mapping, "base", None) if not isinstance(mapping, memoryview) else mapping.obj
-    if mapping is None or not hasattr(mapping, "madvise"):
-        return
-    page = mmap.PAGESIZE
-    row = matrix.strides[0]
-    low, high = -(-start * row // page) * page, end * row // page * page
-    if high > low:
-        mapping.madvise(mmap.MADV_DONTNEED, low, high - low)
-
-
 class MatrixCache:
     def __init__(self, directory: Path | None, model_id: str) -> None:
         self.model_id = model_id

@@ -5,16 +5,17 @@ a run whose prompts are known does not load the model at all)."""
 from __future__ import annotations
 
 import threading
-import weakref
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
-from photoclip.core.embed.base import normalize_rows
+from photoclip.core import calibration
+from photoclip.core.embed.base import Embedder, normalize_rows
 from photoclip.core.errors import StorageError, TaggingError, user_error_for
-from photoclip.core.tagging import calibration
 from photoclip.core.tagging.labels import BACKGROUND_PROMPTS
 from photoclip.core.tagging.matrix_cache import MatrixCache
 from photoclip.core.tagging.store import ScopeRows, TagStore
@@ -38,33 +39,30 @@ class LibraryVectors:
 
 
 class VectorSpace:
-    """Shared by the Tagger and Albums of one Library (see ``for_library``); thread-safe."""
+    """One per Library (it owns it: ``Library.tags``, ``Library.albums``), shared by its Tagger and Albums;
+    thread-safe. What it needs of the library's model comes in as callables, so it never reaches into it."""
 
-    _by_library: ClassVar[weakref.WeakKeyDictionary] = weakref.WeakKeyDictionary()
-    _registry_lock: ClassVar[threading.Lock] = threading.Lock()
-
-    def __init__(self, library) -> None:
-        self.library = library
-        self.store = TagStore(library.catalog)
+    def __init__(self, store: TagStore, *, stored_model_id: Callable[[], str | None],
+                 text_embedder: Callable[[], Embedder], model_lock: AbstractContextManager[object],
+                 cache_dir: Path | None = None) -> None:
+        """``stored_model_id``: the model the stored vectors belong to (the loaded model's, else the catalog's),
+        None when nothing is indexed; ``text_embedder``: what embeds prompts (loaded on the first call);
+        ``model_lock``: held while it runs; ``cache_dir``: where the vector matrix is cached (None: nowhere)."""
+        self.store = store
+        self._stored_model_id = stored_model_id
+        self._text_embedder = text_embedder
+        self._model_lock = model_lock
+        self._cache = cache_dir
         self._lock = threading.RLock()
         self._text: dict[tuple[str, str], np.ndarray] = {}
         self._vectors: LibraryVectors | None = None
         self._matrices: dict[str, MatrixCache] = {}
         self._calibrations: dict[tuple, calibration.Calibration] = {}
 
-    @classmethod
-    def for_library(cls, library) -> VectorSpace:
-        with cls._registry_lock:
-            space = cls._by_library.get(library)
-            if space is None:
-                space = cls._by_library[library] = cls(library)
-            return space
-
     # model -------------------------------------------------------------------------------------------------
     def model_id(self) -> str:
         """The model the stored vectors belong to, without loading it when the catalog knows."""
-        loaded = getattr(self.library, "_embedder", None)
-        model_id = loaded.model_id if loaded is not None else self.library.catalog.get_meta("model_id")
+        model_id = self._stored_model_id()
         if not model_id:
             raise TaggingError("Nothing is indexed yet.", "Run 'photoclip index FOLDER' first.")
         return model_id
@@ -79,13 +77,13 @@ class VectorSpace:
                 self._text.update({(model_id, t): v for t, v in stored.items()})
                 missing = [t for t in missing if t not in stored]
             if missing:
-                embedder = self.library.text_embedder  # labels need the text tower only
+                embedder = self._text_embedder()  # labels need the text tower only
                 if embedder.model_id != model_id:
                     raise TaggingError(
                         f"The photos were indexed with {model_id}, but the model now is {embedder.model_id}.",
                         "Run 'photoclip index' to re-index with the current model.",
                     )
-                with self.library.model_use:
+                with self._model_lock:
                     fresh = embedder.embed_texts(missing)
                 new = dict(zip(missing, np.asarray(fresh, np.float32), strict=True))
                 try:
@@ -113,7 +111,7 @@ class VectorSpace:
     def library_vectors(self, model_id: str | None = None) -> LibraryVectors:
         model_id = model_id or self.model_id()
         with self._lock:
-            signature = self.store.library_signature(model_id)
+            signature = self.store.catalog.library_signature(model_id)
             if self._vectors is None or self._vectors.signature != signature:
                 everything = self.store.scope(model_id)
                 cache = self._matrices.get(model_id)
@@ -126,8 +124,7 @@ class VectorSpace:
             return self._vectors
 
     def _cache_dir(self) -> Path | None:
-        settings = getattr(self.library, "settings", None)
-        return settings.cache_dir / "vectors" if settings is not None else None
+        return self._cache
 
     def calibrate(self, key: tuple[Any, ...], label_vectors: np.ndarray, background: np.ndarray,
                   vectors: LibraryVectors) -> tuple[calibration.Calibration, np.ndarray, np.ndarray]:

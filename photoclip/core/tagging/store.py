@@ -12,43 +12,11 @@ from typing import Any
 import numpy as np
 
 from photoclip.core.filenames import from_db
+from photoclip.core.records import AlbumRow, PhotoTagRow, TagCount
 from photoclip.core.store.catalog import Catalog, _filter_sql
 
 ZERO_SHOT, USER = "zero-shot", "user"
 SUGGESTED, ACCEPTED, REJECTED = "suggested", "accepted", "rejected"
-
-
-@dataclass(frozen=True)
-class PhotoTagRow:
-    photo_id: int
-    path: str
-    tag: str
-    source: str
-    state: str
-    score: float | None
-    prompt: str | None
-    model_id: str | None
-
-
-@dataclass(frozen=True)
-class TagCount:
-    name: str
-    suggested: int
-    accepted: int  # zero-shot suggestions the user accepted
-    rejected: int
-    user: int  # tags the user typed
-
-
-@dataclass(frozen=True)
-class AlbumRow:
-    id: int
-    name: str
-    kind: str  # manual | smart
-    query: str | None
-    folder: str | None
-    date_from: str | None
-    date_to: str | None
-    threshold: float | None
 
 
 @dataclass(frozen=True)
@@ -86,18 +54,6 @@ class TagStore:
             np.fromiter((r[0] for r in rows), np.int64, len(rows)), [from_db(r[1]) for r in rows],
             np.fromiter((r[2] for r in rows), np.int64, len(rows)),
         )
-
-    def library_signature(self, model_id: str) -> tuple[Any, ...]:
-        """Changes whenever a vector is added or a photo is indexed, moved or removed: the cache key of the
-        library's vector matrix and calibration."""
-        emb = self._conn.execute(
-            "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM embeddings WHERE model_id = ?", (model_id,)
-        ).fetchone()
-        photos = self._conn.execute(
-            """SELECT COUNT(*), COALESCE(MAX(id), 0), COALESCE(MAX(updated_at), 0),
-                      SUM(status IN ('indexed', 'offline')) FROM photos"""
-        ).fetchone()
-        return (model_id, *emb, *photos)
 
     def embedding_hashes(self, model_id: str, ids: list[int]) -> dict[int, str]:
         """Content hash behind each of the given embedding ids (at most a few hundred)."""

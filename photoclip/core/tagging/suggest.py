@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from photoclip.core.tagging.calibration import MIN_MARGIN
+from photoclip.core.calibration import MIN_MARGIN
+from photoclip.core.matrix_blocks import product
 from photoclip.core.tagging.labels import Label, LabelSet
-from photoclip.core.tagging.matrix_cache import product
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The tagging API the CLI and the GUI call: run label sets, the review queue, user tags, label sets, XMP.
 
-``Tagger(library)`` is cheap to construct; the vector cache lives in the library's shared VectorSpace.
+The library's Tagger is ``library.tags``; the vector cache lives in the VectorSpace the library owns.
 """
 
 from __future__ import annotations
@@ -11,18 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from photoclip.core.errors import AlbumError, LabelSetError, SidecarSkipped, SidecarsSkippedError, TaggingError
+from photoclip.core.records import PhotoTagRow, TagCount
 from photoclip.core.tagging import xmp
 from photoclip.core.tagging.labels import Label, LabelSet, load_preset, preset_names
 from photoclip.core.tagging.space import VectorSpace
-from photoclip.core.tagging.store import (
-    ACCEPTED,
-    REJECTED,
-    SUGGESTED,
-    USER,
-    ZERO_SHOT,
-    PhotoTagRow,
-    TagCount,
-)
+from photoclip.core.tagging.store import ACCEPTED, REJECTED, SUGGESTED, USER, ZERO_SHOT
 from photoclip.core.tagging.suggest import Suggestion, TagRun, score_label_set
 
 #: catalog meta keys of the per-library write-back setting
@@ -41,14 +34,19 @@ class Scope:
 
 
 class Tagger:
-    def __init__(self, library, on_sidecar_skipped: Callable[[SidecarSkipped], None] | None = None) -> None:
-        """``on_sidecar_skipped``: called for each XMP sidecar left unchanged (not valid XMP, not writable).
-        Without it, a call that skipped sidecars raises ``SidecarsSkippedError`` once everything else is
-        done (the catalog is updated and the other sidecars are written)."""
-        self.library = library
+    def __init__(self, space: VectorSpace, on_sidecar_skipped: Callable[[SidecarSkipped], None] | None = None) -> None:
+        """``space``: the library's (``library.tags`` builds it). ``on_sidecar_skipped``: called for each XMP
+        sidecar left unchanged (not valid XMP, not writable). Without it, a call that skipped sidecars raises
+        ``SidecarsSkippedError`` once everything else is done (the catalog is updated and the other sidecars
+        are written)."""
         self.on_sidecar_skipped = on_sidecar_skipped
-        self.space = VectorSpace.for_library(library)
-        self.store = self.space.store
+        self.space = space
+        self.store = space.store
+
+    def reporting(self, on_sidecar_skipped: Callable[[SidecarSkipped], None]) -> Tagger:
+        """This library's tagger, telling ``on_sidecar_skipped`` of each sidecar it leaves unchanged instead of
+        raising at the end (see ``__init__``)."""
+        return Tagger(self.space, on_sidecar_skipped)
 
     # running label sets ----------------------------------------------------------------------------------
     def run(self, labels: LabelSet | Sequence[Label | str], scope: Scope | None = None) -> TagRun:
@@ -93,7 +91,7 @@ class Tagger:
             if album.kind == "smart":
                 from photoclip.core.tagging.albums import Albums
 
-                members = {m.photo_id for m in Albums(self.library).members(album.name)}
+                members = {m.photo_id for m in Albums(self.space).members(album.name)}
                 rows = self.space.scope_rows(model_id, _folder(scope.folder), scope.date_from, scope.date_to)
                 keep = [i for i, p in enumerate(rows.photo_ids) if int(p) in members]
                 return type(rows)(rows.photo_ids[keep], [rows.paths[i] for i in keep], rows.embedding_ids[keep])
@@ -221,7 +219,7 @@ class Tagger:
     # XMP write-back ----------------------------------------------------------------------------------------
     @property
     def xmp_enabled(self) -> bool:
-        return self.library.catalog.get_meta(META_XMP) == "on"
+        return self.store.catalog.get_meta(META_XMP) == "on"
 
     def set_xmp_writeback(self, enabled: bool, naming: str | None = None) -> None:
         """Per library (catalog meta). Turning it on does not touch files until tags are accepted; call
@@ -229,14 +227,14 @@ class Tagger:
         if naming is not None:
             if naming not in (xmp.APPEND, xmp.REPLACE):
                 raise TaggingError(f"Unknown sidecar naming {naming!r}.", "Use 'append' or 'replace'.")
-            self.library.catalog.set_meta(META_XMP_NAMING, naming)
+            self.store.catalog.set_meta(META_XMP_NAMING, naming)
         if enabled:
             xmp._pyexiv2()  # fail now, with the install hint, rather than at the first accept
-        self.library.catalog.set_meta(META_XMP, "on" if enabled else "off")
+        self.store.catalog.set_meta(META_XMP, "on" if enabled else "off")
 
     @property
     def xmp_naming(self) -> str:
-        return self.library.catalog.get_meta(META_XMP_NAMING) or xmp.APPEND
+        return self.store.catalog.get_meta(META_XMP_NAMING) or xmp.APPEND
 
     def write_all_sidecars(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Every photo with an accepted tag, and every one whose sidecar still holds a keyword photoclip
@@ -257,7 +255,7 @@ class Tagger:
         naming = self.xmp_naming
         skipped: list[SidecarSkipped] = []
         for start in range(0, len(photo_ids), 500):  # SQLite caps the number of parameters of one query
-            photos = self.library.catalog.photos_by_ids(photo_ids[start:start + 500])
+            photos = self.store.catalog.photos_by_ids(photo_ids[start:start + 500])
             owned = self.store.sidecar_keywords([p.id for p in photos])
             record: dict[int, dict[str, list[str]]] = {}
             for photo in photos:

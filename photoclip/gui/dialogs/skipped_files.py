@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from photoclip.core.filenames import display
-from photoclip.core.store.catalog import PhotoRow
+from photoclip.core.records import PhotoRow
 from photoclip.gui.dialogs.buttons import copy_and_close
 
 

@@ -12,8 +12,8 @@ from PySide6.QtCore import QObject, QRect, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 
 from photoclip.core.browse import Timeline
+from photoclip.core.records import PhotoRow
 from photoclip.core.search import Hit
-from photoclip.core.store.catalog import PhotoRow
 from photoclip.gui.models.blur import SensitiveBlur
 from photoclip.gui.workers.browse import BrowseRequest, BrowseService
 from photoclip.gui.workers.images import ImageLoader

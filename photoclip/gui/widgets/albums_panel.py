@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoclip.core.tagging.store import AlbumRow
+from photoclip.core.records import AlbumRow
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 

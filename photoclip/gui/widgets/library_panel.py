@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoclip.core.filenames import display
+from photoclip.core.filenames import display, path_inside
 from photoclip.core.library import LibraryStatus
-from photoclip.core.store.catalog import SubfolderCount, path_inside
+from photoclip.core.records import SubfolderCount
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 

@@ -31,9 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from photoclip.core.filenames import display
+from photoclip.core.records import PhotoRow, PhotoTagRow
 from photoclip.core.search import Hit
-from photoclip.core.store.catalog import PhotoRow
-from photoclip.core.tagging.store import PhotoTagRow
 from photoclip.formatting import count
 from photoclip.gui.models.blur import SensitiveBlur
 from photoclip.gui.widgets.thumb_strip import ThumbIcons
@@ -69,10 +68,7 @@ class QueueRow:
 
 def _pending(ctx: TagContext) -> list[QueueRow]:
     rows = ctx.tagger.pending()
-    photos: dict[int, PhotoRow] = {}
-    ids = sorted({r.photo_id for r in rows})
-    for start in range(0, len(ids), 500):  # SQLite caps the parameters of one query
-        photos.update((p.id, p) for p in ctx.library.catalog.photos_by_ids(ids[start:start + 500]))
+    photos: dict[int, PhotoRow] = {p.id: p for p in ctx.library.photos(sorted({r.photo_id for r in rows}))}
     return [QueueRow(r, getattr(photos.get(r.photo_id), "content_hash", None), photos.get(r.photo_id))
             for r in rows]
 

@@ -36,7 +36,7 @@ from photoclip.core import errors
 from photoclip.core.errors import PhotoclipError
 from photoclip.core.index_process import ProcessSpec, serve
 from photoclip.core.library import Library
-from photoclip.core.pipeline import IndexSummary
+from photoclip.core.records import IndexSummary
 from photoclip.gui.workers.indexing import IndexingService, IndexJob
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from photoclip.core.control import JobControl
 from photoclip.core.index_process import run_job
 from photoclip.core.library import Library
-from photoclip.core.pipeline import IndexSummary
+from photoclip.core.records import IndexSummary
 from photoclip.gui.workers.known_errors import as_user_error
 from photoclip.gui.workers.lane import Lane
 

@@ -41,9 +41,7 @@ def _search(library: Library, request: QueryRequest) -> tuple[list, object]:
 def _tags(library: Library, photo_id: int) -> list[tuple]:
     """A photo's tags for the viewer (SQLite work: kept off the GUI thread, as the tagging API asks)."""
     try:
-        from photoclip.core.tagging import Tagger
-
-        rows = Tagger(library).tags_of(photo_id)
+        rows = library.tags.tags_of(photo_id)
     except Exception:  # tags are a detail of the viewer: never a dialog for them
         rows = []
     return [(r.tag, r.state, r.source) for r in rows if r.state != "rejected"]

@@ -49,6 +49,6 @@ def run_label_set(ctx: TagContext, label_set: LabelSet, scope: Scope, thresholds
 
 def preview_label(ctx: TagContext, run: TagRun, label: str, thresholds: dict[str, float]) -> Preview:
     suggestions = run.preview(label, thresholds[label], limit=PREVIEW_LIMIT)
-    hashes = {p.id: p.content_hash for p in ctx.library.catalog.photos_by_ids([s.photo_id for s in suggestions])}
+    hashes = {p.id: p.content_hash for p in ctx.library.photos([s.photo_id for s in suggestions])}
     items = [PreviewItem(s, hashes.get(s.photo_id)) for s in suggestions]
     return Preview(label, thresholds[label], run.counts(thresholds), items)

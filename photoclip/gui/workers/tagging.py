@@ -38,7 +38,7 @@ class TaggingService(QObject):
 
     def __init__(self, library: Library, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._context = TagContext(library, Tagger(library), Albums(library))
+        self._context = TagContext(library, library.tags, library.albums)
         self._lane = Lane("tagging", self)
         self._lane.finished.connect(self.finished)
 

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from photoclip.core.control import JobControl
 from photoclip.core.errors import PhotoclipError
-from photoclip.core.library import Library
-from photoclip.core.pipeline import IndexSummary
+from photoclip.core.records import IndexSummary
 from photoclip.gui.workers.indexing import IndexingService, IndexJob
 
 
@@ -17,16 +16,12 @@ class WatchProblem(PhotoclipError):
     """A watcher warning worth a banner (events lost, watch limit reached), with its fix as the hint."""
 
 
-class RoutedLibrary:
-    """The Library as the Watcher sees it: everything is the real library except indexing, which waits for
-    the app's indexing thread to run the job."""
+class RoutedIndexing:
+    """The watcher's indexing (``Library.watcher(indexer=...)``) as jobs that wait for the app's indexing
+    thread to run them."""
 
-    def __init__(self, library: Library, indexing: IndexingService) -> None:
-        self._library = library
+    def __init__(self, indexing: IndexingService) -> None:
         self._indexing = indexing
-
-    def __getattr__(self, name: str):
-        return getattr(self._library, name)
 
     def index_folders(self, paths: list[Path | str] | None = None, control: JobControl | None = None) -> IndexSummary:
         job = IndexJob("index", [str(p) for p in paths] if paths else None, origin="watcher")

@@ -23,8 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from photoclip.core.tagging.matrix_cache import product
+from photoclip.core.matrix_blocks import product
 
+#: Calibrated score a photo needs to be a match when nothing names another threshold (a label, a smart album, a
+#: search): three typical-photo spreads above a typical photo of the library.
+DEFAULT_THRESHOLD = 3.0
 #: Rows used to fit the per-label statistics; a random sample of this size pins the median and MAD of
 #: 100k photos to a few thousandths while costing a fifth of the time.
 SAMPLE = 20_000
@@ -41,7 +44,7 @@ class Calibration:
     scale: np.ndarray  # (L,) robust spread over the library
 
     def z(self, margins: np.ndarray) -> np.ndarray:
-        out = margins - self.center
+        out: np.ndarray = margins - self.center
         out /= self.scale  # in place: each fresh 40 MB array costs page faults (100k photos x 100 labels)
         return out
 
