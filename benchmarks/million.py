@@ -158,7 +158,7 @@ def build_library(photos: int, root: Path = CACHE_ROOT, log=print) -> Path:
     return library
 
 
-def main_copy(library: Path, main_schema: int = 6) -> Path:
+def main_copy(library: Path, main_schema: int = 7) -> Path:
     """The library as main's code can open it: the catalog copied with this branch's schema additions taken
     out (main refuses a catalog of a newer schema), the HNSW files hard-linked (saves replace files, never
     write into them), its own cache folder. Made once."""
@@ -175,9 +175,12 @@ def main_copy(library: Path, main_schema: int = 6) -> Path:
     target = sqlite3.connect(copy / "catalog.tmp")
     source.backup(target)
     source.close()
-    if target.execute("PRAGMA user_version").fetchone()[0] > main_schema:
-        target.execute("DROP INDEX IF EXISTS photos_folder_status")  # schema v7 (this branch)
-        target.execute("CREATE INDEX IF NOT EXISTS photos_folder ON photos(folder_id)")
+    if target.execute("PRAGMA user_version").fetchone()[0] > main_schema:  # schema v8 (this branch)
+        for (trigger,) in target.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND "
+                                         "(name LIKE 'photo_counts_%' OR name LIKE 'vector_counts_%')").fetchall():
+            target.execute(f"DROP TRIGGER {trigger}")
+        target.execute("DROP TABLE IF EXISTS photo_counts")
+        target.execute("DROP TABLE IF EXISTS vector_counts")
         target.execute(f"PRAGMA user_version = {main_schema}")
     target.commit()
     target.close()

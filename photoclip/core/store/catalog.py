@@ -799,7 +799,9 @@ class Catalog:
 
     # status --------------------------------------------------------------------------------------------
     def status_counts(self) -> dict[str, int]:
-        rows = self.db.conn.execute("SELECT status, COUNT(*) FROM photos GROUP BY status").fetchall()
+        """Photos per status (the counts the schema's triggers keep: no pass over the photos)."""
+        rows = self.db.conn.execute(
+            "SELECT status, SUM(photos) FROM photo_counts GROUP BY status HAVING SUM(photos) > 0").fetchall()
         return {r[0]: r[1] for r in rows}
 
     def taken_range(self) -> tuple[str | None, str | None]:
@@ -817,7 +819,8 @@ class Catalog:
         return [_photo(r) for r in rows]
 
     def folder_counts(self) -> dict[int, dict[str, int]]:
-        rows = self.db.conn.execute("SELECT folder_id, status, COUNT(*) FROM photos GROUP BY folder_id, status")
+        """Photos per folder and status (kept by triggers, schema v8)."""
+        rows = self.db.conn.execute("SELECT folder_id, status, photos FROM photo_counts WHERE photos > 0")
         counts: dict[int, dict[str, int]] = {}
         for folder_id, status, n in rows:
             counts.setdefault(folder_id, {})[status] = n
@@ -825,12 +828,13 @@ class Catalog:
 
     # model switch --------------------------------------------------------------------------------------
     def vector_coverage(self, model_id: str) -> tuple[int, int]:
-        """(photos with a vector for ``model_id``, photos that should have one: indexed or offline)."""
-        row = self.db.conn.execute(
-            "SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM embeddings e WHERE e.content_hash = p.content_hash"
-            " AND e.model_id = ?)), 0) FROM photos p WHERE p.status IN ('indexed', 'offline')", (model_id,)
-        ).fetchone()
-        return int(row[1]), int(row[0])
+        """(photos with a vector for ``model_id``, photos that should have one: indexed or offline), from the
+        counts the schema's triggers keep in every transaction that writes a photo or a vector (schema v8)."""
+        conn = self.db.conn
+        done = conn.execute("SELECT photos FROM vector_counts WHERE model_id = ?", (model_id,)).fetchone()
+        total = conn.execute(
+            "SELECT COALESCE(SUM(photos), 0) FROM photo_counts WHERE status IN ('indexed', 'offline')").fetchone()
+        return int(done[0]) if done else 0, int(total[0])
 
     def switch_model_if_complete(self, switch_key: str, spec_key: str, spec: str, model_id: str) -> bool:
         """In one transaction: if every indexed photo has a vector for ``model_id``, make it the library's model
