@@ -255,14 +255,18 @@ class Catalog:
                             outside: Iterable[str] = (), chunk: int = 50_000) -> tuple[np.ndarray, ...]:
         """(ids, hash(path), sizes, mtimes, current) of a folder's photos as arrays: what a rescan compares the
         walk with, without a PhotoRow per photo (a million of them took GBs). ``current``: failed, or with a
-        vector for ``model_id`` (one lookup in the (content hash, model) index per row); without a model (a
-        catalog pass), its content catalogued. ``under``: only photos inside that folder (as
-        ``photos_in_folder``); ``outside``: none inside these folders."""
-        done = ("EXISTS (SELECT 1 FROM embeddings e WHERE e.content_hash = p.content_hash AND e.model_id = ?)"
-                if model_id is not None else
-                """EXISTS (SELECT 1 FROM photos q WHERE q.content_hash = p.content_hash AND q.width IS NOT NULL
-                          AND q.status IN ('indexed', 'offline'))""")
-        args: list = [model_id] if model_id is not None else []
+        vector for ``model_id`` (one lookup in the (content hash, model) index per row, unless the counts say
+        every shown photo has one); without a model (a catalog pass), its content catalogued. ``under``: only
+        photos inside that folder (as ``photos_in_folder``); ``outside``: none inside these folders."""
+        args: list = []
+        if model_id is not None and self._fully_embedded(model_id):
+            done = "p.status IN ('indexed', 'offline')"
+        elif model_id is not None:
+            done = "EXISTS (SELECT 1 FROM embeddings e WHERE e.content_hash = p.content_hash AND e.model_id = ?)"
+            args.append(model_id)
+        else:
+            done = """EXISTS (SELECT 1 FROM photos q WHERE q.content_hash = p.content_hash AND q.width IS NOT NULL
+                      AND q.status IN ('indexed', 'offline'))"""
         where = ["p.folder_id = ?"]
         args.append(folder_id)
         for folder, keep in ((under, True), *((f, False) for f in outside)):
@@ -271,19 +275,26 @@ class Catalog:
             prefix = db_bytes(folder.rstrip("/\\") + separator(folder))
             where.append(f"{'' if keep else 'NOT '}substr(CAST(p.path AS BLOB), 1, ?) = ?")
             args += [len(prefix), prefix]
-        cursor = self.db.conn.execute(
+        cursor = self.db.conn.cursor()
+        cursor.row_factory = None  # plain tuples: a million Row objects cost a second
+        cursor.execute(
             f"""SELECT p.id, p.path, p.size, p.mtime_ns, p.status = 'failed' OR {done}
                 FROM photos p WHERE {' AND '.join(where)}""", args)
         parts: list[list[np.ndarray]] = [[], [], [], [], []]
         while rows := cursor.fetchmany(chunk):
-            n = len(rows)
-            parts[0].append(np.fromiter((r[0] for r in rows), np.int64, n))
-            parts[1].append(np.fromiter((hash(from_db(r[1])) for r in rows), np.int64, n))
-            parts[2].append(np.fromiter((r[2] for r in rows), np.int64, n))
-            parts[3].append(np.fromiter((r[3] for r in rows), np.int64, n))
-            parts[4].append(np.fromiter((bool(r[4]) for r in rows), bool, n))
+            ids, paths, sizes, mtimes, current = zip(*rows, strict=True)
+            parts[0].append(np.array(ids, np.int64))
+            parts[1].append(np.fromiter((hash(from_db(p)) for p in paths), np.int64, len(paths)))
+            parts[2].append(np.array(sizes, np.int64))
+            parts[3].append(np.array(mtimes, np.int64))
+            parts[4].append(np.array(current, bool))
         kinds = (np.int64, np.int64, np.int64, np.int64, bool)
         return tuple(np.concatenate(p) if p else np.zeros(0, k) for p, k in zip(parts, kinds, strict=True))
+
+    def _fully_embedded(self, model_id: str) -> bool:
+        """Every shown photo has a vector for ``model_id`` (the trigger-kept counts, schema v8)."""
+        done, total = self.vector_coverage(model_id)
+        return done == total
 
     def photo_by_path(self, path: str) -> PhotoRow | None:
         row = self.db.conn.execute("SELECT * FROM photos WHERE path = ?", (to_db(path),)).fetchone()
