@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,3 +148,66 @@ def _problem(path: str, reason: str) -> FileEntry:
     except OSError:
         size, mtime_ns = 0, 0
     return FileEntry(path, size, mtime_ns, problem=reason)
+
+
+class WalkedAhead:
+    """Listings produced by a thread that runs up to ``max_files`` files ahead of the caller: the walk's system
+    calls (``scandir``, a ``stat`` per file: a third of an unchanged rescan) run while the caller reads the
+    catalog or compares (both release the GIL in C). The thread starts on entering and stops on leaving::
+
+        with WalkedAhead(walk_listings(root)) as listings:
+            table = read_the_catalog()
+            for listing in listings: ...
+    """
+
+    def __init__(self, source: Iterator[Listing], max_files: int = 100_000) -> None:
+        self._source, self._max = source, max_files
+        self._items: deque[Listing] = deque()
+        self._waiting = 0
+        self._done = self._stopped = False
+        self._error: BaseException | None = None
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="walk-ahead", daemon=True)
+
+    def __enter__(self) -> WalkedAhead:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+        self._thread.join()
+
+    def __iter__(self) -> Iterator[Listing]:
+        while True:
+            with self._cond:
+                while not self._items and not self._done:
+                    self._cond.wait()
+                if not self._items:
+                    if self._error is not None:
+                        raise self._error
+                    return
+                listing = self._items.popleft()
+                self._waiting -= len(listing)
+                self._cond.notify_all()
+            yield listing
+
+    def _run(self) -> None:
+        try:
+            for listing in self._source:
+                with self._cond:
+                    while self._waiting >= self._max and not self._stopped:
+                        self._cond.wait()
+                    if self._stopped:
+                        return
+                    self._items.append(listing)
+                    self._waiting += len(listing)
+                    self._cond.notify_all()
+        except BaseException as exc:  # handed to the caller, raised there
+            with self._cond:
+                self._error = exc
+        finally:
+            with self._cond:
+                self._done = True
+                self._cond.notify_all()
