@@ -45,6 +45,14 @@ def assert_counts_exact(library) -> None:
     shown = totals.get("indexed", 0) + totals.get("offline", 0)
     for model_id in {*vectors, MODEL, "other-model"}:
         assert catalog.vector_coverage(model_id) == (vectors.get(model_id, 0), shown)
+        rows = catalog.db.conn.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM embeddings NOT INDEXED "
+                                       "WHERE model_id = ?", (model_id,)).fetchone()
+        assert catalog.embedding_stats(model_id) == tuple(rows)
+        assert catalog.embedding_stats(model_id, up_to_id=rows[1] + 5) == tuple(rows)
+        if rows[1]:
+            below = catalog.db.conn.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM embeddings NOT INDEXED "
+                                            "WHERE model_id = ? AND id <= ?", (model_id, rows[1] - 1)).fetchone()
+            assert catalog.embedding_stats(model_id, up_to_id=rows[1] - 1) == tuple(below)
     status = library.status()
     assert status.counts == totals and status.folder_counts == per_folder
     assert status.embedded == vectors.get(MODEL, 0)

@@ -455,13 +455,16 @@ class Catalog:
             last = int(ids[-1])
 
     def embedding_stats(self, model_id: str, up_to_id: int | None = None) -> tuple[int, int]:
-        """(count, max id) of a model's embeddings, optionally only those with id <= up_to_id."""
-        sql = "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM embeddings WHERE model_id = ?"
-        args: tuple = (model_id,)
-        if up_to_id is not None:
-            sql += " AND id <= ?"
-            args = (model_id, up_to_id)
-        count, max_id = self.db.conn.execute(sql, args).fetchone()
+        """(count, max id) of a model's embeddings, optionally only those with id <= up_to_id. The count of
+        all of them is the one the schema's triggers keep (schema v8); only a smaller ``up_to_id`` counts rows."""
+        conn = self.db.conn
+        max_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM embeddings WHERE model_id = ?",
+                              (model_id,)).fetchone()[0]  # the last entry of the (model, id) index
+        if up_to_id is None or up_to_id >= max_id:
+            row = conn.execute("SELECT vectors FROM vector_counts WHERE model_id = ?", (model_id,)).fetchone()
+            return (int(row[0]) if row else 0), max_id
+        count, max_id = conn.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM embeddings WHERE model_id = ? "
+                                     "AND id <= ?", (model_id, up_to_id)).fetchone()
         return count, max_id
 
     def library_signature(self, model_id: str) -> tuple[Any, ...]:
