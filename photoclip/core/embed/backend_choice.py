@@ -366,17 +366,19 @@ def load_text_embedder(req: LoadRequest, make: bool = False) -> Embedder | None:
     if req.backend not in ("auto", *OPENVINO_BACKENDS) or req.device not in ("auto", "cpu"):
         return None
     from photoclip.core.embed.clip_hf import load_preprocess
-    from photoclip.core.embed.openvino_backend import OpenVinoTextEmbedder, prepare_text_cache
+    from photoclip.core.embed.openvino_backend import TEXT_INT8W, OpenVinoTextEmbedder, prepare_text_cache
 
     def load() -> Embedder | None:
         return OpenVinoTextEmbedder.load(req.folder, model_id=req.model_id, cache_root=req.cache_root,
                                          threads=req.threads, input_size=load_preprocess(req.folder).size,
                                          compressed_text=compressed_text(req))
 
+    compressed = compressed_text(req) and ir.nncf_available()
     try:
         embedder = load()
-        if embedder is None and make and ir.openvino_available():
-            prepare_text_cache(req.folder, req.model_id, req.cache_root)
+        if make and ir.openvino_available() and (embedder is None or (compressed and not ir.is_cached(
+                ir.cache_dir(req.cache_root, req.model_id, TEXT_INT8W)))):
+            prepare_text_cache(req.folder, req.model_id, req.cache_root, compressed=compressed)
             embedder = load()
         return embedder
     except Exception as exc:  # a damaged cache entry: the full load rebuilds it
