@@ -53,6 +53,8 @@ def assert_counts_exact(library) -> None:
             below = catalog.db.conn.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM embeddings NOT INDEXED "
                                             "WHERE model_id = ? AND id <= ?", (model_id, rows[1] - 1)).fetchone()
             assert catalog.embedding_stats(model_id, up_to_id=rows[1] - 1) == tuple(below)
+    per_model = dict(catalog.db.conn.execute("SELECT model_id, COUNT(*) FROM embeddings GROUP BY model_id"))
+    assert {m: u.vectors for m, u in catalog.model_usage().items() if u.vectors} == per_model
     status = library.status()
     assert status.counts == totals and status.folder_counts == per_folder
     assert status.embedded == vectors.get(MODEL, 0)
@@ -144,7 +146,7 @@ def test_a_writer_killed_inside_its_transaction_leaves_the_counts_exact(tmp_path
 
 
 def test_the_migration_fills_the_counts_from_the_tables(tmp_path):
-    library, photos = make_library(tmp_path)
+    library, _ = make_library(tmp_path)
     library.close()
     path = make_settings(tmp_path).catalog_path
     db = sqlite3.connect(path)

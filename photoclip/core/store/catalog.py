@@ -740,7 +740,7 @@ class Catalog:
         """Per model id: its image vectors and cached text vectors (count, bytes of vector data). Vectors of
         one model all have one size, so image bytes are count × size: no pass over 200 MB of vector pages."""
         usage: dict[str, ModelUsage] = {}
-        for model_id, n in self.db.conn.execute("SELECT model_id, COUNT(*) FROM embeddings GROUP BY model_id"):
+        for model_id, n in self.db.conn.execute(_VECTORS_PER_MODEL):
             usage[model_id] = ModelUsage(model_id, n, n * self.vector_size(model_id), 0, 0)
         for model_id, n, size in self.db.conn.execute(
             "SELECT model_id, COUNT(*), SUM(length(vector) + length(text)) FROM text_vectors GROUP BY model_id"
@@ -773,7 +773,7 @@ class Catalog:
         if self.page_size() >= PAGE_SIZE:
             return 0
         saving = sum(n * (self.vector_size(model) - self.vector_size(model, PAGE_SIZE)) for model, n in
-                     self.db.conn.execute("SELECT model_id, COUNT(*) FROM embeddings GROUP BY model_id"))
+                     self.db.conn.execute(_VECTORS_PER_MODEL))
         return saving if saving >= REPACK_MIN_BYTES else 0
 
     def delete_model_data(self, model_id: str) -> int:
@@ -1050,6 +1050,8 @@ REPACK_MIN_BYTES = 2_000_000
 
 #: meta key of Catalog.removal_mark
 REMOVAL_MARK = "vectors_removed"
+#: vectors per model, as the schema's triggers count them (a GROUP BY over the vectors read every index entry)
+_VECTORS_PER_MODEL = "SELECT model_id, vectors FROM vector_counts WHERE vectors > 0"
 
 
 def _bump_removal_mark(db: sqlite3.Connection) -> None:
