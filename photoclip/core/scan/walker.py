@@ -121,7 +121,7 @@ def walk_listings(root: Path) -> Iterator[Listing]:
             yield listing
 
 
-def _name(entry: os.DirEntry) -> str:
+def _name(entry: os.DirEntry[str]) -> str:
     return entry.name
 
 
@@ -173,7 +173,7 @@ class WalkedAhead:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         with self._cond:
             self._stopped = True
             self._cond.notify_all()
