@@ -284,7 +284,9 @@ class Catalog:
         while rows := cursor.fetchmany(chunk):
             ids, paths, sizes, mtimes, current = zip(*rows, strict=True)
             parts[0].append(np.array(ids, np.int64))
-            parts[1].append(np.fromiter((hash(from_db(p)) for p in paths), np.int64, len(paths)))
+            # names stored as bytes (rare) are keyed as the str the walk gives; text ones hash as they are
+            text = bytes not in set(map(type, paths))
+            parts[1].append(np.fromiter(map(hash, paths if text else map(from_db, paths)), np.int64, len(paths)))
             parts[2].append(np.array(sizes, np.int64))
             parts[3].append(np.array(mtimes, np.int64))
             parts[4].append(np.array(current, bool))
