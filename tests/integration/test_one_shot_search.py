@@ -101,3 +101,27 @@ def test_vectors_newer_than_the_matrix_file_are_taken_in(tmp_path, monkeypatch, 
         library.one_shot = True
         assert answers(library, photos) == want
         assert (library._index is None) == (behind >= 3)  # more behind than allowed: the index
+
+
+def test_exact_vectors_answer_as_numpy_does_for_any_k_and_allow_list():
+    import numpy as np
+
+    from photoclip.core.index.exact import ExactVectors
+
+    rng = np.random.default_rng(0)
+    matrix = rng.standard_normal((500, 8)).astype(np.float32)
+    ids = np.arange(10, 510, dtype=np.int64)
+    exact = ExactVectors("m", ids, matrix)
+    query = rng.standard_normal(8).astype(np.float32)
+    scores = matrix @ query
+    for k in (1, 50, 500, 900):
+        got_ids, got_scores = exact.query(query, k)
+        want = np.argsort(-scores, kind="stable")[:k]
+        assert got_ids.tolist() == ids[want].tolist()
+        np.testing.assert_allclose(got_scores, scores[want], rtol=1e-6)
+    allowed = {int(i) for i in ids[::7]}
+    got_ids, _ = exact.query(query, 20, allowed=allowed)
+    assert set(got_ids.tolist()) <= allowed and len(got_ids) == 20
+    assert got_ids.tolist() == exact.query(query, 20, allowed=np.array(sorted(allowed)))[0].tolist()
+    assert len(exact.query(query, 5, allowed=set())[0]) == 0
+    assert len(ExactVectors("m", np.zeros(0, np.int64), np.zeros((0, 8), np.float32)).query(query, 5)[0]) == 0

@@ -33,8 +33,10 @@ class ExactVectors:
 
     def prefetch(self, vectors: np.ndarray) -> None:
         """Score several query vectors in one pass over the matrix (a pass reads the whole file once)."""
-        vectors = np.asarray(vectors, np.float32).reshape(-1, self.matrix.shape[1] if len(self.ids) else 0)
-        if not len(self.ids) or not len(vectors):
+        if not len(self.ids):
+            return
+        vectors = np.asarray(vectors, np.float32).reshape(-1, self.matrix.shape[1])
+        if not len(vectors):
             return
         scores = self._product(self.matrix, vectors.T)
         if len(self._scores) + len(vectors) > KEPT:
