@@ -19,11 +19,11 @@ COLOURS = ("red", "green", "blue", "yellow", "purple", "orange")
 QUERIES = ("red", "a green photo", "blue -green", "yellow + orange")
 
 
-def make_library(tmp_path):
+def make_library(tmp_path, wider: int = 0):
     photos = tmp_path / "Pictures"
     for i in range(18):
         write_photo(photos / f"sub{i % 3}" / f"p{i:02d}.jpg", COLOURS[i % len(COLOURS)],
-                    second=COLOURS[(i + 1) % len(COLOURS)], share=0.1 * (i % 4), size=(320 + i, 240))
+                    second=COLOURS[(i + 1) % len(COLOURS)], share=0.1 * (i % 4), size=(320 + i + wider, 240))
     library = open_library(tmp_path)
     library.index_folders([photos])
     return library, photos
@@ -125,3 +125,19 @@ def test_exact_vectors_answer_as_numpy_does_for_any_k_and_allow_list():
     assert got_ids.tolist() == exact.query(query, 20, allowed=np.array(sorted(allowed)))[0].tolist()
     assert len(exact.query(query, 5, allowed=set())[0]) == 0
     assert len(ExactVectors("m", np.zeros(0, np.int64), np.zeros((0, 8), np.float32)).query(query, 5)[0]) == 0
+
+
+def test_another_catalogs_matrix_file_is_not_taken_nor_rebuilt(tmp_path):
+    """Two libraries sharing a cache folder and a model (the default cache folder): the file is the other's."""
+    library, photos = make_library(tmp_path / "a")
+    with library:
+        want = answers_without_p00(library, photos)
+    other, _ = make_library(tmp_path / "b", wider=100)  # the same ids, other contents
+    with other:
+        cache = MatrixCache(library.settings.cache_dir / "vectors", ColorEmbedder.model_id)
+        cache.load(TagStore(other.catalog))  # the other library's vectors, in library a's cache folder
+    files = sorted(p.name for p in (library.settings.cache_dir / "vectors").iterdir())
+    with open_library(tmp_path / "a") as library:
+        library.one_shot = True
+        assert answers_without_p00(library, photos) == want and library._index is not None
+    assert sorted(p.name for p in (library.settings.cache_dir / "vectors").iterdir()) == files
