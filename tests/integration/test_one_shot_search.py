@@ -31,7 +31,7 @@ def make_library(tmp_path, wider: int = 0):
 
 def matrix_file(library) -> MatrixCache:
     cache = MatrixCache(library.settings.cache_dir / "vectors", ColorEmbedder.model_id)
-    cache.load(TagStore(library.catalog))  # as the app's tag counts leave it
+    cache.load(TagStore(library._catalog))  # as the app's tag counts leave it
     return cache
 
 
@@ -77,7 +77,7 @@ def test_without_a_current_matrix_file_it_uses_the_index_and_never_builds_one(tm
     with open_library(tmp_path) as library:
         library.one_shot = True
         assert not MatrixCache(library.settings.cache_dir / "vectors", ColorEmbedder.model_id).current_on_disk(
-            TagStore(library.catalog), 1000)
+            TagStore(library._catalog), 1000)
         assert answers_without_p00(library, photos) == want and library._index is not None
 
 
@@ -135,7 +135,7 @@ def test_another_catalogs_matrix_file_is_not_taken_nor_rebuilt(tmp_path):
     other, _ = make_library(tmp_path / "b", wider=100)  # the same ids, other contents
     with other:
         cache = MatrixCache(library.settings.cache_dir / "vectors", ColorEmbedder.model_id)
-        cache.load(TagStore(other.catalog))  # the other library's vectors, in library a's cache folder
+        cache.load(TagStore(other._catalog))  # the other library's vectors, in library a's cache folder
     files = sorted(p.name for p in (library.settings.cache_dir / "vectors").iterdir())
     with open_library(tmp_path / "a") as library:
         library.one_shot = True

@@ -235,24 +235,24 @@ def test_a_rescan_sees_a_file_rewritten_in_place_and_a_photo_whose_vector_is_gon
         stamp = time.time_ns() + 10**9
         os.utime(target, ns=(stamp, stamp))
         assert target.stat().st_size == size and (photos / "sub1").stat().st_mtime_ns == folder_mtime
-        before = library.catalog.photo_by_path(str(target)).content_hash
+        before = library._catalog.photo_by_path(str(target)).content_hash
         summary = library.index_folders([photos])
-        assert (summary.unchanged, len(library.catalog.failures())) == (11, 0)
-        assert library.catalog.photo_by_path(str(target)).content_hash != before
+        assert (summary.unchanged, len(library._catalog.failures())) == (11, 0)
+        assert library._catalog.photo_by_path(str(target)).content_hash != before
 
-        other = library.catalog.photo_by_path(str(photos / "sub2" / "p05.jpg"))
-        with library.catalog.transaction() as db:  # its vector gone (as a reclaim racing a crash could leave)
+        other = library._catalog.photo_by_path(str(photos / "sub2" / "p05.jpg"))
+        with library._catalog.transaction() as db:  # its vector gone (as a reclaim racing a crash could leave)
             db.execute("DELETE FROM embeddings WHERE content_hash = ?", (other.content_hash,))
-        done, shown = library.catalog.vector_coverage(ColorEmbedder.model_id)
+        done, shown = library._catalog.vector_coverage(ColorEmbedder.model_id)
         assert done < shown
         summary = library.index_folders([photos])
         assert summary.unchanged == 12 - done_again(library, other)
-        assert library.catalog.vector_coverage(ColorEmbedder.model_id) == (12, 12)
+        assert library._catalog.vector_coverage(ColorEmbedder.model_id) == (12, 12)
 
 
 def done_again(library, row) -> int:
     """Photos sharing ``row``'s content (each needed its vector again)."""
-    return sum(1 for p in library.catalog.photos_in_folder(row.folder_id).values()
+    return sum(1 for p in library._catalog.photos_in_folder(row.folder_id).values()
                if p.content_hash == row.content_hash)
 
 

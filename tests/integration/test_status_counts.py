@@ -34,7 +34,7 @@ def full_counts(conn: sqlite3.Connection) -> tuple[dict, dict]:
 
 
 def assert_counts_exact(library) -> None:
-    catalog = library.catalog
+    catalog = library._catalog
     per_folder, vectors = full_counts(catalog.db.conn)
     assert catalog.folder_counts() == per_folder
     totals: dict[str, int] = {}
@@ -89,20 +89,20 @@ def test_counts_stay_exact_through_adds_copies_edits_removals_and_failures(tmp_p
         other = tmp_path / "More"
         write_photo(other / "m.jpg", "red")
         library.index_folders([other])
-        folder = library.catalog.folder_by_path(other)
-        library.catalog.set_photos_status(folder.id, "offline")  # an unplugged drive: still shown
+        folder = library._catalog.folder_by_path(other)
+        library._catalog.set_photos_status(folder.id, "offline")  # an unplugged drive: still shown
         assert_counts_exact(library)
-        library.catalog.set_photos_status(folder.id, "indexed")
+        library._catalog.set_photos_status(folder.id, "indexed")
         library.remove_folder(other)
         assert_counts_exact(library)
 
 
 def test_counts_follow_a_second_models_vectors_and_reclaiming(tmp_path):
-    from photoclip.core.store.catalog import PhotoRecord
+    from photoclip.core.records import PhotoRecord
 
     library, photos = make_library(tmp_path)
     with library:
-        catalog = library.catalog
+        catalog = library._catalog
         rows = sorted(catalog.photos_in_folder(catalog.folders()[0].id).values(), key=lambda r: r.path)
         half = [PhotoRecord(r.folder_id, r.path, r.size, r.mtime_ns, r.content_hash, "indexed", r.width, r.height,
                             r.taken_at, r.camera, vector=[1.0, 0.0, 0.0]) for r in rows[:3]]
@@ -135,13 +135,13 @@ with catalog.transaction() as db:
 
 def test_a_writer_killed_inside_its_transaction_leaves_the_counts_exact(tmp_path):
     library, _ = make_library(tmp_path)
-    path = library.catalog.db.path
+    path = library._catalog.db.path
     with library:
-        before = (library.catalog.folder_counts(), library.catalog.vector_coverage(MODEL))
+        before = (library._catalog.folder_counts(), library._catalog.vector_coverage(MODEL))
     done = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(path)], cwd=Path(__file__).parents[2])
     assert done.returncode == 9
     with open_library(tmp_path) as library:
-        assert (library.catalog.folder_counts(), library.catalog.vector_coverage(MODEL)) == before
+        assert (library._catalog.folder_counts(), library._catalog.vector_coverage(MODEL)) == before
         assert_counts_exact(library)
 
 

@@ -145,7 +145,7 @@ with Library.open() as library:
     hits = library.search("a photo of a dog", limit=3)
     print(json.dumps({"hits": len(hits), "torch": "torch" in sys.modules, "loaded": library.loaded_embedder is not None,
                       "transformers": "transformers" in sys.modules, "text": library.text_embedder.backend,
-                      "guard": bool(library.catalog.meta_with_prefix("quality_guard"))}))
+                      "guard": bool(library._catalog.meta_with_prefix("quality_guard"))}))
 """
     env["PHOTOCLIP_BACKEND"] = "auto"
     runs = [json.loads(subprocess.run([sys.executable, "-c", script], env=env, cwd=REPO, check=True,
