@@ -15,7 +15,8 @@ Measured on it, beside an exact numpy search of every stored vector:
 
 Other benchmarks reuse it: ``build_library(path, photos)``, ``open_library(path)`` (any library: the model id is
 read from its catalog, no model is loaded), then ``Truth(library)``, ``queries``, ``measure_cases``,
-``measure_pages``; ``--data-dir`` measures another benchmark's library (benchmarks/million.py).
+``measure_pages``; ``--data-dir`` measures another benchmark's library (benchmarks/million.py), ``--one-shot``
+the cold command line's search path (exact over the mapped vector matrix) instead of the HNSW index.
 
     .venv/bin/python -m benchmarks.scale_search --photos 100000 [--before] [--pages] [--root /tmp/photoclip-scale]
 """
@@ -217,10 +218,14 @@ def filter_cases(truth: Truth) -> dict[str, object]:
     }
 
 
-def searcher_for(library, before: bool):
+def searcher_for(library, before: bool, one_shot: bool = False):
+    """``one_shot``: as a cold ``photoclip search`` searches (exact over the mapped vector matrix)."""
     from photoclip.core.search import Searcher
 
-    searcher = Searcher(library._catalog, library.index, library.embedder)
+    index = library._one_shot_vectors() if one_shot else library.index
+    if index is None:
+        raise SystemExit("--one-shot needs the vector matrix file (benchmarks/million.py: prepare_matrix)")
+    searcher = Searcher(library._catalog, index, library.embedder)
     if before:
         searcher.vector = lambda q, limit=20, filters=None, exclude_paths=frozenset(), words=True: \
             vector_before(searcher, q, limit, filters, exclude_paths)
@@ -251,10 +256,10 @@ def vector_before(searcher, query: np.ndarray, limit: int, filters, exclude_path
 
 
 def measure_cases(library, truth: Truth, texts: np.ndarray, photos: np.ndarray, before: bool, k: int = 50,
-                  only: set[str] | None = None) -> dict[str, dict]:
+                  only: set[str] | None = None, one_shot: bool = False) -> dict[str, dict]:
     """Per filter case: recall@k of text-like and photo-like queries through ``Searcher.vector`` against the
     exact filtered answer (mean, min), and the query time p50/p95 of text-like queries (ms)."""
-    searcher = searcher_for(library, before)
+    searcher = searcher_for(library, before, one_shot)
     out = {}
     # each kind's first query in a scope reads it from the catalog; the others reuse it (ScopeCache), as the
     # app's next query in the same folder or dates does
@@ -318,6 +323,8 @@ def main() -> None:
     parser.add_argument("--pages", action="store_true", help="also page to 100k results")
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--data-dir", type=Path, help="measure this library instead (e.g. benchmarks/million.py's)")
+    parser.add_argument("--one-shot", action="store_true", help="the cold command line's search path instead "
+                        "(exact over the mapped vector matrix: no HNSW file loaded)")
     parser.add_argument("--before-cases", default="", help="comma-separated filter cases --before measures "
                         "(default: all; the old path scans the whole catalog per filtered query)")
     args = parser.parse_args()
@@ -328,13 +335,14 @@ def main() -> None:
         return
     with open_library(data_dir) as library:
         started = time.perf_counter()
-        library.index  # noqa: B018
+        if not args.one_shot:
+            library.index  # noqa: B018
         print(f"index loaded in {time.perf_counter() - started:.1f} s")
         truth = Truth(library)
         texts, photos = queries(truth, args.queries)
         cases = set(filter(None, args.before_cases.split(",")))
         before = measure_cases(library, truth, texts, photos, before=True, only=cases) if args.before else None
-        after = measure_cases(library, truth, texts, photos, before=False)
+        after = measure_cases(library, truth, texts, photos, before=False, one_shot=args.one_shot)
         print(f"\n{len(truth.ids):,} photos, recall@50 against exact numpy, {args.queries} queries of each kind"
               f" ({'before → after' if before else 'after'}); {machine()}\n")
         print_cases(after, before)

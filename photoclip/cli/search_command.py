@@ -66,6 +66,7 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
     indexing = args.index is not None
     # indexing sizes its own model threads (core/balance.py); a query alone gets every core
     with Library.open(settings if indexing else _query_threads(settings)) as library:
+        library.one_shot = not indexing  # (indexing opens the index and the model anyway)
         if indexing:
             paths = [p for p in args.index if p is not None]
             for placement in [library.place_folder(p) for p in paths]:
@@ -88,6 +89,7 @@ def _similar(args: argparse.Namespace, settings: Settings) -> int:
     from photoclip.core.library import Library
 
     with Library.open(_query_threads(settings)) as library:
+        library.one_shot = True
         results = library.similar_results(list(args.path), args.limit, _filters(args), args.min_score)
     _print_hits(results, args, ", ".join(f'"{display(p.name)}"' for p in args.path))
     return EXIT_OK

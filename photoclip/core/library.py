@@ -92,6 +92,10 @@ class SwitchOutcome:
 
 log = logging.getLogger(__name__)
 
+#: vectors a one-shot search reads from the catalog to bring the mapped matrix up to date (~20 µs each); more
+#: behind, it loads the HNSW index instead
+ONE_SHOT_CATCH_UP = 20_000
+
 
 @dataclass(frozen=True)
 class LibraryStatus:
@@ -173,6 +177,10 @@ class Library:
         self._scopes = ScopeCache()
         #: cores an index run leaves to the desktop (the app sets 1 while its window is in front)
         self.desktop_reserve = 0
+        #: a process that runs a query or two and ends (the command line): searched exactly over the vector
+        #: matrix the tags keep on disk where its file is current (core/index/exact.py), never loading the whole
+        #: HNSW file; the text tower's cache is made, where missing, instead of loading the whole model
+        self.one_shot = False
         #: a first load under ``auto`` embeds on torch's fast path at once while OpenVINO int8 is made in the
         #: background (the command line sets it, and waits: ``finish_optimising``)
         self.optimise_in_background = False
@@ -567,9 +575,27 @@ class Library:
 
     # search --------------------------------------------------------------------------------------------
     def _searcher(self) -> Searcher:
-        return Searcher(self._catalog, self.index,
+        index = self._one_shot_vectors() if self.one_shot and self._index is None else None
+        return Searcher(self._catalog, index or self.index,
                         _LockedEmbedder(_LazyEmbedder(self), self._model_use, self._query_vectors), self.relevance,
                         self._scopes)
+
+    def _one_shot_vectors(self):
+        """The model's vectors as the tags' mapped matrix, searched exactly (``one_shot``), when its file holds
+        the catalog's vectors (at most ``ONE_SHOT_CATCH_UP`` newer ones are read from the catalog); else None
+        (the HNSW index then, as always: building the matrix would read every vector)."""
+        from photoclip.core.index.exact import ExactVectors
+        from photoclip.core.matrix_blocks import product
+        from photoclip.core.tagging.matrix_cache import MatrixCache
+        from photoclip.core.tagging.store import TagStore
+
+        model_id = self.model.model_id
+        cache = MatrixCache(self.settings.cache_dir / "vectors", model_id)
+        store = TagStore(self._catalog)
+        if not cache.current_on_disk(store, ONE_SHOT_CATCH_UP):
+            return None
+        ids, matrix = cache.load(store)
+        return ExactVectors(model_id, ids, matrix, product)
 
     def search(self, query: str, limit: int = 20, filters: Filters | None = None, *, matches_only: bool = False,
                threshold: float | None = None) -> list[Hit]:
@@ -964,7 +990,9 @@ class _FolderModel:
 
         if info.folder is None:
             return None
-        embedder = load_text_embedder(_request(settings, info.folder, info.model_id))
+        # a one-shot process (the command line) makes the text tower's cache rather than load the whole model
+        one_shot = self.library is not None and self.library.one_shot
+        embedder = load_text_embedder(_request(settings, info.folder, info.model_id), make=one_shot)
         if embedder is not None:
             spec = model_switch.library_model(settings, self._catalog)
             self.bus.emit(ModelLoading(spec, "ready", f"{embedder.backend} on {embedder.device}"))

@@ -40,7 +40,7 @@ from photoclip.core.index.hnsw import VectorIndex
 from photoclip.core.records import FolderRow, IndexSummary, PhotoRecord
 from photoclip.core.scan.availability import is_available, mounts_inside, remember_if_mount, was_mount
 from photoclip.core.scan.reconcile import FolderTable, Plan, WorkItem, reconcile, reconcile_walk
-from photoclip.core.scan.walker import FileEntry, entry_for, is_photo_name, walk
+from photoclip.core.scan.walker import FileEntry, WalkedAhead, entry_for, is_photo_name, walk_listings
 from photoclip.core.store.catalog import Catalog
 
 PROGRESS_INTERVAL = 0.2
@@ -128,12 +128,14 @@ class Indexer:
                 self.catalog.set_photos_status(folder.id, "indexed")
             # a share inside it, unmounted: offline, left out
             away = [m for m in mounts_inside(self.catalog, folder.path) if not self._share_inside(m, summary)]
-            # a scan of one folder inside the root compares just that part of it; the catalog side as compact
-            # arrays, not a PhotoRow per photo (GBs at a million photos)
-            table = FolderTable.of(*self.catalog.folder_fingerprints(
-                folder.id, self.embedder.model_id if self.embedder is not None else None, folder.scope, away))
-            reconcile_walk(plan, folder.id, walk(Path(folder.scope) if folder.scope else root), table,
-                           self.catalog.photo_by_path, self.catalog.photos_by_ids)
+            # the walk runs ahead in a thread while the catalog side is read: a scan of one folder inside the
+            # root compares just that part of it; the catalog side as compact arrays, not a PhotoRow per photo
+            # (GBs at a million photos)
+            with WalkedAhead(walk_listings(Path(folder.scope) if folder.scope else root)) as listings:
+                table = FolderTable.of(*self.catalog.folder_fingerprints(
+                    folder.id, self.embedder.model_id if self.embedder is not None else None, folder.scope, away))
+                reconcile_walk(plan, folder.id, listings, table, self.catalog.photo_by_path,
+                               self.catalog.photos_by_ids)
         summary.unchanged = plan.unchanged
         return plan
 

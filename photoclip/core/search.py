@@ -195,8 +195,11 @@ class Searcher:
         pos, neg = vectors[: len(parsed.positive)], vectors[len(parsed.positive) :]
         query_vector = compose(pos, neg)
         fetch = limit + (limit if len(neg) else 0)  # room for the photos a -term drops
-        ranking = self.vector(query_vector, fetch, filters)
         cutoff = self._cutoff(query_vector, True, threshold)
+        prefetch = getattr(self.index, "prefetch", None)  # an exact search: both rankings in one pass
+        if prefetch is not None and not (filters and filters.active):
+            prefetch(np.stack([query_vector, *([query_vector - cutoff.background] if cutoff is not None else [])]))
+        ranking = self.vector(query_vector, fetch, filters)
         candidates = ranking
         if cutoff is not None and len(ranking) >= fetch:  # (a shorter ranking holds every photo in scope)
             # inner products with (query - background) are margins: this ranking finds the matches a

@@ -197,7 +197,7 @@ def test_status_and_reclaimable_counts_equal_full_scans(tmp_path):
 def test_catalog_rows_sharing_a_path_key_are_not_taken_for_missing(tmp_path):
     """Paths whose 64-bit keys collide (forced here: every path hashes alike): the walk saw them all, so no
     row is deleted as missing, and a file gone is still found missing."""
-    from photoclip.core.scan.reconcile import FolderTable, reconcile_walk
+    from photoclip.core.scan.reconcile import FolderTable, listings_of, reconcile_walk
     from photoclip.core.scan.walker import FileEntry
 
     class Colliding(str):
@@ -212,7 +212,70 @@ def test_catalog_rows_sharing_a_path_key_are_not_taken_for_missing(tmp_path):
         keys[:] = 42
         walked = [FileEntry(Colliding(e.path), e.size, e.mtime_ns) for e in walk(Path(folder.path))]
         plan = Plan()
-        reconcile_walk(plan, folder.id, walked, FolderTable.of(ids, keys, sizes, mtimes, current),
+        reconcile_walk(plan, folder.id, listings_of(walked), FolderTable.of(ids, keys, sizes, mtimes, current),
                        library._catalog.photo_by_path, library._catalog.photos_by_ids)
         assert [Path(r.path).name for r in plan.missing.values()] == ["p03.jpg"]
         assert len(plan.todo) + plan.unchanged == 3
+
+
+def test_a_rescan_sees_a_file_rewritten_in_place_and_a_photo_whose_vector_is_gone(tmp_path):
+    """The unchanged rescan skips the per-photo vector lookup while the counts say every shown photo has a
+    vector, and walks ahead in a thread: a file rewritten in place (same folder, same name and size: the
+    folder's mtime does not change) and a photo whose vector was taken away are still read again."""
+    library, photos = library_of(tmp_path)
+    with library:
+        target = photos / "sub1" / "p04.jpg"
+        folder_mtime = (photos / "sub1").stat().st_mtime_ns
+        size = target.stat().st_size
+        with open(target, "r+b") as fh:  # new pixels, same length, written into the same file
+            data = bytearray(fh.read())
+            data[-200:-100] = bytes(100)
+            fh.seek(0)
+            fh.write(data)
+        stamp = time.time_ns() + 10**9
+        os.utime(target, ns=(stamp, stamp))
+        assert target.stat().st_size == size and (photos / "sub1").stat().st_mtime_ns == folder_mtime
+        before = library._catalog.photo_by_path(str(target)).content_hash
+        summary = library.index_folders([photos])
+        assert (summary.unchanged, len(library._catalog.failures())) == (11, 0)
+        assert library._catalog.photo_by_path(str(target)).content_hash != before
+
+        other = library._catalog.photo_by_path(str(photos / "sub2" / "p05.jpg"))
+        with library._catalog.transaction() as db:  # its vector gone (as a reclaim racing a crash could leave)
+            db.execute("DELETE FROM embeddings WHERE content_hash = ?", (other.content_hash,))
+        done, shown = library._catalog.vector_coverage(ColorEmbedder.model_id)
+        assert done < shown
+        summary = library.index_folders([photos])
+        assert summary.unchanged == 12 - done_again(library, other)
+        assert library._catalog.vector_coverage(ColorEmbedder.model_id) == (12, 12)
+
+
+def done_again(library, row) -> int:
+    """Photos sharing ``row``'s content (each needed its vector again)."""
+    return sum(1 for p in library._catalog.photos_in_folder(row.folder_id).values()
+               if p.content_hash == row.content_hash)
+
+
+def test_the_walk_ahead_hands_over_its_errors_and_stops_with_its_caller(tmp_path):
+    from photoclip.core.scan.walker import Listing, WalkedAhead
+
+    def listings(fail: bool):
+        for i in range(1000):
+            if fail and i == 3:
+                raise PermissionError("unreadable")
+            yield Listing([f"/p/{i}.jpg"], [1], [1])
+
+    with WalkedAhead(listings(fail=False), max_files=10) as ahead:
+        assert [x.paths[0] for x in ahead] == [f"/p/{i}.jpg" for i in range(1000)]
+    got = []
+    try:
+        with WalkedAhead(listings(fail=True), max_files=10) as ahead:
+            got.extend(x.paths[0] for x in ahead)
+    except PermissionError:
+        pass
+    else:
+        raise AssertionError("the walk's error was lost")
+    assert got == ["/p/0.jpg", "/p/1.jpg", "/p/2.jpg"]
+    with WalkedAhead(listings(fail=False), max_files=10) as ahead:  # the caller stops early: so does the thread
+        next(iter(ahead))
+    assert not ahead._thread.is_alive()

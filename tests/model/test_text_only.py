@@ -15,7 +15,7 @@ import pytest
 
 from photoclip.core.embed import fast_tokenizer
 from photoclip.core.embed.backend_choice import LoadRequest, load_embedder, load_text_embedder
-from photoclip.core.embed.openvino_backend import OpenVinoTextEmbedder, tokenizer_entry
+from photoclip.core.embed.openvino_backend import TEXT_MIN_COSINE, OpenVinoTextEmbedder, tokenizer_entry
 from tests.support.images import photo_like
 
 pytest.importorskip("openvino")
@@ -109,3 +109,48 @@ with Library.open() as library:
     again = runs[1]
     assert again == {"embedded": 0, "hits": 3, "torch": False, "transformers": False, "loaded": False,
                      "text": "openvino-fp32 (text only)"}
+
+
+def test_a_one_shot_query_makes_the_text_cache_rather_than_load_the_whole_model(tiny_model_dir, tmp_path):
+    assert load_text_embedder(request(tiny_model_dir, tmp_path, "fp32"), make=True) is None  # torch by choice
+    text = load_text_embedder(request(tiny_model_dir, tmp_path, "auto"), make=True)
+    assert isinstance(text, OpenVinoTextEmbedder)
+    full = load_embedder(request(tiny_model_dir, tmp_path))  # openvino-fp32: the text reference
+    want = full.embed_texts(TEXTS)
+    # auto runs texts on the int8-weight tower where it passed its check against fp32 (made here too)
+    assert float(np.min(np.sum(text.embed_texts(TEXTS) * want, axis=1))) >= TEXT_MIN_COSINE
+    assert text.token_counts(TEXTS) == full.token_counts(TEXTS)
+    reference = load_text_embedder(request(tiny_model_dir, tmp_path, "openvino-fp32"), make=True)
+    np.testing.assert_allclose(reference.embed_texts(TEXTS), want, atol=1e-6)
+
+
+def test_cold_searches_under_auto_never_run_its_check_or_race(tiny_model_dir, tmp_path):
+    """A library indexed with torch has no recorded ``auto`` race: a cold search under ``auto`` makes the text
+    tower's cache once (torch for the conversion), the next imports neither torch nor transformers, and neither
+    loads the whole model, checks int8 or races the backends."""
+    pictures = tmp_path / "Pictures"
+    pictures.mkdir()
+    for i in range(4):
+        photo_like((320, 240), seed=i).save(pictures / f"IMG_{i}.jpg", quality=90)
+    env = {**os.environ, "PHOTOCLIP_DATA_DIR": str(tmp_path / "data"), "PHOTOCLIP_MODEL": str(tiny_model_dir),
+           "PHOTOCLIP_CACHE_DIR": str(tmp_path / "cache"), "PHOTOCLIP_BACKEND": "fp32", "PHOTOCLIP_DEVICE": "cpu",
+           "PHOTOCLIP_OFFLINE": "1", "PYTHONPATH": str(REPO)}
+    index = "import sys\nfrom photoclip.core.library import Library\nLibrary.open().index_folders([sys.argv[1]])"
+    subprocess.run([sys.executable, "-c", index, str(pictures)], env=env, cwd=REPO, check=True, timeout=300)
+    script = """
+import json, sys
+from photoclip.core.library import Library
+with Library.open() as library:
+    library.one_shot = True
+    hits = library.search("a photo of a dog", limit=3)
+    print(json.dumps({"hits": len(hits), "torch": "torch" in sys.modules, "loaded": library.loaded_embedder is not None,
+                      "transformers": "transformers" in sys.modules, "text": library.text_embedder.backend,
+                      "guard": bool(library._catalog.meta_with_prefix("quality_guard"))}))
+"""
+    env["PHOTOCLIP_BACKEND"] = "auto"
+    runs = [json.loads(subprocess.run([sys.executable, "-c", script], env=env, cwd=REPO, check=True,
+                                      capture_output=True, text=True, timeout=300).stdout) for _ in range(2)]
+    assert runs[0]["loaded"] is False and runs[0]["text"] == "openvino-fp32 (text only)" and runs[0]["hits"] == 3
+    assert runs[1] == {"hits": 3, "torch": False, "loaded": False, "transformers": False,
+                       "text": "openvino-fp32 (text only)", "guard": False}
+    assert not list((tmp_path / "cache").rglob("speed-threads-*.json"))  # no race ran

@@ -356,20 +356,31 @@ def _write_json(path: Path, value: dict) -> None:
 # --- text only: a query in a cold process -------------------------------------------------------------------
 
 
-def load_text_embedder(req: LoadRequest) -> Embedder | None:
+def load_text_embedder(req: LoadRequest, make: bool = False) -> Embedder | None:
     """What a text query needs and nothing more, where it can be had without torch: the cached OpenVINO text
     tower (fp32, or its int8-weight form where ``compressed_text``) with the light tokenizer verified for this
-    model.
+    model. ``make``: when they are not cached yet, make them now (converting the model once, with torch) rather
+    than load the whole model: a process that runs one query (the command line) must not pay for ``auto``'s
+    int8 check and speed race, which a library without a recorded race would otherwise run at every search.
     None when the backend is a torch one by choice, or nothing is cached yet (the full load caches both)."""
     if req.backend not in ("auto", *OPENVINO_BACKENDS) or req.device not in ("auto", "cpu"):
         return None
     from photoclip.core.embed.clip_hf import load_preprocess
-    from photoclip.core.embed.openvino_backend import OpenVinoTextEmbedder
+    from photoclip.core.embed.openvino_backend import TEXT_INT8W, OpenVinoTextEmbedder, prepare_text_cache
 
-    try:
+    def load() -> Embedder | None:
         return OpenVinoTextEmbedder.load(req.folder, model_id=req.model_id, cache_root=req.cache_root,
                                          threads=req.threads, input_size=load_preprocess(req.folder).size,
                                          compressed_text=compressed_text(req))
+
+    compressed = compressed_text(req) and ir.nncf_available()
+    try:
+        embedder = load()
+        if make and ir.openvino_available() and (embedder is None or (compressed and not ir.is_cached(
+                ir.cache_dir(req.cache_root, req.model_id, TEXT_INT8W)))):
+            prepare_text_cache(req.folder, req.model_id, req.cache_root, compressed=compressed)
+            embedder = load()
+        return embedder
     except Exception as exc:  # a damaged cache entry: the full load rebuilds it
         log.info("text-only load failed (%s); loading the whole model", exc)
         return None

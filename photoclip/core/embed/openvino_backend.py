@@ -406,6 +406,22 @@ def fp32_towers(folder: Path, model_id: str, cache_root: Path,
     return cached
 
 
+def prepare_text_cache(folder: Path, model_id: str, cache_root: Path, compressed: bool = False) -> None:
+    """What a cold text query needs (``OpenVinoTextEmbedder.load``), made once without loading the model for
+    images: the fp32 IR (both towers, as the full load converts them) and the light tokenizer, checked against
+    transformers' and kept where it agrees; with ``compressed`` (nncf installed, a backend that runs texts on
+    it: ``compressed_text``) the int8-weight text tower too, checked as the int8 load checks it, whose compiled
+    form is kept (compiling the fp32 text tower is most of a cold query's second otherwise)."""
+    folder = Path(folder)
+    spec = read_spec(folder)
+    text = TextTower(None, folder=folder, spec=spec, entry=tokenizer_entry(cache_root, model_id), threads=None,
+                     ir_folder=ir.cache_dir(cache_root, model_id, "fp32"))
+    fp32_towers(folder, model_id, cache_root, lambda: spec.tokenize(text.tokenizer, ["a photo of a dog"], "np"))
+    text.tokenizer  # noqa: B018 - verified (and its light copy kept) where the conversion did not need it
+    if compressed:
+        prepare_compressed_text(folder, model_id, cache_root, spec, None)
+
+
 def int8_image_tower(image_fp32: Any, model_id: str, cache_root: Path, calibration: np.ndarray | None) -> Any:
     entry = ir.cache_dir(cache_root, model_id, "int8")
     cached = ir.read_cached(entry, (ir.IMAGE_XML,))

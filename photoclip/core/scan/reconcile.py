@@ -9,7 +9,7 @@ from itertools import islice
 import numpy as np
 
 from photoclip.core.records import PhotoRow
-from photoclip.core.scan.walker import FileEntry
+from photoclip.core.scan.walker import FileEntry, Listing
 
 
 @dataclass(frozen=True)
@@ -67,36 +67,34 @@ class FolderTable:
         return cls(ids[order], keys[order], sizes[order], mtimes[order], current[order])
 
 
-#: walk entries compared per numpy step
-STEP = 20_000
-
-
-def reconcile_walk(plan: Plan, folder_id: int, entries: Iterable[FileEntry], table: FolderTable,
+def reconcile_walk(plan: Plan, folder_id: int, listings: Iterable[Listing], table: FolderTable,
                    row_at: Callable[[str], PhotoRow | None],
                    rows_of: Callable[[list[int]], list[PhotoRow]]) -> None:
-    """``reconcile`` for a whole folder's walk against its ``FolderTable``, streaming: full rows are read
-    (``row_at``, ``rows_of``) only for changed and missing paths. A photo is matched by ``hash(path)`` and then
-    needs the same size and mtime too, so two paths colliding on 64 bits (about 1 in 10^7 for a million
-    photos, and a different pair each run: ``hash`` is salted per process) would also have to agree on both
-    before a changed file could be taken for unchanged. Two catalog rows sharing a key are told apart by path
-    before either is taken for missing (deleting a row loses its tags)."""
+    """``reconcile`` for a whole folder's walk (``walk_listings``: a folder's files as lists) against its
+    ``FolderTable``, one numpy step per listed folder: full rows are read (``row_at``, ``rows_of``) only for
+    changed and missing paths. A photo is matched by ``hash(path)`` and then needs the same size and mtime too,
+    so two paths colliding on 64 bits (about 1 in 10^7 for a million photos, and a different pair each run:
+    ``hash`` is salted per process) would also have to agree on both before a changed file could be taken for
+    unchanged. Two catalog rows sharing a key are told apart by path before either is taken for missing
+    (deleting a row loses its tags)."""
     seen = np.zeros(len(table.keys), bool)
     shared = set(table.keys[1:][table.keys[1:] == table.keys[:-1]].tolist())  # almost always empty
     walked_shared: set[str] = set()
-    for chunk in _chunks(entries, STEP):
-        keys = np.fromiter((hash(e.path) for e in chunk), np.int64, len(chunk))
+    for listing in listings:
+        n = len(listing)
+        keys = np.fromiter(map(hash, listing.paths), np.int64, n)
         if shared:
-            walked_shared.update(str(e.path) for e, k in zip(chunk, keys.tolist(), strict=True) if k in shared)
-        sizes = np.fromiter((e.size for e in chunk), np.int64, len(chunk))
-        mtimes = np.fromiter((e.mtime_ns for e in chunk), np.int64, len(chunk))
+            walked_shared.update(str(p) for p, k in zip(listing.paths, keys.tolist(), strict=True) if k in shared)
+        sizes = np.array(listing.sizes, np.int64)
+        mtimes = np.array(listing.mtimes, np.int64)
         at = np.minimum(np.searchsorted(table.keys, keys), max(len(table.keys) - 1, 0))
-        known = table.keys[at] == keys if len(table.keys) else np.zeros(len(chunk), bool)
+        known = table.keys[at] == keys if len(table.keys) else np.zeros(n, bool)
         seen[at[known]] = True
         same = known & (table.sizes[at] == sizes) & (table.mtimes[at] == mtimes) & table.current[at] \
             if len(table.keys) else known
         plan.unchanged += int(same.sum())
-        for i in np.flatnonzero(~same):
-            entry = chunk[i]
+        for i in np.flatnonzero(~same).tolist():
+            entry = listing.entry(i)
             plan.todo.append(WorkItem(folder_id, entry, row_at(entry.path) if known[i] else None))
     gone = table.ids[~seen].tolist()
     for start in range(0, len(gone), 500):
@@ -105,7 +103,11 @@ def reconcile_walk(plan: Plan, folder_id: int, entries: Iterable[FileEntry], tab
                 plan.missing[row.id] = row
 
 
-def _chunks(entries: Iterable[FileEntry], size: int) -> Iterator[list[FileEntry]]:
+def listings_of(entries: Iterable[FileEntry], size: int = 20_000) -> Iterator[Listing]:
+    """Walk entries as listings of up to ``size`` (for ``reconcile_walk`` from entries made elsewhere)."""
     it = iter(entries)
     while chunk := list(islice(it, size)):
-        yield chunk
+        listing = Listing()
+        for entry in chunk:
+            listing.add(entry)
+        yield listing

@@ -255,14 +255,18 @@ class Catalog:
                             outside: Iterable[str] = (), chunk: int = 50_000) -> tuple[np.ndarray, ...]:
         """(ids, hash(path), sizes, mtimes, current) of a folder's photos as arrays: what a rescan compares the
         walk with, without a PhotoRow per photo (a million of them took GBs). ``current``: failed, or with a
-        vector for ``model_id`` (one lookup in the (content hash, model) index per row); without a model (a
-        catalog pass), its content catalogued. ``under``: only photos inside that folder (as
-        ``photos_in_folder``); ``outside``: none inside these folders."""
-        done = ("EXISTS (SELECT 1 FROM embeddings e WHERE e.content_hash = p.content_hash AND e.model_id = ?)"
-                if model_id is not None else
-                """EXISTS (SELECT 1 FROM photos q WHERE q.content_hash = p.content_hash AND q.width IS NOT NULL
-                          AND q.status IN ('indexed', 'offline'))""")
-        args: list = [model_id] if model_id is not None else []
+        vector for ``model_id`` (one lookup in the (content hash, model) index per row, unless the counts say
+        every shown photo has one); without a model (a catalog pass), its content catalogued. ``under``: only
+        photos inside that folder (as ``photos_in_folder``); ``outside``: none inside these folders."""
+        args: list = []
+        if model_id is not None and self._fully_embedded(model_id):
+            done = "p.status IN ('indexed', 'offline')"
+        elif model_id is not None:
+            done = "EXISTS (SELECT 1 FROM embeddings e WHERE e.content_hash = p.content_hash AND e.model_id = ?)"
+            args.append(model_id)
+        else:
+            done = """EXISTS (SELECT 1 FROM photos q WHERE q.content_hash = p.content_hash AND q.width IS NOT NULL
+                      AND q.status IN ('indexed', 'offline'))"""
         where = ["p.folder_id = ?"]
         args.append(folder_id)
         for folder, keep in ((under, True), *((f, False) for f in outside)):
@@ -271,19 +275,28 @@ class Catalog:
             prefix = db_bytes(folder.rstrip("/\\") + separator(folder))
             where.append(f"{'' if keep else 'NOT '}substr(CAST(p.path AS BLOB), 1, ?) = ?")
             args += [len(prefix), prefix]
-        cursor = self.db.conn.execute(
+        cursor = self.db.conn.cursor()
+        cursor.row_factory = None  # plain tuples: a million Row objects cost a second
+        cursor.execute(
             f"""SELECT p.id, p.path, p.size, p.mtime_ns, p.status = 'failed' OR {done}
                 FROM photos p WHERE {' AND '.join(where)}""", args)
         parts: list[list[np.ndarray]] = [[], [], [], [], []]
         while rows := cursor.fetchmany(chunk):
-            n = len(rows)
-            parts[0].append(np.fromiter((r[0] for r in rows), np.int64, n))
-            parts[1].append(np.fromiter((hash(from_db(r[1])) for r in rows), np.int64, n))
-            parts[2].append(np.fromiter((r[2] for r in rows), np.int64, n))
-            parts[3].append(np.fromiter((r[3] for r in rows), np.int64, n))
-            parts[4].append(np.fromiter((bool(r[4]) for r in rows), bool, n))
+            ids, paths, sizes, mtimes, current = zip(*rows, strict=True)
+            parts[0].append(np.array(ids, np.int64))
+            # names stored as bytes (rare) are keyed as the str the walk gives; text ones hash as they are
+            text = bytes not in set(map(type, paths))
+            parts[1].append(np.fromiter(map(hash, paths if text else map(from_db, paths)), np.int64, len(paths)))
+            parts[2].append(np.array(sizes, np.int64))
+            parts[3].append(np.array(mtimes, np.int64))
+            parts[4].append(np.array(current, bool))
         kinds = (np.int64, np.int64, np.int64, np.int64, bool)
         return tuple(np.concatenate(p) if p else np.zeros(0, k) for p, k in zip(parts, kinds, strict=True))
+
+    def _fully_embedded(self, model_id: str) -> bool:
+        """Every shown photo has a vector for ``model_id`` (the trigger-kept counts, schema v8)."""
+        done, total = self.vector_coverage(model_id)
+        return done == total
 
     def photo_by_path(self, path: str) -> PhotoRow | None:
         row = self.db.conn.execute("SELECT * FROM photos WHERE path = ?", (to_db(path),)).fetchone()
@@ -444,13 +457,16 @@ class Catalog:
             last = int(ids[-1])
 
     def embedding_stats(self, model_id: str, up_to_id: int | None = None) -> tuple[int, int]:
-        """(count, max id) of a model's embeddings, optionally only those with id <= up_to_id."""
-        sql = "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM embeddings WHERE model_id = ?"
-        args: tuple = (model_id,)
-        if up_to_id is not None:
-            sql += " AND id <= ?"
-            args = (model_id, up_to_id)
-        count, max_id = self.db.conn.execute(sql, args).fetchone()
+        """(count, max id) of a model's embeddings, optionally only those with id <= up_to_id. The count of
+        all of them is the one the schema's triggers keep (schema v8); only a smaller ``up_to_id`` counts rows."""
+        conn = self.db.conn
+        max_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM embeddings WHERE model_id = ?",
+                              (model_id,)).fetchone()[0]  # the last entry of the (model, id) index
+        if up_to_id is None or up_to_id >= max_id:
+            row = conn.execute("SELECT vectors FROM vector_counts WHERE model_id = ?", (model_id,)).fetchone()
+            return (int(row[0]) if row else 0), max_id
+        count, max_id = conn.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM embeddings WHERE model_id = ? "
+                                     "AND id <= ?", (model_id, up_to_id)).fetchone()
         return count, max_id
 
     def library_signature(self, model_id: str) -> tuple[Any, ...]:
@@ -726,7 +742,7 @@ class Catalog:
         """Per model id: its image vectors and cached text vectors (count, bytes of vector data). Vectors of
         one model all have one size, so image bytes are count × size: no pass over 200 MB of vector pages."""
         usage: dict[str, ModelUsage] = {}
-        for model_id, n in self.db.conn.execute("SELECT model_id, COUNT(*) FROM embeddings GROUP BY model_id"):
+        for model_id, n in self.db.conn.execute(_VECTORS_PER_MODEL):
             usage[model_id] = ModelUsage(model_id, n, n * self.vector_size(model_id), 0, 0)
         for model_id, n, size in self.db.conn.execute(
             "SELECT model_id, COUNT(*), SUM(length(vector) + length(text)) FROM text_vectors GROUP BY model_id"
@@ -759,7 +775,7 @@ class Catalog:
         if self.page_size() >= PAGE_SIZE:
             return 0
         saving = sum(n * (self.vector_size(model) - self.vector_size(model, PAGE_SIZE)) for model, n in
-                     self.db.conn.execute("SELECT model_id, COUNT(*) FROM embeddings GROUP BY model_id"))
+                     self.db.conn.execute(_VECTORS_PER_MODEL))
         return saving if saving >= REPACK_MIN_BYTES else 0
 
     def delete_model_data(self, model_id: str) -> int:
@@ -799,7 +815,9 @@ class Catalog:
 
     # status --------------------------------------------------------------------------------------------
     def status_counts(self) -> dict[str, int]:
-        rows = self.db.conn.execute("SELECT status, COUNT(*) FROM photos GROUP BY status").fetchall()
+        """Photos per status (the counts the schema's triggers keep: no pass over the photos)."""
+        rows = self.db.conn.execute(
+            "SELECT status, SUM(photos) FROM photo_counts GROUP BY status HAVING SUM(photos) > 0").fetchall()
         return {r[0]: r[1] for r in rows}
 
     def taken_range(self) -> tuple[str | None, str | None]:
@@ -817,7 +835,8 @@ class Catalog:
         return [_photo(r) for r in rows]
 
     def folder_counts(self) -> dict[int, dict[str, int]]:
-        rows = self.db.conn.execute("SELECT folder_id, status, COUNT(*) FROM photos GROUP BY folder_id, status")
+        """Photos per folder and status (kept by triggers, schema v8)."""
+        rows = self.db.conn.execute("SELECT folder_id, status, photos FROM photo_counts WHERE photos > 0")
         counts: dict[int, dict[str, int]] = {}
         for folder_id, status, n in rows:
             counts.setdefault(folder_id, {})[status] = n
@@ -825,12 +844,13 @@ class Catalog:
 
     # model switch --------------------------------------------------------------------------------------
     def vector_coverage(self, model_id: str) -> tuple[int, int]:
-        """(photos with a vector for ``model_id``, photos that should have one: indexed or offline)."""
-        row = self.db.conn.execute(
-            "SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM embeddings e WHERE e.content_hash = p.content_hash"
-            " AND e.model_id = ?)), 0) FROM photos p WHERE p.status IN ('indexed', 'offline')", (model_id,)
-        ).fetchone()
-        return int(row[1]), int(row[0])
+        """(photos with a vector for ``model_id``, photos that should have one: indexed or offline), from the
+        counts the schema's triggers keep in every transaction that writes a photo or a vector (schema v8)."""
+        conn = self.db.conn
+        done = conn.execute("SELECT photos FROM vector_counts WHERE model_id = ?", (model_id,)).fetchone()
+        total = conn.execute(
+            "SELECT COALESCE(SUM(photos), 0) FROM photo_counts WHERE status IN ('indexed', 'offline')").fetchone()
+        return int(done[0]) if done else 0, int(total[0])
 
     def switch_model_if_complete(self, switch_key: str, spec_key: str, spec: str, model_id: str) -> bool:
         """In one transaction: if every indexed photo has a vector for ``model_id``, make it the library's model
@@ -1032,6 +1052,8 @@ REPACK_MIN_BYTES = 2_000_000
 
 #: meta key of Catalog.removal_mark
 REMOVAL_MARK = "vectors_removed"
+#: vectors per model, as the schema's triggers count them (a GROUP BY over the vectors read every index entry)
+_VECTORS_PER_MODEL = "SELECT model_id, vectors FROM vector_counts WHERE vectors > 0"
 
 
 def _bump_removal_mark(db: sqlite3.Connection) -> None:

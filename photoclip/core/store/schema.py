@@ -226,5 +226,97 @@ def _v7(db: sqlite3.Connection) -> None:
     db.execute("DROP INDEX photos_folder")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+#: photos that should have a vector (the shown ones): what ``vector_counts`` counts when their content has one
+_SHOWN = "('indexed', 'offline')"
+
+
+def _v8(db: sqlite3.Connection) -> None:
+    """Status in constant time: photos per folder and status (``photo_counts``) and, per model, the shown
+    photos whose content has a vector and the model's vectors (``vector_counts``), kept by triggers in the
+    transaction that changes a photo or a vector, so they are exact after any write or kill. At a million
+    photos counting them took ~1.5 s per status (a GROUP BY over the photos and an EXISTS per photo) and
+    ~0.1-0.3 s per vector count, asked several times by a cold search. Filled here from the tables."""
+    statements = (
+        """CREATE TABLE photo_counts (
+               folder_id INTEGER NOT NULL,
+               status TEXT NOT NULL,
+               photos INTEGER NOT NULL,
+               PRIMARY KEY (folder_id, status)
+           ) WITHOUT ROWID""",
+        """CREATE TABLE vector_counts (
+               model_id TEXT PRIMARY KEY,
+               photos INTEGER NOT NULL,               -- shown photos whose content has this model's vector
+               vectors INTEGER NOT NULL DEFAULT 0     -- the model's rows in embeddings
+           ) WITHOUT ROWID""",
+        """INSERT INTO photo_counts(folder_id, status, photos)
+           SELECT folder_id, status, COUNT(*) FROM photos GROUP BY folder_id, status""",
+        f"""INSERT INTO vector_counts(model_id, photos, vectors)
+            SELECT m.model_id, (SELECT COUNT(*) FROM photos p WHERE p.status IN {_SHOWN} AND EXISTS
+                                (SELECT 1 FROM embeddings e WHERE e.content_hash = p.content_hash
+                                 AND e.model_id = m.model_id)), m.n
+            FROM (SELECT model_id, COUNT(*) AS n FROM embeddings GROUP BY model_id) m""",
+        # photos per folder and status
+        """CREATE TRIGGER photo_counts_insert AFTER INSERT ON photos
+           BEGIN
+               INSERT OR IGNORE INTO photo_counts(folder_id, status, photos) VALUES (NEW.folder_id, NEW.status, 0);
+               UPDATE photo_counts SET photos = photos + 1 WHERE folder_id = NEW.folder_id AND status = NEW.status;
+           END""",
+        """CREATE TRIGGER photo_counts_delete AFTER DELETE ON photos
+           BEGIN
+               UPDATE photo_counts SET photos = photos - 1 WHERE folder_id = OLD.folder_id AND status = OLD.status;
+           END""",
+        """CREATE TRIGGER photo_counts_update AFTER UPDATE OF folder_id, status ON photos
+           WHEN OLD.folder_id IS NOT NEW.folder_id OR OLD.status IS NOT NEW.status
+           BEGIN
+               UPDATE photo_counts SET photos = photos - 1 WHERE folder_id = OLD.folder_id AND status = OLD.status;
+               INSERT OR IGNORE INTO photo_counts(folder_id, status, photos) VALUES (NEW.folder_id, NEW.status, 0);
+               UPDATE photo_counts SET photos = photos + 1 WHERE folder_id = NEW.folder_id AND status = NEW.status;
+           END""",
+        # shown photos with a vector, per model: a photo joins the count of every model its content has a
+        # vector of, a vector brings the shown photos of its content
+        f"""CREATE TRIGGER vector_counts_photo_insert AFTER INSERT ON photos
+            WHEN NEW.status IN {_SHOWN} AND NEW.content_hash IS NOT NULL
+            BEGIN
+                UPDATE vector_counts SET photos = photos + 1
+                WHERE model_id IN (SELECT model_id FROM embeddings WHERE content_hash = NEW.content_hash);
+            END""",
+        f"""CREATE TRIGGER vector_counts_photo_delete AFTER DELETE ON photos
+            WHEN OLD.status IN {_SHOWN} AND OLD.content_hash IS NOT NULL
+            BEGIN
+                UPDATE vector_counts SET photos = photos - 1
+                WHERE model_id IN (SELECT model_id FROM embeddings WHERE content_hash = OLD.content_hash);
+            END""",
+        f"""CREATE TRIGGER vector_counts_photo_update AFTER UPDATE OF status, content_hash ON photos
+            WHEN OLD.content_hash IS NOT NEW.content_hash OR (OLD.status IN {_SHOWN}) != (NEW.status IN {_SHOWN})
+            BEGIN
+                UPDATE vector_counts SET photos = photos - 1 WHERE OLD.status IN {_SHOWN}
+                  AND model_id IN (SELECT model_id FROM embeddings WHERE content_hash = OLD.content_hash);
+                UPDATE vector_counts SET photos = photos + 1 WHERE NEW.status IN {_SHOWN}
+                  AND model_id IN (SELECT model_id FROM embeddings WHERE content_hash = NEW.content_hash);
+            END""",
+        f"""CREATE TRIGGER vector_counts_vector_insert AFTER INSERT ON embeddings
+            BEGIN
+                INSERT OR IGNORE INTO vector_counts(model_id, photos) VALUES (NEW.model_id, 0);
+                UPDATE vector_counts SET vectors = vectors + 1, photos = photos + (SELECT COUNT(*) FROM photos
+                    WHERE content_hash = NEW.content_hash AND status IN {_SHOWN}) WHERE model_id = NEW.model_id;
+            END""",
+        f"""CREATE TRIGGER vector_counts_vector_delete AFTER DELETE ON embeddings
+            BEGIN
+                UPDATE vector_counts SET vectors = vectors - 1, photos = photos - (SELECT COUNT(*) FROM photos
+                    WHERE content_hash = OLD.content_hash AND status IN {_SHOWN}) WHERE model_id = OLD.model_id;
+            END""",
+        f"""CREATE TRIGGER vector_counts_vector_update AFTER UPDATE OF content_hash, model_id ON embeddings
+            BEGIN
+                UPDATE vector_counts SET vectors = vectors - 1, photos = photos - (SELECT COUNT(*) FROM photos
+                    WHERE content_hash = OLD.content_hash AND status IN {_SHOWN}) WHERE model_id = OLD.model_id;
+                INSERT OR IGNORE INTO vector_counts(model_id, photos) VALUES (NEW.model_id, 0);
+                UPDATE vector_counts SET vectors = vectors + 1, photos = photos + (SELECT COUNT(*) FROM photos
+                    WHERE content_hash = NEW.content_hash AND status IN {_SHOWN}) WHERE model_id = NEW.model_id;
+            END""",
+    )
+    for statement in statements:
+        db.execute(statement)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 SCHEMA_VERSION = len(MIGRATIONS)

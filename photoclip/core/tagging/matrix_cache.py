@@ -61,6 +61,28 @@ class MatrixCache:
             self._catch_up(store)
         return self._ids, self._matrix
 
+    def current_on_disk(self, store: TagStore, most_behind: int) -> bool:
+        """Whether ``load`` would map the file on disk (its rows are still this catalog's: count and sampled
+        content hashes, as ``_adopt_file`` checks) and read at most ``most_behind`` newer rows from the catalog,
+        writing nothing but those: no rebuild, which reads every vector. Cheap: the sidecar, the ids file, the
+        kept counts and 256 lookups."""
+        meta = self._meta() if self.path is not None else None
+        if meta is None or not os.access(self.directory, os.W_OK):
+            return False
+        rows = int(meta["rows"])
+        vectors, ids_path = self._data_paths(meta["generation"])
+        try:
+            if vectors.stat().st_size < rows * int(meta["dim"]) * 4:
+                return False
+            ids = np.fromfile(ids_path, np.int64, count=rows)
+        except (OSError, ValueError):
+            return False
+        if len(ids) != rows:
+            return False
+        held, _ = store.catalog.embedding_stats(self.model_id, up_to_id=int(ids[-1]))
+        total, _ = store.catalog.embedding_stats(self.model_id)
+        return held == rows and total - rows <= most_behind and meta.get("sample") == self._sample(store, ids)
+
     def _still_valid(self, store: TagStore) -> bool:
         """Rows held are still the catalog's (none deleted); cheap: one indexed COUNT."""
         if not len(self._ids):
