@@ -140,10 +140,9 @@ def main() -> None:
           "then search s | search MB |")
     print("|---|---|---|---|---|---|---|")
     for checkout, runs in results.items():
-        def med(attr: str) -> float:
-            return statistics.median(getattr(r, attr) for r in runs)
-        print(f"| {checkout} | {med('indexed_s'):.1f} | {med('seconds'):.1f} | {med('rss_mb'):.0f} | "
-              f"{med('tree_mb'):.0f} | {med('search_s'):.2f} | {med('search_mb'):.0f} |")
+        med = {attr: statistics.median(getattr(r, attr) for r in runs) for attr in FirstRun.__dataclass_fields__}
+        print(f"| {checkout} | {med['indexed_s']:.1f} | {med['seconds']:.1f} | {med['rss_mb']:.0f} | "
+              f"{med['tree_mb']:.0f} | {med['search_s']:.2f} | {med['search_mb']:.0f} |")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -29,10 +28,6 @@ import numpy as np
 from photoclip.core.embed.base import Embedder
 
 log = logging.getLogger(__name__)
-
-#: how much lower the preparing thread runs than the indexing (Unix nice increment; it keeps what it starts)
-NICE = 10
-
 
 class BackgroundUpgrade:
     """An ``Embedder`` that is ``current`` until ``prepare()`` (run in a thread) returns a faster one."""
@@ -58,7 +53,6 @@ class BackgroundUpgrade:
         self._thread.start()
 
     def _run(self) -> None:
-        _lower_this_thread()
         try:
             ready = self._prepare()
             if ready is not None:
@@ -137,15 +131,3 @@ class BackgroundUpgrade:
 
     def __repr__(self) -> str:
         return f"BackgroundUpgrade({self._current!r}, ready={self._ready is not None})"
-
-
-def _lower_this_thread() -> None:
-    """Run this thread (and the threads it starts) at a lower priority: indexing goes first. Linux sets nice per
-    thread; elsewhere this is a no-op."""
-    if not hasattr(os, "setpriority") or not hasattr(threading, "get_native_id"):
-        return
-    try:
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + NICE)
-    except OSError:
-        pass
