@@ -17,7 +17,6 @@ Re-embedding them would cost what the switch saves.
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from photoclip.core.embed.base import Embedder
+from photoclip.core.embed.openvino_ir import release_freed_memory
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class BackgroundUpgrade:
             if self._current is not None and self._ready is None:
                 self._threads = getattr(self._current, "threads", None) or self._threads
                 self._current = None
-        gc.collect()  # the model's tensors are in reference cycles (torch modules): free them now
+        release_freed_memory()
 
     def _embedder(self) -> Any:
         if self._current is None:

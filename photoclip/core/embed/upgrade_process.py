@@ -139,6 +139,7 @@ class _Meta:
 
 def _upgrade(conn: Any, start: _Start) -> tuple[dict[str, str], str | None]:
     from photoclip.core.embed import backend_choice as choice
+    from photoclip.core.embed.openvino_ir import release_freed_memory
 
     photos = start.photos
     sample_step = choice.STEPS["sample"]  # the parent read the photos: not a step here
@@ -156,6 +157,7 @@ def _upgrade(conn: Any, start: _Start) -> tuple[dict[str, str], str | None]:
         return store.written, None
     if start.winner == openvino.backend:
         return store.written, start.winner
+    release_freed_memory()  # the guard's fp32 reference, before torch loads for the race
     best = choice._race(req, choice._torch(req, "auto"), openvino)
     return store.written, best.backend if best is openvino else "torch"
 
