@@ -303,12 +303,71 @@ def _faster_than(req: LoadRequest, winner: str | None) -> Embedder | None:
     if len(photos) < MIN_GUARD_PHOTOS:
         log.info("only %d photos to check int8 against fp32; not using int8 yet", len(photos))
         return None
-    outcome = run_in_child(req, photos, winner)
+    key = guard.meta_key(req.model_id, "openvino-int8")
+    given = req.store.get_meta(key) if req.store is not None else None
+    start = _ChildStart(str(req.folder), req.model_id, str(req.cache_root), req.threads, photos,
+                        {key: given} if given is not None else {}, _library_photos(req), winner)
     del photos
+    meta, best = run_in_child(upgrade_in_child, start, req.progress)
     if req.store is not None:
-        for key, value in outcome.meta.items():
-            req.store.set_meta(key, value)
-    return _openvino(req, "int8") if outcome.winner == "openvino-int8" else None
+        for name, value in meta.items():
+            req.store.set_meta(name, value)
+    return _openvino(req, "int8") if best == "openvino-int8" else None
+
+
+@dataclass
+class _ChildStart:
+    """What the child process of ``_faster_than`` is given (it holds no library)."""
+
+    folder: str
+    model_id: str
+    cache_root: str
+    threads: int | None
+    #: the library's sample photos, prepared (the child reads none)
+    photos: np.ndarray
+    #: the library's stored verdict on int8, so the child decides as the library would
+    meta: dict[str, str]
+    library_photos: int
+    #: the race's recorded winner, if any (not raced again when int8 is that winner)
+    winner: str | None
+
+
+class _MetaCopy:
+    """The library's ``meta`` table in the child: what it was given, and what the guard writes (sent back)."""
+
+    def __init__(self, given: dict[str, str]) -> None:
+        self.given: dict[str, str] = dict(given)
+        self.written: dict[str, str] = {}
+
+    def get_meta(self, key: str) -> str | None:
+        return self.written.get(key, self.given.get(key))
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.written[key] = value
+
+
+def upgrade_in_child(start: _ChildStart, report: StepReporter) -> tuple[dict[str, str], str | None]:
+    """In the child process: the guarded int8 model made and checked on ``start.photos``, then raced against
+    torch's fast path. Returns (the meta rows the guard wrote, "openvino-int8" / "torch" / None where int8 did
+    not pass); the cache entries it wrote are what the parent loads."""
+    photos = start.photos
+
+    def progress(detail: str, fraction: float) -> None:
+        if detail != STEPS["sample"]:  # the parent read the photos
+            report(detail, fraction)
+
+    store = _MetaCopy(start.meta)
+    req = LoadRequest(Path(start.folder), start.model_id, "auto", "cpu", start.threads, Path(start.cache_root),
+                      sample=lambda _prepare, _side, _count: photos, store=store, progress=progress,
+                      library_photos=lambda: start.library_photos)
+    openvino = _guarded_int8(req, fallback=lambda _req: None)
+    if openvino is None:
+        return store.written, None
+    if start.winner == openvino.backend:
+        return store.written, start.winner
+    ir.release_freed_memory()  # the guard's fp32 reference, before torch loads for the race
+    best = _race(req, _torch(req, "auto"), openvino)
+    return store.written, best.backend if best is openvino else "torch"
 
 
 def _race(req: LoadRequest, torch_embedder: Embedder, openvino: Embedder) -> Embedder:

@@ -9,14 +9,13 @@ A child that exits gives all of it back. The parent then loads the kept int8 mod
 It runs at the command's own priority, not below it: a nice +10 thread let the photos be indexed first, but once
 they were, the command waited for work the scheduler gave ~1% of the CPU whenever other programs were busy
 (13.5 min against 7.7 for the whole first run before, at load 11-15: docs/benchmarks.md). The user waits for
-the command to end, so that is what counts; the photos still come 4-5x sooner than before, when the
+the command to end, so that is what counts; the photos still come several times sooner than before, when the
 conversion went first.
 
-Over a ``multiprocessing`` pipe (spawn: it works where the app is frozen, as the app's indexing process does):
-the parent sends nothing but the start arguments (the library's sample photos among them); the child sends
-``("step", detail, fraction)`` for each one-off step, then ``("done", meta, winner)``: the guard's record for
-the library's ``meta`` table (the child holds no library) and the race's winner ("torch", "openvino-int8",
-or None when int8 did not pass). Its death without "done" is an ``UpgradeFailedError``.
+What the child does is ``backend_choice.upgrade_in_child`` (passed in, so this module knows nothing of it).
+Over a ``multiprocessing`` pipe (spawn: it works where the app is frozen, as the app's indexing process does)
+the child sends ``("step", detail, fraction)`` for each one-off step, then ``("done", result)``, or
+``("failed", message)``; its death without "done" is an ``UpgradeFailedError`` too.
 """
 
 from __future__ import annotations
@@ -25,65 +24,36 @@ import contextlib
 import logging
 import os
 import sys
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
-
-import numpy as np
 
 log = logging.getLogger(__name__)
 
 _PR_SET_PDEATHSIG = 1
+
+#: (detail, share done 0..1) of a step, as ``backend_choice.StepReporter``
+Report = Callable[[str, float], None]
 
 
 class UpgradeFailedError(RuntimeError):
     """The child ended without an outcome (an error in it, a crash, killed); the message says how."""
 
 
-@dataclass
-class Outcome:
-    #: the library ``meta`` rows the child's quality guard wrote (key -> JSON)
-    meta: dict[str, str] = field(default_factory=dict)
-    #: "openvino-int8" when int8 passed the guard and won the race (or had won it here before), "torch" when it
-    #: passed and lost, None when it did not pass (or could not be checked)
-    winner: str | None = None
-
-
-@dataclass
-class _Start:
-    folder: str
-    model_id: str
-    cache_root: str
-    threads: int | None
-    photos: np.ndarray
-    #: the library's stored verdict on int8 (``quality_guard.meta_key``), so the child decides as the library
-    meta: dict[str, str]
-    library_photos: int
-    #: the race's recorded winner, if any (it is not run again when int8 is that winner)
-    winner: str | None
-    parent_pid: int
-
-
-def run_in_child(req: Any, photos: np.ndarray, winner: str | None) -> Outcome:
-    """Convert, calibrate, guard and race ``req``'s model in a child process; block until it ended.
-    ``req.progress`` hears its steps. Raises ``UpgradeFailedError`` when it ended without an outcome."""
+def run_in_child(work: Callable[[Any, Report], Any], argument: Any, report: Report | None) -> Any:
+    """``work(argument, report)`` in a child process (``work`` a module-level function, ``argument`` picklable);
+    block until it ended and return what it returned. ``report`` hears its steps. Raises
+    ``UpgradeFailedError`` when it ended without a result."""
     import multiprocessing
 
-    from photoclip.core.embed import quality_guard as guard
-
-    key = guard.meta_key(req.model_id, "openvino-int8")
-    stored = req.store.get_meta(key) if req.store is not None else None
-    library_photos = req.library_photos() if req.library_photos is not None else 0
-    start = _Start(str(req.folder), req.model_id, str(req.cache_root), req.threads, photos,
-                   {key: stored} if stored is not None else {}, library_photos, winner, os.getpid())
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
-    process = context.Process(target=child_main, args=(theirs, start), name="photoclip-optimise", daemon=True)
+    process = context.Process(target=child_main, args=(theirs, work, argument, os.getpid()),
+                              name="photoclip-optimise", daemon=True)
     process.start()
     theirs.close()  # only the child holds its end: its death reads as the end of the connection
-    del start, photos
+    del argument
     try:
-        return _receive(ours, req)
+        return _receive(ours, report)
     except (EOFError, OSError):
         process.join(30)
         raise UpgradeFailedError(f"the optimising process ended without a result (exit code {process.exitcode})"
@@ -95,27 +65,29 @@ def run_in_child(req: Any, photos: np.ndarray, winner: str | None) -> Outcome:
             process.kill()
 
 
-def _receive(conn: Any, req: Any) -> Outcome:
+def _receive(conn: Any, report: Report | None) -> Any:
     while True:
         message = conn.recv()
         if message[0] == "step":
-            if req.progress is not None:
-                req.progress(message[1], message[2])
+            if report is not None:
+                report(message[1], message[2])
         elif message[0] == "failed":
             raise UpgradeFailedError(message[1])
         else:
-            return Outcome(meta=message[1], winner=message[2])
+            return message[1]
 
 
-# --- the child ---------------------------------------------------------------------------------------------
+def child_main(conn: Any, work: Callable[[Any, Report], Any], argument: Any, parent_pid: int) -> None:
+    """The child's body: ``work``, its steps and its result sent back; an error is told, not raised at the
+    parent (which stays on the backend at hand; the next run tries again)."""
+    _die_with_parent(parent_pid)
 
+    def report(detail: str, fraction: float) -> None:
+        conn.send(("step", detail, fraction))
 
-def child_main(conn: Any, start: _Start) -> None:
-    """The child's body: the same steps ``backend_choice`` runs in the foreground, on the photos it was given."""
-    _die_with_parent(start.parent_pid)
     try:
-        conn.send(("done", *_upgrade(conn, start)))
-    except BaseException as exc:  # told to the parent, which stays on torch; the next run tries again
+        conn.send(("done", work(argument, report)))
+    except BaseException as exc:
         log.debug("optimising failed", exc_info=True)
         with contextlib.suppress(OSError):
             conn.send(("failed", f"{type(exc).__name__}: {exc}"))
@@ -124,46 +96,8 @@ def child_main(conn: Any, start: _Start) -> None:
         conn.close()
 
 
-class _Meta:
-    """The library's ``meta`` table for the child: what it was given, and what the guard writes."""
-
-    def __init__(self, given: dict[str, str]) -> None:
-        self.given, self.written = dict(given), {}
-
-    def get_meta(self, key: str) -> str | None:
-        return self.written.get(key, self.given.get(key))
-
-    def set_meta(self, key: str, value: str) -> None:
-        self.written[key] = value
-
-
-def _upgrade(conn: Any, start: _Start) -> tuple[dict[str, str], str | None]:
-    from photoclip.core.embed import backend_choice as choice
-    from photoclip.core.embed.openvino_ir import release_freed_memory
-
-    photos = start.photos
-    sample_step = choice.STEPS["sample"]  # the parent read the photos: not a step here
-
-    def progress(detail: str, fraction: float) -> None:
-        if detail != sample_step:
-            conn.send(("step", detail, fraction))
-
-    store = _Meta(start.meta)
-    req = choice.LoadRequest(Path(start.folder), start.model_id, "auto", "cpu", start.threads,
-                             Path(start.cache_root), sample=lambda _prepare, _side, _count: photos, store=store,
-                             progress=progress, library_photos=lambda: start.library_photos)
-    openvino = choice._guarded_int8(req, fallback=lambda _req: None)
-    if openvino is None:
-        return store.written, None
-    if start.winner == openvino.backend:
-        return store.written, start.winner
-    release_freed_memory()  # the guard's fp32 reference, before torch loads for the race
-    best = choice._race(req, choice._torch(req, "auto"), openvino)
-    return store.written, best.backend if best is openvino else "torch"
-
-
 def _die_with_parent(parent_pid: int) -> None:
-    """On Linux the kernel kills the child when the indexing process ends, however it ends."""
+    """On Linux the kernel kills the child when the thread that started it ends, however the process ends."""
     if sys.platform.startswith("linux"):
         import ctypes
         import signal
