@@ -73,12 +73,13 @@ class BackgroundUpgrade:
         """Nothing is embedded until preparing ends (the caller waits for it): drop the backend at hand now, so
         its memory is free while the child process converts. The next use takes the faster backend, or loads the
         one at hand again where none came."""
-        if self._reload is None or self.finished.is_set():
-            return
+        if self._reload is None or self.finished.is_set() or self._current is None:
+            return  # (called again and again while the caller waits: only the first call does anything)
         with self._swap:
-            if self._current is not None and self._ready is None:
-                self._threads = getattr(self._current, "threads", None) or self._threads
-                self._current = None
+            if self._current is None or self._ready is not None:
+                return
+            self._threads = getattr(self._current, "threads", None) or self._threads
+            self._current = None
         release_freed_memory()
 
     def _embedder(self) -> Any:
