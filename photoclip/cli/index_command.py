@@ -85,16 +85,21 @@ def index_with_progress(library: Library, paths: list | None, quiet: bool) -> tu
 
 
 def _finish_optimising(library: Library, quiet: bool) -> None:
-    """The photos are indexed (on torch); OpenVINO's conversion and int8 calibration, started beside them, is
-    finished so the next run starts on it. Ctrl-C leaves it for the next run."""
+    """The photos are indexed (on torch) and searchable; OpenVINO's conversion and int8 calibration, started
+    beside them in a child process, is finished so that the next run (and the next cold search, which needs
+    its text tower) starts on it: a command that returns with work still running behind it would surprise.
+    The torch model is set aside meanwhile (the child holds the memory). Ctrl-C leaves it for the next run."""
     if not quiet:
-        print("Finishing the model's optimisation for this computer (once; Ctrl-C leaves it for next time)…",
-              file=sys.stderr, flush=True)
+        print("Photos indexed. Finishing the model's optimisation for this computer (once; Ctrl-C leaves it for "
+              "next time)…", file=sys.stderr, flush=True)
     try:
-        while not library.finish_optimising(timeout=0.2):
+        while not library.finish_optimising(timeout=0.2, idle=True):
             pass
     except KeyboardInterrupt:
-        pass
+        return
+    if library.optimise_error is not None:
+        print(f"photoclip: optimising the model for this computer failed ({library.optimise_error}); the photos "
+              "are indexed and searchable, on torch. The next run tries again.", file=sys.stderr)
 
 
 def print_summary(summary: IndexSummary, failures: list, stream: TextIO) -> None:

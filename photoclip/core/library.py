@@ -386,12 +386,23 @@ class Library:
         with self._model_lock:
             self._embedder, self._index, self._info, self._text_embedder = None, None, None, None
 
-    def finish_optimising(self, timeout: float | None = None) -> bool:
+    def finish_optimising(self, timeout: float | None = None, *, idle: bool = False) -> bool:
         """Wait for a faster backend being prepared in the background (the first run on a computer: the model
         converted to OpenVINO and calibrated while indexing ran on torch), so it is kept for the next run. True
-        when nothing is left (or nothing was being prepared); False when ``timeout`` passed first."""
+        when nothing is left (or nothing was being prepared); False when ``timeout`` passed first. ``idle``:
+        nothing is embedded meanwhile, so the model at hand is set aside while the preparing process works
+        (loaded again afterwards only if something asks and nothing faster came)."""
+        set_aside = getattr(self._embedder, "set_aside", None) if idle else None
+        if set_aside is not None:
+            set_aside()
         wait = getattr(self._embedder, "wait", None)
         return True if wait is None else bool(wait(timeout))
+
+    @property
+    def optimise_error(self) -> BaseException | None:
+        """Why preparing a faster backend in the background failed (indexing went on, on the backend at hand;
+        the next run tries again), or None."""
+        return getattr(self._embedder, "error", None)
 
     @property
     def optimising(self) -> bool:

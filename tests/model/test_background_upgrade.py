@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from photoclip.core.embed import backend_choice, background_upgrade
+from photoclip.core.embed import backend_choice
 from photoclip.core.embed import openvino_ir as ir
 from photoclip.core.embed.background_upgrade import BackgroundUpgrade
 from photoclip.core.library import Library
@@ -52,7 +52,6 @@ def test_indexing_switches_to_openvino_mid_run_and_embeds_each_photo_once(tiny_m
     # so the switch falls in the middle of the run. Gated on the model thread itself (progress events are
     # throttled and can arrive only at the end of a short run on a busy machine).
     enough, real = threading.Event(), backend_choice._faster_than
-    monkeypatch.setattr(background_upgrade, "NICE", 0)  # a lower priority starves it on a busy test machine
     monkeypatch.setattr(backend_choice, "_faster_than", lambda *a: enough.wait(60) and real(*a))
     backends: list[str] = []
     embedded = [0]

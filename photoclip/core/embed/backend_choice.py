@@ -173,13 +173,9 @@ def _guarded_int8(req: LoadRequest, fallback: Callable[[LoadRequest], Any] | Non
     """
     fallback = fallback or _quality_fallback
     key = guard.meta_key(req.model_id, "openvino-int8")
-    stored = guard.GuardResult.from_json(req.store.get_meta(key)) if req.store else None
-    if stored is not None and stored.thresholds != guard.THRESHOLDS.__dict__:
-        stored = None  # thresholds changed since: check again
+    stored = _stored_verdict(req)
     int8_entry = ir.cache_dir(req.cache_root, req.model_id, "int8")
     int8_cached = ir.read_cached(int8_entry, (ir.IMAGE_XML,)) is not None
-    if stored is not None and stored.adopted and _library_photos(req) >= OWN_CHECK_PHOTOS:
-        stored = None  # large enough now for a check on its own photos
     if stored is None and int8_cached:
         stored = _adopt_machine_verdict(req, int8_entry)
         if stored is not None and req.store is not None:
@@ -202,6 +198,18 @@ def _guarded_int8(req: LoadRequest, fallback: Callable[[LoadRequest], Any] | Non
     _write_json(int8_entry / MACHINE_VERDICT, result.as_dict())
     log.info("quality guard: %s", result.summary())
     return candidate if result.passed else fallback(req)
+
+
+def _stored_verdict(req: LoadRequest) -> guard.GuardResult | None:
+    """The library's own verdict on int8 while it still decides: none after the thresholds changed, nor once a
+    library that adopted this computer's verdict is large enough for a check on its own photos."""
+    stored = guard.GuardResult.from_json(req.store.get_meta(guard.meta_key(req.model_id, "openvino-int8"))
+                                         ) if req.store else None
+    if stored is not None and stored.thresholds != guard.THRESHOLDS.__dict__:
+        return None  # thresholds changed since: check again
+    if stored is not None and stored.adopted and _library_photos(req) >= OWN_CHECK_PHOTOS:
+        return None  # large enough now for a check on its own photos
+    return stored
 
 
 def _library_photos(req: LoadRequest) -> int:
@@ -268,8 +276,8 @@ def _auto_cpu(req: LoadRequest) -> Embedder:
         # the first run on this computer: convert, calibrate, guard and race behind torch's fast path
         from photoclip.core.embed.background_upgrade import BackgroundUpgrade
 
-        current = _torch(req, "auto")
-        return BackgroundUpgrade(current, lambda: _faster_than(req, current, winner))
+        return BackgroundUpgrade(_torch(req, "auto"), lambda: _faster_than(req, winner),
+                                 reload=lambda: _torch(req, "auto"))
     openvino = _guarded_int8(req, fallback=lambda _req: None) if int8 else _quality_fallback(req)
     if openvino is None:
         # int8 failed the guard here, or the library is too small to check it yet: torch's fast path, and
@@ -280,13 +288,86 @@ def _auto_cpu(req: LoadRequest) -> Embedder:
     return _race(req, _torch(req, "auto"), openvino)
 
 
-def _faster_than(req: LoadRequest, torch_embedder: Embedder, winner: str | None) -> Embedder | None:
-    """OpenVINO guarded int8 if it passes the guard and beats ``torch_embedder`` here (recorded), else None."""
+def _faster_than(req: LoadRequest, winner: str | None) -> Embedder | None:
+    """OpenVINO guarded int8 if it passes the guard and beats torch's fast path here (recorded), else None.
+
+    The conversion, calibration, guard and race run in a child process (``upgrade_process``: the memory they
+    take goes with it); this process reads the library's photos for it and loads the int8 model it kept."""
+    from photoclip.core.embed.upgrade_process import run_in_child
+
+    stored = _stored_verdict(req)
+    if stored is not None and not stored.passed:
+        return None  # int8 failed the guard on this library's photos (its cache since deleted): not again
+    _step(req, "sample")
+    photos = _sample(req)
+    if len(photos) < MIN_GUARD_PHOTOS:
+        log.info("only %d photos to check int8 against fp32; not using int8 yet", len(photos))
+        return None
+    key = guard.meta_key(req.model_id, "openvino-int8")
+    given = req.store.get_meta(key) if req.store is not None else None
+    start = _ChildStart(str(req.folder), req.model_id, str(req.cache_root), req.threads, photos,
+                        {key: given} if given is not None else {}, _library_photos(req), winner)
+    del photos
+    meta, best = run_in_child(upgrade_in_child, start, req.progress)
+    if req.store is not None:
+        for name, value in meta.items():
+            req.store.set_meta(name, value)
+    return _openvino(req, "int8") if best == "openvino-int8" else None
+
+
+@dataclass
+class _ChildStart:
+    """What the child process of ``_faster_than`` is given (it holds no library)."""
+
+    folder: str
+    model_id: str
+    cache_root: str
+    threads: int | None
+    #: the library's sample photos, prepared (the child reads none)
+    photos: np.ndarray
+    #: the library's stored verdict on int8, so the child decides as the library would
+    meta: dict[str, str]
+    library_photos: int
+    #: the race's recorded winner, if any (not raced again when int8 is that winner)
+    winner: str | None
+
+
+class _MetaCopy:
+    """The library's ``meta`` table in the child: what it was given, and what the guard writes (sent back)."""
+
+    def __init__(self, given: dict[str, str]) -> None:
+        self.given: dict[str, str] = dict(given)
+        self.written: dict[str, str] = {}
+
+    def get_meta(self, key: str) -> str | None:
+        return self.written.get(key, self.given.get(key))
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.written[key] = value
+
+
+def upgrade_in_child(start: _ChildStart, report: StepReporter) -> tuple[dict[str, str], str | None]:
+    """In the child process: the guarded int8 model made and checked on ``start.photos``, then raced against
+    torch's fast path. Returns (the meta rows the guard wrote, "openvino-int8" / "torch" / None where int8 did
+    not pass); the cache entries it wrote are what the parent loads."""
+    photos = start.photos
+
+    def progress(detail: str, fraction: float) -> None:
+        if detail != STEPS["sample"]:  # the parent read the photos
+            report(detail, fraction)
+
+    store = _MetaCopy(start.meta)
+    req = LoadRequest(Path(start.folder), start.model_id, "auto", "cpu", start.threads, Path(start.cache_root),
+                      sample=lambda _prepare, _side, _count: photos, store=store, progress=progress,
+                      library_photos=lambda: start.library_photos)
     openvino = _guarded_int8(req, fallback=lambda _req: None)
-    if openvino is None or (winner is not None and winner == openvino.backend):
-        return openvino
-    best = _race(req, torch_embedder, openvino)
-    return None if best is torch_embedder else best
+    if openvino is None:
+        return store.written, None
+    if start.winner == openvino.backend:
+        return store.written, start.winner
+    ir.release_freed_memory()  # the guard's fp32 reference, before torch loads for the race
+    best = _race(req, _torch(req, "auto"), openvino)
+    return store.written, best.backend if best is openvino else "torch"
 
 
 def _race(req: LoadRequest, torch_embedder: Embedder, openvino: Embedder) -> Embedder:

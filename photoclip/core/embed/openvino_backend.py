@@ -400,6 +400,8 @@ def fp32_towers(folder: Path, model_id: str, cache_root: Path,
     towers[ir.TEXT_XML], table = ir.split_token_embeddings(towers[ir.TEXT_XML])
     ir.write_entry(entry, towers, {"model_id": model_id, "text_split": table is not None},
                    {ir.TOKEN_TABLE: table} if table is not None else None)
+    del towers, table  # they share the torch model's weights: calibration must not start on top of them
+    ir.release_freed_memory()
     cached = ir.read_cached(entry, names)
     if cached is None:
         raise RuntimeError(f"the OpenVINO model written to {entry} does not read back")

@@ -68,6 +68,21 @@ def nncf_available() -> bool:
         return False
 
 
+def release_freed_memory() -> None:
+    """Give the memory of models just dropped back to the system now. torch modules sit in reference cycles
+    (collected) and glibc keeps freed heap for later (``malloc_trim``): after converting CLIP B/32 the process
+    still held 0.6 GB of a torch model it no longer referenced, under the 1.3 GB int8 calibration then added;
+    after setting a torch model aside, 0.4 GB. A no-op where glibc is not the C library."""
+    import gc
+
+    gc.collect()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def cache_dir(cache_root: Path, model_id: str, precision: str) -> Path:
     """``<cache_root>/openvino/<model id made filename-safe>/<precision>``."""
     safe = re.sub(r"[^A-Za-z0-9._@-]+", "_", model_id)
