@@ -9,6 +9,7 @@ one-off optimisation for this computer is done first, by a warm-up run into a sh
 
     .venv/bin/python -m benchmarks.window_memory [--photos 5000] [--size 320x240] [--modes thread,process]
         [--backend auto]   (fp32: torch, where the window's text-only path cannot serve a query)
+        [--scroll 4000] [--results-cache N]   (the results grid's thumbnail cache, to compare sizes)
 """
 
 from __future__ import annotations
@@ -30,14 +31,16 @@ CACHE = Path(tempfile.gettempdir()) / "photoclip-bench"
 VOCAB_GZ = REPO / ".test-assets" / "bpe_simple_vocab_16e6.txt.gz"
 
 WINDOW = textwrap.dedent("""
-    import json, sys, time
+    import json, os, sys, time
     from pathlib import Path
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QPoint, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
     from photoclip.core.library import Library
     from photoclip.core.settings import Settings
     from photoclip.gui.app import create_app
     from photoclip.gui.main_window import MainWindow
+
+    SCROLL = int(sys.argv[3])
 
     def status(pid="self"):
         try:
@@ -47,6 +50,9 @@ WINDOW = textwrap.dedent("""
         return {k: int(v.split()[0]) / 1024 for k, v in (l.split(":", 1) for l in text.splitlines())
                 if k in ("VmRSS", "VmHWM")}
 
+    if len(sys.argv) > 4:  # --results-cache: the results grid's thumbnail cache, as another version had it
+        import photoclip.gui.models.results_model as results_model
+        results_model.PIXMAP_CACHE_SIZE = int(sys.argv[4])
     app = create_app([])
     t0 = time.monotonic()
     window = MainWindow(Library.open(Settings.from_env()), QSettings(sys.argv[2], QSettings.Format.IniFormat))
@@ -76,13 +82,37 @@ WINDOW = textwrap.dedent("""
             window.query.search_text("a red photo of a dog")
         elif state["step"] == "query" and window.results_model.ranked_count():
             s = status()
-            out.update(rss_after_query=s["VmRSS"], hwm_end=s["VmHWM"], rss_peak_sampled=max(samples),
+            out.update(rss_after_query=s["VmRSS"], hwm_query=s["VmHWM"],
                        child_peak=child["peak"], torch_in_window_after_query="torch" in sys.modules,
                        openvino_in_window="openvino" in sys.modules)
-            print("RESULT=" + json.dumps(out), flush=True)
-            window.shutdown()
-            QApplication.quit()
-            return
+            state["step"] = "scroll"
+            state["painted"] = set()
+            window.results_model.set_weaker_shown(True)  # scroll through every result, as far as SCROLL photos
+        elif state["step"] == "scroll":
+            view, model = window.results_view, window.results_model
+            bar = view.verticalScrollBar()
+            view.viewport().grab()  # a paint asks for the thumbnails on screen, as a real screen would
+            state["painted"].update(r for r in range(model.rowCount()) if model.has_thumbnail(r))
+            if len(state["painted"]) >= SCROLL or (bar.value() >= bar.maximum() and model.ranked_count() >= SCROLL):
+                s = status()
+                out.update(rss_after_scroll=s["VmRSS"], hwm_end=s["VmHWM"], rss_peak_sampled=max(samples),
+                           scrolled_rows=len(state["painted"]), ranked=model.ranked_count())
+                print("RESULT=" + json.dumps(out), flush=True)
+                window.shutdown()
+                QApplication.quit()
+                return
+            if os.environ.get("WINDOW_MEMORY_DEBUG"):
+                print("scroll", bar.value(), bar.maximum(), model.rowCount(), model.ranked_count(),
+                      len(state["painted"]), file=sys.stderr, flush=True)
+            rect = view.viewport().rect()
+            first, last = max(view.indexAt(rect.topLeft() + QPoint(8, 8)).row(), 0), -1
+            for r in range(first, model.rowCount()):  # the rows on screen: down to the first below it
+                if view.visualRect(model.index(r)).top() > rect.bottom():
+                    break
+                last = r
+            missing = [r for r in range(first, last + 1) if not model.is_header(r) and not model.has_thumbnail(r)]
+            if not missing:
+                bar.setValue(bar.value() + view.viewport().height())  # the next screenful once this one shows
         QTimer.singleShot(200, step)
 
     t_index = time.monotonic()
@@ -116,14 +146,19 @@ def small_photos(n: int, size: tuple[int, int]) -> Path:
     return folder
 
 
-def run_window(mode: str, photos: Path, model: Path, cache: Path, work: Path, backend: str) -> dict:
+def run_window(mode: str, photos: Path, model: Path, cache: Path, work: Path, backend: str,
+               scroll: int, results_cache: int) -> dict:
     data = work / f"data-{mode}"
     env = {**os.environ, "PHOTOCLIP_BACKEND": backend, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO),
            "PHOTOCLIP_DATA_DIR": str(data),
            "PHOTOCLIP_CACHE_DIR": str(cache), "PHOTOCLIP_MODEL": str(model), "PHOTOCLIP_OFFLINE": "1",
            "PHOTOCLIP_INDEX_PROCESS": "1" if mode == "process" else "0"}
-    result = subprocess.run([sys.executable, "-c", WINDOW, str(photos), str(work / f"{mode}.ini")], env=env,
-                            capture_output=True, text=True, timeout=3600)
+    argv = [sys.executable, "-c", WINDOW, str(photos), str(work / f"{mode}.ini"), str(scroll)]
+    argv += [str(results_cache)] if results_cache else []
+    if os.environ.get("WINDOW_MEMORY_DEBUG"):  # the window's stderr as it runs
+        result = subprocess.run(argv, env=env, stdout=subprocess.PIPE, text=True, timeout=3600)
+    else:
+        result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=3600)
     line = next((ln for ln in result.stdout.splitlines() if ln.startswith("RESULT=")), None)
     if line is None:
         raise RuntimeError(f"{mode}: no result\n{result.stderr[-3000:]}")
@@ -155,6 +190,9 @@ def main() -> None:
     parser.add_argument("--size", default="320x240")
     parser.add_argument("--modes", default="thread,process")
     parser.add_argument("--backend", default="auto")
+    parser.add_argument("--scroll", type=int, default=4000, help="then scroll through this many results")
+    parser.add_argument("--results-cache", type=int, default=0,
+                        help="thumbnails the results grid keeps (default: the app's own)")
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
     model = tiny_clip()
@@ -168,9 +206,11 @@ def main() -> None:
         rows = []
         for mode in args.modes.split(","):
             started = time.monotonic()
-            rows.append((mode, run_window(mode, photos, model, cache, work, args.backend)))
+            rows.append((mode, run_window(mode, photos, model, cache, work, args.backend, args.scroll,
+                                                 args.results_cache)))
             print(f"  {mode}: {time.monotonic() - started:.0f} s · load {os.getloadavg()[0]:.1f}", flush=True)
-    keys = ("rss_window_open", "hwm_index", "rss_after_index", "rss_after_query", "hwm_end", "child_peak", "index_s",
+    keys = ("rss_window_open", "hwm_index", "rss_after_index", "rss_after_query", "hwm_query", "rss_after_scroll",
+            "hwm_end", "scrolled_rows", "child_peak", "index_s",
             "torch_in_window", "torch_in_window_after_query", "openvino_in_window", "indexed")
     print(f"{'':28}" + "".join(f"{mode:>14}" for mode, _ in rows))
     for key in keys:

@@ -29,7 +29,10 @@ HEADER_ROLE = Qt.ItemDataRole.UserRole + 3
 WEAKER_ROLE = Qt.ItemDataRole.UserRole + 4
 #: the header's row holds None in the model's list of hits
 HEADER = None
-PIXMAP_CACHE_SIZE = 2000
+#: thumbnails kept (~200 KB each at the default size): 600 is 25 screenfuls of a 1600×1000 window; scrolling
+#: back further reads them again from the thumbnail cache on disk. 2,000 held ~400 MB after a long scroll
+#: (benchmarks/window_memory.py --scroll 4000).
+PIXMAP_CACHE_SIZE = 600
 
 
 def _placeholder(size: int, broken: bool = False) -> QPixmap:
