@@ -45,6 +45,16 @@ def run(checkout: Path, args: list[str], env: dict[str, str]) -> tuple[float, fl
     return seconds, usage.ru_maxrss / 1024, out.decode(errors="replace")[-300:]
 
 
+def linked_photos(n: int) -> Path:
+    """A new folder of ``n`` 12 MP camera-like JPEGs (links to the generated set)."""
+    photos = camera_photos(n, (4000, 3000))
+    folder = Path(tempfile.mkdtemp(prefix="photos-")) / "photos"
+    folder.mkdir()
+    for path in sorted(photos.glob("*.jpg"))[:n]:
+        (folder / path.name).symlink_to(path)
+    return folder
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--checkouts", nargs="+", type=Path, default=[REPO])
@@ -54,11 +64,7 @@ def main() -> None:
     parser.add_argument("--backend", default="auto")
     args = parser.parse_args()
     model = siglip2_b32_256_folder() if args.model == "siglip2" else clip_b32_folder(224)
-    photos = camera_photos(args.photos, (4000, 3000))
-    folder = Path(tempfile.mkdtemp(prefix="photos-")) / "photos"
-    folder.mkdir()
-    for path in sorted(photos.glob("*.jpg"))[: args.photos]:
-        (folder / path.name).symlink_to(path)
+    folder = linked_photos(args.photos)
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("PHOTOCLIP_")}
     envs = {}
     for i, checkout in enumerate(args.checkouts):

@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.indexing import camera_photos
+from benchmarks.cold_start import linked_photos
 from benchmarks.random_models import clip_b32_folder, siglip2_b32_256_folder
 
 PYTHON = sys.executable
@@ -122,11 +122,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
     model = siglip2_b32_256_folder() if args.model == "siglip2" else clip_b32_folder(256)
-    photos = camera_photos(args.photos, (4000, 3000))
-    folder = Path(tempfile.mkdtemp(prefix="photos-")) / "photos"
-    folder.mkdir()
-    for path in sorted(photos.glob("*.jpg"))[: args.photos]:
-        (folder / path.name).symlink_to(path)
+    folder = linked_photos(args.photos)
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("PHOTOCLIP_")}
     results: dict[Path, list[FirstRun]] = {}
     for i in range(args.repeats):

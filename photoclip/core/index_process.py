@@ -23,11 +23,11 @@ import contextlib
 import logging
 import os
 import queue
-import sys
 import threading
 import traceback
 from dataclasses import dataclass
 
+from photoclip.core.child_lifetime import die_with_parent
 from photoclip.core.control import JobControl
 from photoclip.core.errors import user_error_for
 from photoclip.core.records import IndexSummary
@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 MODEL_CALLS = ("embed_texts", "token_counts", "max_text_tokens", "embed_images")
 #: below the window (a desktop's own work comes first), like decode processes
 PROCESS_NICENESS = 5
-_PR_SET_PDEATHSIG = 1
 
 
 def run_job(library, kind: str, paths: list[str] | None, control: JobControl) -> tuple[IndexSummary, object]:
@@ -74,25 +73,13 @@ class ProcessSpec:
 
 def serve(conn, spec: ProcessSpec) -> None:
     """The indexing process's main function (``multiprocessing`` spawn target)."""
-    _die_with_parent(spec.parent_pid)
+    die_with_parent(spec.parent_pid)
     from photoclip.core.quiet import quiet_library_warnings
 
     quiet_library_warnings()
     with contextlib.suppress(OSError, AttributeError):  # os.nice is POSIX-only
         os.nice(PROCESS_NICENESS)
     _Server(conn, spec).run()
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    """On Linux the kernel sends SIGKILL when the app's process ends, however it ends (a crash, kill -9)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-        import signal
-
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
-    if os.getppid() != parent_pid:  # it ended before the line above took effect
-        os._exit(0)
 
 
 class _Server:

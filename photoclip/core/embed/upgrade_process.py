@@ -23,13 +23,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import sys
 from collections.abc import Callable
 from typing import Any
 
-log = logging.getLogger(__name__)
+from photoclip.core.child_lifetime import die_with_parent
 
-_PR_SET_PDEATHSIG = 1
+log = logging.getLogger(__name__)
 
 #: (detail, share done 0..1) of a step, as ``backend_choice.StepReporter``
 Report = Callable[[str, float], None]
@@ -80,7 +79,7 @@ def _receive(conn: Any, report: Report | None) -> Any:
 def child_main(conn: Any, work: Callable[[Any, Report], Any], argument: Any, parent_pid: int) -> None:
     """The child's body: ``work``, its steps and its result sent back; an error is told, not raised at the
     parent (which stays on the backend at hand; the next run tries again)."""
-    _die_with_parent(parent_pid)
+    die_with_parent(parent_pid)
 
     def report(detail: str, fraction: float) -> None:
         conn.send(("step", detail, fraction))
@@ -94,15 +93,3 @@ def child_main(conn: Any, work: Callable[[Any, Report], Any], argument: Any, par
         raise SystemExit(1) from None
     finally:
         conn.close()
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    """On Linux the kernel kills the child when the thread that started it ends, however the process ends."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-        import signal
-
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
-    if os.getppid() != parent_pid:  # it ended before the line above took effect
-        os._exit(0)
