@@ -33,7 +33,7 @@ VOCAB_GZ = REPO / ".test-assets" / "bpe_simple_vocab_16e6.txt.gz"
 WINDOW = textwrap.dedent("""
     import json, os, sys, time
     from pathlib import Path
-    from PySide6.QtCore import QPoint, QSettings, QTimer
+    from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
     from photoclip.core.library import Library
     from photoclip.core.settings import Settings
@@ -105,12 +105,10 @@ WINDOW = textwrap.dedent("""
                 print("scroll", bar.value(), bar.maximum(), model.rowCount(), model.ranked_count(),
                       len(state["painted"]), file=sys.stderr, flush=True)
             rect = view.viewport().rect()
-            first, last = max(view.indexAt(rect.topLeft() + QPoint(8, 8)).row(), 0), -1
-            for r in range(first, model.rowCount()):  # the rows on screen: down to the first below it
-                if view.visualRect(model.index(r)).top() > rect.bottom():
-                    break
-                last = r
-            missing = [r for r in range(first, last + 1) if not model.is_header(r) and not model.has_thumbnail(r)]
+            shown = [r for r in range(model.rowCount()) if view.visualRect(model.index(r)).intersects(rect)]
+            missing = [r for r in shown if not model.is_header(r) and not model.has_thumbnail(r)]
+            if os.environ.get("WINDOW_MEMORY_DEBUG") and missing:
+                print("missing", missing[:8], file=sys.stderr, flush=True)
             if not missing:
                 bar.setValue(bar.value() + view.viewport().height())  # the next screenful once this one shows
         QTimer.singleShot(200, step)
