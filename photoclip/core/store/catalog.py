@@ -9,7 +9,7 @@ import os
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -451,8 +451,7 @@ class Catalog:
             ).fetchall()
             if not rows:
                 return
-            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-            vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+            ids, vectors = _id_vector_arrays(rows)
             yield ids, vectors
             last = int(ids[-1])
 
@@ -496,8 +495,7 @@ class Catalog:
                 f"SELECT id, vector FROM embeddings WHERE model_id = ? AND id IN ({','.join('?' * len(chunk))})",
                 (model_id, *chunk)).fetchall()
         found.sort(key=lambda row: row[0])  # rows are sqlite3.Row: they do not compare, their ids do
-        vectors = np.frombuffer(b"".join(v for _, v in found), dtype=np.float32).reshape(len(found), -1)
-        return np.array([i for i, _ in found], dtype=np.int64), vectors
+        return _id_vector_arrays(found)
 
     def searchable_embedding_ids(self, model_id: str) -> np.ndarray:
         """Sorted ids of the model's embeddings behind searchable photos (copies share one): what a sample of
@@ -581,11 +579,7 @@ class Catalog:
                 WHERE e.model_id = ? AND p.status IN ('indexed', 'offline') {where}""",
             (model_id, *args),
         ).fetchall()
-        if not rows:
-            return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
-        return ids, vectors
+        return _id_vector_arrays(rows)
 
     def count_filtered(self, model_id: str, folder: str | None, date_from: str | None, date_to: str | None,
                        photo_ids: frozenset[int] | None = None) -> int:
@@ -625,10 +619,7 @@ class Catalog:
                 WHERE p.status IN ('indexed', 'offline') {where}""",
             (model_id, *args),
         ).fetchall()
-        if not rows:
-            return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+        ids, vectors = _id_vector_arrays(rows)
         ids, first = np.unique(ids, return_index=True)  # copies: one vector, several photos
         return ids, vectors[first]
 
@@ -984,6 +975,15 @@ def _fold(db: sqlite3.Connection, root: FolderRow, children: list[FolderRow]) ->
 
 # ISO strings sort as dates; photos without EXIF dates (screenshots, scans) fall back to their file time.
 _TAKEN = "COALESCE(p.taken_at, strftime('%Y-%m-%dT%H:%M:%S', p.mtime_ns / 1000000000, 'unixepoch', 'localtime'))"
+
+
+def _id_vector_arrays(rows: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, vectors) of ``(id, vector blob)`` rows: an int64 array and a float32 matrix, one row each."""
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+    return ids, vectors
 
 
 def _filter_sql(folder: str | None, date_from: str | None, date_to: str | None,
