@@ -231,12 +231,12 @@ WINDOW_PROBE = r"""
 import os, sys, time, resource
 from pathlib import Path
 t0 = float(os.environ["PROBE_T0"])
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings
 from photoclip.gui.app import create_app, create_window
 app = create_app([])
 window = create_window(QSettings(os.environ["PROBE_INI"], QSettings.Format.IniFormat))
 window.show()
-QTimer.singleShot(0, window.start_watching)  # as the app does: watch, after a catch-up rescan
+window.first_view.then(window.start_watching)  # as the app does: watch (a catch-up rescan) after the first view
 def rows():
     return len(window.browse.model)
 while rows() == 0:

@@ -96,8 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     window.show()
     signals.attach(window)
-    # watch the folders; the watcher first catches up on changes made while the app was closed
-    QTimer.singleShot(0, window.start_watching)
+    # watch the folders once the first photos are on screen; the watcher first catches up on changes made while
+    # the app was closed
+    window.first_view.then(window.start_watching)
     QTimer.singleShot(0, lambda: offer_model_setup(window))  # no model on this computer yet: first run
     QTimer.singleShot(0, window.resume_model_switch)  # a switch to another model the last session left unfinished
     code = app.exec()

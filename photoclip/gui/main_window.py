@@ -47,6 +47,7 @@ from photoclip.gui.dialogs.reclaim_space import ReclaimSpaceDialog
 from photoclip.gui.dialogs.settings_dialog import SettingsDialog
 from photoclip.gui.dialogs.skipped_files import SkippedFilesDialog
 from photoclip.gui.file_urls import open_folder
+from photoclip.gui.first_view import FirstView
 from photoclip.gui.models.results_model import ResultsModel
 from photoclip.gui.preferences import ModelPreferences
 from photoclip.gui.search_controller import SearchController
@@ -112,6 +113,8 @@ class MainWindow(QMainWindow):
         self.query = QueryService(library, limit=result_limit, parent=self)
         self.results_model = ResultsModel(self.loader, THUMB_SIZE, self)
         self.status_service = StatusService(library, self)
+        #: work that waits for the library view's first photos (warming the tags, watching): gui/first_view.py
+        self.first_view = FirstView(parent=self)
 
         self._build_ui()
         self._build_menu()
@@ -142,8 +145,13 @@ class MainWindow(QMainWindow):
         # window waited for them before it showed; the library view and folder list fill in when they arrive
         self.status_label.setText("Reading the library…")
         self.refresh_status()
+        self.browse.service.timeline_ready.connect(self.first_view.open)
+        self.browse.service.failed.connect(self.first_view.open)
         if library.folders():  # a small query: the library view loads beside the status, not after it
             self.browse.show()
+        else:
+            self.first_view.open()  # nothing to show
+        self.first_view.then(self.tags.warm)
         self.search_box.setFocus()
 
     # construction ----------------------------------------------------------------------------------------

@@ -84,7 +84,11 @@ class TagsController(QObject):
         self._connect(browse)
         self.album_control.refresh_albums()
         self.refresh_blur()
-        self.service.submit("warm", lambda ctx: ctx.tagger.warm(), on_error=lambda _: None)  # vectors, off-thread
+
+    def warm(self) -> None:
+        """Load the library's vectors off-thread, so the first tags panel or album count does not wait for them
+        (the window asks once its first view is on screen: gui/first_view.py)."""
+        self.service.submit("warm", lambda ctx: ctx.tagger.warm(), on_error=lambda _: None)
 
     def _build_menu(self) -> None:
         """Its entries in the window's View menu."""
