@@ -19,7 +19,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, nullcontext
@@ -39,8 +39,9 @@ from photoclip.core.imaging.thumbnails import ThumbnailCache
 from photoclip.core.index.hnsw import VectorIndex
 from photoclip.core.records import FolderRow, IndexSummary, PhotoRecord
 from photoclip.core.scan.availability import is_available, mounts_inside, remember_if_mount, was_mount
+from photoclip.core.scan.parallel_walk import PARALLEL_WALK_MIN, ParallelWalk, walking_processes
 from photoclip.core.scan.reconcile import FolderTable, Plan, WorkItem, reconcile, reconcile_walk
-from photoclip.core.scan.walker import FileEntry, WalkedAhead, entry_for, is_photo_name, walk_listings
+from photoclip.core.scan.walker import FileEntry, Listing, WalkedAhead, entry_for, is_photo_name, walk_listings
 from photoclip.core.store.catalog import Catalog
 
 PROGRESS_INTERVAL = 0.2
@@ -115,8 +116,8 @@ class Indexer:
     # planning ------------------------------------------------------------------------------------------
     def plan(self, folders: list[FolderRow], summary: IndexSummary) -> Plan:
         plan = Plan()
+        counts = self.catalog.folder_counts()
         for folder in folders:
-            root = Path(folder.path)
             if not is_available(folder.path, was_mount(self.catalog, folder.path)):
                 # An unplugged drive or unmounted share: keep its photos (searchable, marked offline).
                 self.catalog.set_photos_status(folder.id, "offline")
@@ -131,13 +132,24 @@ class Indexer:
             # the walk runs ahead in a thread while the catalog side is read: a scan of one folder inside the
             # root compares just that part of it; the catalog side as compact arrays, not a PhotoRow per photo
             # (GBs at a million photos)
-            with WalkedAhead(walk_listings(Path(folder.scope) if folder.scope else root)) as listings:
+            with WalkedAhead(self._walk(folder, sum(counts.get(folder.id, {}).values()))) as listings:
                 table = FolderTable.of(*self.catalog.folder_fingerprints(
                     folder.id, self.embedder.model_id if self.embedder is not None else None, folder.scope, away))
                 reconcile_walk(plan, folder.id, listings, table, self.catalog.photo_by_path,
                                self.catalog.photos_by_ids)
         summary.unchanged = plan.unchanged
         return plan
+
+    @staticmethod
+    def _walk(folder: FolderRow, photos: int) -> Iterator[Listing]:
+        """The folder's walk (or the part of it being re-checked); one of ``photos`` known photos and more is
+        walked by several processes (core/scan/parallel_walk.py)."""
+        if folder.scope:
+            return walk_listings(Path(folder.scope))
+        workers = walking_processes()
+        if photos >= PARALLEL_WALK_MIN and workers > 1:
+            return iter(ParallelWalk(Path(folder.path), workers))
+        return walk_listings(Path(folder.path))
 
     def _share_inside(self, mount: str, summary: IndexSummary) -> bool:
         """A share mounted inside a root (it was a root of its own): unmounted (False), its photos are kept

@@ -83,42 +83,47 @@ def walk_listings(root: Path) -> Iterator[Listing]:
     """``walk`` folder by folder, each folder's files as one ``Listing`` (an unreadable folder: one problem)."""
     stack = [str(root)]
     while stack:
-        current = stack.pop()
-        try:
-            with os.scandir(current) as it:
-                entries = list(it)
-        except OSError as exc:
-            unreadable = Listing()
-            unreadable.add(_problem(current, folder_reason(exc)))
-            yield unreadable
-            continue
-        listing = Listing()
-        paths, sizes, mtimes = listing.paths, listing.sizes, listing.mtimes
-        for entry in sorted(entries, key=_name):
-            name = entry.name
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if not _skip_dir(name):
-                        stack.append(entry.path)
-                    continue
-            except OSError as exc:
-                listing.add(_problem(entry.path, folder_reason(exc)))
-                continue
-            dot = name.rfind(".")  # is_photo_name, inline: this loop runs once per file
-            if dot <= 0 or name[dot:].lower() not in PHOTO_EXTENSIONS or name[0] == ".":
-                continue
-            try:
-                st = entry.stat()  # follows a link, as os.stat(path)
-            except OSError:
-                st = None
-            if st is not None and stat.S_ISREG(st.st_mode):
-                paths.append(entry.path)
-                sizes.append(st.st_size)
-                mtimes.append(st.st_mtime_ns)
-            elif (found := entry_for(entry.path)) is not None:  # a link, a pipe, gone: said why, once
-                listing.add(found)
-        if paths:
+        listing, subfolders = list_folder(stack.pop())
+        stack.extend(subfolders)
+        if listing:
             yield listing
+
+
+def list_folder(folder: str) -> tuple[Listing, list[str]]:
+    """One folder's own photo files (not its sub-folders') and the sub-folders to walk, in name order."""
+    try:
+        with os.scandir(folder) as it:
+            entries = list(it)
+    except OSError as exc:
+        unreadable = Listing()
+        unreadable.add(_problem(folder, folder_reason(exc)))
+        return unreadable, []
+    listing, subfolders = Listing(), []
+    paths, sizes, mtimes = listing.paths, listing.sizes, listing.mtimes
+    for entry in sorted(entries, key=_name):
+        name = entry.name
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                if not _skip_dir(name):
+                    subfolders.append(entry.path)
+                continue
+        except OSError as exc:
+            listing.add(_problem(entry.path, folder_reason(exc)))
+            continue
+        dot = name.rfind(".")  # is_photo_name, inline: this loop runs once per file
+        if dot <= 0 or name[dot:].lower() not in PHOTO_EXTENSIONS or name[0] == ".":
+            continue
+        try:
+            st = entry.stat()  # follows a link, as os.stat(path)
+        except OSError:
+            st = None
+        if st is not None and stat.S_ISREG(st.st_mode):
+            paths.append(entry.path)
+            sizes.append(st.st_size)
+            mtimes.append(st.st_mtime_ns)
+        elif (found := entry_for(entry.path)) is not None:  # a link, a pipe, gone: said why, once
+            listing.add(found)
+    return listing, subfolders
 
 
 def _name(entry: os.DirEntry[str]) -> str:
@@ -208,6 +213,9 @@ class WalkedAhead:
             with self._cond:
                 self._error = exc
         finally:
+            close = getattr(self._source, "close", None)
+            if close is not None:  # a generator stopped early ends now (its walking processes with it)
+                close()
             with self._cond:
                 self._done = True
                 self._cond.notify_all()
