@@ -225,7 +225,7 @@ def searcher_for(library, before: bool, one_shot: bool = False):
     index = library._one_shot_vectors() if one_shot else library.index
     if index is None:
         raise SystemExit("--one-shot needs the vector matrix file (benchmarks/million.py: prepare_matrix)")
-    searcher = Searcher(library._catalog, index, library.embedder)
+    searcher = Searcher(library._catalog, index, library.embedder, scopes=library._scopes)  # as the app does
     if before:
         searcher.vector = lambda q, limit=20, filters=None, exclude_paths=frozenset(), words=True: \
             vector_before(searcher, q, limit, filters, exclude_paths)

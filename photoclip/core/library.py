@@ -49,6 +49,7 @@ from photoclip.core.records import FolderPlacement, FolderRow, IndexSummary, Pho
 from photoclip.core.relevance import Relevance
 from photoclip.core.scan import availability
 from photoclip.core.scan.queue import WorkQueue
+from photoclip.core.scope_vectors import ScopeVectors
 from photoclip.core.search import (
     CutText,
     Filters,
@@ -173,8 +174,9 @@ class Library:
         self._space_lock = threading.Lock()
         #: text vectors of recent queries (core/embed/query_cache.py)
         self._query_vectors = QueryVectors()
-        #: the last filter scope's vectors or ids, for the next query in it (core/search.py)
-        self._scopes = ScopeCache()
+        #: the last filter scope's vectors or ids, for the next query in it (core/search.py); its vectors come
+        #: from the mapped matrix file where it is current (core/scope_vectors.py)
+        self._scopes = ScopeCache(ScopeVectors(self.settings.cache_dir / "vectors", ONE_SHOT_CATCH_UP).gather)
         #: cores an index run leaves to the desktop (the app sets 1 while its window is in front)
         self.desktop_reserve = 0
         #: a process that runs a query or two and ends (the command line): searched exactly over the vector

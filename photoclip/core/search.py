@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:  # relevance imports tagging, whose albums import this module
 #: photos a 25k-photo scope took ~380 ms a query that way against ~20-35 ms for the exact search's later
 #: queries (benchmarks/scale_search.py, docs/benchmarks.md).
 EXACT_SCAN_LIMIT = 32_000
+#: the vectors of these ids (sorted) of this model, or None: ``ScopeCache``'s faster source
+Gather = Callable[[Catalog, str, np.ndarray], "np.ndarray | None"]
 EXACT_SCAN_SHARE = 12
 #: the largest scope whose vectors (exact: 64 MB of 512-d vectors) or ids (allow-list: a set of ~30 MB) a library
 #: keeps for the next query
@@ -335,14 +338,25 @@ class ScopeCache:
     search re-run) skips reading them again. Bounded: up to ``CACHED_SCOPE_ROWS`` vectors or ``CACHED_SCOPE_IDS``
     ids, one scope at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, gather: Gather | None = None) -> None:
+        """``gather(catalog, model_id, ids)``: the vectors of those ids from somewhere faster than the catalog
+        (core/scope_vectors.py), or None where it cannot tell them."""
         self._lock = threading.Lock()
         self._kept: dict[str, tuple[tuple, object]] = {}
+        self._gather = gather
 
     def count(self, catalog: Catalog, scope: BrowseScope, bound: int) -> int:
         return self._get("count", (scope, bound), catalog, lambda: catalog.count_in_scope(scope, bound), 0)
 
     def vectors(self, catalog: Catalog, model_id: str, scope: BrowseScope) -> tuple[np.ndarray, np.ndarray]:
+        """The scope's (ids, vectors): the ids from the catalog (kept) and their vectors gathered from the mapped
+        matrix where it has them; else both from the catalog (kept up to ``CACHED_SCOPE_ROWS``)."""
+        if self._gather is not None:
+            ids = self._get("scope ids", (model_id, scope), catalog,
+                            lambda: catalog.scope_embedding_ids(model_id, scope), CACHED_SCOPE_IDS)
+            vectors = self._gather(catalog, model_id, ids)
+            if vectors is not None:
+                return ids, vectors
         return self._get("scope", (model_id, scope, True), catalog,
                          lambda: catalog.scope_embeddings(model_id, scope), CACHED_SCOPE_ROWS)
 
@@ -357,7 +371,7 @@ class ScopeCache:
             if kept is not None and kept[0] == key:
                 return kept[1]
         value = read()
-        size = len(value[0]) if isinstance(value, tuple) else len(value) if isinstance(value, set) else 0
+        size = len(value[0]) if isinstance(value, tuple) else len(value) if isinstance(value, set | np.ndarray) else 0
         if size <= most:
             with self._lock:
                 self._kept[slot] = (key, value)

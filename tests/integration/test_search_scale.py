@@ -18,8 +18,11 @@ from photoclip.core.embed.base import normalize_rows
 from photoclip.core.index.recall import RECALL_K, measure_recall
 from photoclip.core.library import Library
 from photoclip.core.records import PhotoRecord
-from photoclip.core.search import Filters, Searcher
+from photoclip.core.scope_vectors import ScopeVectors
+from photoclip.core.search import Filters, ScopeCache, Searcher
 from photoclip.core.settings import Settings
+from photoclip.core.tagging.matrix_cache import MatrixCache
+from photoclip.core.tagging.store import TagStore
 
 ROOT = "/lib/Pictures"
 FOLDERS = ["trip", "trip copy", "tripx", "party", "café"]  # "trip" must not take in its look-alikes
@@ -90,6 +93,21 @@ def through_the_index(monkeypatch) -> None:
     monkeypatch.setattr(search_module, "EXACT_SCAN_SHARE", 10**9)
 
 
+def from_the_mapped_matrix(library: Library) -> tuple[ScopeCache, list[bool]]:
+    """Scopes whose vectors are gathered from the matrix file the tags keep (made here as their first use
+    makes it), and a record of each gather: True where the matrix answered (not the catalog)."""
+    directory = library.settings.cache_dir / "vectors"
+    MatrixCache(directory, library.embedder.model_id).load(TagStore(library._catalog))
+    source, answered = ScopeVectors(directory, catch_up=20_000), []
+
+    def gather(*args):
+        vectors = source.gather(*args)
+        answered.append(vectors is not None)
+        return vectors
+
+    return ScopeCache(gather), answered
+
+
 CASES = {
     "folder": (Filters(folder=f"{ROOT}/trip"), lambda t: in_folder(t, "trip")),
     "folder with a name stored as bytes": (Filters(folder=f"{ROOT}/party/"), lambda t: in_folder(t, "party")),
@@ -101,20 +119,23 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("path", ["exact", "allow-list"])
+@pytest.mark.parametrize("path", ["exact", "exact, mapped matrix", "allow-list"])
 @pytest.mark.parametrize("case", list(CASES))
 def test_filtered_results_equal_an_exact_search_of_the_filtered_photos(small, monkeypatch, case, path):
     library, truth = small
     if path == "allow-list":  # the scopes here hold 80-600 photos: send them through the index instead
         through_the_index(monkeypatch)
+    scopes, answered = from_the_mapped_matrix(library) if path == "exact, mapped matrix" else (ScopeCache(), [])
     filters, mask = CASES[case]
     keep = mask(truth) if mask else np.isin(truth["photo_ids"], sorted(filters.photo_ids))
     assert 50 < keep.sum() < len(keep) / 2
-    searcher = Searcher(library._catalog, library.index, library.embedder)
+    searcher = Searcher(library._catalog, library.index, library.embedder, scopes=scopes)
     rng = np.random.default_rng(5)
     for query in normalize_rows(rng.standard_normal((5, 24)).astype(np.float32)):
         hits = searcher.vector(query, 40, filters)
         assert [h.path for h in hits] == exact_paths(truth, query, keep, 40)
+    if path == "exact, mapped matrix":
+        assert answered and all(answered)  # no query fell back to reading the vectors from the catalog
     if case == "folder with a name stored as bytes":  # the photo whose name is not UTF-8 is in scope
         found = searcher.vector(truth["vectors"][3], 1, filters)
         assert [h.path for h in found] == [truth["paths"][3]] and "\udce9" in found[0].path
@@ -185,9 +206,13 @@ def test_a_filter_is_answered_from_index_ranges_never_a_pass_over_every_photo(sm
     assert not [s for s in steps if s.startswith(("SCAN p", "SCAN e")) or "embeddings_model" in s], steps
 
 
-def test_a_photo_written_into_a_searched_scope_is_found_by_the_next_query(tmp_path):
-    """The last scope's vectors are kept for the next query, until anything is written to the catalog."""
+@pytest.mark.parametrize("mapped", [False, True], ids=["catalog", "mapped matrix"])
+def test_a_photo_written_into_a_searched_scope_is_found_by_the_next_query(tmp_path, mapped):
+    """The last scope's vectors are kept for the next query, until anything is written to the catalog; the
+    mapped matrix, one vector behind, takes the new one in."""
     library, _ = build(tmp_path, 400, 8)
+    if mapped:
+        library._scopes, answered = from_the_mapped_matrix(library)
     try:
         query = normalize_rows(np.ones((1, 8), np.float32))[0]
         scope = Filters(folder=f"{ROOT}/trip")
@@ -199,5 +224,7 @@ def test_a_photo_written_into_a_searched_scope_is_found_by_the_next_query(tmp_pa
             folder.id, new, 1000, 1, "f" * 32, "indexed", 10, 10, "2020-05-05T10:00:00", None, vector=query)])
         searcher = Searcher(library._catalog, library.index, library.embedder, scopes=library._scopes)
         assert searcher.vector(query, 1, scope)[0].path == new
+        if mapped:
+            assert answered and all(answered)
     finally:
         library.close()
