@@ -140,13 +140,13 @@ class Indexer:
         summary.unchanged = plan.unchanged
         return plan
 
-    @staticmethod
-    def _walk(folder: FolderRow, photos: int) -> Iterator[Listing]:
-        """The folder's walk (or the part of it being re-checked); one of ``photos`` known photos and more is
-        walked by several processes (core/scan/parallel_walk.py)."""
+    def _walk(self, folder: FolderRow, photos: int) -> Iterator[Listing]:
+        """The folder's walk (or the part of it being re-checked). A folder the catalog holds ``photos`` of is
+        walked by several processes from ``PARALLEL_WALK_MIN`` on (core/scan/parallel_walk.py), on the cores
+        not left to the desktop."""
         if folder.scope:
             return walk_listings(Path(folder.scope))
-        workers = walking_processes()
+        workers = walking_processes(self.reserve())
         if photos >= PARALLEL_WALK_MIN and workers > 1:
             return iter(ParallelWalk(Path(folder.path), workers))
         return walk_listings(Path(folder.path))

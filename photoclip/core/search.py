@@ -21,20 +21,21 @@ if TYPE_CHECKING:  # relevance imports tagging, whose albums import this module
     from photoclip.core.relevance import Cutoff, Relevance
 
 #: Up to this many photos in a filter's scope, or this share of the library (1/12), an exact search of their
-#: vectors (read by key from an index range of the catalog, scored by numpy: always right), and the scope's
-#: vectors stay in memory for its next query (``ScopeCache``, up to ``CACHED_SCOPE_ROWS``). A larger scope is an
+#: vectors (ids from an index range of the catalog, vectors from the mapped matrix file or by key from the
+#: catalog, scored by numpy: always right); its ids (or, read from the catalog, its vectors up to
+#: ``CACHED_SCOPE_ROWS``) stay in memory for its next query (``ScopeCache``). A larger scope is an
 #: allow-list for hnswlib's filtered graph search, whose recall then stays that of an unfiltered search (an
 #: over-fetch checked afterwards lost it), but which calls back into Python for every label it visits: at 300k
 #: photos a 25k-photo scope took ~380 ms a query that way against ~20-35 ms for the exact search's later
 #: queries (benchmarks/scale_search.py, docs/benchmarks.md).
 EXACT_SCAN_LIMIT = 32_000
-#: the vectors of these ids (sorted) of this model, or None: ``ScopeCache``'s faster source
-Gather = Callable[[Catalog, str, np.ndarray], "np.ndarray | None"]
 EXACT_SCAN_SHARE = 12
 #: the largest scope whose vectors (exact: 64 MB of 512-d vectors) or ids (allow-list: a set of ~30 MB) a library
 #: keeps for the next query
 CACHED_SCOPE_ROWS = EXACT_SCAN_LIMIT
 CACHED_SCOPE_IDS = 500_000
+#: the vectors of these ids (sorted) of this model, or None: ``ScopeCache``'s faster source than the catalog
+Gather = Callable[[Catalog, str, np.ndarray], "np.ndarray | None"]
 
 
 @dataclass(frozen=True)

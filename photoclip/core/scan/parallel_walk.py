@@ -29,9 +29,10 @@ PARALLEL_WALK_MIN = 20_000
 UNITS_PER_WORKER = 8
 
 
-def walking_processes() -> int:
-    """Walking processes worth starting here: one per core, at most four (beyond that the disk is the limit)."""
-    return max(1, min(os.cpu_count() or 1, 4))
+def walking_processes(reserve: int = 0) -> int:
+    """Walking processes worth starting here: one per core not left to the desktop (``reserve``), at most four
+    (beyond that the disk is the limit)."""
+    return max(1, min((os.cpu_count() or 1) - reserve, 4))
 
 
 class ParallelWalk:
