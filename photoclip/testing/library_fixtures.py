@@ -65,6 +65,20 @@ def open_indexed(root: Path, photos: Path, embedder: ColorEmbedder | None = None
     return lib
 
 
+def indexed_count(catalog: Path) -> int:
+    """Photos indexed in the catalog file, read from another connection while a child process writes it
+    (0 before the file or its tables exist)."""
+    try:
+        db = sqlite3.connect(catalog, timeout=5)
+        try:
+            count: int = db.execute("SELECT COUNT(*) FROM photos WHERE status = 'indexed'").fetchone()[0]
+            return count
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
+
+
 def small_page_catalog(tmp_path: Path) -> None:
     """A catalog file as photoclip made it before 16 KiB pages (SQLite's default 4 KiB)."""
     path = make_settings(tmp_path).catalog_path

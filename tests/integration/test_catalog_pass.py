@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -21,7 +20,7 @@ import pytest
 import photoclip.core.decode_worker as decode_worker
 from photoclip.core.library import Library
 from tests.support.color_embedder import ColorEmbedder
-from tests.support.library_fixtures import make_settings, open_library, write_photo
+from tests.support.library_fixtures import indexed_count, make_settings, open_library, write_photo
 
 REPO = Path(__file__).resolve().parents[2]
 ABSENT = "acme/not-downloaded-yet"  # a hub id in no cache on any machine
@@ -142,17 +141,6 @@ CHILD = textwrap.dedent(
 )
 
 
-def catalogued_count(catalog: Path) -> int:
-    try:
-        db = sqlite3.connect(catalog, timeout=5)
-        try:
-            return db.execute("SELECT COUNT(*) FROM photos WHERE status = 'indexed'").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return 0
-
-
 def test_kill_during_the_catalog_pass_then_resume_and_embed(tmp_path):
     photos = tmp_path / "Pictures"
     for i in range(48):
@@ -162,11 +150,11 @@ def test_kill_during_the_catalog_pass_then_resume_and_embed(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path), str(photos)], cwd=REPO, env=env)
     deadline = time.monotonic() + 90
-    while catalogued_count(catalog) < 16 and time.monotonic() < deadline and child.poll() is None:
+    while indexed_count(catalog) < 16 and time.monotonic() < deadline and child.poll() is None:
         time.sleep(0.05)
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
-    committed = catalogued_count(catalog)
+    committed = indexed_count(catalog)
     assert 16 <= committed < 48, "the child should have been killed mid-run"
 
     with open_without_model(tmp_path) as lib:

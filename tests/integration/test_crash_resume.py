@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
 
-from tests.support.library_fixtures import make_settings, open_library, write_photo
+from tests.support.library_fixtures import indexed_count, make_settings, open_library, write_photo
 
 REPO = Path(__file__).resolve().parents[2]
 COLOURS = ["red", "green", "blue", "yellow", "white", "black", "orange", "purple"]
@@ -32,17 +31,6 @@ CHILD = textwrap.dedent(
     lib.index_folders([Path(sys.argv[2])])
     """
 )
-
-
-def indexed_count(catalog: Path) -> int:
-    try:
-        db = sqlite3.connect(catalog, timeout=5)
-        try:
-            return db.execute("SELECT COUNT(*) FROM photos WHERE status = 'indexed'").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return 0
 
 
 def test_kill_during_indexing_then_resume(tmp_path):
