@@ -365,21 +365,41 @@ def upgrade_in_child(start: _ChildStart, report: StepReporter) -> tuple[dict[str
         return store.written, None
     if start.winner == openvino.backend:
         return store.written, start.winner
-    ir.release_freed_memory()  # the guard's fp32 reference, before torch loads for the race
-    best = _race(req, _torch(req, "auto"), openvino)
-    return store.written, best.backend if best is openvino else "torch"
+    # The race one model at a time: the parent loads the winner from the cache, so this process keeps
+    # neither, and torch's model loads after the int8 one is gone (holding both was this process's peak)
+    _step(req, "race")
+    pixels = _race_pixels(openvino.input_size)
+    backend, int8_speed = openvino.backend, images_per_second(openvino, pixels)
+    del openvino
+    ir.release_freed_memory()  # the int8 model and the guard's fp32 reference, before torch loads
+    torch_embedder = _torch(req, "auto")
+    torch_speed = images_per_second(torch_embedder, pixels)
+    winner = _record_race(req, (torch_embedder.backend, torch_speed), (backend, int8_speed))
+    return store.written, winner
 
 
 def _race(req: LoadRequest, torch_embedder: Embedder, openvino: Embedder) -> Embedder:
     """The faster of the two here, measured and recorded (``_speed_file``)."""
     _step(req, "race")
-    pixels = np.random.default_rng(0).standard_normal((SPEED_BATCH, 3, openvino.input_size, openvino.input_size))
-    speeds = {e.backend: images_per_second(e, pixels.astype(np.float32)) for e in (torch_embedder, openvino)}
-    best = max((torch_embedder, openvino), key=lambda e: speeds[e.backend])
-    _write_json(_speed_file(req), {"winner": "torch" if best is torch_embedder else best.backend,
-                                   "images_per_second": speeds, "int8": openvino.backend == "openvino-int8"})
-    log.info("auto backend: %s (images/s %s)", best.backend, speeds)
-    return best
+    pixels = _race_pixels(openvino.input_size)
+    winner = _record_race(req, (torch_embedder.backend, images_per_second(torch_embedder, pixels)),
+                          (openvino.backend, images_per_second(openvino, pixels)))
+    return torch_embedder if winner == "torch" else openvino
+
+
+def _race_pixels(side: int) -> np.ndarray:
+    return np.random.default_rng(0).standard_normal((SPEED_BATCH, 3, side, side)).astype(np.float32)
+
+
+def _record_race(req: LoadRequest, torch: tuple[str, float], openvino: tuple[str, float]) -> str:
+    """Record the race (``_speed_file``): images/s of each (backend, speed) and the winner, "torch" or the
+    OpenVINO backend, which it returns."""
+    winner = "torch" if torch[1] >= openvino[1] else openvino[0]
+    speeds = dict([torch, openvino])
+    _write_json(_speed_file(req), {"winner": winner, "images_per_second": speeds,
+                                   "int8": openvino[0] == "openvino-int8"})
+    log.info("auto backend: %s (images/s %s)", winner, speeds)
+    return winner
 
 
 def _int8_possible(req: LoadRequest) -> bool:
