@@ -95,3 +95,26 @@ def test_a_rescan_walked_by_several_processes_finds_each_change(library, tmp_pat
     assert (summary.updated, summary.added, summary.removed, summary.moved) == (1, 1, 1, 2)
     assert summary.unchanged == 2
     assert library.status().counts == {"indexed": 6}
+
+
+def _walk_in_child(root: str, out) -> None:
+    walk, listings, walkers = ParallelWalk(Path(root), workers=2, units_per_worker=1), [], set()
+    for listing in walk:
+        listings.append(listing)
+        walkers.update(walk.pids)
+    out.send((entries(listings), len(walkers)))
+
+
+def test_the_apps_indexing_process_can_walk_with_processes_of_its_own(tree):
+    """The app indexes in a spawned process: its walking processes are that process's children."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    child = context.Process(target=_walk_in_child, args=(str(tree), theirs))
+    child.start()
+    found, walkers = ours.recv()
+    child.join(30)
+    assert child.exitcode == 0
+    assert walkers == 2  # it started its own walking processes
+    assert found == entries(list(walk_listings(tree)))
