@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -129,15 +129,27 @@ class Indexer:
                 self.catalog.set_photos_status(folder.id, "indexed")
             # a share inside it, unmounted: offline, left out
             away = [m for m in mounts_inside(self.catalog, folder.path) if not self._share_inside(m, summary)]
-            # the walk runs ahead in a thread while the catalog side is read: a scan of one folder inside the
-            # root compares just that part of it; the catalog side as compact arrays, not a PhotoRow per photo
-            # (GBs at a million photos)
-            with WalkedAhead(self._walk(folder, sum(counts.get(folder.id, {}).values()))) as listings:
-                table = FolderTable.of(*self.catalog.folder_fingerprints(
-                    folder.id, self.embedder.model_id if self.embedder is not None else None, folder.scope, away))
-                reconcile_walk(plan, folder.id, listings, table, self.catalog.photo_by_path,
-                               self.catalog.photos_by_ids)
+            part = self._plan_folder(folder, sum(counts.get(folder.id, {}).values()), away)
+            if folder.scope and part.missing:
+                # photos gone from the folder being re-checked may have moved elsewhere in the root: only a
+                # walk of all of it can tell a move (row and tags kept) from a deletion
+                part = self._plan_folder(replace(folder, scope=None), sum(counts.get(folder.id, {}).values()), away)
+            plan.todo += part.todo
+            plan.unchanged += part.unchanged
+            plan.missing.update(part.missing)
         summary.unchanged = plan.unchanged
+        return plan
+
+    def _plan_folder(self, folder: FolderRow, photos: int, away: list[str]) -> Plan:
+        """One folder's walk (or its ``scope``'s) against its catalog rows."""
+        plan = Plan()
+        # the walk runs ahead in a thread while the catalog side is read: a scan of one folder inside the root
+        # compares just that part of it; the catalog side as compact arrays, not a PhotoRow per photo (GBs at a
+        # million photos)
+        with WalkedAhead(self._walk(folder, photos)) as listings:
+            table = FolderTable.of(*self.catalog.folder_fingerprints(
+                folder.id, self.embedder.model_id if self.embedder is not None else None, folder.scope, away))
+            reconcile_walk(plan, folder.id, listings, table, self.catalog.photo_by_path, self.catalog.photos_by_ids)
         return plan
 
     def _walk(self, folder: FolderRow, photos: int) -> Iterator[Listing]:

@@ -94,6 +94,28 @@ def test_adding_a_parent_folds_the_roots_inside_it_keeping_tags_albums_and_vecto
         assert library.watch_mode(str(cats)) is None
 
 
+def test_re_checking_a_sub_folder_keeps_a_photo_moved_out_of_it_with_its_albums(tmp_path):
+    """A photo moved from the sub-folder being re-checked to elsewhere in the library is a move (its row,
+    albums and tags kept), not a deletion; one deleted from it goes."""
+    photos = _tree(tmp_path / "Pictures")
+    library = open_library(tmp_path / "lib")
+    try:
+        library.index_folders([photos])
+        beach = library.photo_at(photos / "Trip" / "beach.jpg")
+        library.albums.create_manual("Holiday", [beach.id])
+        (photos / "Cats" / "beach.jpg").write_bytes((photos / "Trip" / "beach.jpg").read_bytes())
+        (photos / "Trip" / "beach.jpg").unlink()
+        (photos / "Trip" / "sea.png").unlink()
+        summary = library.index_folders([photos / "Trip"])
+        assert (summary.moved, summary.removed) == (1, 1)
+        moved = library.photo_at(photos / "Cats" / "beach.jpg")
+        assert moved is not None and moved.id == beach.id
+        assert library.albums.photo_ids("Holiday") == {beach.id}
+        assert library.photo_at(photos / "Trip" / "sea.png") is None
+    finally:
+        library.close()
+
+
 def test_a_catalog_with_split_roots_is_repaired_on_open(tmp_path):
     """What the old photoclip made of a dropped sub-folder: a second root whose photos' folder flipped
     between the two roots at each scan."""
