@@ -39,7 +39,13 @@ from photoclip.core.imaging.thumbnails import ThumbnailCache
 from photoclip.core.index.hnsw import VectorIndex
 from photoclip.core.records import FolderRow, IndexSummary, PhotoRecord
 from photoclip.core.scan.availability import is_available, mounts_inside, remember_if_mount, was_mount
-from photoclip.core.scan.parallel_walk import PARALLEL_WALK_MIN, ParallelWalk, walking_processes
+from photoclip.core.scan.parallel_walk import (
+    PARALLEL_WALK_MIN,
+    Comparison,
+    ParallelRescan,
+    ParallelWalk,
+    walking_processes,
+)
 from photoclip.core.scan.reconcile import FolderTable, Plan, WorkItem, reconcile, reconcile_walk
 from photoclip.core.scan.walker import FileEntry, Listing, WalkedAhead, entry_for, is_photo_name, walk_listings
 from photoclip.core.store.catalog import Catalog
@@ -142,13 +148,18 @@ class Indexer:
 
     def _plan_folder(self, folder: FolderRow, photos: int, away: list[str]) -> Plan:
         """One folder's walk (or its ``scope``'s) against its catalog rows."""
+        model_id = self.embedder.model_id if self.embedder is not None else None
+        workers = walking_processes(self.reserve())
+        if not folder.scope and not away and photos >= PARALLEL_WALK_MIN and workers > 1:
+            # big: walked and compared by several processes, each with the rows of its sub-folders
+            comparison = Comparison(str(self.catalog.db.path), folder.id, model_id)
+            return ParallelRescan(Path(folder.path), workers, comparison).plan(self.catalog)
         plan = Plan()
         # the walk runs ahead in a thread while the catalog side is read: a scan of one folder inside the root
         # compares just that part of it; the catalog side as compact arrays, not a PhotoRow per photo (GBs at a
         # million photos)
         with WalkedAhead(self._walk(folder, photos)) as listings:
-            table = FolderTable.of(*self.catalog.folder_fingerprints(
-                folder.id, self.embedder.model_id if self.embedder is not None else None, folder.scope, away))
+            table = FolderTable.of(*self.catalog.folder_fingerprints(folder.id, model_id, folder.scope, away))
             reconcile_walk(plan, folder.id, listings, table, self.catalog.photo_by_path, self.catalog.photos_by_ids)
         return plan
 

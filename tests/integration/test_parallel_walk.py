@@ -118,3 +118,71 @@ def test_the_apps_indexing_process_can_walk_with_processes_of_its_own(tree):
     assert child.exitcode == 0
     assert walkers == 2  # it started its own walking processes
     assert found == entries(list(walk_listings(tree)))
+
+
+def one_process_plan(catalog, folder_id: int, model_id: str, root: Path):
+    """The rescan's plan as one process makes it: every row of the folder against one walk."""
+    from photoclip.core.scan.reconcile import FolderTable, Plan, reconcile_walk
+
+    plan = Plan()
+    table = FolderTable.of(*catalog.folder_fingerprints(folder_id, model_id))
+    reconcile_walk(plan, folder_id, walk_listings(root), table, catalog.photo_by_path, catalog.photos_by_ids)
+    return plan
+
+
+def summary(plan) -> tuple:
+    return (sorted(item.entry.path for item in plan.todo), plan.unchanged, sorted(plan.missing),
+            sorted((item.entry.path, item.existing.id if item.existing else None) for item in plan.todo))
+
+
+@pytest.fixture
+def changed_library(library, tmp_path):
+    """A library of a tree with odd names (some stored as bytes) and a broken file, indexed, then changed: a
+    photo rewritten in place, one added, one deleted, one moved to another sub-folder, a sub-folder deleted."""
+    root = tmp_path / "Pictures"
+    for event in range(4):
+        for n, colour in enumerate(("red", "green", "blue")):
+            write_photo(root / f"event-{event}" / f"day-{n}" / f"{colour}.jpg", colour)
+    write_photo(root / "top.jpg", "white")
+    write_odd_photos(root / "event-1" / "odd")
+    (root / "event-2" / "broken.jpg").write_bytes(b"not a jpeg")
+    library.index_folders([root])
+    write_photo(root / "event-0" / "day-0" / "red.jpg", "orange")
+    write_photo(root / "event-3" / "new.jpg", "black")
+    (root / "event-0" / "day-1" / "green.jpg").unlink()
+    shutil.move(root / "event-1" / "day-2" / "blue.jpg", root / "event-3" / "blue.jpg")
+    shutil.rmtree(root / "event-2" / "day-0")
+    return library, root
+
+
+def test_processes_comparing_their_own_sub_folders_plan_what_one_process_plans(changed_library):
+    from photoclip.core.scan.parallel_walk import Comparison, ParallelRescan
+
+    library, root = changed_library
+    catalog, folder = library._catalog, library.folders()[0]
+    model_id = library.embedder.model_id
+    alone = one_process_plan(catalog, folder.id, model_id, root)
+    rescan = ParallelRescan(root, 2, Comparison(str(catalog.db.path), folder.id, model_id), units_per_worker=1)
+    assert summary(rescan.plan(catalog)) == summary(alone)
+    # to do: the rewritten, the new, the moved; missing: the deleted, the moved, the one gone with its folder
+    assert len(alone.todo) == 3 and len(alone.missing) == 3
+    assert alone.unchanged > 10
+
+
+def test_a_comparing_process_that_dies_loses_nothing(changed_library, monkeypatch):
+    from photoclip.core.scan import parallel_walk
+    from photoclip.core.scan.parallel_walk import Comparison, ParallelRescan
+
+    library, root = changed_library
+    catalog, folder = library._catalog, library.folders()[0]
+    model_id = library.embedder.model_id
+    rescan = ParallelRescan(root, 2, Comparison(str(catalog.db.path), folder.id, model_id), units_per_worker=2)
+    handed = parallel_walk._hand_out
+
+    def hand_out_then_end(conn, units, busy):  # each process dies as soon as it has its first sub-folder
+        handed(conn, units, busy)
+        for pid in rescan.pids:
+            os.kill(pid, signal.SIGKILL)
+
+    monkeypatch.setattr(parallel_walk, "_hand_out", hand_out_then_end)
+    assert summary(rescan.plan(catalog)) == summary(one_process_plan(catalog, folder.id, model_id, root))

@@ -258,15 +258,7 @@ class Catalog:
         vector for ``model_id`` (one lookup in the (content hash, model) index per row, unless the counts say
         every shown photo has one); without a model (a catalog pass), its content catalogued. ``under``: only
         photos inside that folder (as ``photos_in_folder``); ``outside``: none inside these folders."""
-        args: list = []
-        if model_id is not None and self._fully_embedded(model_id):
-            done = "p.status IN ('indexed', 'offline')"
-        elif model_id is not None:
-            done = "EXISTS (SELECT 1 FROM embeddings e WHERE e.content_hash = p.content_hash AND e.model_id = ?)"
-            args.append(model_id)
-        else:
-            done = """EXISTS (SELECT 1 FROM photos q WHERE q.content_hash = p.content_hash AND q.width IS NOT NULL
-                      AND q.status IN ('indexed', 'offline'))"""
+        done, args = self._done_sql(model_id)
         where = ["p.folder_id = ?"]
         args.append(folder_id)
         for folder, keep in ((under, True), *((f, False) for f in outside)):
@@ -275,23 +267,50 @@ class Catalog:
             prefix = db_bytes(folder.rstrip("/\\") + separator(folder))
             where.append(f"{'' if keep else 'NOT '}substr(CAST(p.path AS BLOB), 1, ?) = ?")
             args += [len(prefix), prefix]
+        return _fingerprint_arrays([(f"""SELECT p.id, p.path, p.size, p.mtime_ns, p.status = 'failed' OR {done}
+                                         FROM photos p WHERE {' AND '.join(where)}""", args)], self.db.conn, chunk)
+
+    def fingerprints_inside(self, folder_id: int, model_id: str | None, folder: str) -> tuple[np.ndarray, ...]:
+        """``folder_fingerprints`` of the photos inside ``folder`` (at any depth), read from a range of the path
+        index (two: names stored as text, and as bytes), not from every photo of the library folder (the ``+``
+        keeps SQLite from walking the folder index instead)."""
+        done, args = self._done_sql(model_id)
+        sep = separator(folder)
+        text = folder.rstrip("/\\") + sep
+        after = text[:-1] + chr(ord(sep) + 1)  # the first name past every path starting with ``text``
+        queries = [(f"""SELECT p.id, p.path, p.size, p.mtime_ns, p.status = 'failed' OR {done} FROM photos p
+                        WHERE +p.folder_id = ? AND p.path >= ? AND p.path < ?""", [*args, folder_id, low, high])
+                   for low, high in ((text, after), (db_bytes(text), db_bytes(after)))
+                   if isinstance(low, bytes) or is_text(text)]
+        return _fingerprint_arrays(queries, self.db.conn, 50_000)
+
+    def fingerprints_of(self, folder_id: int, model_id: str | None, ids: np.ndarray) -> tuple[np.ndarray, ...]:
+        """``folder_fingerprints`` of just these photos (by id)."""
+        done, args = self._done_sql(model_id)
+        queries = []
+        for start in range(0, len(ids), 500):
+            part = [int(i) for i in ids[start:start + 500]]
+            queries.append((f"""SELECT p.id, p.path, p.size, p.mtime_ns, p.status = 'failed' OR {done} FROM photos p
+                                WHERE p.folder_id = ? AND p.id IN ({','.join('?' * len(part))})""",
+                            [*args, folder_id, *part]))
+        return _fingerprint_arrays(queries, self.db.conn, 50_000)
+
+    def photo_ids_of_folder(self, folder_id: int) -> np.ndarray:
+        """Every photo id of a library folder (an index range: ids only)."""
         cursor = self.db.conn.cursor()
-        cursor.row_factory = None  # plain tuples: a million Row objects cost a second
-        cursor.execute(
-            f"""SELECT p.id, p.path, p.size, p.mtime_ns, p.status = 'failed' OR {done}
-                FROM photos p WHERE {' AND '.join(where)}""", args)
-        parts: list[list[np.ndarray]] = [[], [], [], [], []]
-        while rows := cursor.fetchmany(chunk):
-            ids, paths, sizes, mtimes, current = zip(*rows, strict=True)
-            parts[0].append(np.array(ids, np.int64))
-            # names stored as bytes (rare) are keyed as the str the walk gives; text ones hash as they are
-            text = bytes not in set(map(type, paths))
-            parts[1].append(np.fromiter(map(hash, paths if text else map(from_db, paths)), np.int64, len(paths)))
-            parts[2].append(np.array(sizes, np.int64))
-            parts[3].append(np.array(mtimes, np.int64))
-            parts[4].append(np.array(current, bool))
-        kinds = (np.int64, np.int64, np.int64, np.int64, bool)
-        return tuple(np.concatenate(p) if p else np.zeros(0, k) for p, k in zip(parts, kinds, strict=True))
+        cursor.row_factory = None
+        rows = cursor.execute("SELECT id FROM photos WHERE folder_id = ?", (folder_id,))
+        return np.fromiter((r[0] for r in rows), np.int64)
+
+    def _done_sql(self, model_id: str | None) -> tuple[str, list]:
+        """The SQL for ``current`` (see ``folder_fingerprints``) and its arguments."""
+        if model_id is not None and self._fully_embedded(model_id):
+            return "p.status IN ('indexed', 'offline')", []
+        if model_id is not None:
+            return "EXISTS (SELECT 1 FROM embeddings e WHERE e.content_hash = p.content_hash AND e.model_id = ?)", \
+                [model_id]
+        return """EXISTS (SELECT 1 FROM photos q WHERE q.content_hash = p.content_hash AND q.width IS NOT NULL
+                  AND q.status IN ('indexed', 'offline'))""", []
 
     def _fully_embedded(self, model_id: str) -> bool:
         """Every shown photo has a vector for ``model_id`` (the trigger-kept counts, schema v8)."""
@@ -1077,3 +1096,23 @@ def _repack(conn: sqlite3.Connection) -> bool:
     finally:
         conn.execute("PRAGMA busy_timeout=30000")  # connect()'s timeout=30
         conn.execute("PRAGMA journal_mode=WAL")
+
+
+def _fingerprint_arrays(queries: list[tuple[str, list]], conn, chunk: int) -> tuple[np.ndarray, ...]:
+    """(ids, hash(path), sizes, mtimes, current) arrays of the rows these queries give, in that order."""
+    parts: list[list[np.ndarray]] = [[], [], [], [], []]
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: a million Row objects cost a second
+    for sql, args in queries:
+        cursor.execute(sql, args)
+        while rows := cursor.fetchmany(chunk):
+            ids, paths, sizes, mtimes, current = zip(*rows, strict=True)
+            parts[0].append(np.array(ids, np.int64))
+            # names stored as bytes (rare) are keyed as the str the walk gives; text ones hash as they are
+            text = bytes not in set(map(type, paths))
+            parts[1].append(np.fromiter(map(hash, paths if text else map(from_db, paths)), np.int64, len(paths)))
+            parts[2].append(np.array(sizes, np.int64))
+            parts[3].append(np.array(mtimes, np.int64))
+            parts[4].append(np.array(current, bool))
+    kinds = (np.int64, np.int64, np.int64, np.int64, bool)
+    return tuple(np.concatenate(p) if p else np.zeros(0, k) for p, k in zip(parts, kinds, strict=True))
