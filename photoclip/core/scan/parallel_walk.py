@@ -7,6 +7,10 @@ has a few sub-folders per process, then hands them out one at a time (uneven fol
 listings are passed on only once its walk is complete, so when a walking process dies (killed, out of memory)
 the parent walks the sub-folders it had left itself, and nothing is listed twice or lost.
 
+``ParallelRescan`` goes one step further for a rescan: each process also reads the catalog rows inside the
+sub-folders it walks and compares them, sending back only the plan, so no process reads, hashes or receives a
+million paths (the whole unchanged rescan at 1M: 5.2-6.0 s -> 4.2-4.4 s).
+
 Processes are spawned (the caller may have threads, and a frozen app starts children this way) at the caller's
 priority, and end with it (``die_with_parent``)."""
 
