@@ -244,7 +244,7 @@ def serve(conn: Connection, parent_pid: int, comparison: Comparison | None = Non
     from photoclip.core.child_lifetime import die_with_parent
 
     die_with_parent(parent_pid)
-    with contextlib.suppress(EOFError, OSError, KeyboardInterrupt):  # the parent went or stopped early
+    try:
         catalog = comparison.open() if comparison is not None else None
         while (unit := conn.recv()) is not None:
             if comparison is not None and catalog is not None:
@@ -253,3 +253,7 @@ def serve(conn: Connection, parent_pid: int, comparison: Comparison | None = Non
             for listing in walk_listings(Path(unit)):
                 conn.send((listing.paths, listing.sizes, listing.mtimes, listing.problems))
             conn.send(None)
+    except (EOFError, OSError, KeyboardInterrupt):  # the parent went or stopped early
+        pass
+    except Exception:  # the parent does this sub-folder again itself, and meets the error there
+        os._exit(1)  # (no traceback on the command's stderr from a process the user never started)
