@@ -20,11 +20,11 @@ import contextlib
 import itertools
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -32,6 +32,8 @@ from photoclip.core.scan.reconcile import FolderTable, Plan, reconcile_walk
 from photoclip.core.scan.walker import Listing, list_folder, walk_listings
 from photoclip.core.store.catalog import Catalog
 from photoclip.core.store.db import Database
+
+T = TypeVar("T")
 
 #: a folder with at least this many photos in the catalog is walked by several processes: starting them costs
 #: what they save at ~50k photos (walk alone, Zen 4: 0.21 s either way; at 100k 0.45 -> 0.34 s)
@@ -79,8 +81,15 @@ class ParallelWalk:
         return own, units
 
     def _walk_units(self, units: deque[str]) -> Iterator[Listing]:
-        workers = self._start(min(self.workers, len(units)))
-        busy: dict[Connection, tuple[str, list[Listing]]] = {}  # a process's unit and its listings so far
+        for listings in self._by_unit(units, _listing, lambda unit: walk_listings(Path(unit))):
+            yield from listings
+
+    def _by_unit(self, units: deque[str], convert: Callable[[Any], T],
+                 redo: Callable[[str], Iterable[T]]) -> Iterator[list[T]]:
+        """Each unit's results once it is complete: its process's messages up to its None (``convert``-ed), or
+        ``redo(unit)`` here for a unit whose process died (or where none could start)."""
+        workers = self._start(min(self.workers, len(units))) if units else []
+        busy: dict[Connection, tuple[str, list[T]]] = {}  # a process's unit and its results so far
         try:
             for _, conn in workers:
                 _hand_out(conn, units, busy)
@@ -92,16 +101,16 @@ class ParallelWalk:
                         message = conn.recv()
                     except (EOFError, OSError):  # the process died: its unit again, here
                         del busy[conn]
-                        yield from walk_listings(Path(unit))
+                        yield list(redo(unit))
                         continue
                     if message is not None:
-                        done.append(_listing(message))
+                        done.append(convert(message))
                         continue
-                    yield from done  # the unit is complete
+                    yield done  # the unit is complete
                     del busy[conn]
                     _hand_out(conn, units, busy)
             while units:  # every process died before the end
-                yield from walk_listings(Path(units.popleft()))
+                yield list(redo(units.popleft()))
         finally:
             self._stop(workers)
 
@@ -198,29 +207,12 @@ class ParallelRescan(ParallelWalk):
     def _unit_plans(self, units: deque[str], catalog: Catalog) -> Iterator[tuple[Plan, np.ndarray]]:
         comparison = self.comparison
         assert comparison is not None
-        workers = self._start(min(self.workers, len(units))) if units else []
-        busy: dict[Connection, tuple[str, list[Listing]]] = {}
-        try:
-            for _, conn in workers:
-                _hand_out(conn, units, busy)
-            while busy:
-                ready = wait(list(busy))
-                for conn in [c for c in busy if c in ready]:
-                    unit, _ = busy.pop(conn)
-                    try:
-                        yield conn.recv()
-                    except (EOFError, OSError):  # the process died: its unit compared here
-                        yield comparison.unit(catalog, unit, walk_listings(Path(unit)))
-                        continue
-                    _hand_out(conn, units, busy)
-            while units:  # every process died before the end
-                unit = units.popleft()
-                yield comparison.unit(catalog, unit, walk_listings(Path(unit)))
-        finally:
-            self._stop(workers)
+        for plans in self._by_unit(units, lambda message: message,
+                                   lambda unit: [comparison.unit(catalog, unit, walk_listings(Path(unit)))]):
+            yield from plans
 
 
-def _hand_out(conn: Connection, units: deque[str], busy: dict[Connection, tuple[str, list[Listing]]]) -> None:
+def _hand_out(conn: Connection, units: deque[str], busy: dict[Connection, tuple[str, list[Any]]]) -> None:
     """The next unit to an idle process (it is busy with it from now); a process that died meanwhile is left
     out, its unit kept for another (or the parent)."""
     if not units:
@@ -240,7 +232,8 @@ def _listing(message: tuple[list[str], list[int], list[int], dict[int, str]]) ->
 
 def serve(conn: Connection, parent_pid: int, comparison: Comparison | None = None) -> None:
     """A walking process: walk each folder it is sent, each listing sent back, then None; None ends it. With a
-    ``comparison``, each folder's walk is compared with its catalog rows here and only the result goes back."""
+    ``comparison``, each folder's walk is compared with its catalog rows here and only the result goes back
+    (then None)."""
     from photoclip.core.child_lifetime import die_with_parent
 
     die_with_parent(parent_pid)
@@ -249,10 +242,10 @@ def serve(conn: Connection, parent_pid: int, comparison: Comparison | None = Non
         while (unit := conn.recv()) is not None:
             if comparison is not None and catalog is not None:
                 conn.send(comparison.unit(catalog, unit, walk_listings(Path(unit))))
-                continue
-            for listing in walk_listings(Path(unit)):
-                conn.send((listing.paths, listing.sizes, listing.mtimes, listing.problems))
-            conn.send(None)
+            else:
+                for listing in walk_listings(Path(unit)):
+                    conn.send((listing.paths, listing.sizes, listing.mtimes, listing.problems))
+            conn.send(None)  # the unit is complete
     except (EOFError, OSError, KeyboardInterrupt):  # the parent went or stopped early
         pass
     except Exception:  # the parent does this sub-folder again itself, and meets the error there
