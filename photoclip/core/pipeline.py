@@ -135,11 +135,12 @@ class Indexer:
                 self.catalog.set_photos_status(folder.id, "indexed")
             # a share inside it, unmounted: offline, left out
             away = [m for m in mounts_inside(self.catalog, folder.path) if not self._share_inside(m, summary)]
-            part = self._plan_folder(folder, sum(counts.get(folder.id, {}).values()), away)
+            photos = sum(counts.get(folder.id, {}).values())
+            part = self._plan_folder(folder, photos, away)
             if folder.scope and part.missing:
                 # photos gone from the folder being re-checked may have moved elsewhere in the root: only a
                 # walk of all of it can tell a move (row and tags kept) from a deletion
-                part = self._plan_folder(replace(folder, scope=None), sum(counts.get(folder.id, {}).values()), away)
+                part = self._plan_folder(replace(folder, scope=None), photos, away)
             plan.todo += part.todo
             plan.unchanged += part.unchanged
             plan.missing.update(part.missing)
