@@ -26,6 +26,8 @@ SEARCHABLE = ("indexed", "offline")
 
 #: ids bound per SQL statement (SQLite allows 32,766 variables)
 _ID_CHUNK = 10_000
+#: rows a rescan's fingerprints read per step
+FINGERPRINT_CHUNK = 50_000
 
 
 @dataclass(frozen=True)
@@ -252,13 +254,13 @@ class Catalog:
         return {photo.path: photo for photo in map(_photo, rows)}
 
     def folder_fingerprints(self, folder_id: int, model_id: str | None, under: str | None = None,
-                            outside: Iterable[str] = (), chunk: int = 50_000) -> tuple[np.ndarray, ...]:
+                            outside: Iterable[str] = (), chunk: int = FINGERPRINT_CHUNK) -> tuple[np.ndarray, ...]:
         """(ids, hash(path), sizes, mtimes, current) of a folder's photos as arrays: what a rescan compares the
         walk with, without a PhotoRow per photo (a million of them took GBs). ``current``: failed, or with a
         vector for ``model_id`` (one lookup in the (content hash, model) index per row, unless the counts say
         every shown photo has one); without a model (a catalog pass), its content catalogued. ``under``: only
         photos inside that folder (as ``photos_in_folder``); ``outside``: none inside these folders."""
-        done, args = self._done_sql(model_id)
+        select, args = self._fingerprint_select(model_id)
         where = ["p.folder_id = ?"]
         args.append(folder_id)
         for folder, keep in ((under, True), *((f, False) for f in outside)):
@@ -267,33 +269,30 @@ class Catalog:
             prefix = db_bytes(folder.rstrip("/\\") + separator(folder))
             where.append(f"{'' if keep else 'NOT '}substr(CAST(p.path AS BLOB), 1, ?) = ?")
             args += [len(prefix), prefix]
-        return _fingerprint_arrays([(f"""SELECT p.id, p.path, p.size, p.mtime_ns, p.status = 'failed' OR {done}
-                                         FROM photos p WHERE {' AND '.join(where)}""", args)], self.db.conn, chunk)
+        return _fingerprint_arrays([(f"{select} {' AND '.join(where)}", args)], self.db.conn, chunk)
 
     def fingerprints_inside(self, folder_id: int, model_id: str | None, folder: str) -> tuple[np.ndarray, ...]:
         """``folder_fingerprints`` of the photos inside ``folder`` (at any depth), read from a range of the path
         index (two: names stored as text, and as bytes), not from every photo of the library folder (the ``+``
         keeps SQLite from walking the folder index instead)."""
-        done, args = self._done_sql(model_id)
+        select, args = self._fingerprint_select(model_id)
         sep = separator(folder)
         text = folder.rstrip("/\\") + sep
         after = text[:-1] + chr(ord(sep) + 1)  # the first name past every path starting with ``text``
-        queries = [(f"""SELECT p.id, p.path, p.size, p.mtime_ns, p.status = 'failed' OR {done} FROM photos p
-                        WHERE +p.folder_id = ? AND p.path >= ? AND p.path < ?""", [*args, folder_id, low, high])
+        queries = [(f"{select} +p.folder_id = ? AND p.path >= ? AND p.path < ?", [*args, folder_id, low, high])
                    for low, high in ((text, after), (db_bytes(text), db_bytes(after)))
                    if isinstance(low, bytes) or is_text(text)]
-        return _fingerprint_arrays(queries, self.db.conn, 50_000)
+        return _fingerprint_arrays(queries, self.db.conn, FINGERPRINT_CHUNK)
 
     def fingerprints_of(self, folder_id: int, model_id: str | None, ids: np.ndarray) -> tuple[np.ndarray, ...]:
         """``folder_fingerprints`` of just these photos (by id)."""
-        done, args = self._done_sql(model_id)
+        select, args = self._fingerprint_select(model_id)
         queries = []
         for start in range(0, len(ids), 500):
             part = [int(i) for i in ids[start:start + 500]]
-            queries.append((f"""SELECT p.id, p.path, p.size, p.mtime_ns, p.status = 'failed' OR {done} FROM photos p
-                                WHERE p.folder_id = ? AND p.id IN ({','.join('?' * len(part))})""",
+            queries.append((f"{select} p.folder_id = ? AND p.id IN ({','.join('?' * len(part))})",
                             [*args, folder_id, *part]))
-        return _fingerprint_arrays(queries, self.db.conn, 50_000)
+        return _fingerprint_arrays(queries, self.db.conn, FINGERPRINT_CHUNK)
 
     def photo_ids_of_folder(self, folder_id: int) -> np.ndarray:
         """Every photo id of a library folder (an index range: ids only)."""
@@ -302,15 +301,19 @@ class Catalog:
         rows = cursor.execute("SELECT id FROM photos WHERE folder_id = ?", (folder_id,))
         return np.fromiter((r[0] for r in rows), np.int64)
 
-    def _done_sql(self, model_id: str | None) -> tuple[str, list]:
-        """The SQL for ``current`` (see ``folder_fingerprints``) and its arguments."""
+    def _fingerprint_select(self, model_id: str | None) -> tuple[str, list]:
+        """``SELECT (id, path, size, mtime, current) FROM photos p WHERE`` for the fingerprints, and its arguments;
+        the caller adds the conditions. ``current``: see ``folder_fingerprints``."""
+        args: list = []
         if model_id is not None and self._fully_embedded(model_id):
-            return "p.status IN ('indexed', 'offline')", []
-        if model_id is not None:
-            return "EXISTS (SELECT 1 FROM embeddings e WHERE e.content_hash = p.content_hash AND e.model_id = ?)", \
-                [model_id]
-        return """EXISTS (SELECT 1 FROM photos q WHERE q.content_hash = p.content_hash AND q.width IS NOT NULL
-                  AND q.status IN ('indexed', 'offline'))""", []
+            done = "p.status IN ('indexed', 'offline')"
+        elif model_id is not None:
+            done = "EXISTS (SELECT 1 FROM embeddings e WHERE e.content_hash = p.content_hash AND e.model_id = ?)"
+            args.append(model_id)
+        else:
+            done = """EXISTS (SELECT 1 FROM photos q WHERE q.content_hash = p.content_hash AND q.width IS NOT NULL
+                      AND q.status IN ('indexed', 'offline'))"""
+        return f"SELECT p.id, p.path, p.size, p.mtime_ns, p.status = 'failed' OR {done} FROM photos p WHERE", args
 
     def _fully_embedded(self, model_id: str) -> bool:
         """Every shown photo has a vector for ``model_id`` (the trigger-kept counts, schema v8)."""
@@ -1098,7 +1101,8 @@ def _repack(conn: sqlite3.Connection) -> bool:
         conn.execute("PRAGMA journal_mode=WAL")
 
 
-def _fingerprint_arrays(queries: list[tuple[str, list]], conn, chunk: int) -> tuple[np.ndarray, ...]:
+def _fingerprint_arrays(queries: list[tuple[str, list]], conn: sqlite3.Connection,
+                        chunk: int) -> tuple[np.ndarray, ...]:
     """(ids, hash(path), sizes, mtimes, current) arrays of the rows these queries give, in that order."""
     parts: list[list[np.ndarray]] = [[], [], [], [], []]
     cursor = conn.cursor()
