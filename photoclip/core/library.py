@@ -599,16 +599,13 @@ class Library:
         (the HNSW index then, as always: building the matrix would read every vector)."""
         from photoclip.core.index.exact import ExactVectors
         from photoclip.core.matrix_blocks import product
-        from photoclip.core.tagging.matrix_cache import MatrixCache
+        from photoclip.core.tagging.matrix_cache import current_matrix
         from photoclip.core.tagging.store import TagStore
 
         model_id = self.model.model_id
-        cache = MatrixCache(self.settings.cache_dir / "vectors", model_id)
-        store = TagStore(self._catalog)
-        if not cache.current_on_disk(store, ONE_SHOT_CATCH_UP):
-            return None
-        ids, matrix = cache.load(store)
-        return ExactVectors(model_id, ids, matrix, product)
+        mapped = current_matrix(self.settings.cache_dir / "vectors", TagStore(self._catalog), model_id,
+                                ONE_SHOT_CATCH_UP)
+        return ExactVectors(model_id, *mapped, product) if mapped is not None else None
 
     def search(self, query: str, limit: int = 20, filters: Filters | None = None, *, matches_only: bool = False,
                threshold: float | None = None) -> list[Hit]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from photoclip.core.store.catalog import Catalog
-from photoclip.core.tagging.matrix_cache import MatrixCache
+from photoclip.core.tagging.matrix_cache import current_matrix
 from photoclip.core.tagging.store import TagStore
 
 
@@ -48,8 +48,6 @@ class ScopeVectors:
         key = (model_id, catalog.change_mark())
         with self._lock:
             if key != self._key:
-                self._key, self._mapped = key, None
-                cache, store = MatrixCache(self.directory, model_id), TagStore(catalog)
-                if cache.current_on_disk(store, self.catch_up):
-                    self._mapped = cache.load(store)
+                self._key = key
+                self._mapped = current_matrix(self.directory, TagStore(catalog), model_id, self.catch_up)
             return self._mapped

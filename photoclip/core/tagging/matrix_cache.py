@@ -204,6 +204,14 @@ class MatrixCache:
         return [[i, hashes.get(i)] for i in picks]
 
 
+def current_matrix(directory: Path, store: TagStore, model_id: str,
+                   most_behind: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(ids, mapped vectors) of the model's matrix file where it holds the catalog's vectors with at most
+    ``most_behind`` newer ones (those are appended); None otherwise: never a rebuild, which reads every vector."""
+    cache = MatrixCache(directory, model_id)
+    return cache.load(store) if cache.current_on_disk(store, most_behind) else None
+
+
 def _mapped(path: Path, rows: int, dim: int) -> np.ndarray:
     """The first ``rows`` rows of a float32 file, mapped read-only (the array keeps the mapping alive)."""
     with open(path, "rb") as fh:
