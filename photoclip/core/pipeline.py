@@ -19,7 +19,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, nullcontext
@@ -47,7 +47,7 @@ from photoclip.core.scan.parallel_walk import (
     walking_processes,
 )
 from photoclip.core.scan.reconcile import FolderTable, Plan, WorkItem, reconcile, reconcile_walk
-from photoclip.core.scan.walker import FileEntry, Listing, WalkedAhead, entry_for, is_photo_name, walk_listings
+from photoclip.core.scan.walker import FileEntry, WalkedAhead, entry_for, is_photo_name, walk_listings
 from photoclip.core.store.catalog import Catalog
 
 PROGRESS_INTERVAL = 0.2
@@ -148,32 +148,25 @@ class Indexer:
         return plan
 
     def _plan_folder(self, folder: FolderRow, photos: int, away: list[str]) -> Plan:
-        """One folder's walk (or its ``scope``'s) against its catalog rows."""
+        """One folder's walk (or its ``scope``'s) against its catalog rows. A whole folder the catalog holds
+        ``PARALLEL_WALK_MIN`` photos of or more is walked by several processes (core/scan/parallel_walk.py), on
+        the cores not left to the desktop, which compare it with its rows too unless shares inside it are away
+        (their rows are left out: only the comparison here knows how)."""
         model_id = self.embedder.model_id if self.embedder is not None else None
         workers = walking_processes(self.reserve())
-        if not folder.scope and not away and photos >= PARALLEL_WALK_MIN and workers > 1:
-            # big: walked and compared by several processes, each with the rows of its sub-folders
+        parallel = not folder.scope and photos >= PARALLEL_WALK_MIN and workers > 1
+        if parallel and not away:
             comparison = Comparison(str(self.catalog.db.path), folder.id, model_id)
             return ParallelRescan(Path(folder.path), workers, comparison).plan(self.catalog)
         plan = Plan()
         # the walk runs ahead in a thread while the catalog side is read: a scan of one folder inside the root
         # compares just that part of it; the catalog side as compact arrays, not a PhotoRow per photo (GBs at a
         # million photos)
-        with WalkedAhead(self._walk(folder, photos)) as listings:
+        walked = Path(folder.scope or folder.path)
+        with WalkedAhead(iter(ParallelWalk(walked, workers)) if parallel else walk_listings(walked)) as listings:
             table = FolderTable.of(*self.catalog.folder_fingerprints(folder.id, model_id, folder.scope, away))
             reconcile_walk(plan, folder.id, listings, table, self.catalog.photo_by_path, self.catalog.photos_by_ids)
         return plan
-
-    def _walk(self, folder: FolderRow, photos: int) -> Iterator[Listing]:
-        """The folder's walk (or the part of it being re-checked). A folder the catalog holds ``photos`` of is
-        walked by several processes from ``PARALLEL_WALK_MIN`` on (core/scan/parallel_walk.py), on the cores
-        not left to the desktop."""
-        if folder.scope:
-            return walk_listings(Path(folder.scope))
-        workers = walking_processes(self.reserve())
-        if photos >= PARALLEL_WALK_MIN and workers > 1:
-            return iter(ParallelWalk(Path(folder.path), workers))
-        return walk_listings(Path(folder.path))
 
     def _share_inside(self, mount: str, summary: IndexSummary) -> bool:
         """A share mounted inside a root (it was a root of its own): unmounted (False), its photos are kept
