@@ -62,26 +62,13 @@ class MatrixCache:
         return self._ids, self._matrix
 
     def current_on_disk(self, store: TagStore, most_behind: int) -> bool:
-        """Whether ``load`` would map the file on disk (its rows are still this catalog's: count and sampled
-        content hashes, as ``_adopt_file`` checks) and read at most ``most_behind`` newer rows from the catalog,
-        writing nothing but those: no rebuild, which reads every vector. Cheap: the sidecar, the ids file, the
-        kept counts and 256 lookups."""
-        meta = self._meta() if self.path is not None else None
-        if meta is None or not os.access(self.directory, os.W_OK):
+        """Whether ``load`` would map the file on disk (its rows are still this catalog's: ``_file_rows``) and
+        read at most ``most_behind`` newer rows from the catalog, writing nothing but those: no rebuild, which
+        reads every vector. Cheap: the sidecar, the ids file, the kept counts and 256 lookups."""
+        if self.path is None or not os.access(self.directory, os.W_OK):
             return False
-        rows = int(meta["rows"])
-        vectors, ids_path = self._data_paths(meta["generation"])
-        try:
-            if vectors.stat().st_size < rows * int(meta["dim"]) * 4:
-                return False
-            ids = np.fromfile(ids_path, np.int64, count=rows)
-        except (OSError, ValueError):
-            return False
-        if len(ids) != rows:
-            return False
-        held, _ = store.catalog.embedding_stats(self.model_id, up_to_id=int(ids[-1]))
-        total, _ = store.catalog.embedding_stats(self.model_id)
-        return held == rows and total - rows <= most_behind and meta.get("sample") == self._sample(store, ids)
+        found = self._file_rows(store)
+        return found is not None and store.catalog.embedding_stats(self.model_id)[0] - len(found[1]) <= most_behind
 
     def _still_valid(self, store: TagStore) -> bool:
         """Rows held are still the catalog's (none deleted); cheap: one indexed COUNT."""
@@ -106,23 +93,35 @@ class MatrixCache:
     def _adopt_file(self, store: TagStore) -> bool:
         """Map the file on disk when it holds a prefix of the catalog's rows (another process may have
         appended since); False when it is missing, damaged or another catalog's."""
+        found = self._file_rows(store)
+        if found is None:
+            return False
+        meta, ids = found
+        self._ids, self._generation = ids, meta["generation"]
+        self._matrix = _mapped(self._data_paths(meta["generation"])[0], len(ids), int(meta["dim"]))
+        return True
+
+    def _file_rows(self, store: TagStore) -> tuple[dict, np.ndarray] | None:
+        """(sidecar, ids) of the file on disk where it is whole and holds a prefix of the catalog's rows: the
+        catalog's count up to its last id and its sampled content hashes agree; None when it is missing,
+        damaged, or rows were deleted since, or it is another catalog's."""
         meta = self._meta()
         if meta is None:
-            return False
-        generation, rows, dim = meta["generation"], int(meta["rows"]), int(meta["dim"])
-        vectors, ids_path = self._data_paths(generation)
+            return None
+        rows, dim = int(meta["rows"]), int(meta["dim"])
+        vectors, ids_path = self._data_paths(meta["generation"])
         try:
             if vectors.stat().st_size < rows * dim * 4 or ids_path.stat().st_size < rows * 8:
-                return False
+                return None
             ids = np.fromfile(ids_path, np.int64, count=rows)
         except (OSError, ValueError):
-            return False
+            return None
+        if len(ids) != rows:
+            return None
         count, _ = store.catalog.embedding_stats(self.model_id, up_to_id=int(ids[-1]))
         if count != rows or meta.get("sample") != self._sample(store, ids):
-            return False  # rows deleted, or another catalog's vectors: rebuild
-        self._ids, self._generation = ids, generation
-        self._matrix = _mapped(vectors, rows, dim)
-        return True
+            return None
+        return meta, ids
 
     def _meta(self) -> dict | None:
         try:
