@@ -197,8 +197,8 @@ def test_status_and_reclaimable_counts_equal_full_scans(tmp_path):
 def test_catalog_rows_sharing_a_path_key_are_not_taken_for_missing(tmp_path):
     """Paths whose 64-bit keys collide (forced here: every path hashes alike): the walk saw them all, so no
     row is deleted as missing, and a file gone is still found missing."""
-    from photoclip.core.scan.reconcile import FolderTable, listings_of, reconcile_walk
-    from photoclip.core.scan.walker import FileEntry
+    from photoclip.core.scan.reconcile import FolderTable, reconcile_walk
+    from photoclip.core.scan.walker import FileEntry, Listing
 
     class Colliding(str):
         def __hash__(self) -> int:
@@ -210,9 +210,11 @@ def test_catalog_rows_sharing_a_path_key_are_not_taken_for_missing(tmp_path):
         folder = library.folders()[0]
         ids, keys, sizes, mtimes, current = library._catalog.folder_fingerprints(folder.id, ColorEmbedder.model_id)
         keys[:] = 42
-        walked = [FileEntry(Colliding(e.path), e.size, e.mtime_ns) for e in walk(Path(folder.path))]
+        walked = Listing()
+        for e in walk(Path(folder.path)):
+            walked.add(FileEntry(Colliding(e.path), e.size, e.mtime_ns))
         plan = Plan()
-        reconcile_walk(plan, folder.id, listings_of(walked), FolderTable.of(ids, keys, sizes, mtimes, current),
+        reconcile_walk(plan, folder.id, [walked], FolderTable.of(ids, keys, sizes, mtimes, current),
                        library._catalog.photo_by_path, library._catalog.photos_by_ids)
         assert [Path(r.path).name for r in plan.missing.values()] == ["p03.jpg"]
         assert len(plan.todo) + plan.unchanged == 3

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import islice
 
 import numpy as np
 
@@ -102,12 +101,3 @@ def reconcile_walk(plan: Plan, folder_id: int, listings: Iterable[Listing], tabl
             if row.path not in walked_shared:
                 plan.missing[row.id] = row
 
-
-def listings_of(entries: Iterable[FileEntry], size: int = 20_000) -> Iterator[Listing]:
-    """Walk entries as listings of up to ``size`` (for ``reconcile_walk`` from entries made elsewhere)."""
-    it = iter(entries)
-    while chunk := list(islice(it, size)):
-        listing = Listing()
-        for entry in chunk:
-            listing.add(entry)
-        yield listing
