@@ -122,6 +122,21 @@ def test_the_compiled_tower_is_kept_reused_with_identical_vectors_and_bounded(ti
     np.testing.assert_allclose(second.embed_prepared(photos[:4]), first.embed_prepared(photos[:4]), atol=1e-5)
 
 
+def test_no_tower_is_bound_to_the_first_cores(tiny_model_dir, cache_root, tmp_path, photos):
+    """OpenVINO binds a process's inference threads to the first cores unless told not to: two processes (the
+    window's text tower beside the indexing process, a terminal's search beside the app) then ran on one core
+    at half speed each while the other idled."""
+    seed(cache_root, tmp_path, "fp32", "int8")
+    embedder = load_embedder(request(tiny_model_dir, tmp_path, "openvino-int8", store=MetaDict()))
+    embedder.embed_texts(["a dog"])
+    towers = [embedder._image, embedder._text._request]
+    assert embedder.set_threads(2)  # compiled again for another thread count
+    towers.append(embedder._image)
+    for tower in towers:
+        compiled = tower.get_compiled_model() if hasattr(tower, "get_compiled_model") else tower
+        assert compiled.get_property("ENABLE_CPU_PINNING") is False
+
+
 def test_openvino_fp32_matches_the_torch_reference(tiny_model_dir, cache_root, photos):
     from photoclip.core.embed.clip_hf import ClipEmbedder
 

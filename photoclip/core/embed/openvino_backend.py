@@ -374,10 +374,14 @@ def _prune_compiled(cache: Path, keep: int) -> None:
 def compile_config(threads: int | None, precision: str) -> dict[str, Any]:
     """LATENCY: one infer request per call, all of ``threads`` on it (THROUGHPUT's streams measured no
     faster for our one-batch-at-a-time use). f32 is explicit because OpenVINO picks bf16 by itself on CPUs
-    that have it, which would make ``openvino-fp32`` not the reference."""
+    that have it, which would make ``openvino-fp32`` not the reference. No pinning: on Linux OpenVINO binds
+    each process's inference threads to the first cores, so two processes (the window's text tower beside
+    the indexing process, a terminal's search beside the app) ran on the same core at half speed each while
+    another core idled (docs/benchmarks.md, "Two processes")."""
     config: dict[str, Any] = {
         "PERFORMANCE_HINT": "LATENCY",
         "INFERENCE_PRECISION_HINT": "bf16" if precision == "bf16" else "f32",
+        "ENABLE_CPU_PINNING": False,
     }
     if threads:
         config["INFERENCE_NUM_THREADS"] = int(threads)
