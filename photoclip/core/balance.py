@@ -35,6 +35,9 @@ SMOOTHING = 0.3
 MIN_GAIN = 0.08
 #: The load average rising by this much (runnable processes) since the figures were taken: measure again.
 LOAD_JUMP = 1.0
+#: What changing the model's thread count costs: compiling it again (imported from the cache) and the slower
+#: first batch after it; a B/32 int8 tower on Zen 4: 140 + 150-180 ms (docs/benchmarks.md).
+SWITCH_MS = 300.0
 
 
 def available_cores() -> int:
@@ -168,6 +171,16 @@ class Balancer:
             per_thread = (seen - 1) / (top - below)
             assumed = min(assumed, max(1.0, 1 + per_thread * (threads - top)))
         return self.model_ms[top] / assumed
+
+    def tail_threads(self, backlog: int) -> int:
+        """Model threads for the run's tail, once every photo is decoded and ``backlog`` of them wait for the
+        model: all the usable cores where the time that saves beats what changing costs (``SWITCH_MS``)."""
+        cores = self.usable_cores()
+        now = self.model_ms.get(self.threads)
+        if self.fixed_threads or now is None or cores <= self.threads:
+            return self.threads
+        saved = backlog * (now - self.model_estimate(cores))
+        return cores if saved > SWITCH_MS else self.threads
 
     def floor(self) -> float:
         """The best rate these stage costs allow on these cores (what a run is measured against)."""

@@ -61,6 +61,9 @@ READ_AHEAD_BYTES = 64 << 20
 DECODE_MODES = ("threads", "processes")
 #: a catalog pass decodes at the default model's scale: the same draft decode and thumbnail as a model pass
 CATALOG_MIN_SIDE = 224
+#: the smallest batch embedded early, while the next photo is still decoding (a B/32 int8 tower: 2-3% more a
+#: photo at 4 than at 16 on one thread, 10-15% at 1; docs/benchmarks.md)
+EARLY_BATCH = 4
 
 log = logging.getLogger(__name__)
 
@@ -293,11 +296,17 @@ def stat_entry(path: str) -> FileEntry | None:
 
 
 class Slots:
-    """A semaphore whose size can change while threads wait on it (decode threads allowed to run at once)."""
+    """A semaphore whose size can change while threads wait on it (decode threads allowed to run at once),
+    taken in the order threads came to it: the pool hands out files in the run's order and the model takes
+    them in that order, so a thread that leaves a slot and comes back with the next file must not go before
+    one already waiting (the model then waited up to a second for one photo while later ones decoded)."""
 
     def __init__(self, size: int) -> None:
         self._size = max(1, size)
         self._taken = 0
+        #: tickets in the order threads came; ``_serving`` is the next one let in
+        self._tickets = 0
+        self._serving = 0
         self._changed = threading.Condition()
 
     def resize(self, size: int) -> None:
@@ -307,14 +316,17 @@ class Slots:
 
     def __enter__(self) -> Slots:
         with self._changed:
-            self._changed.wait_for(lambda: self._taken < self._size)
+            ticket, self._tickets = self._tickets, self._tickets + 1
+            self._changed.wait_for(lambda: self._taken < self._size and ticket == self._serving)
+            self._serving += 1
             self._taken += 1
+            self._changed.notify_all()  # the next ticket may fit too (a slot was free for more than one)
         return self
 
     def __exit__(self, *exc) -> None:
         with self._changed:
             self._taken -= 1
-            self._changed.notify()
+            self._changed.notify_all()
 
 
 class _Run:
@@ -353,6 +365,8 @@ class _Run:
         self.warming = True
         #: decode threads that may run at once (the balancer's count; the pool may hold more threads)
         self.slots = Slots(self.balancer.workers)
+        #: every photo is decoded: the model has the cores (``_tail``) and the balancer is not asked again
+        self.tail = False
 
     def execute(self) -> None:
         todo = deque(self.plan.todo)
@@ -371,7 +385,11 @@ class _Run:
                     todo.popleft()
                 if not self.control.wait_if_paused(timeout=None) or not pending:
                     break
+                if not todo and not self.tail and all(f.done() for _, f in pending):
+                    self._tail(len(self.to_embed) + len(pending))
                 item, future = pending.popleft()
+                if not future.done() and self._embed_while_waiting(len(todo) + len(pending) + 1):
+                    self._flush(embed=True)
                 try:
                     # while decoding stalls (a slow share, a huge file), the last throttled progress is sent
                     # and the rate and ETA keep moving, instead of the count freezing where it was
@@ -392,6 +410,27 @@ class _Run:
         self._flush(embed=not self.summary.cancelled)
         self._progress(force=True)
         self.summary.decode_workers, self.summary.model_threads = self.balancer.workers, self.balancer.threads
+
+    def _tail(self, backlog: int) -> None:
+        """Every photo is decoded and ``backlog`` wait for the model: the cores decoding used are the model's
+        now, where that pays for the change (a small folder's model-bound last second, at most)."""
+        self.tail = True
+        threads = self.balancer.tail_threads(backlog)
+        set_threads = getattr(self.ix.embedder, "set_threads", None)
+        if threads != self.balancer.threads and set_threads is not None and set_threads(threads):
+            log.info("the last %d photos: %d model threads", backlog, threads)
+            self.balancer.threads, self.warming = threads, True
+
+    def _embed_while_waiting(self, left: int) -> bool:
+        """Embed what is decoded now instead of waiting for a full batch while the next photo decodes (``left``:
+        photos of this run not yet decoded or accepted): as the run starts (batches of 4, then as many as are
+        embedded so far, up to a full one), so the model does not idle until a whole batch is decoded; and in
+        the run's last batch, so the model embeds while the last photos decode instead of after them. In
+        between, batches stay full (a commit each, and the model's best rate)."""
+        waiting, batch = len(self.to_embed), self.ix.batch_size
+        if waiting < EARLY_BATCH:
+            return False
+        return waiting + left <= batch or waiting >= min(batch, max(EARLY_BATCH, self.summary.embedded))
 
     # worker side (decode threads or processes) ---------------------------------------------------------
     def _start_pool(self, files: int) -> Executor:
@@ -570,6 +609,8 @@ class _Run:
         """Feed the balancer one batch's model time, then apply its plan (model threads, decode workers)."""
         if self.warming:  # the first batch at a thread count warms caches and kernels
             self.warming = False
+            return
+        if self.tail:  # nothing decodes any more: the plan's trade-offs no longer apply
             return
         self.balancer.embedded(images, wall_ms, self.balancer.threads)
         before = self.balancer.threads

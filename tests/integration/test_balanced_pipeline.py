@@ -86,3 +86,27 @@ def test_a_core_is_left_to_the_desktop_while_the_app_is_in_front(tmp_path, pictu
     monkeypatch.setattr(balance, "available_cores", lambda: 2)
     embedder = index(tmp_path, pictures, Recording(), reserve=1)
     assert embedder.most == 1 and set(embedder.asked) <= {1}
+
+
+class SlowDecoding(ColorEmbedder):
+    """Decoding takes 30 ms a photo (waiting, not CPU), the model next to nothing: the model waits for photos.
+    Records the size of every batch it is given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[int] = []
+
+    def prepare(self, image):
+        time.sleep(0.03)
+        return super().prepare(image)
+
+    def embed_prepared(self, batch: np.ndarray) -> np.ndarray:
+        self.batches.append(len(batch))
+        return super().embed_prepared(batch)
+
+
+def test_the_model_starts_on_the_first_photos_instead_of_waiting_for_a_whole_batch(tmp_path, pictures):
+    batches = index(tmp_path, pictures, SlowDecoding(), decode_workers=1, threads=1, batch_size=16).batches
+    assert sum(batches) == 32 and max(batches) <= 16
+    assert batches[0] < 16  # the first vectors come after a few photos, not after a batch's worth of decoding
+    assert len(batches) < 32 // 2  # batches grow: not one small batch per photo

@@ -88,3 +88,13 @@ def test_a_busier_machine_means_measuring_again(monkeypatch):
     assert balancer.check_load()
     assert set(balancer.model_ms) == {2} and balancer.decode_ms is not None
     assert not balancer.check_load()  # steady again
+
+
+def test_the_tail_gives_the_model_every_core_when_that_pays_for_the_change():
+    # Zen 4, SigLIP 2 int8: 33 ms a photo on one thread; decoding is over, photos wait for the model
+    balancer = measured(Balancer(2), 33, {1: 33})
+    assert balancer.tail_threads(backlog=40) == 2
+    assert balancer.tail_threads(backlog=5) == 1  # a recompile and its first batch cost more than they save
+    assert measured(Balancer(2, threads=1), 33, {1: 33}).tail_threads(40) == 1  # the user's setting
+    assert measured(Balancer(2, reserve=1), 33, {1: 33}).tail_threads(40) == 1  # the desktop's core stays free
+    assert Balancer(2).tail_threads(40) == 1  # nothing measured yet
