@@ -50,8 +50,8 @@ def test_processes_give_the_same_vectors_as_threads(tiny_model_dir, pictures, tm
     threads, lib_t = index(tmp_path / "t", pictures, tiny_model_dir, "threads")
     processes, lib_p = index(tmp_path / "p", pictures, tiny_model_dir, "processes")
     assert sorted(threads) == sorted(processes) and len(threads) == 11
-    for name in threads:
-        np.testing.assert_array_equal(processes[name], threads[name])
+    for name in threads:  # batches follow decoding's pace (the first ones are small): float rounding may differ
+        np.testing.assert_allclose(processes[name], threads[name], rtol=0, atol=1e-6)
     thumbs = sorted(p.name for p in (tmp_path / "p" / "cache" / "thumbnails").rglob("*.jpg"))
     assert thumbs == sorted(p.name for p in (tmp_path / "t" / "cache" / "thumbnails").rglob("*.jpg"))
     assert len(thumbs) == 10

@@ -374,13 +374,18 @@ def _prune_compiled(cache: Path, keep: int) -> None:
 def compile_config(threads: int | None, precision: str) -> dict[str, Any]:
     """LATENCY: one infer request per call, all of ``threads`` on it (THROUGHPUT's streams measured no
     faster for our one-batch-at-a-time use). f32 is explicit because OpenVINO picks bf16 by itself on CPUs
-    that have it, which would make ``openvino-fp32`` not the reference. No pinning: on Linux OpenVINO binds
-    each process's inference threads to the first cores, so two processes (the window's text tower beside
-    the indexing process, a terminal's search beside the app) ran on the same core at half speed each while
-    another core idled (docs/benchmarks.md, "Two processes")."""
+    that have it, which would make ``openvino-fp32`` not the reference. int8: the operations NNCF leaves in
+    float run in bf16 where the CPU has it natively (SigLIP 2 B/32-256 on Zen 4: 31.4 against 32.5-34.6 ms a
+    photo, vectors within cosine 0.9999 of f32's; the quality guard measures int8 as it runs). No pinning: on
+    Linux OpenVINO binds each process's inference threads to the first cores, so two processes (the window's
+    text tower beside the indexing process, a terminal's search beside the app) ran on the same core at half
+    speed each while another core idled (docs/benchmarks.md, "Fifth round")."""
+    from photoclip.core.embed.clip_hf import cpu_has_native_bf16
+
     config: dict[str, Any] = {
         "PERFORMANCE_HINT": "LATENCY",
-        "INFERENCE_PRECISION_HINT": "bf16" if precision == "bf16" else "f32",
+        "INFERENCE_PRECISION_HINT": "bf16" if precision == "bf16" or (
+            precision == "int8" and cpu_has_native_bf16()) else "f32",
         "ENABLE_CPU_PINNING": False,
     }
     if threads:
