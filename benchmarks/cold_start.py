@@ -2,10 +2,12 @@
 
 For each checkout: a fresh library is indexed once (untimed set-up: model conversion, int8 calibration, guard),
 then, interleaved, ``--repeats`` times each: ``photoclip index`` with nothing changed, and one ``photoclip search``
-from a cold process. Wall time and peak RSS per process (``os.wait4``), median and min, and the load average.
+from a cold process; with ``--fresh``, also ``photoclip index`` of the photos into a new library (the model
+converted and guarded on this computer already: what indexing a new folder costs). Wall time and peak RSS per
+process (``os.wait4``), median and min, and the load average.
 
     .venv/bin/python -m benchmarks.cold_start [--checkouts /work/main .] [--model siglip2|clip] [--photos 48]
-        [--repeats 7]
+        [--repeats 7] [--fresh]
 
 RANDOM WEIGHTS of the real geometry (benchmarks/random_models.py): speed and memory only.
 """
@@ -62,6 +64,7 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=48)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--backend", default="auto")
+    parser.add_argument("--fresh", action="store_true", help="also index the photos into a new library")
     args = parser.parse_args()
     model = siglip2_b32_256_folder() if args.model == "siglip2" else clip_b32_folder(224)
     folder = linked_photos(args.photos)
@@ -69,8 +72,8 @@ def main() -> None:
     envs = {}
     for i, checkout in enumerate(args.checkouts):
         data = Path(tempfile.mkdtemp(prefix=f"cold-{i}-"))
-        envs[checkout] = {**base_env, "PHOTOCLIP_DATA_DIR": str(data), "PHOTOCLIP_MODEL": str(model),
-                          "PHOTOCLIP_OFFLINE": "1", "PHOTOCLIP_BACKEND": args.backend}
+        envs[checkout] = {**base_env, "PHOTOCLIP_DATA_DIR": str(data), "PHOTOCLIP_CACHE_DIR": str(data / "cache"),
+                          "PHOTOCLIP_MODEL": str(model), "PHOTOCLIP_OFFLINE": "1", "PHOTOCLIP_BACKEND": args.backend}
         seconds, rss, tail = run(checkout, ["index", str(folder)], envs[checkout])
         last = (tail.strip().splitlines() or [""])[-1]
         print(f"set-up {checkout}: first index {seconds:.1f} s, {rss:.0f} MB: {last}")
@@ -85,6 +88,11 @@ def main() -> None:
                                                                                   ["search", QUERY, "--json"])):
                 seconds, rss, _ = run(checkout, cli, envs[checkout])
                 results.setdefault((checkout, name), []).append((seconds, rss))
+            if args.fresh:
+                with tempfile.TemporaryDirectory(prefix="fresh-") as data:
+                    seconds, rss, _ = run(checkout, ["index", str(folder)],
+                                          {**envs[checkout], "PHOTOCLIP_DATA_DIR": data})
+                results.setdefault((checkout, "index, new library"), []).append((seconds, rss))
     print(f"\n{args.model} ({model.name}), {args.photos} photos, backend {args.backend}, {args.repeats} interleaved "
           f"runs, load average {min(loads):.2f}–{max(loads):.2f} (cpus {os.cpu_count()})\n")
     print("| checkout | command | median s | min s | peak RSS MB (median) |")
