@@ -36,7 +36,7 @@ MIN_GAIN = 0.08
 #: The load average rising by this much (runnable processes) since the figures were taken: measure again.
 LOAD_JUMP = 1.0
 #: What changing the model's thread count costs: compiling it again (imported from the cache) and the slower
-#: first batch after it; a B/32 int8 tower on Zen 4: 140 + 150-180 ms (docs/benchmarks.md).
+#: first batch after it; a B/32 int8 tower on Zen 4, measured: 140 + 150-180 ms.
 SWITCH_MS = 300.0
 
 

@@ -61,8 +61,8 @@ READ_AHEAD_BYTES = 64 << 20
 DECODE_MODES = ("threads", "processes")
 #: a catalog pass decodes at the default model's scale: the same draft decode and thumbnail as a model pass
 CATALOG_MIN_SIDE = 224
-#: the smallest batch embedded early, while the next photo is still decoding (a B/32 int8 tower: 2-3% more a
-#: photo at 4 than at 16 on one thread, 10-15% at 1; docs/benchmarks.md)
+#: the smallest batch embedded early, while the next photo is still decoding (a B/32 int8 tower, measured: a
+#: few % more a photo at 4 than at 16 on one thread, 10-15% at 1)
 EARLY_BATCH = 4
 
 log = logging.getLogger(__name__)

@@ -375,8 +375,8 @@ def compile_config(threads: int | None, precision: str) -> dict[str, Any]:
     """LATENCY: one infer request per call, all of ``threads`` on it (THROUGHPUT's streams measured no
     faster for our one-batch-at-a-time use). f32 is explicit because OpenVINO picks bf16 by itself on CPUs
     that have it, which would make ``openvino-fp32`` not the reference. int8: the operations NNCF leaves in
-    float run in bf16 where the CPU has it natively (SigLIP 2 B/32-256 on Zen 4: 31.4 against 32.5-34.6 ms a
-    photo, vectors within cosine 0.9999 of f32's; the quality guard measures int8 as it runs). No pinning: on
+    float run in bf16 where the CPU has it natively (SigLIP 2 B/32-256 on Zen 4: 33 -> 31 ms a photo, vectors
+    within cosine 0.9999 of f32's; the quality guard measures int8 as it runs). No pinning: on
     Linux OpenVINO binds each process's inference threads to the first cores, so two processes (the window's
     text tower beside the indexing process, a terminal's search beside the app) ran on the same core at half
     speed each while another core idled (docs/benchmarks.md, "Fifth round")."""
