@@ -9,6 +9,14 @@ import time
 from photoclip.core.pipeline import Slots
 
 
+def arrived(slots: Slots, threads: int) -> None:
+    """Wait (at most 5 s) until ``threads`` threads have come to the slots."""
+    deadline = time.monotonic() + 5
+    while slots._tickets < threads and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert slots._tickets >= threads
+
+
 def test_threads_are_let_in_in_the_order_they_came():
     slots, order = Slots(1), []
     holder = threading.Event()
@@ -30,8 +38,7 @@ def test_threads_are_let_in_in_the_order_they_came():
     holder.wait(5)
     b = threading.Thread(target=second)
     b.start()
-    while slots._tickets < 2:  # the second thread waits at the slot
-        time.sleep(0.001)
+    arrived(slots, 2)  # the second thread waits at the slot
     release.set()
     a.join(5)
     b.join(5)
@@ -54,8 +61,7 @@ def test_a_resize_lets_more_in_at_once():
     threads = [threading.Thread(target=work) for _ in range(3)]
     for t in threads:
         t.start()
-    while slots._tickets < 3:
-        time.sleep(0.001)
+    arrived(slots, 3)
     slots.resize(3)
     deadline = time.monotonic() + 5
     while most[0] < 3 and time.monotonic() < deadline:
