@@ -144,9 +144,7 @@ class Indexer:
                 # photos gone from the folder being re-checked may have moved elsewhere in the root: only a
                 # walk of all of it can tell a move (row and tags kept) from a deletion
                 part = self._plan_folder(replace(folder, scope=None), photos, away)
-            plan.todo += part.todo
-            plan.unchanged += part.unchanged
-            plan.missing.update(part.missing)
+            plan.add(part)
         summary.unchanged = plan.unchanged
         return plan
 

@@ -195,9 +195,7 @@ class ParallelRescan(ParallelWalk):
         rest = np.zeros(int(every.max()) + 1 if len(every) else 0, bool)
         rest[every] = True
         for part, ids in itertools.chain([first] if first is not None else [], results):
-            plan.todo += part.todo
-            plan.unchanged += part.unchanged
-            plan.missing.update(part.missing)
+            plan.add(part)
             rest[ids[ids < len(rest)]] = False  # (a row written since ``every`` was read: not in it anyway)
         table = FolderTable.of(*catalog.fingerprints_of(comparison.folder_id, comparison.model_id,
                                                         np.flatnonzero(rest)))

@@ -26,6 +26,12 @@ class Plan:
     #: rows whose file was not found; a file with the same content elsewhere is a move of one of these
     missing: dict[int, PhotoRow] = field(default_factory=dict)
 
+    def add(self, part: Plan) -> None:
+        """Take in the plan of another part of the walk (a folder, a sub-folder a process compared)."""
+        self.todo += part.todo
+        self.unchanged += part.unchanged
+        self.missing.update(part.missing)
+
 
 def reconcile(
     plan: Plan, folder_id: int, entries: list[FileEntry], rows: dict[str, PhotoRow], known_hashes: set[str]
