@@ -24,15 +24,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.figures import percentile
+
 # The cached photos and ViT-B/32-geometry model are shared with the indexing benchmark.
 from benchmarks.indexing import CACHE, camera_photos, vit_b32_folder
 
 TICK_MS = 10
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] if ordered else float("nan")
 
 
 # --- launch time (child process) ----------------------------------------------------------------------------

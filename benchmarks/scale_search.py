@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.figures import percentile
 from photoclip.core.embed.base import normalize_rows
 from photoclip.core.records import PhotoRecord
 
@@ -122,11 +123,6 @@ def open_library(data_dir: Path):
     model_id = catalog.get_meta("model_id") or MODEL_ID
     catalog.db.close()
     return Library.open(settings, embedder=SyntheticEmbedder(model_id))
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] if ordered else float("nan")
 
 
 def machine() -> str:

@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 from benchmarks.cold_start import linked_photos
+from benchmarks.figures import percentile
 from benchmarks.random_models import clip_b32_folder, siglip2_b32_256_folder
 from benchmarks.vs_rclip import cpu_name
 
@@ -118,11 +119,6 @@ def two_index_runs(checkout: Checkout, folder: Path, data: Path) -> float:
     seconds = time.perf_counter() - started
     shutil.rmtree(data)
     return seconds
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def main() -> None:
