@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.cold_start import linked_photos
+from benchmarks.cold_start import linked_photos, run
 from benchmarks.figures import percentile
 from benchmarks.random_models import clip_b32_folder, siglip2_b32_256_folder
 from benchmarks.vs_rclip import cpu_name
@@ -72,14 +72,8 @@ class Checkout:
                 "PHOTOCLIP_OFFLINE": "1"}
 
     def cli(self, data: Path, *args: str) -> float:
-        """Seconds ``photoclip ARGS`` took."""
-        started = time.perf_counter()
-        done = subprocess.run([PYTHON, "-m", "photoclip", *args], cwd=self.path, env=self.env(data),
-                              capture_output=True)
-        if done.returncode:
-            raise RuntimeError(f"{args} failed in {self.path}:\n{done.stdout.decode()[-2000:]}"
-                               f"{done.stderr.decode()[-2000:]}")
-        return time.perf_counter() - started
+        """Seconds ``photoclip ARGS`` took (run from this checkout; a failure raises with its output)."""
+        return run(self.path, list(args), self.env(data))[0]
 
     def searcher(self, stop: Path) -> subprocess.Popen:
         proc = subprocess.Popen([PYTHON, "-c", SEARCHER, str(INTERVAL), str(stop)], cwd=self.path,
