@@ -17,6 +17,10 @@ figures are running averages, so a machine that gets busier (another program, th
 them, and a jump in the load average drops them to be measured afresh. A user's explicit setting
 (``PHOTOCLIP_THREADS``, ``PHOTOCLIP_DECODE_WORKERS``) is never changed. ``reserve`` cores are left to the
 desktop (the app in front).
+
+A model of independent streams (OpenVINO's image tower, one thread each) is not balanced at all: decoding and
+the model both get every usable core and the OS shares them out (``shares_cores``); only with a core left to
+the desktop is the split chosen as above, and then changing it costs nothing.
 """
 
 from __future__ import annotations
@@ -31,12 +35,12 @@ PRIOR_DECODE_MS = 40.0
 THREAD_EFFICIENCY = 0.8
 #: Weight of a new sample in the running averages.
 SMOOTHING = 0.3
-#: A plan must beat the current one by this much to be worth a change (model threads cost a recompile).
+#: A plan must beat the current one by this much to be worth a change (model threads may cost a recompile).
 MIN_GAIN = 0.08
 #: The load average rising by this much (runnable processes) since the figures were taken: measure again.
 LOAD_JUMP = 1.0
-#: What changing the model's thread count costs: compiling it again (imported from the cache) and the slower
-#: first batch after it; a B/32 int8 tower on Zen 4, measured: 140 + 150-180 ms.
+#: What changing the model's thread count costs where it is compiled for one (an OpenVINO tower before streams,
+#: measured: 140 ms to import it again + 150-180 ms of slower first batch, B/32 int8 on Zen 4); streams: 0.
 SWITCH_MS = 300.0
 
 
@@ -58,22 +62,43 @@ class Plan:
 
 class Balancer:
     def __init__(self, cores: int | None = None, *, workers: int | None = None, threads: int | None = None,
-                 start_threads: int = 1, reserve: int = 0) -> None:
+                 start_threads: int = 1, reserve: int = 0, streams: bool = False) -> None:
         """``workers`` / ``threads``: the user's explicit settings (kept as they are); ``start_threads``: the
-        model's thread count at load; ``reserve``: cores left to the desktop."""
+        model's thread count at load; ``reserve``: cores left to the desktop; ``streams``: the model runs as
+        independent streams of one thread, changed at no cost (``image_config`` in embed/openvino_backend.py)."""
         self.cores = cores or available_cores()
         self.fixed_workers = workers
         self.fixed_threads = threads
         self.reserve = reserve
+        self.streams = False
         self.threads = threads or start_threads
         self.workers = workers or self.usable_cores()
         self.decode_ms: float | None = None
         #: model wall ms per image at each thread count measured
         self.model_ms: dict[int, float] = {}
         self._load = _load_average()
+        if streams:
+            self.model_streams()
+
+    def model_streams(self) -> None:
+        """The model turned out to run as independent streams (known once it is loaded): from now on decoding
+        and the model may share the cores (``shares_cores``)."""
+        self.streams = True
+        if self.shares_cores():
+            self.workers = self.fixed_workers or self.usable_cores()
+            self.threads = self.fixed_threads or self.usable_cores()
 
     def usable_cores(self) -> int:
         return max(1, self.cores - max(0, self.reserve))
+
+    def shares_cores(self) -> bool:
+        """Decoding and a model of independent streams both get every usable core, and the OS shares them out.
+        No thread waits for another, so a core is idle only when nothing at all is runnable: whichever stage
+        is the limit gets the cores the other does not use, photo by photo, with nothing to measure or switch
+        (SigLIP 2 B/32 int8 on Zen 4, 192 photos: 29.4 photos/s, 96% of the floor, against 26-29 balanced;
+        docs/benchmarks.md, "Sixth round"). Not with a core left to the desktop: more runnable threads than
+        the cores left would take it."""
+        return self.streams and not self.reserve
 
     # --- measurements -------------------------------------------------------------------------------------
 
@@ -104,9 +129,12 @@ class Balancer:
 
     def plan(self) -> Plan:
         """The best (workers, threads) for the figures so far; the current pair while nothing is measured."""
+        cores = self.usable_cores()
+        if self.shares_cores():
+            w, t = self.fixed_workers or cores, self.fixed_threads or cores
+            return Plan(w, t, self.rate(w, t) if self.model_ms else 0.0)
         if self.decode_ms is None or not self.model_ms:
             return Plan(self.workers, self.threads, 0.0)
-        cores = self.usable_cores()
         workers = [self.fixed_workers] if self.fixed_workers else range(1, cores + 1)
         threads = [self.fixed_threads] if self.fixed_threads else range(1, cores + 1)
         best: Plan | None = None
@@ -130,6 +158,9 @@ class Balancer:
         cores = self.usable_cores()
         over = (not self.fixed_workers and self.workers > cores) or (not self.fixed_threads and self.threads > cores)
         best = self.plan()
+        if self.shares_cores():  # nothing to weigh: a change costs nothing
+            self.workers, self.threads = best.workers, best.threads
+            return best
         if not best.rate:
             if over:
                 self.workers = self.fixed_workers or min(self.workers, cores)
@@ -145,7 +176,7 @@ class Balancer:
         decode = self.decode_ms if self.decode_ms is not None else PRIOR_DECODE_MS
         model = self.model_estimate(threads)
         cores = self.usable_cores()
-        if threads > 1 and workers + threads > cores:
+        if threads > 1 and workers + threads > cores and not self.streams:
             model *= (workers + threads) / cores  # crowded: its threads wait for each other
         return min(1000 / model, workers * 1000 / decode, cores * 1000 / (decode + model * threads))
 
@@ -180,7 +211,7 @@ class Balancer:
         if self.fixed_threads or now is None or cores <= self.threads:
             return self.threads
         saved = backlog * (now - self.model_estimate(cores))
-        return cores if saved > SWITCH_MS else self.threads
+        return cores if saved > (0 if self.streams else SWITCH_MS) else self.threads
 
     def floor(self) -> float:
         """The best rate these stage costs allow on these cores (what a run is measured against)."""

@@ -906,6 +906,10 @@ class _LockedEmbedder:
     def threads(self) -> int | None:
         return getattr(self._inner, "threads", None)
 
+    @property
+    def streams(self) -> int:
+        return getattr(self._inner, "streams", 1)
+
     def set_threads(self, threads: int) -> bool:
         """Run the model on ``threads`` threads from the next batch; False when it cannot change."""
         set_threads = getattr(self._inner, "set_threads", None)
@@ -951,6 +955,11 @@ class _LazyEmbedder:
     def threads(self) -> int | None:
         loaded = self._library.loaded_embedder
         return getattr(loaded, "threads", None) if loaded is not None else None
+
+    @property
+    def streams(self) -> int:
+        """The model's independent streams (``OpenVinoEmbedder``); 1 until it is loaded."""
+        return getattr(self._library.loaded_embedder, "streams", 1)
 
     def set_threads(self, threads: int) -> bool:
         set_threads = getattr(self._library.embedder, "set_threads", None)

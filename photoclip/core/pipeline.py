@@ -365,6 +365,17 @@ class _Run:
         self.slots = Slots(self.balancer.workers)
         #: every photo is decoded: the model has the cores (``_tail``) and the balancer is not asked again
         self.tail = False
+        self._adopt_streams()
+
+    def _adopt_streams(self) -> None:
+        """A model of independent streams shares the cores with decoding (``Balancer.shares_cores``); known
+        when it is loaded, which a library's model is by the first batch."""
+        if self.balancer.streams or getattr(self.ix.embedder, "streams", 1) <= 1:
+            return
+        self.balancer.model_streams()
+        self.slots.resize(self.balancer.workers)
+        if getattr(self.ix.embedder, "threads", None) != self.balancer.threads:
+            self.ix.embedder.set_threads(self.balancer.threads)  # a change costs nothing
 
     def execute(self) -> None:
         todo = deque(self.plan.todo)
@@ -568,6 +579,7 @@ class _Run:
         ensure_loaded = getattr(self.ix.embedder, "ensure_loaded", None)
         if batch and ensure_loaded is not None:
             ensure_loaded()  # the first photo to embed loads the model, before taking the writer lock (not inside it)
+            self._adopt_streams()
         # Embedding and committing a batch is one turn of the library's writer lock: another job's vectors
         # committed in between are seen before embedding, so no content is embedded twice.
         measured: tuple[int, float] | None = None
@@ -586,7 +598,7 @@ class _Run:
                 self.summary.embedded += len(batch)
             model_id = self.ix.embedder.model_id if self.ix.embedder is not None else None
             result = self.ix.catalog.commit_batch(model_id, self.records) if self.records else None
-        if measured is not None:  # outside the writer lock: a new thread count means a recompile
+        if measured is not None:  # outside the writer lock: a new thread count may mean a recompile
             self._measured(*measured)
         if result is None:
             return

@@ -88,6 +88,24 @@ def test_a_core_is_left_to_the_desktop_while_the_app_is_in_front(tmp_path, pictu
     assert embedder.most == 1 and set(embedder.asked) <= {1}
 
 
+class Streams(Recording):
+    """A model of independent streams (OpenVINO's image tower): more at once cost nothing to switch to."""
+
+    streams = 4
+
+
+def test_a_model_of_streams_gets_every_core_beside_decoding_from_the_first_batch(tmp_path, pictures, four_cores):
+    embedder = index(tmp_path, pictures, Streams())
+    assert embedder.asked == [4]  # all four streams at once, from the start: nothing to measure or switch
+    assert embedder.most > 2  # and decode workers on every core beside them
+
+
+def test_streams_leave_the_desktops_core_free_too(tmp_path, pictures, monkeypatch):
+    monkeypatch.setattr(balance, "available_cores", lambda: 2)
+    embedder = index(tmp_path, pictures, Streams(), reserve=1)
+    assert embedder.most == 1 and set(embedder.asked) <= {1}
+
+
 class SlowDecoding(ColorEmbedder):
     """Decoding takes 30 ms a photo (waiting, not CPU), the model next to nothing: the model waits for photos.
     Records the size of every batch it is given."""

@@ -4,6 +4,7 @@ the quality guard, fallbacks (no openvino, guard failing) and what `status` show
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from photoclip.core import balance
 from photoclip.core.embed import openvino_ir as ir
 from photoclip.core.embed import quality_guard as guard
 from photoclip.core.embed.backend_choice import LoadRequest, load_embedder
@@ -116,10 +118,48 @@ def test_the_compiled_tower_is_kept_reused_with_identical_vectors_and_bounded(ti
     second = load_embedder(request(tiny_model_dir, tmp_path, "openvino-int8", store=MetaDict()))
     assert [(b, b.stat().st_mtime_ns) for b in compiled.glob("*.blob")] == [(blobs[0], stamp)]  # imported, not redone
     np.testing.assert_array_equal(second.embed_prepared(photos[:4]), first.embed_prepared(photos[:4]))
-    for threads in (2, 3, 4, 1):  # each thread count is its own compiled model; only the newest few stay
-        assert second.set_threads(threads)
-    assert len(list(compiled.glob("*.blob"))) <= ovb.COMPILED_KEPT
-    np.testing.assert_allclose(second.embed_prepared(photos[:4]), first.embed_prepared(photos[:4]), atol=1e-5)
+    for i in range(4):  # blobs of other settings (precisions, an older OpenVINO): only the newest few stay
+        old = compiled / f"{i}.blob"
+        old.write_bytes(b"old")
+        os.utime(old, (1e9 + i, 1e9 + i))
+    third = load_embedder(request(tiny_model_dir, tmp_path, "openvino-int8", store=MetaDict()))
+    kept = list(compiled.glob("*.blob"))
+    assert blobs[0] in kept and len(kept) <= ovb.COMPILED_KEPT and compiled / "0.blob" not in kept
+    np.testing.assert_array_equal(third.embed_prepared(photos[:4]), first.embed_prepared(photos[:4]))
+
+
+def test_a_batch_runs_split_over_streams_with_the_same_vectors_in_order(tiny_model_dir, cache_root, tmp_path,
+                                                                        photos, monkeypatch):
+    """The image tower is one stream of one thread per core: the pipeline changes how many run at once from
+    batch to batch (``set_threads``) without compiling anything again, and a batch split over them gives each
+    photo its own vector, in order."""
+    from photoclip.core.embed import openvino_backend as ovb
+
+    seed(cache_root, tmp_path, "fp32", "int8")
+    embedder = load_embedder(request(tiny_model_dir, tmp_path, "openvino-int8", store=MetaDict()))
+    cores = balance.available_cores()  # OpenVINO makes no more streams than there are cores
+    if cores < 2:
+        pytest.skip("one core: one stream")
+    assert embedder._compiled.get_property("NUM_STREAMS") == embedder.streams == min(cores, ovb.MAX_STREAMS)
+    assert embedder.threads == 1  # as asked at load
+    one = embedder.embed_prepared(photos[:7])
+    blobs = sorted(ir.cache_dir(tmp_path, "tiny@1", ovb.COMPILED).glob("image/*.blob"))
+    for threads in range(2, cores + 2):
+        assert embedder.set_threads(threads) and embedder.threads == min(threads, embedder.streams)
+        np.testing.assert_allclose(embedder.embed_prepared(photos[:7]), one, atol=1e-5)
+    assert len(embedder._requests) == min(7, embedder.streams)  # the batch's parts ran on as many requests
+    assert sorted(ir.cache_dir(tmp_path, "tiny@1", ovb.COMPILED).glob("image/*.blob")) == blobs  # none compiled
+    np.testing.assert_allclose(embedder.embed_prepared(photos[:2]), one[:2], atol=1e-5)  # fewer photos than streams
+
+
+def test_many_cores_give_each_stream_more_threads(monkeypatch):
+    from photoclip.core.embed import openvino_backend as ovb
+
+    for cores, streams, threads in ((2, 2, 2), (8, 8, 8), (12, 6, 12), (32, 8, 32), (13, 6, 12)):
+        monkeypatch.setattr(balance, "available_cores", lambda c=cores: c)
+        config = ovb.image_config(1, "fp32")
+        assert (config["NUM_STREAMS"], config["INFERENCE_NUM_THREADS"]) == (streams, threads)
+        assert "PERFORMANCE_HINT" not in config  # a hint would override the streams
 
 
 def test_towers_are_not_bound_to_the_first_cores_and_int8_uses_native_bf16(tiny_model_dir, cache_root, tmp_path,
@@ -132,11 +172,8 @@ def test_towers_are_not_bound_to_the_first_cores_and_int8_uses_native_bf16(tiny_
     seed(cache_root, tmp_path, "fp32", "int8")
     embedder = load_embedder(request(tiny_model_dir, tmp_path, "openvino-int8", store=MetaDict()))
     embedder.embed_texts(["a dog"])
-    image, text = (t.get_compiled_model() if hasattr(t, "get_compiled_model") else t
-                   for t in (embedder._image, embedder._text._request))
-    assert embedder.set_threads(2)  # compiled again for another thread count
-    again = embedder._image.get_compiled_model()
-    for compiled in (image, text, again):
+    image, text = embedder._compiled, embedder._text._request.get_compiled_model()
+    for compiled in (image, text):
         assert compiled.get_property("ENABLE_CPU_PINNING") is False
     # (told bf16 on a CPU without it, OpenVINO runs f32: the CI's CPUs differ)
     has_bf16 = "BF16" in Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")

@@ -98,3 +98,37 @@ def test_the_tail_gives_the_model_every_core_when_that_pays_for_the_change():
     assert measured(Balancer(2, threads=1), 33, {1: 33}).tail_threads(40) == 1  # the user's setting
     assert measured(Balancer(2, reserve=1), 33, {1: 33}).tail_threads(40) == 1  # the desktop's core stays free
     assert Balancer(2).tail_threads(40) == 1  # nothing measured yet
+
+
+def test_a_model_of_independent_streams_shares_every_core_with_decoding():
+    # OpenVINO streams of one thread each: none waits for another, so decode workers and streams may outnumber
+    # the cores and the OS shares them; whichever stage is the limit gets what the other leaves
+    for decode_ms, model_ms in ((36, {1: 14}), (39, {1: 65})):  # a fast model (AVX-512 VNNI), a slow one (AVX2)
+        balancer = measured(Balancer(4, streams=True), decode_ms, model_ms)
+        assert (balancer.workers, balancer.threads) == (4, 4)  # from the start, before anything is measured
+        plan = balancer.rebalance()
+        assert (plan.workers, plan.threads) == (4, 4)
+    assert Balancer(4, threads=1, streams=True).threads == 1  # the user's settings are kept
+    assert Balancer(4, workers=2, streams=True).workers == 2
+
+
+def test_streams_leave_the_desktops_core_free_and_take_the_cores_at_the_tail_for_any_gain():
+    balancer = measured(Balancer(4, streams=True), 36, {1: 14})
+    front = balancer.rebalance(reserve=1)
+    assert front.workers + front.threads <= 3  # no more runnable threads than the cores left
+    behind = balancer.rebalance(reserve=0)
+    assert (behind.workers, behind.threads) == (4, 4)  # behind other windows again: every core, twice over
+    # the desktop's core stays free; the run's last photos are decoded and the model gets the other three
+    costs = {1: 33, 3: 12}
+    streams, compiled = (measured(Balancer(4, reserve=1, streams=s), 33, costs) for s in (True, False))
+    for balancer in (streams, compiled):
+        balancer.threads = 1
+    assert streams.tail_threads(backlog=3) == 3  # a change costs nothing: any gain is worth it
+    assert compiled.tail_threads(backlog=3) == 1  # 63 ms saved would not pay for a recompile
+
+
+def test_the_model_is_found_to_run_as_streams_once_loaded():
+    balancer = Balancer(2, start_threads=1)
+    assert (balancer.workers, balancer.threads) == (2, 1)
+    balancer.model_streams()
+    assert (balancer.workers, balancer.threads) == (2, 2)

@@ -207,14 +207,18 @@ class OpenVinoEmbedder(_TextMethods):
     device = "cpu"
 
     def __init__(self, *, image: Any, text: TextTower, preprocess: PreprocessConfig, model_id: str,
-                 spec: ModelSpec, backend: str, image_model: Any = None, threads: int | None = None,
-                 compiled_cache: Path | None = None) -> None:
-        self._image = image.create_infer_request()
-        #: the image IR (kept to compile again at another thread count; read from the cache, so mapped)
-        self._image_model = image_model
-        #: where compiled image towers are kept (``compile_kept``)
-        self._compiled_cache = compiled_cache
-        self.threads = threads
+                 spec: ModelSpec, backend: str, threads: int | None = None) -> None:
+        #: the image tower's streams (``image_config``): one infer request each, the first made now
+        self._compiled = image
+        self._requests = [image.create_infer_request()]
+        self._per_stream = max(1, int(image.get_property("INFERENCE_NUM_THREADS"))
+                               // max(1, int(image.get_property("NUM_STREAMS"))))
+        #: streams run independently (none waits for another's threads): the pipeline may run them beside as
+        #: many decode threads as there are cores (``Balancer``)
+        self.streams = max(1, int(image.get_property("NUM_STREAMS")))
+        #: inference threads in use: ``set_threads`` (requests run at once × each stream's threads)
+        self.threads = self._per_stream
+        self.set_threads(threads or self._per_stream)
         self._text = text
         self._preprocess = preprocess
         self.spec = spec
@@ -263,10 +267,9 @@ class OpenVinoEmbedder(_TextMethods):
             text = TextTower(None, folder=folder, spec=spec, entry=entry, threads=threads, ir_folder=fp32_entry,
                              tokenizer=text._tokenizer, source=text_source(cache_root, model_id, True))
         compiled_cache = ir.cache_dir(cache_root, model_id, COMPILED) / "image"
-        image = compile_kept(image_model, compile_config(threads, precision), compiled_cache)
+        image = compile_kept(image_model, image_config(threads, precision), compiled_cache)
         return cls(image=image, text=text, preprocess=load_preprocess(folder), model_id=model_id, spec=spec,
-                   backend=f"openvino-{precision}", image_model=image_model, threads=threads,
-                   compiled_cache=compiled_cache)
+                   backend=f"openvino-{precision}", threads=threads)
 
     # --- Embedder protocol --------------------------------------------------------------------------------
 
@@ -278,21 +281,31 @@ class OpenVinoEmbedder(_TextMethods):
         return self._preprocess(image)
 
     def embed_prepared(self, batch: np.ndarray) -> np.ndarray:
+        """Vectors of a prepared batch: split over as many streams as ``threads`` allows, run at once."""
         if len(batch) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         pixels = np.ascontiguousarray(batch, dtype=np.float32)
-        return normalize_rows(self._image.infer([pixels])[0])
+        parts = np.array_split(pixels, min(len(pixels), self.threads // self._per_stream))
+        if len(parts) == 1:
+            return normalize_rows(self._request(0).infer([pixels])[0])
+        for i, part in enumerate(parts):  # slices along the first axis: contiguous, alive until waited for
+            self._request(i).start_async([part])
+        outputs = []
+        for i in range(len(parts)):
+            self._request(i).wait()
+            outputs.append(self._request(i).get_output_tensor(0).data.copy())
+        return normalize_rows(np.concatenate(outputs))
+
+    def _request(self, i: int) -> Any:
+        while len(self._requests) <= i:
+            self._requests.append(self._compiled.create_infer_request())
+        return self._requests[i]
 
     def set_threads(self, threads: int) -> bool:
-        """Compile the image tower again for ``threads`` inference threads (a fraction of a second for a base
-        model), used from the next batch. The caller holds the model lock."""
-        if self._image_model is None:
-            return False
-        if threads == self.threads:
-            return True
-        compiled = compile_kept(self._image_model, compile_config(threads, self.backend.removeprefix("openvino-")),
-                                 self._compiled_cache)
-        self._image, self.threads = compiled.create_infer_request(), threads
+        """Use ``threads`` inference threads from the next batch: as many streams at once (each a part of the
+        batch), so a change costs nothing (no compiling again). The caller holds the model lock."""
+        requests = min(self.streams, max(1, -(-threads // self._per_stream)))
+        self.threads = requests * self._per_stream
         return True
 
     def __repr__(self) -> str:
@@ -344,14 +357,15 @@ class OpenVinoTextEmbedder(_TextMethods):
 
 #: ``<cache>/openvino/<model>/compiled/{image,text}``: OpenVINO's own cache of compiled towers (``compile_kept``)
 COMPILED = "compiled"
-#: compiled towers kept per model: one per thread count and precision in use (a B/32 int8 one is ~90 MB)
+#: compiled towers kept per model: one per precision in use, or left by an older OpenVINO (a B/32 int8 one is
+#: ~90 MB; the streams and threads are set as a blob is imported, so every core count shares one)
 COMPILED_KEPT = 3
 
 
 def compile_kept(model: Any, config: dict[str, Any], cache: Path | None) -> Any:
     """A tower compiled for the CPU, through OpenVINO's model cache in ``cache`` (None: not kept). Compiling a
     B/32 int8 image tower takes ~0.9 s, importing the kept result ~0.2 s: every index run that embeds pays it
-    once, again at each thread count the balancer picks, and a cold query for the int8-weight text tower. The
+    once, and a cold query for the int8-weight text tower. The
     blob depends on the model, the config, the OpenVINO version and this CPU, which OpenVINO checks itself;
     the oldest blobs beyond ``COMPILED_KEPT`` go."""
     core = ir.import_openvino().Core()
@@ -371,12 +385,35 @@ def _prune_compiled(cache: Path, keep: int) -> None:
         old.unlink(missing_ok=True)
 
 
+#: the image tower's streams at most (each keeps its own buffers; more cores give each stream more threads)
+MAX_STREAMS = 8
+
+
+def image_config(threads: int | None, precision: str) -> dict[str, Any]:
+    """The image tower as streams of one inference thread each, one per core this process may use (up to
+    ``MAX_STREAMS``; beyond, each stream gets more threads), or ``threads`` where that is more: a batch is
+    split over the streams in use, which the indexing pipeline changes from batch to batch at no cost. One
+    compiled model with one request at ``t`` threads (LATENCY) had to be compiled again at each count (~140 ms
+    plus a slow first batch, SigLIP 2 B/32 int8 on Zen 4), so the run's last photos, decoded, waited for the
+    model on one thread while the other cores idled. Measured there: one stream 32 ms an image as one
+    thread's LATENCY model, two streams at once 16 ms as two threads' (docs/benchmarks.md, "Sixth round")."""
+    from photoclip.core.balance import available_cores
+
+    cores = max(available_cores(), threads or 1)
+    per_stream = -(-cores // MAX_STREAMS)
+    config = compile_config(None, precision)
+    config.pop("PERFORMANCE_HINT")  # the streams are said explicitly
+    streams = max(1, cores // per_stream)
+    config.update({"NUM_STREAMS": streams, "INFERENCE_NUM_THREADS": streams * per_stream})
+    return config
+
+
 def compile_config(threads: int | None, precision: str) -> dict[str, Any]:
-    """LATENCY: one infer request per call, all of ``threads`` on it (THROUGHPUT's streams measured no
-    faster for our one-batch-at-a-time use). f32 is explicit because OpenVINO picks bf16 by itself on CPUs
-    that have it, which would make ``openvino-fp32`` not the reference. int8: the operations NNCF leaves in
-    float run in bf16 where the CPU has it natively (SigLIP 2 B/32-256 on Zen 4: 33 -> 31 ms a photo, vectors
-    within cosine 0.9999 of f32's; the quality guard measures int8 as it runs). No pinning: on
+    """The text tower's (and, less the hint, the image tower's: ``image_config``). LATENCY: one infer request
+    per call, all of ``threads`` on it (a query is one text). f32 is explicit because OpenVINO picks bf16 by
+    itself on CPUs that have it, which would make ``openvino-fp32`` not the reference. int8: the operations
+    NNCF leaves in float run in bf16 where the CPU has it natively (SigLIP 2 B/32-256 on Zen 4: 33 -> 31 ms a
+    photo, vectors within cosine 0.9999 of f32's; the quality guard measures int8 as it runs). No pinning: on
     Linux OpenVINO binds each process's inference threads to the first cores, so two processes (the window's
     text tower beside the indexing process, a terminal's search beside the app) ran on the same core at half
     speed each while another core idled (docs/benchmarks.md, "Fifth round")."""
