@@ -150,6 +150,9 @@ def test_a_batch_runs_split_over_streams_with_the_same_vectors_in_order(tiny_mod
     assert len(embedder._requests) == min(7, embedder.streams)  # the batch's parts ran on as many requests
     assert sorted(ir.cache_dir(tmp_path, "tiny@1", ovb.COMPILED).glob("image/*.blob")) == blobs  # none compiled
     np.testing.assert_allclose(embedder.embed_prepared(photos[:2]), one[:2], atol=1e-5)  # fewer photos than streams
+    with pytest.raises(Exception):  # noqa: B017 -- OpenVINO's own error: a photo of the wrong size
+        embedder.embed_prepared(photos[:7, :, :100, :100])
+    np.testing.assert_allclose(embedder.embed_prepared(photos[:7]), one, atol=1e-5)  # no request left busy
 
 
 def test_many_cores_give_each_stream_more_threads(monkeypatch):

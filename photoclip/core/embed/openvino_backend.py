@@ -288,13 +288,16 @@ class OpenVinoEmbedder(_TextMethods):
         parts = np.array_split(pixels, min(len(pixels), self.threads // self._per_stream))
         if len(parts) == 1:
             return normalize_rows(self._request(0).infer([pixels])[0])
-        for i, part in enumerate(parts):  # slices along the first axis: contiguous, alive until waited for
-            self._request(i).start_async([part])
-        outputs = []
-        for i in range(len(parts)):
-            self._request(i).wait()
-            outputs.append(self._request(i).get_output_tensor(0).data.copy())
-        return normalize_rows(np.concatenate(outputs))
+        started: list[Any] = []
+        try:
+            for i, part in enumerate(parts):  # slices along the first axis: contiguous, alive until waited for
+                self._request(i).start_async([part])
+                started.append(self._request(i))
+        finally:  # every started request is waited for, failed or not: a busy one would refuse the next batch
+            waits = [_wait(request) for request in started]
+        if failed := next((e for e in waits if e is not None), None):
+            raise failed
+        return normalize_rows(np.concatenate([r.get_output_tensor(0).data.copy() for r in started]))
 
     def _request(self, i: int) -> Any:
         while len(self._requests) <= i:
@@ -353,6 +356,15 @@ class OpenVinoTextEmbedder(_TextMethods):
 
     def __repr__(self) -> str:
         return f"OpenVinoTextEmbedder({self.model_id!r})"
+
+
+def _wait(request: Any) -> Exception | None:
+    """Wait for an infer request; what it raised, if it failed."""
+    try:
+        request.wait()
+    except Exception as exc:  # handed back, raised once every request is done
+        return exc
+    return None
 
 
 #: ``<cache>/openvino/<model>/compiled/{image,text}``: OpenVINO's own cache of compiled towers (``compile_kept``)
