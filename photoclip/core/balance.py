@@ -95,8 +95,8 @@ class Balancer:
         """Decoding and a model of independent streams both get every usable core, and the OS shares them out.
         No thread waits for another, so a core is idle only when nothing at all is runnable: whichever stage
         is the limit gets the cores the other does not use, photo by photo, with nothing to measure or switch
-        (SigLIP 2 B/32 int8 on Zen 4, 192 photos: 29.4 photos/s, 96% of the floor, against 26-29 balanced;
-        docs/benchmarks.md, "Sixth round"). Not with a core left to the desktop: more runnable threads than
+        (SigLIP 2 B/32 int8 on Zen 4, 192 photos: 29.0-29.2 photos/s, 93-97% of the floor, against 27.1-27.8
+        balanced; docs/benchmarks.md, "Sixth round"). Not with a core left to the desktop: more runnable threads than
         the cores left would take it."""
         return self.streams and not self.reserve
 
