@@ -94,3 +94,13 @@ def native_bf16(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
 def better_quality_backend(native: bool) -> str:
     """What a failed or not-yet-run int8 guard falls back to: bf16 where the CPU has it natively, else fp32."""
     return "openvino-bf16" if native else "openvino-fp32"
+
+
+class MetaDict(dict):
+    """The catalog's meta table, as far as the backend choice uses it."""
+
+    def get_meta(self, key: str) -> str | None:
+        return self.get(key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self[key] = value

@@ -18,7 +18,7 @@ from photoclip.core.embed import quality_guard as guard
 from photoclip.core.embed.backend_choice import LoadRequest, load_embedder
 from photoclip.core.library import Library
 from photoclip.core.settings import Settings
-from tests.model.conftest import better_quality_backend
+from tests.model.conftest import MetaDict, better_quality_backend
 from tests.support.images import photo_like
 
 pytest.importorskip("openvino")
@@ -28,16 +28,6 @@ pytestmark = pytest.mark.model
 #: fp32 OpenVINO vs fp32 torch: same graph, different kernels; float32 rounding only.
 PARITY_ATOL = 1e-4
 TEXTS = ["a photo of a cat", "dog", "A dog's birthday party at the beach, 2019!", "", "sunset " * 100]
-
-
-class MetaDict(dict):
-    """The catalog's meta table, as far as the backend choice uses it."""
-
-    def get_meta(self, key: str) -> str | None:
-        return self.get(key)
-
-    def set_meta(self, key: str, value: str) -> None:
-        self[key] = value
 
 
 @pytest.fixture(scope="module")

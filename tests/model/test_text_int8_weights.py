@@ -12,20 +12,13 @@ import pytest
 from photoclip.core.embed import openvino_backend as ovb
 from photoclip.core.embed import openvino_ir as ir
 from photoclip.core.embed.backend_choice import LoadRequest, load_embedder, load_text_embedder
+from tests.model.conftest import MetaDict
 from tests.support.images import photo_like
 
 pytest.importorskip("openvino")
 pytest.importorskip("nncf")
 pytestmark = pytest.mark.model
 TEXTS = ["a photo of a cat", "Dog", "café au lait", "", "sunset over the sea " * 40]
-
-
-class MetaDict(dict):
-    def get_meta(self, key: str) -> str | None:
-        return self.get(key)
-
-    def set_meta(self, key: str, value: str) -> None:
-        self[key] = value
 
 
 @pytest.fixture(scope="module")
