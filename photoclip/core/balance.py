@@ -18,9 +18,9 @@ them, and a jump in the load average drops them to be measured afresh. A user's 
 (``PHOTOCLIP_THREADS``, ``PHOTOCLIP_DECODE_WORKERS``) is never changed. ``reserve`` cores are left to the
 desktop (the app in front).
 
-A model of independent streams (OpenVINO's image tower, one thread each) is not balanced at all: decoding and
-the model both get every usable core and the OS shares them out (``shares_cores``); only with a core left to
-the desktop is the split chosen as above, and then changing it costs nothing.
+A model of independent streams (OpenVINO's image tower, one thread each: up to 8 cores) is not balanced at
+all: decoding and the model both get every usable core and the OS shares them out (``shares_cores``); only
+with a core left to the desktop is the split chosen as above, and then changing it costs nothing.
 """
 
 from __future__ import annotations

@@ -910,6 +910,10 @@ class _LockedEmbedder:
     def streams(self) -> int:
         return getattr(self._inner, "streams", 1)
 
+    @property
+    def stream_threads(self) -> int:
+        return getattr(self._inner, "stream_threads", 1)
+
     def set_threads(self, threads: int) -> bool:
         """Run the model on ``threads`` threads from the next batch; False when it cannot change."""
         set_threads = getattr(self._inner, "set_threads", None)
@@ -960,6 +964,10 @@ class _LazyEmbedder:
     def streams(self) -> int:
         """The model's independent streams (``OpenVinoEmbedder``); 1 until it is loaded."""
         return getattr(self._library.loaded_embedder, "streams", 1)
+
+    @property
+    def stream_threads(self) -> int:
+        return getattr(self._library.loaded_embedder, "stream_threads", 1)
 
     def set_threads(self, threads: int) -> bool:
         set_threads = getattr(self._library.embedder, "set_threads", None)

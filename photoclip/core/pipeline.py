@@ -369,13 +369,16 @@ class _Run:
 
     def _adopt_streams(self) -> None:
         """A model of independent streams shares the cores with decoding (``Balancer.shares_cores``); known
-        when it is loaded, which a library's model is by the first batch."""
-        if self.balancer.streams or getattr(self.ix.embedder, "streams", 1) <= 1:
+        when it is loaded, which a library's model is by the first batch. Streams of several threads each (more
+        cores than ``MAX_STREAMS``) wait for their own threads when crowded: they are balanced, not shared."""
+        embedder = self.ix.embedder
+        if (self.balancer.streams or getattr(embedder, "streams", 1) <= 1
+                or getattr(embedder, "stream_threads", 1) > 1):
             return
         self.balancer.model_streams()
         self.slots.resize(self.balancer.workers)
-        if getattr(self.ix.embedder, "threads", None) != self.balancer.threads:
-            self.ix.embedder.set_threads(self.balancer.threads)  # a change costs nothing
+        if getattr(embedder, "threads", None) != self.balancer.threads:
+            embedder.set_threads(self.balancer.threads)  # a change costs nothing
 
     def execute(self) -> None:
         todo = deque(self.plan.todo)

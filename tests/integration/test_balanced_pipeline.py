@@ -100,6 +100,14 @@ def test_a_model_of_streams_gets_every_core_beside_decoding_from_the_first_batch
     assert embedder.most > 2  # and decode workers on every core beside them
 
 
+def test_streams_of_several_threads_are_balanced_not_shared(tmp_path, pictures, four_cores):
+    class WideStreams(Streams):
+        streams, stream_threads = 2, 2  # more cores than streams: their threads wait for each other
+
+    embedder = index(tmp_path, pictures, WideStreams())
+    assert embedder.asked and embedder.asked[0] != 4  # measured and balanced, not every core from the start
+
+
 def test_streams_leave_the_desktops_core_free_too(tmp_path, pictures, monkeypatch):
     monkeypatch.setattr(balance, "available_cores", lambda: 2)
     embedder = index(tmp_path, pictures, Streams(), reserve=1)

@@ -211,14 +211,13 @@ class OpenVinoEmbedder(_TextMethods):
         #: the image tower's streams (``image_config``): one infer request each, the first made now
         self._compiled = image
         self._requests = [image.create_infer_request()]
-        self._per_stream = max(1, int(image.get_property("INFERENCE_NUM_THREADS"))
-                               // max(1, int(image.get_property("NUM_STREAMS"))))
-        #: streams run independently (none waits for another's threads): the pipeline may run them beside as
-        #: many decode threads as there are cores (``Balancer``)
         self.streams = max(1, int(image.get_property("NUM_STREAMS")))
+        #: each stream's threads; streams of one thread run independently (none waits for another's threads),
+        #: so the pipeline may run them beside as many decode threads as there are cores (``Balancer``)
+        self.stream_threads = max(1, int(image.get_property("INFERENCE_NUM_THREADS")) // self.streams)
         #: inference threads in use: ``set_threads`` (requests run at once × each stream's threads)
-        self.threads = self._per_stream
-        self.set_threads(threads or self._per_stream)
+        self.threads = self.stream_threads
+        self.set_threads(threads or self.stream_threads)
         self._text = text
         self._preprocess = preprocess
         self.spec = spec
@@ -285,7 +284,7 @@ class OpenVinoEmbedder(_TextMethods):
         if len(batch) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         pixels = np.ascontiguousarray(batch, dtype=np.float32)
-        parts = np.array_split(pixels, min(len(pixels), self.threads // self._per_stream))
+        parts = np.array_split(pixels, min(len(pixels), self.threads // self.stream_threads))
         if len(parts) == 1:
             return normalize_rows(self._request(0).infer([pixels])[0])
         started: list[Any] = []
@@ -307,8 +306,8 @@ class OpenVinoEmbedder(_TextMethods):
     def set_threads(self, threads: int) -> bool:
         """Use ``threads`` inference threads from the next batch: as many streams at once (each a part of the
         batch), so a change costs nothing (no compiling again). The caller holds the model lock."""
-        requests = min(self.streams, max(1, -(-threads // self._per_stream)))
-        self.threads = requests * self._per_stream
+        requests = min(self.streams, max(1, -(-threads // self.stream_threads)))
+        self.threads = requests * self.stream_threads
         return True
 
     def __repr__(self) -> str:
