@@ -8,8 +8,9 @@ the quality-guard figures against fp32.
     .venv/bin/python -m benchmarks.backends_end_to_end [--photos 48] [--threads N] [--workers N]
         [--decode threads processes] [--model clip|siglip2] [--backends auto openvino-int8 ...]
 
-Without ``--threads`` / ``--workers`` the pipeline runs as photoclip does by default: it sizes decode workers and
-model threads itself from the stage costs it measures (core/balance.py); "1/1" rows pin both to 1 for comparison.
+Without ``--threads`` / ``--workers`` the pipeline runs as photoclip does by default: an OpenVINO model (streams of
+one thread) and decoding each get every core, other models are sized from the stage costs it measures
+(core/balance.py); "1/1" rows pin both to 1 for comparison.
 
 Floor: at t model threads the model is one consumer, so photos/s <= 1000 / model_ms(t); and all work shares the
 cores, so photos/s <= cores × 1000 / (decode_ms + model_ms(t) × t). The lower of the two, at the best t (model
@@ -180,7 +181,7 @@ def main() -> None:
             result = guard.compare(reference.embed_prepared(held_out), embedder.embed_prepared(held_out),
                                    backend=embedder.backend, reference_name="fp32")
             figures = f"{result.cosine_mean:.4f} / {result.cosine_min:.4f} / {result.recall_at_k:.3f}"
-        configs = [("defaults (balanced)", args.workers, args.threads)]
+        configs = [("defaults", args.workers, args.threads)]
         if args.pinned:
             configs.append(("1 worker, 1 thread", 1, 1))
         for mode in (["threads"] if naive else args.decode):
