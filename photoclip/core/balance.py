@@ -85,8 +85,8 @@ class Balancer:
         and the model may share the cores (``shares_cores``)."""
         self.streams = True
         if self.shares_cores():
-            self.workers = self.fixed_workers or self.usable_cores()
-            self.threads = self.fixed_threads or self.usable_cores()
+            shared = self.plan()
+            self.workers, self.threads = shared.workers, shared.threads
 
     def usable_cores(self) -> int:
         return max(1, self.cores - max(0, self.reserve))

@@ -378,7 +378,7 @@ class _Run:
         self.balancer.model_streams()
         self.slots.resize(self.balancer.workers)
         if getattr(embedder, "threads", None) != self.balancer.threads:
-            embedder.set_threads(self.balancer.threads)  # a change costs nothing
+            self._set_model_threads(self.balancer.threads)  # a change costs nothing
 
     def execute(self) -> None:
         todo = deque(self.plan.todo)
@@ -428,10 +428,14 @@ class _Run:
         now, where that pays for the change (a small folder's model-bound last second, at most)."""
         self.tail = True
         threads = self.balancer.tail_threads(backlog)
-        set_threads = getattr(self.ix.embedder, "set_threads", None)
-        if threads != self.balancer.threads and set_threads is not None and set_threads(threads):
+        if threads != self.balancer.threads and self._set_model_threads(threads):
             log.info("the last %d photos: %d model threads", backlog, threads)
             self.balancer.threads, self.warming = threads, True
+
+    def _set_model_threads(self, threads: int) -> bool:
+        """Run the model on ``threads`` threads from the next batch; False where it cannot change."""
+        set_threads = getattr(self.ix.embedder, "set_threads", None)
+        return set_threads is not None and bool(set_threads(threads))
 
     def _embed_while_waiting(self, left: int) -> bool:
         """Embed what is decoded now instead of waiting for a full batch while the next photo decodes (``left``:
@@ -630,8 +634,7 @@ class _Run:
         plan = self.balancer.rebalance(self.ix.reserve())
         self.slots.resize(plan.workers)
         if plan.threads != before:
-            set_threads = getattr(self.ix.embedder, "set_threads", None)
-            if set_threads is None or not set_threads(plan.threads):
+            if not self._set_model_threads(plan.threads):
                 self.balancer.threads = before
                 self.balancer.fixed_threads = before  # this embedder cannot change: stop proposing it
             else:

@@ -215,9 +215,7 @@ class OpenVinoEmbedder(_TextMethods):
         #: each stream's threads; streams of one thread run independently (none waits for another's threads),
         #: so the pipeline may run them beside as many decode threads as there are cores (``Balancer``)
         self.stream_threads = max(1, int(image.get_property("INFERENCE_NUM_THREADS")) // self.streams)
-        #: inference threads in use: ``set_threads`` (requests run at once × each stream's threads)
-        self.threads = self.stream_threads
-        self.set_threads(threads or self.stream_threads)
+        self.set_threads(threads or self.stream_threads)  # ``threads``: requests run at once × a stream's threads
         self._text = text
         self._preprocess = preprocess
         self.spec = spec
@@ -290,8 +288,9 @@ class OpenVinoEmbedder(_TextMethods):
         started: list[Any] = []
         try:
             for i, part in enumerate(parts):  # slices along the first axis: contiguous, alive until waited for
-                self._request(i).start_async([part])
-                started.append(self._request(i))
+                request = self._request(i)
+                request.start_async([part])
+                started.append(request)
         finally:  # every started request is waited for, failed or not: a busy one would refuse the next batch
             waits = [_wait(request) for request in started]
         if failed := next((e for e in waits if e is not None), None):
